@@ -1,0 +1,106 @@
+import type { Db } from '../db/client.js';
+import { personalConversation } from '../db/conversations.js';
+import type { Logger } from '../logger.js';
+import type { CardRef, OutMessage, Outbox, Platform } from '../flows/types.js';
+
+export interface StoredConversationRef {
+  conversationId: string;
+  /** The platform's own reference, as saved by that platform's channel. */
+  reference: unknown;
+}
+
+/** How one platform sends and updates messages outside of a turn. */
+export interface ChannelSender {
+  readonly platform: Platform;
+  /** Send a message; resolves with the platform's message id (Teams activity id, Slack ts). */
+  send(conversation: StoredConversationRef, message: OutMessage): Promise<string>;
+  update(conversation: StoredConversationRef, messageId: string, message: OutMessage): Promise<void>;
+}
+
+/**
+ * Delivery to people and triage channels on whichever platform they use. The change
+ * behind a message is already committed when it is sent, so a failed delivery is logged
+ * with its ids and never undoes or hides the change.
+ */
+export function createOutbox(deps: { db: Db; senders: ChannelSender[]; logger: Logger }): Outbox {
+  const { db, logger } = deps;
+  const senders = new Map(deps.senders.map((s) => [s.platform, s]));
+
+  const senderFor = (platform: Platform) => {
+    const sender = senders.get(platform);
+    if (!sender) throw new Error(`no sender configured for ${platform}`);
+    return sender;
+  };
+
+  return {
+    async toPerson(personId, message) {
+      const conversation = await personalConversation(db, personId, undefined);
+      if (!conversation || !senders.has(conversation.platform)) {
+        logger.warn({ personId }, 'cannot reach person: no personal conversation on a configured platform');
+        return;
+      }
+      try {
+        await senderFor(conversation.platform).send(conversation, message);
+      } catch (error) {
+        logger.error({ personId, platform: conversation.platform, err: errorFacts(error) }, 'message to person failed');
+      }
+    },
+
+    async postTriageCard(organisationId, requestId, card) {
+      const channels = await db.triageChannel.findMany({ where: { organisationId } });
+      if (channels.length === 0) logger.warn({ organisationId, requestId }, 'no triage channel bound: request recorded but not posted');
+      for (const channel of channels) {
+        if (!senders.has(channel.platform)) continue;
+        const conversation = await db.conversationReference.findUnique({
+          where: { platform_conversationId: { platform: channel.platform, conversationId: channel.conversationId } },
+        });
+        if (!conversation) {
+          logger.warn({ organisationId, platform: channel.platform }, 'triage channel has no conversation reference');
+          continue;
+        }
+        try {
+          const messageId = await senderFor(channel.platform).send(conversation, { card });
+          await db.postedCard.create({
+            data: {
+              subjectType: 'request',
+              subjectId: requestId,
+              purpose: 'triage',
+              platform: channel.platform,
+              conversationId: channel.conversationId,
+              messageId,
+            },
+          });
+        } catch (error) {
+          logger.error({ requestId, platform: channel.platform, err: errorFacts(error) }, 'triage card post failed');
+        }
+      }
+    },
+
+    async updateTriageCards(requestId: string, card: CardRef) {
+      const posted = await db.postedCard.findMany({ where: { subjectType: 'request', subjectId: requestId, purpose: 'triage' } });
+      for (const post of posted) {
+        if (!senders.has(post.platform)) continue;
+        const conversation = await db.conversationReference.findUnique({
+          where: { platform_conversationId: { platform: post.platform, conversationId: post.conversationId } },
+        });
+        if (!conversation) continue;
+        try {
+          await senderFor(post.platform).update(conversation, post.messageId, { card });
+          await db.postedCard.update({ where: { id: post.id }, data: { updatedAt: new Date() } });
+        } catch (error) {
+          logger.error({ requestId, platform: post.platform, err: errorFacts(error) }, 'triage card update failed');
+        }
+      }
+    },
+  };
+}
+
+/** Error facts safe to log: name, message and status, never request bodies. */
+export function errorFacts(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: 'non-error thrown' };
+  // Prisma's messages can quote the arguments of the failed query (which may be
+  // confidential text); its code says enough.
+  if (error.name.startsWith('Prisma')) return { name: error.name, code: (error as { code?: string }).code };
+  const status = (error as { statusCode?: number }).statusCode ?? (error as { status?: number }).status;
+  return { name: error.name, message: error.message, ...(status ? { status } : {}) };
+}

@@ -1,0 +1,159 @@
+import {
+  ActivityTypes,
+  CardFactory,
+  CloudAdapter,
+  ConfigurationBotFrameworkAuthentication,
+  TeamsInfo,
+  TurnContext,
+  type Activity,
+  type ConversationReference,
+  type Request as BotRequest,
+  type Response as BotResponse,
+} from 'botbuilder';
+import type { ConnectorClient } from 'botframework-connector';
+import { renderAdaptiveCard } from '../../cards/render.js';
+import type { Config } from '../../config.js';
+import { saveConversation } from '../../db/conversations.js';
+import { findActor, linkIdentityByEmail, notInDirectoryMessage } from '../../db/directory.js';
+import { handleTurn } from '../../flows/router.js';
+import type { Actor, FlowDeps, OutMessage, TurnResult } from '../../flows/types.js';
+import { errorFacts, type ChannelSender } from '../outbox.js';
+import { channelConversationId, conversationOf, inboundOf, invokeBody, tenantOf } from './teams-activity.js';
+
+const SORRY = 'Sorry, something went wrong on my side and I could not finish that. Nothing you sent has been lost; please try again in a moment. If anyone is at immediate risk, call 999.';
+
+/**
+ * The Bot Framework adapter. With an app id, every inbound request's JWT is validated by
+ * botbuilder; without one (local mode only) requests are accepted unauthenticated.
+ */
+export function createTeamsAdapter(config: Pick<Config, 'MICROSOFT_APP_ID' | 'MICROSOFT_APP_PASSWORD' | 'MICROSOFT_APP_TYPE' | 'MICROSOFT_APP_TENANT_ID'>): CloudAdapter {
+  const auth = new ConfigurationBotFrameworkAuthentication(
+    config.MICROSOFT_APP_ID
+      ? {
+          MicrosoftAppId: config.MICROSOFT_APP_ID,
+          MicrosoftAppPassword: config.MICROSOFT_APP_PASSWORD,
+          MicrosoftAppType: config.MICROSOFT_APP_TYPE,
+          MicrosoftAppTenantId: config.MICROSOFT_APP_TENANT_ID,
+        }
+      : {},
+  );
+  return new CloudAdapter(auth);
+}
+
+export function toTeamsActivity(message: OutMessage): Partial<Activity> {
+  if (message.card) {
+    return { type: ActivityTypes.Message, attachments: [CardFactory.adaptiveCard(renderAdaptiveCard(message.card))] };
+  }
+  return { type: ActivityTypes.Message, text: message.text ?? '', textFormat: 'plain' };
+}
+
+/** Proactive sends and in-place updates through stored conversation references. */
+export function createTeamsSender(adapter: CloudAdapter, appId: string | undefined): ChannelSender {
+  const botAppId = appId ?? '';
+  return {
+    platform: 'TEAMS',
+    async send(conversation, message) {
+      const reference = conversation.reference as Partial<ConversationReference>;
+      let id = '';
+      await adapter.continueConversationAsync(botAppId, reference, async (context) => {
+        // sendToConversation, not a reply: in a channel this starts a new post.
+        const client = context.turnState.get<ConnectorClient>(context.adapter.ConnectorClientKey);
+        const activity = TurnContext.applyConversationReference({ ...toTeamsActivity(message) }, reference);
+        delete activity.replyToId;
+        const response = await client.conversations.sendToConversation(reference.conversation!.id, activity as Activity);
+        id = response?.id ?? '';
+      });
+      if (!id) throw new Error('Teams did not return an activity id');
+      return id;
+    },
+    async update(conversation, messageId, message) {
+      await adapter.continueConversationAsync(botAppId, conversation.reference as Partial<ConversationReference>, async (context) => {
+        await context.updateActivity({ ...toTeamsActivity(message), id: messageId });
+      });
+    },
+  };
+}
+
+/** Who is acting: from the activity the Bot Framework delivered, never from card data. */
+async function resolveActor(deps: FlowDeps, context: TurnContext): Promise<Actor | null> {
+  const activity = context.activity;
+  const aadObjectId = activity.from?.aadObjectId;
+  if (!aadObjectId) return null;
+  const tenantId = tenantOf(activity);
+  const known = await findActor(deps.db, 'TEAMS', tenantId, aadObjectId);
+  if (known) return known;
+  // First contact: ask Teams for the user's e-mail and link them to the directory.
+  try {
+    const member = await TeamsInfo.getMember(context, activity.from.id);
+    const email = member.email ?? member.userPrincipalName;
+    return email ? await linkIdentityByEmail(deps.db, 'TEAMS', tenantId, aadObjectId, email) : null;
+  } catch (error) {
+    deps.logger.warn({ err: errorFacts(error) }, 'could not look up Teams member');
+    return null;
+  }
+}
+
+async function rememberConversation(deps: FlowDeps, context: TurnContext, actor: Actor): Promise<void> {
+  const conversation = conversationOf(context.activity);
+  // Without the activity id, later messages start new posts instead of replying to this one.
+  const { activityId: _replyTo, ...reference } = TurnContext.getConversationReference(context.activity);
+  if (conversation.kind === 'CHANNEL' && reference.conversation) {
+    // Keep the channel itself, so new triage cards start new threads rather than replies.
+    reference.conversation = { ...reference.conversation, id: channelConversationId(reference.conversation.id) };
+  }
+  await saveConversation(deps.db, {
+    platform: 'TEAMS',
+    conversationId: conversation.conversationId,
+    kind: conversation.kind,
+    tenantId: tenantOf(context.activity),
+    personId: conversation.kind === 'PERSONAL' ? actor.personId : null,
+    reference,
+  });
+}
+
+async function respond(context: TurnContext, result: TurnResult, isInvoke: boolean): Promise<void> {
+  const personal = conversationOf(context.activity).kind === 'PERSONAL';
+  if (isInvoke) {
+    const card = !result.refused && result.updatedCard ? renderAdaptiveCard(result.updatedCard) : undefined;
+    await context.sendActivity({
+      type: ActivityTypes.InvokeResponse,
+      value: { status: 200, body: invokeBody(card, card ? undefined : result.notice) },
+    });
+    // In a personal chat the notice also stays in the conversation; in a channel it
+    // would be seen by everyone, so it only ever goes in the private invoke response.
+    if (card && result.notice && personal) await context.sendActivity(toTeamsActivity({ text: result.notice }));
+  } else if (result.notice) {
+    await context.sendActivity(toTeamsActivity({ text: result.notice }));
+  }
+  for (const reply of result.replies) await context.sendActivity(toTeamsActivity(reply));
+}
+
+/** The /api/messages handler: verify (botbuilder), parse, resolve the actor, dispatch, answer. */
+export function createTeamsHandler(adapter: CloudAdapter, deps: FlowDeps) {
+  adapter.onTurnError = async (context, error) => {
+    deps.logger.error({ err: errorFacts(error), activityType: context.activity.type }, 'Teams turn failed');
+    if (context.activity.type === 'invoke') {
+      await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body: invokeBody(undefined, SORRY) } });
+    } else {
+      await context.sendActivity(toTeamsActivity({ text: SORRY }));
+    }
+  };
+
+  const logic = async (context: TurnContext) => {
+    const activity = context.activity;
+    const inbound = inboundOf(activity);
+    if (!inbound) return;
+    const isInvoke = inbound.kind === 'action';
+    const actor = await resolveActor(deps, context);
+    if (!actor) {
+      const message = await notInDirectoryMessage(deps.db, 'TEAMS', tenantOf(activity));
+      await respond(context, { replies: isInvoke ? [] : [{ text: message }], notice: isInvoke ? message : undefined, refused: true }, isInvoke);
+      return;
+    }
+    await rememberConversation(deps, context, actor);
+    const result = await handleTurn(deps, actor, inbound);
+    await respond(context, result, isInvoke);
+  };
+
+  return (req: BotRequest, res: BotResponse) => adapter.process(req, res, logic);
+}

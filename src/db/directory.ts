@@ -1,0 +1,83 @@
+import type { Db } from './client.js';
+import type { Actor, Platform } from '../flows/types.js';
+import { DEFAULT_TIME_ZONE } from '../domain/time.js';
+
+/** The person behind a platform identity, or null when they are not in the directory. */
+export async function findActor(
+  db: Db,
+  platform: Platform,
+  tenantId: string,
+  platformUserId: string,
+): Promise<Actor | null> {
+  const identity = await db.platformIdentity.findUnique({
+    where: { platform_tenantId_platformUserId: { platform, tenantId, platformUserId } },
+    include: { person: { include: { organisation: { select: { timeZone: true } } } } },
+  });
+  if (!identity || !identity.person.active) return null;
+  const { person } = identity;
+  return {
+    personId: person.id,
+    organisationId: person.organisationId,
+    roles: person.roles,
+    name: person.name,
+    platform,
+    timeZone: person.timeZone ?? person.organisation.timeZone ?? DEFAULT_TIME_ZONE,
+  };
+}
+
+/**
+ * Link a platform identity to the directory entry with this e-mail (the address the
+ * platform itself reports for the user), so people need no separate registration.
+ */
+export async function linkIdentityByEmail(
+  db: Db,
+  platform: Platform,
+  tenantId: string,
+  platformUserId: string,
+  email: string,
+): Promise<Actor | null> {
+  const organisation = await organisationForTenant(db, platform, tenantId);
+  if (!organisation) return null;
+  const person = await db.person.findUnique({
+    where: { organisationId_email: { organisationId: organisation.id, email: email.trim().toLowerCase() } },
+  });
+  if (!person || !person.active) return null;
+  await db.platformIdentity.upsert({
+    where: { platform_tenantId_platformUserId: { platform, tenantId, platformUserId } },
+    create: { personId: person.id, platform, tenantId, platformUserId },
+    update: {},
+  });
+  return findActor(db, platform, tenantId, platformUserId);
+}
+
+/** The organisation a tenant or workspace belongs to; with a single organisation, that one. */
+export async function organisationForTenant(db: Db, platform: Platform, tenantId: string) {
+  const byTenant = await db.organisation.findFirst({
+    where: platform === 'TEAMS' ? { teamsTenantId: tenantId } : { slackTeamId: tenantId },
+  });
+  if (byTenant) return byTenant;
+  const all = await db.organisation.findMany({ take: 2 });
+  return all.length === 1 ? all[0]! : null;
+}
+
+/** What to tell someone the bot cannot find in the directory: whom to contact instead. */
+export async function notInDirectoryMessage(db: Db, platform: Platform, tenantId: string): Promise<string> {
+  const organisation = await organisationForTenant(db, platform, tenantId);
+  const contacts = organisation
+    ? await db.organisationContact.findMany({
+        where: { organisationId: organisation.id, kind: { in: ['SUPERVISION_INBOX', 'DUTY_LINE', 'EMERGENCY_SERVICES'] } },
+        orderBy: { sortOrder: 'asc' },
+      })
+    : [];
+  const inbox = contacts.find((c) => c.kind === 'SUPERVISION_INBOX');
+  const duty = contacts.find((c) => c.kind === 'DUTY_LINE');
+  const lines = [
+    "I can't find you in the staff directory, so I can't take a request from you here yet.",
+    inbox?.email
+      ? `Please contact the safeguarding team at ${inbox.email} and ask them to add you.`
+      : 'Please ask your administrator to add you to the directory.',
+  ];
+  if (duty?.phone) lines.push(`For safeguarding advice now, call the ${duty.label} on ${duty.phone} (${duty.availability ?? 'office hours'}).`);
+  lines.push('If someone is in immediate danger, call 999.');
+  return lines.join('\n\n');
+}

@@ -1,0 +1,166 @@
+import { recordAudit } from './audit.js';
+import type { Db } from './client.js';
+import { Platform } from './generated/enums.js';
+import {
+  checkDirectoryCsv,
+  identityKey,
+  type DirectoryPerson,
+  type DirectoryProblem,
+} from '../domain/directory-rows.js';
+
+export type ImportDirectoryResult =
+  | { ok: true; created: number; updated: number }
+  | { ok: false; problems: DirectoryProblem[] };
+
+export class ImportDirectoryError extends Error {
+  constructor(
+    readonly code: 'ORGANISATION_NOT_FOUND',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ImportDirectoryError';
+  }
+}
+
+/** Tenant the identities are recorded under when the organisation has no Teams/Slack binding yet. */
+export const LOCAL_TENANT = 'local';
+
+export interface ImportDirectoryOptions {
+  /** Interactive transaction timeout; a directory of thousands of people takes a while. */
+  timeoutMs?: number;
+}
+
+/**
+ * Load a staff directory CSV (format in src/domain/directory-rows.ts) into an organisation.
+ *
+ * All or nothing: the file is validated against the organisation as it is inside the same
+ * transaction that writes it, and if there is any problem nothing is written. People are
+ * matched by (organisation, email); people not in the file are left as they are.
+ */
+export async function importDirectory(
+  db: Db,
+  organisationId: string,
+  csvText: string,
+  options: ImportDirectoryOptions = {},
+): Promise<ImportDirectoryResult> {
+  return db.$transaction(
+    async (tx) => {
+      const org = await tx.organisation.findUnique({
+        where: { id: organisationId },
+        select: { teamsTenantId: true, slackTeamId: true },
+      });
+      if (!org) throw new ImportDirectoryError('ORGANISATION_NOT_FOUND', `No organisation with id ${organisationId}`);
+      const tenants = {
+        [Platform.TEAMS]: org.teamsTenantId ?? LOCAL_TENANT,
+        [Platform.SLACK]: org.slackTeamId ?? LOCAL_TENANT,
+      };
+
+      const groups = await tx.staffGroup.findMany({ where: { organisationId }, select: { id: true, name: true } });
+      const existing = await tx.person.findMany({
+        where: { organisationId },
+        select: { id: true, email: true, lineManagerId: true, lineManager: { select: { email: true } } },
+      });
+      const identities = await tx.platformIdentity.findMany({
+        where: {
+          OR: [
+            { platform: Platform.TEAMS, tenantId: tenants.TEAMS },
+            { platform: Platform.SLACK, tenantId: tenants.SLACK },
+          ],
+        },
+        select: { platform: true, platformUserId: true, person: { select: { email: true, organisationId: true } } },
+      });
+
+      const existingByEmail = new Map(existing.map((p) => [p.email.toLowerCase(), p]));
+      const validation = checkDirectoryCsv(csvText, {
+        staffGroupNames: groups.map((g) => g.name),
+        existingEmails: existingByEmail.keys(),
+        existingLineManagers: new Map(
+          existing.map((p) => [p.email.toLowerCase(), p.lineManager?.email.toLowerCase() ?? null]),
+        ),
+        identityOwners: new Map(
+          identities.map((i) => [
+            identityKey(i.platform, i.platformUserId),
+            i.person.organisationId === organisationId ? i.person.email.toLowerCase() : null,
+          ]),
+        ),
+      });
+      if (!validation.ok) return { ok: false as const, problems: validation.problems };
+
+      const groupIdByName = new Map(groups.map((g) => [g.name, g.id]));
+      const people = validation.people;
+
+      // 1. People, matched by (organisation, email).
+      const idByEmail = new Map([...existingByEmail].map(([email, p]) => [email, p.id]));
+      let created = 0;
+      let updated = 0;
+      for (const person of people) {
+        const before = existingByEmail.get(person.email);
+        const fields = personFields(person, groupIdByName);
+        const saved = await tx.person.upsert({
+          where: { organisationId_email: { organisationId, email: before?.email ?? person.email } },
+          create: { organisationId, ...fields },
+          update: fields,
+          select: { id: true },
+        });
+        idByEmail.set(person.email, saved.id);
+        if (before) updated += 1;
+        else created += 1;
+      }
+
+      // 2. Line managers, once everyone exists (a manager may come later in the file).
+      for (const person of people) {
+        const id = idByEmail.get(person.email)!;
+        const lineManagerId = person.lineManagerEmail === null ? null : idByEmail.get(person.lineManagerEmail)!;
+        const before = existingByEmail.get(person.email);
+        if ((before?.lineManagerId ?? null) === lineManagerId) continue;
+        await tx.person.update({ where: { id }, data: { lineManagerId } });
+      }
+
+      // 3. Platform identities: drop a listed person's stale id first, so ids can move between people.
+      const wanted = people.flatMap((person) => {
+        const personId = idByEmail.get(person.email)!;
+        const rows: { personId: string; platform: Platform; platformUserId: string }[] = [];
+        if (person.teamsAadObjectId) rows.push({ personId, platform: Platform.TEAMS, platformUserId: person.teamsAadObjectId });
+        if (person.slackUserId) rows.push({ personId, platform: Platform.SLACK, platformUserId: person.slackUserId });
+        return rows;
+      });
+      for (const w of wanted) {
+        await tx.platformIdentity.deleteMany({
+          where: { personId: w.personId, platform: w.platform, tenantId: tenants[w.platform], platformUserId: { not: w.platformUserId } },
+        });
+      }
+      for (const w of wanted) {
+        const tenantId = tenants[w.platform];
+        await tx.platformIdentity.upsert({
+          where: { platform_tenantId_platformUserId: { platform: w.platform, tenantId, platformUserId: w.platformUserId } },
+          create: { personId: w.personId, platform: w.platform, tenantId, platformUserId: w.platformUserId },
+          update: { personId: w.personId },
+        });
+      }
+
+      await recordAudit(tx, {
+        organisationId,
+        actorId: null,
+        action: 'directory.imported',
+        subjectType: 'organisation',
+        subjectId: organisationId,
+        detail: { created, updated, identities: wanted.length },
+      });
+      return { ok: true as const, created, updated };
+    },
+    { timeout: options.timeoutMs ?? 300_000, maxWait: 15_000 },
+  );
+}
+
+function personFields(person: DirectoryPerson, groupIdByName: ReadonlyMap<string, string>) {
+  return {
+    name: person.name,
+    email: person.email,
+    staffGroupId: groupIdByName.get(person.staffGroup)!,
+    roles: person.roles,
+    active: true,
+    // undefined (column absent) leaves the stored value alone
+    jobTitle: person.jobTitle,
+    timeZone: person.timeZone,
+  };
+}

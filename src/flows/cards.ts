@@ -1,0 +1,165 @@
+import { describeFindings, IDENTIFIER_LABELS, type IdentifierFinding, type IdentifierKind } from '../domain/identifiers.js';
+import { OUTCOME_LABELS, STATUS_LABELS, type RequestOutcome } from '../domain/request-lifecycle.js';
+import { describeDeadline } from '../domain/service-time.js';
+import { describeWaiting, HELP_TYPE_LABELS, type HelpType } from '../domain/triage.js';
+import type { RequestWithPeople } from '../db/requests.js';
+import type { ContactLine } from '../domain/urgent-routes.js';
+import type { CardRef } from './types.js';
+
+/** Shown for facts that have no value yet, so every card lays out the same way. */
+const NONE = '—';
+
+const FORMAT_LABELS = { INDIVIDUAL: 'Individual', GROUP: 'Group', EITHER: 'Either' } as const;
+const ROUTE_LABELS = { ADVICE: 'Advice', SUPERVISION: 'Supervision session' } as const;
+const URGENCY_LABELS = { URGENT: 'URGENT: immediate risk', ROUTINE: 'Routine' } as const;
+
+
+export function riskCard(intro: string): CardRef {
+  return { template: 'intake-risk', data: { intro } };
+}
+
+export function kindCard(heading: string): CardRef {
+  return { template: 'intake-kind', data: { heading } };
+}
+
+export interface DetailsAnswers {
+  format?: string;
+  availability?: string;
+  adjustments?: string;
+  summary?: string;
+}
+
+export function detailsCard(
+  helpType: HelpType,
+  answers: DetailsAnswers,
+  options: { note?: string; findings?: IdentifierFinding[] } = {},
+): CardRef {
+  const findings = options.findings ?? [];
+  const warning = findings.length
+    ? `This looks like it may contain ${describeFindings(findings)}. Please remove anything that could identify a patient, then send again.`
+    : '';
+  return {
+    template: 'intake-details',
+    data: {
+      heading: `${HELP_TYPE_LABELS[helpType]}: a few details`,
+      note: options.note ?? '',
+      warning,
+      askFormat: helpType !== 'ADVICE',
+      format: answers.format ?? 'EITHER',
+      availability: answers.availability ?? '',
+      adjustments: answers.adjustments ?? '',
+      summary: answers.summary ?? '',
+      submitTitle: findings.length ? 'Check again and send' : 'Send request',
+    },
+  };
+}
+
+export function urgentRoutesCard(routes: ContactLine[], alerted: string): CardRef {
+  return { template: 'urgent-routes', data: { routes, alerted } };
+}
+
+export function confirmationCard(input: {
+  reference: string;
+  helpType: HelpType;
+  expectation: string;
+  nextSteps: string;
+  support: ContactLine[];
+}): CardRef {
+  return {
+    template: 'request-confirmation',
+    data: {
+      reference: input.reference,
+      helpTypeLabel: HELP_TYPE_LABELS[input.helpType],
+      expectation: input.expectation,
+      nextSteps: input.nextSteps,
+      support: input.support,
+    },
+  };
+}
+
+export function openRequestCard(request: RequestWithPeople): CardRef {
+  return {
+    template: 'open-request',
+    data: {
+      reference: request.reference,
+      statusLabel: STATUS_LABELS[request.status],
+      claimedBy: request.claimedBy?.name ?? 'Not yet claimed',
+    },
+  };
+}
+
+const OUTCOME_CHOICES = (Object.keys(OUTCOME_LABELS) as RequestOutcome[]).map((value) => ({
+  value,
+  label: OUTCOME_LABELS[value],
+}));
+
+function requestFacts(request: RequestWithPeople) {
+  return {
+    requestId: request.id,
+    version: request.version,
+    reference: request.reference,
+    staffGroup: request.staffGroupName ?? NONE,
+    route: ROUTE_LABELS[request.route],
+    urgency: URGENCY_LABELS[request.urgency],
+    helpType: request.helpType ? HELP_TYPE_LABELS[request.helpType] : 'Not given yet',
+    format: request.format ? FORMAT_LABELS[request.format] : NONE,
+    status: STATUS_LABELS[request.status],
+    isWorked: request.status !== 'OPEN' && request.status !== 'CLOSED',
+    canClose: request.status !== 'CLOSED',
+    outcomes: OUTCOME_CHOICES,
+  };
+}
+
+/**
+ * The triage channel's card. Everyone in the channel sees it, so it carries facts about
+ * the request and never the summary, availability or adjustments.
+ */
+export function triageCard(request: RequestWithPeople, now: Date, expectedBy: Date, zone: string): CardRef {
+  const urgent = request.urgency === 'URGENT';
+  const closed = request.status === 'CLOSED';
+  return {
+    template: 'triage-request',
+    data: {
+      ...requestFacts(request),
+      headline: closed
+        ? `${request.reference}: closed (${request.outcome ? OUTCOME_LABELS[request.outcome] : 'closed'})`
+        : urgent
+          ? `URGENT: ${request.reference} (someone may be at immediate risk)`
+          : `New request ${request.reference}`,
+      headerStyle: urgent && !closed ? 'attention' : 'emphasis',
+      headerColor: urgent && !closed ? 'Attention' : 'Default',
+      waiting: closed ? NONE : describeWaiting(request.createdAt, now),
+      claimedBy: request.claimedBy?.name ?? 'Unclaimed',
+      expectation: closed || request.firstResponseAt ? NONE : describeDeadline(expectedBy, now, zone),
+      canClaim: request.status === 'OPEN',
+    },
+  };
+}
+
+/** The confidential view for the safeguarding team: every time it is built, a read is audited. */
+export function requestDetailCard(request: RequestWithPeople): CardRef {
+  const warnings = request.identifierWarnings as IdentifierKind[];
+  return {
+    template: 'request-detail',
+    data: {
+      ...requestFacts(request),
+      requester: request.requester.jobTitle ? `${request.requester.name}, ${request.requester.jobTitle}` : request.requester.name,
+      availability: request.availability ?? NONE,
+      adjustments: request.adjustments ?? 'None given',
+      summary: request.summary ?? 'Not given yet (urgent request: the requester was shown the urgent routes first).',
+      warnings: warnings.length
+        ? `The requester kept text the bot flagged as possibly ${warnings.map((k) => IDENTIFIER_LABELS[k] ?? k).join(', ')}.`
+        : '',
+    },
+  };
+}
+
+export function adviceCard(input: {
+  requestId: string;
+  reference: string;
+  specialist: string;
+  advice: string;
+  answered?: string;
+}): CardRef {
+  return { template: 'advice', data: { ...input, answered: input.answered ?? '' } };
+}

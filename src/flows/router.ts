@@ -1,0 +1,98 @@
+import { DomainError, isDomainError } from '../domain/errors.js';
+import { MAX_MESSAGE_LENGTH } from '../domain/text-limits.js';
+import { answerAdvice } from './advice-feedback.js';
+import { bindTriageChannel } from './bind-triage-channel.js';
+import { answerRisk, cancelRequestDraft, chooseKind, handlePersonalMessage, startRequest, submitDetails } from './request-intake.js';
+import { claimRequest, closeRequest, giveAdvice, showRequestDetails } from './triage-actions.js';
+import type { Actor, CardRef, ConversationInfo, FlowDeps, Inbound, TurnResult } from './types.js';
+
+type ActionHandler = (deps: FlowDeps, actor: Actor, value: Record<string, unknown>, conversation: ConversationInfo) => Promise<TurnResult>;
+
+/**
+ * Every card action the bot offers, by its namespaced id. The same id arrives as a Teams
+ * Action.Execute verb and as a Slack action_id, and reaches the same handler.
+ */
+export const ACTIONS: Record<string, ActionHandler> = {
+  'intake.start': (deps, actor) => startRequest(deps, actor),
+  'intake.risk': (deps, actor, value) => {
+    if (value.answer !== 'yes' && value.answer !== 'no') throw new DomainError('INVALID_INPUT', 'Please answer yes or no.');
+    return answerRisk(deps, actor, value.answer === 'yes');
+  },
+  'intake.kind': chooseKind,
+  'intake.details': submitDetails,
+  'intake.cancel': (deps, actor) => cancelRequestDraft(deps, actor),
+  'request.claim': claimRequest,
+  'request.details': showRequestDetails,
+  'request.advise': giveAdvice,
+  'request.close': closeRequest,
+  'request.feedback': answerAdvice,
+};
+
+/** Actions that only make sense in the actor's personal chat (the request conversation). */
+const PERSONAL_ONLY = new Set(['intake.start', 'intake.risk', 'intake.kind', 'intake.details', 'intake.cancel', 'request.feedback']);
+
+const HELP_TEXT = [
+  'I pass requests for safeguarding advice and supervision to the safeguarding team.',
+  '- Send me any message to start a request. I will first ask whether anyone is at immediate risk.',
+  '- "cancel" stops a request you are part way through.',
+  '- "help" shows this message.',
+  'If anyone is in immediate danger, call 999.',
+].join('\n');
+
+const CHANNEL_HELP =
+  'In this channel I post a card for each new request. Safeguarding specialists can claim, advise on and close them from the cards. To ask for help yourself, message me in a personal chat. Administrators: type "bind triage" here to make this the triage channel.';
+
+function normaliseCommand(text: string): string {
+  return text.trim().toLowerCase().replace(/\s+/g, ' ').replace(/[.!?]+$/, '');
+}
+
+async function handleMessage(deps: FlowDeps, actor: Actor, text: string, conversation: ConversationInfo): Promise<TurnResult> {
+  const trimmed = text.trim();
+  if (trimmed.length === 0) {
+    return { replies: [{ text: 'I can only read text messages. Send me a few words to start a request, or "help".' }] };
+  }
+  if (trimmed.length > MAX_MESSAGE_LENGTH) {
+    throw new DomainError(
+      'TEXT_TOO_LONG',
+      `That message is ${trimmed.length} characters long. Please keep messages under ${MAX_MESSAGE_LENGTH} characters; I will ask for a short summary on a card.`,
+    );
+  }
+  const command = normaliseCommand(trimmed);
+  if (command === 'help' || command === '?') {
+    return { replies: [{ text: conversation.kind === 'PERSONAL' ? HELP_TEXT : CHANNEL_HELP }] };
+  }
+  if (command === 'bind triage' || command === 'bind triage channel') return bindTriageChannel(deps, actor, conversation);
+  if (conversation.kind !== 'PERSONAL') return { replies: [{ text: CHANNEL_HELP }] };
+  if (command === 'cancel') return cancelRequestDraft(deps, actor);
+  if (command === 'new request') return startRequest(deps, actor);
+  return handlePersonalMessage(deps, actor, trimmed);
+}
+
+/** The refusal to give for an error: a domain error's own words, never internals. */
+export function refusalFor(error: unknown): { notice: string; updatedCard?: CardRef } | undefined {
+  if (!isDomainError(error)) return undefined;
+  const updatedCard = (error as DomainError & { updatedCard?: CardRef }).updatedCard;
+  return { notice: error.userMessage, ...(updatedCard ? { updatedCard } : {}) };
+}
+
+/**
+ * One turn: a verified actor's message or card action in, what to show out. Domain
+ * refusals become a private notice; anything else is a bug and propagates to the channel,
+ * which logs it and answers with a generic apology.
+ */
+export async function handleTurn(deps: FlowDeps, actor: Actor, inbound: Inbound): Promise<TurnResult> {
+  try {
+    if (inbound.kind === 'message') return await handleMessage(deps, actor, inbound.text, inbound.conversation);
+    const handler = Object.hasOwn(ACTIONS, inbound.actionId) ? ACTIONS[inbound.actionId] : undefined;
+    if (!handler) throw new DomainError('UNKNOWN_ACTION', "I don't recognise that button. It may be from an old card; message me to start again.");
+    if (PERSONAL_ONLY.has(inbound.actionId) && inbound.conversation.kind !== 'PERSONAL') {
+      throw new DomainError('WRONG_CONVERSATION', 'That button only works in your personal chat with me.');
+    }
+    return await handler(deps, actor, inbound.value, inbound.conversation);
+  } catch (error) {
+    const refusal = refusalFor(error);
+    if (!refusal) throw error;
+    deps.logger.info({ code: (error as DomainError).code, actorId: actor.personId }, 'turn refused');
+    return { replies: [], refused: true, ...refusal };
+  }
+}

@@ -1,0 +1,167 @@
+import { DomainError } from '../domain/errors.js';
+import { assertCanActOnRequest } from '../domain/permissions.js';
+import * as lifecycle from '../domain/request-lifecycle.js';
+import { cleanText, MAX_ADVICE_LENGTH } from '../domain/text-limits.js';
+import { recordAudit } from '../db/audit.js';
+import { loadOrganisation } from '../db/organisations.js';
+import { loadRequest, requestWithPeople, updateRequestAtVersion, type RequestWithPeople } from '../db/requests.js';
+import type { Prisma } from '../db/generated/client.js';
+import { adviceCard, requestDetailCard } from './cards.js';
+import { triageCardFor } from './request-intake.js';
+import type { Actor, FlowDeps, TurnResult } from './types.js';
+
+/** The card version the actor saw; a missing or malformed one is treated as stale. */
+function cardVersion(value: Record<string, unknown>): number {
+  const version = Number(value.version);
+  return Number.isInteger(version) && version > 0 ? version : -1;
+}
+
+/** Re-render the request's triage cards for everyone and give the actor the fresh one. */
+async function publish(deps: FlowDeps, request: RequestWithPeople): Promise<TurnResult['updatedCard']> {
+  const org = await loadOrganisation(deps.db, request.organisationId);
+  const card = triageCardFor(request, org, deps.clock.now());
+  await deps.outbox.updateTriageCards(request.id, card);
+  return card;
+}
+
+/**
+ * Run a state change on a request: permission and lifecycle checks, then the change at the
+ * version the actor saw plus its audit entry in one transaction, then the cards updated.
+ * A stale card is refused and refreshed, so the actor sees the state they acted against.
+ */
+async function changeRequest(
+  deps: FlowDeps,
+  actor: Actor,
+  value: Record<string, unknown>,
+  action: Parameters<typeof assertCanActOnRequest>[1],
+  change: (request: RequestWithPeople, tx: Prisma.TransactionClient, now: Date) => Promise<void>,
+): Promise<{ request: RequestWithPeople; updatedCard: TurnResult['updatedCard'] }> {
+  const before = await loadRequest(deps.db, value.requestId, actor.organisationId);
+  assertCanActOnRequest(actor, action, before);
+  if (cardVersion(value) !== before.version) {
+    const updatedCard = await publish(deps, before);
+    throw Object.assign(new DomainError('STALE_CARD', 'That card was out of date. It now shows the request as it is; please try again.'), {
+      updatedCard,
+    });
+  }
+  const now = deps.clock.now();
+  const request = await deps.db.$transaction(async (tx) => {
+    await change(before, tx, now);
+    return tx.supervisionRequest.findUniqueOrThrow({ where: { id: before.id }, include: requestWithPeople });
+  });
+  return { request, updatedCard: await publish(deps, request) };
+}
+
+/** The confidential details, sent to the actor's personal chat and audited as a read. */
+async function sendDetailsPrivately(deps: FlowDeps, actor: Actor, request: RequestWithPeople): Promise<void> {
+  await recordAudit(deps.db, {
+    organisationId: request.organisationId,
+    actorId: actor.personId,
+    action: 'request.summary.read',
+    subjectType: 'request',
+    subjectId: request.id,
+    platform: actor.platform,
+  });
+  await deps.outbox.toPerson(actor.personId, { card: requestDetailCard(request) });
+}
+
+export async function claimRequest(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
+  const { request, updatedCard } = await changeRequest(deps, actor, value, 'request.claim', async (req, tx, now) => {
+    lifecycle.claim({ status: req.status, claimedByName: req.claimedBy?.name });
+    await updateRequestAtVersion(tx, req.id, req.version, {
+      status: 'CLAIMED',
+      claimedById: actor.personId,
+      claimedAt: now,
+      firstResponseAt: req.firstResponseAt ?? now,
+    });
+    await recordAudit(tx, {
+      organisationId: req.organisationId,
+      actorId: actor.personId,
+      action: 'request.claimed',
+      subjectType: 'request',
+      subjectId: req.id,
+      platform: actor.platform,
+    });
+  });
+  await sendDetailsPrivately(deps, actor, request);
+  return {
+    replies: [],
+    updatedCard,
+    notice: `You have claimed ${request.reference}. I've sent you its details in our personal chat.`,
+  };
+}
+
+export async function showRequestDetails(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
+  const request = await loadRequest(deps.db, value.requestId, actor.organisationId);
+  assertCanActOnRequest(actor, 'request.read-summary', request);
+  await sendDetailsPrivately(deps, actor, request);
+  return { replies: [], notice: `I've sent you the details of ${request.reference} in our personal chat.` };
+}
+
+export async function giveAdvice(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
+  const advice = cleanText(value.advice, 'advice', MAX_ADVICE_LENGTH);
+  if (!advice) throw new DomainError('INVALID_INPUT', 'Please write the advice before sending it.');
+  const { request, updatedCard } = await changeRequest(deps, actor, value, 'request.advise', async (req, tx, now) => {
+    lifecycle.giveAdvice({ status: req.status });
+    await updateRequestAtVersion(tx, req.id, req.version, {
+      status: 'ADVICE_GIVEN',
+      firstResponseAt: req.firstResponseAt ?? now,
+      adviceFeedback: null,
+    });
+    // Ad-hoc advice is an informal supervision record, held for both parties (seeds 003 5.5).
+    const record = await tx.supervisionRecord.create({
+      data: {
+        organisationId: req.organisationId,
+        kind: 'ADVICE',
+        requestId: req.id,
+        supervisorId: actor.personId,
+        format: 'INDIVIDUAL',
+        type: req.helpType === 'CHILD_DEATH' ? 'CHILD_DEATH' : 'ON_REQUEST',
+        status: 'AWAITING_SIGNATURES',
+        content: advice,
+        completedAt: now,
+        subjects: { create: { personId: req.requesterId } },
+        signatures: { create: { personId: actor.personId, signedVersion: 1, platform: actor.platform, signedAt: now } },
+      },
+    });
+    await recordAudit(tx, {
+      organisationId: req.organisationId,
+      actorId: actor.personId,
+      action: 'request.advice-given',
+      subjectType: 'request',
+      subjectId: req.id,
+      platform: actor.platform,
+      detail: { recordId: record.id },
+    });
+  });
+  await deps.outbox.toPerson(request.requesterId, {
+    card: adviceCard({ requestId: request.id, reference: request.reference, specialist: actor.name, advice }),
+  });
+  return { replies: [], updatedCard, notice: `Your advice on ${request.reference} has been sent and recorded.` };
+}
+
+export async function closeRequest(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
+  if (!lifecycle.isRequestOutcome(value.outcome)) {
+    throw new DomainError('INVALID_INPUT', 'Please choose an outcome before closing the request.');
+  }
+  const outcome = value.outcome;
+  const { request, updatedCard } = await changeRequest(deps, actor, value, 'request.close', async (req, tx, now) => {
+    lifecycle.close({ status: req.status });
+    await updateRequestAtVersion(tx, req.id, req.version, {
+      status: 'CLOSED',
+      outcome,
+      closedById: actor.personId,
+      closedAt: now,
+    });
+    await recordAudit(tx, {
+      organisationId: req.organisationId,
+      actorId: actor.personId,
+      action: 'request.closed',
+      subjectType: 'request',
+      subjectId: req.id,
+      platform: actor.platform,
+      detail: { outcome },
+    });
+  });
+  return { replies: [], updatedCard, notice: `${request.reference} is closed: ${lifecycle.OUTCOME_LABELS[outcome]}.` };
+}

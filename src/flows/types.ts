@@ -1,0 +1,67 @@
+import type { Db } from '../db/client.js';
+import type { ActorIdentity } from '../domain/permissions.js';
+import type { Clock } from '../domain/time.js';
+import type { Logger } from '../logger.js';
+
+export type Platform = 'TEAMS' | 'SLACK';
+export type ConversationKind = 'PERSONAL' | 'CHANNEL' | 'GROUP';
+
+/** A person from the directory acting through a platform that vouched for who they are. */
+export interface Actor extends ActorIdentity {
+  name: string;
+  platform: Platform;
+  timeZone: string;
+}
+
+export interface ConversationInfo {
+  platform: Platform;
+  kind: ConversationKind;
+  /** The conversation as the platform names it (Teams conversation id without any thread suffix; Slack channel id). */
+  conversationId: string;
+  /** Display name of a channel, when the platform gives one. */
+  name?: string;
+}
+
+export type Inbound =
+  | { kind: 'message'; text: string; conversation: ConversationInfo }
+  | { kind: 'action'; actionId: string; value: Record<string, unknown>; conversation: ConversationInfo };
+
+/** The name of a template in cards/ and the data bound into it. */
+export interface CardRef {
+  template: string;
+  data: Record<string, unknown>;
+}
+
+export interface OutMessage {
+  text?: string;
+  card?: CardRef;
+}
+
+/** What a turn produces for the conversation the actor is in. */
+export interface TurnResult {
+  /** Messages for the actor's conversation (visible to everyone in a channel). */
+  replies: OutMessage[];
+  /** Shown to the actor alone in place of the card they acted on. */
+  updatedCard?: CardRef;
+  /** A short private notice for the actor alone (refusals, confirmations). */
+  notice?: string;
+  /** The turn was refused: nothing changed, and the notice says why. */
+  refused?: boolean;
+}
+
+/** Delivery to places other than the actor's conversation, implemented by the channels. */
+export interface Outbox {
+  /** A message to a person's personal chat, on the platform they last used. */
+  toPerson(personId: string, message: OutMessage): Promise<void>;
+  /** A new triage card in every triage channel bound for the organisation. */
+  postTriageCard(organisationId: string, requestId: string, card: CardRef): Promise<void>;
+  /** Replace every triage card already posted for the request, for everyone. */
+  updateTriageCards(requestId: string, card: CardRef): Promise<void>;
+}
+
+export interface FlowDeps {
+  db: Db;
+  clock: Clock;
+  outbox: Outbox;
+  logger: Logger;
+}

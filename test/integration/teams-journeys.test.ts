@@ -1,0 +1,373 @@
+// Journeys 1-3 on Teams through real HTTP: activities posted to the running server, the
+// connector intercepted and every outbound payload asserted, state read from PostgreSQL.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderAdaptiveCard } from '../../src/cards/render.js';
+import { demoPerson } from '../../src/db/demo-organisation.js';
+import { cardOf, httpRequest, personalConversationId, startTeamsHarness, textsOf, TRIAGE_CHANNEL, visibleTexts, type TeamsHarness } from '../support/teams-harness.js';
+
+const SUMMARY = 'Crew attended a child with unexplained bruising; parent left before police arrived. Unsure if the referral was enough.';
+
+let h: TeamsHarness;
+
+beforeAll(async () => {
+  h = await startTeamsHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+
+function personalPath(key: string) {
+  return `/v3/conversations/${personalConversationId(key)}/activities`;
+}
+
+async function requestByReference(reference: string) {
+  return h.database.db.supervisionRequest.findUniqueOrThrow({ where: { reference } });
+}
+
+describe('binding the triage channel', () => {
+  it('refuses someone who is not an administrator, and binds nothing', async () => {
+    h.take();
+    const res = await h.message('specialist', 'bind triage', 'channel');
+    expect(res.status).toBe(200);
+    const [reply] = h.take();
+    expect(reply!.body.text).toBe('Only an administrator can make this the triage channel.');
+    expect(await h.database.db.triageChannel.count()).toBe(0);
+  });
+
+  it('binds the channel when an administrator types the command there', async () => {
+    const res = await h.message('admin', '<at>SG Supervision</at> bind triage', 'channel');
+    expect(res.status).toBe(200);
+    const [reply] = h.take();
+    expect(reply!.method).toBe('POST');
+    expect(reply!.path).toMatch(new RegExp(`^/v3/conversations/${TRIAGE_CHANNEL};messageid=\\d+/activities/in-\\d+$`));
+    expect(reply!.body.text).toMatch(/^This channel is now the safeguarding triage channel\./);
+    const bound = await h.database.db.triageChannel.findFirstOrThrow();
+    expect(bound).toMatchObject({ platform: 'TEAMS', conversationId: TRIAGE_CHANNEL, name: 'Safeguarding triage' });
+    const audit = await h.database.db.auditEvent.findFirst({ where: { action: 'triage-channel.bound' } });
+    expect(audit?.actorId).toBe(bound.boundById);
+  });
+});
+
+describe('a routine request for advice, claimed, advised and closed', () => {
+  let reference = '';
+
+  it('asks the immediate-risk question first, whatever the first message says', async () => {
+    h.take();
+    await h.message('paramedic', 'I need some advice about a job last night');
+    const [reply] = h.take();
+    expect(reply!.path).toMatch(new RegExp(`^${personalPath('paramedic')}/in-\\d+$`));
+    expect(cardOf(reply)).toEqual(
+      renderAdaptiveCard({
+        template: 'intake-risk',
+        data: {
+          intro: `Hello ${demoPerson('paramedic').name.split(' ')[0]}. I'm the safeguarding supervision bot: I'll pass your request to the safeguarding team. First, one question.`,
+        },
+      }),
+    );
+  });
+
+  it('asks for the kind of help after a "no", then the details for advice', async () => {
+    const risk = await h.action('paramedic', 'intake.risk', { answer: 'no' });
+    expect(risk.status).toBe(200);
+    expect(risk.body).toEqual({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Got it.' });
+    const [kind] = h.take();
+    expect(cardOf(kind)).toEqual(renderAdaptiveCard({ template: 'intake-kind', data: { heading: 'Thank you.' } }));
+
+    await h.action('paramedic', 'intake.kind', { helpType: 'ADVICE' });
+    const [details] = h.take();
+    const card = cardOf(details);
+    expect(card.body[0].text).toBe('Quick advice: a few details');
+    expect(card.body.find((b: any) => b.id === 'format')).toBeUndefined();
+    expect(card.body.find((b: any) => b.id === 'summary').isRequired).toBe(true);
+  });
+
+  it('warns about an NHS number and a postcode and saves nothing', async () => {
+    const before = await h.database.db.supervisionRequest.count();
+    await h.action('paramedic', 'intake.details', {
+      acknowledged: 'no',
+      availability: 'after 6pm',
+      summary: 'Patient 943 476 5919 at SE1 7JN, worried about neglect',
+    });
+    const [warning] = h.take();
+    const card = cardOf(warning);
+    expect(card.body[1].items[0].text).toBe(
+      'This looks like it may contain an NHS number and a postcode. Please remove anything that could identify a patient, then send again.',
+    );
+    // The text comes back in the card to edit; it is not stored anywhere.
+    expect(card.body.find((b: any) => b.id === 'summary').value).toBe('Patient 943 476 5919 at SE1 7JN, worried about neglect');
+    expect(await h.database.db.supervisionRequest.count()).toBe(before);
+    const draft = await h.database.db.requestDraft.findFirstOrThrow();
+    expect(JSON.stringify(draft.data)).not.toContain('943');
+  });
+
+  it('saves a clean request, answers with its reference and posts a triage card without the summary', async () => {
+    await h.action('paramedic', 'intake.details', { acknowledged: 'no', availability: 'after 6pm', summary: SUMMARY });
+    const calls = h.take();
+    const triage = calls.find((c) => c.path === `/v3/conversations/${TRIAGE_CHANNEL}/activities`);
+    const confirmation = calls.find((c) => c.path.startsWith(personalPath('paramedic')));
+    expect(calls).toHaveLength(2);
+
+    const request = await h.database.db.supervisionRequest.findFirstOrThrow({ where: { summary: SUMMARY } });
+    reference = request.reference;
+    expect(reference).toBe('SGS-2026-0001');
+    expect(request).toMatchObject({ route: 'ADVICE', urgency: 'ROUTINE', status: 'OPEN', helpType: 'ADVICE', availability: 'after 6pm' });
+
+    const confirmationCard = cardOf(confirmation);
+    expect(confirmationCard.body[1].facts).toEqual([
+      { title: 'Reference', value: 'SGS-2026-0001' },
+      { title: 'What you asked for', value: 'Quick advice' },
+      // Monday 10:00 in London with a 4-hour advice target.
+      { title: 'Expect contact', value: 'by 14:00 today' },
+    ]);
+
+    const triageCard = cardOf(triage);
+    expect(triageCard.body[1].facts).toEqual([
+      { title: 'Reference', value: 'SGS-2026-0001' },
+      { title: 'Staff group', value: demoPerson('paramedic').staffGroup },
+      { title: 'Route', value: 'Advice' },
+      { title: 'Urgency', value: 'Routine' },
+      { title: 'Type', value: 'Quick advice' },
+      { title: 'Format wanted', value: '—' },
+      { title: 'Waiting', value: '0 min' },
+      { title: 'Status', value: 'Waiting to be claimed' },
+      { title: 'Claimed by', value: 'Unclaimed' },
+      { title: 'Expect contact', value: 'by 14:00 today' },
+    ]);
+    expect(triageCard.actions.map((a: any) => a.title)).toEqual(['Claim', 'Close']);
+    expect(textsOf(triage!.body).join(' ')).not.toContain('bruising');
+    expect(textsOf(triage!.body).join(' ')).not.toContain('after 6pm');
+
+    const posted = await h.database.db.postedCard.findFirstOrThrow({ where: { subjectId: request.id } });
+    expect(posted).toMatchObject({ purpose: 'triage', conversationId: TRIAGE_CHANNEL, messageId: expect.stringMatching(/^out-/) });
+  });
+
+  it('refuses Claim from someone who is not a safeguarding specialist, changing nothing', async () => {
+    const request = await requestByReference(reference);
+    const res = await h.action('paramedic', 'request.claim', { requestId: request.id, version: request.version }, 'channel');
+    expect(res.body).toEqual({
+      statusCode: 200,
+      type: 'application/vnd.microsoft.activity.message',
+      value: 'Only safeguarding specialists can claim requests.',
+    });
+    expect(h.take()).toEqual([]);
+    expect(await requestByReference(reference)).toEqual(request);
+  });
+
+  it('lets a specialist claim: the card updates in place for everyone and the summary goes to the claimer privately', async () => {
+    await h.message('specialist', 'help'); // the specialist has a personal chat with the bot
+    h.take();
+    const request = await requestByReference(reference);
+    const res = await h.action('specialist', 'request.claim', { requestId: request.id, version: request.version }, 'channel');
+
+    expect(res.body.type).toBe('application/vnd.microsoft.card.adaptive');
+    const facts = Object.fromEntries(res.body.value.body[1].facts.map((f: any) => [f.title, f.value]));
+    expect(facts).toMatchObject({ Status: 'Claimed', 'Claimed by': demoPerson('specialist').name, 'Expect contact': '—' });
+
+    const calls = h.take();
+    const posted = await h.database.db.postedCard.findFirstOrThrow({ where: { subjectId: request.id } });
+    const update = calls.find((c) => c.method === 'PUT');
+    expect(update!.path).toBe(`/v3/conversations/${TRIAGE_CHANNEL}/activities/${posted.messageId}`);
+    expect(cardOf(update)).toEqual(res.body.value);
+    expect(textsOf(update!.body).join(' ')).not.toContain('bruising');
+
+    const detail = calls.find((c) => c.method === 'POST');
+    expect(detail!.path).toBe(`${personalPath('specialist')}`);
+    const detailCard = cardOf(detail);
+    expect(detailCard.body[0].text).toBe(`${reference}: confidential details`);
+    expect(detailCard.body[4].text).toBe(SUMMARY);
+
+    const claimed = await requestByReference(reference);
+    expect(claimed).toMatchObject({ status: 'CLAIMED', version: request.version + 1, claimedById: expect.any(String) });
+    expect(claimed.firstResponseAt).toEqual(h.clock.now());
+    const reads = await h.database.db.auditEvent.findMany({ where: { action: 'request.summary.read', subjectId: request.id } });
+    expect(reads).toHaveLength(1);
+  });
+
+  it('refuses a second claim and a stale card, naming the claimer', async () => {
+    const request = await requestByReference(reference);
+    const second = await h.action('specialist-2', 'request.claim', { requestId: request.id, version: request.version }, 'channel');
+    expect(second.body.value).toBe(`This request has already been claimed by ${demoPerson('specialist').name}.`);
+    const stale = await h.action('specialist-2', 'request.claim', { requestId: request.id, version: request.version - 1 }, 'channel');
+    expect(stale.body.value).toBe('That card was out of date. It now shows the request as it is; please try again.');
+    expect(await requestByReference(reference)).toEqual(request);
+    h.take();
+  });
+
+  it('refuses advice from a specialist who did not claim it', async () => {
+    const request = await requestByReference(reference);
+    const res = await h.action('specialist-2', 'request.advise', { requestId: request.id, version: request.version, advice: 'x' }, 'channel');
+    expect(res.body.value).toBe('Only the specialist who claimed this request can give advice on it.');
+    expect(await h.database.db.supervisionRecord.count()).toBe(0);
+  });
+
+  it('delivers advice to the requester, records it, and updates the triage card', async () => {
+    h.take();
+    const request = await requestByReference(reference);
+    const advice = 'Your referral was right. Add the parent leaving to the record and call the duty line if anything new comes up.';
+    const res = await h.action('specialist', 'request.advise', { requestId: request.id, version: request.version, advice }, 'channel');
+    expect(res.body.type).toBe('application/vnd.microsoft.card.adaptive');
+
+    const calls = h.take();
+    const toRequester = calls.find((c) => c.path === personalPath('paramedic'));
+    expect(cardOf(toRequester)).toEqual(
+      renderAdaptiveCard({
+        template: 'advice',
+        data: { requestId: request.id, reference, specialist: demoPerson('specialist').name, advice, answered: '' },
+      }),
+    );
+    const update = calls.find((c) => c.method === 'PUT');
+    expect(textsOf(update!.body)).toContain('Advice given');
+    expect(textsOf(update!.body).join(' ')).not.toContain('referral was right');
+
+    const record = await h.database.db.supervisionRecord.findFirstOrThrow({ where: { requestId: request.id }, include: { subjects: true, signatures: true } });
+    expect(record).toMatchObject({ kind: 'ADVICE', content: advice, type: 'ON_REQUEST', status: 'AWAITING_SIGNATURES' });
+    expect(record.subjects.map((s) => s.personId)).toEqual([request.requesterId]);
+    expect(record.signatures).toHaveLength(1);
+  });
+
+  it('lets the requester ask for a session after the advice, and tells the specialist', async () => {
+    const request = await requestByReference(reference);
+    const res = await h.action('paramedic', 'request.feedback', { requestId: request.id, answer: 'session' });
+    expect(res.body.type).toBe('application/vnd.microsoft.card.adaptive');
+    expect(textsOf(res.body.value)).toContain('You asked for a supervision session. A specialist will be in touch to book it.');
+    const calls = h.take();
+    expect(calls.find((c) => c.path === personalPath('specialist'))!.body.text).toBe(
+      `${demoPerson('paramedic').name} would like a supervision session after your advice on ${reference}.`,
+    );
+    expect(await requestByReference(reference)).toMatchObject({ status: 'SESSION_REQUESTED', route: 'SUPERVISION', adviceFeedback: 'WANTS_SESSION' });
+    const again = await h.action('paramedic', 'request.feedback', { requestId: request.id, answer: 'helped' });
+    expect(again.body.value).toBe('This advice has been followed up already.');
+  });
+
+  it('closes with an outcome, and then refuses further changes', async () => {
+    const request = await requestByReference(reference);
+    const noOutcome = await h.action('specialist', 'request.close', { requestId: request.id, version: request.version }, 'channel');
+    expect(noOutcome.body.value).toBe('Please choose an outcome before closing the request.');
+    const res = await h.action('specialist', 'request.close', { requestId: request.id, version: request.version, outcome: 'REFERRED_ELSEWHERE' }, 'channel');
+    expect(res.body.value.body[0].items[0].text).toBe(`${reference}: closed (Referred elsewhere)`);
+    expect(res.body.value.actions).toEqual([]);
+    const closed = await requestByReference(reference);
+    expect(closed).toMatchObject({ status: 'CLOSED', outcome: 'REFERRED_ELSEWHERE' });
+    const again = await h.action('specialist', 'request.close', { requestId: request.id, version: closed.version, outcome: 'DUPLICATE' }, 'channel');
+    expect(again.body.value).toBe('This request is already closed.');
+  });
+});
+
+describe('someone at immediate risk', () => {
+  it('gets the urgent routes at once, the team gets an URGENT alert, and the request is recorded', async () => {
+    await h.message('call-handler', 'hello');
+    h.take();
+    await h.action('call-handler', 'intake.risk', { answer: 'yes' });
+    const calls = h.take();
+    const alert = calls.find((c) => c.path === `/v3/conversations/${TRIAGE_CHANNEL}/activities`);
+    expect(cardOf(alert).body[0].items[0].text).toMatch(/^URGENT: SGS-2026-\d{4} \(someone may be at immediate risk\)$/);
+    const toCaller = calls.filter((c) => c.path.startsWith(personalPath('call-handler')));
+    const routes = cardOf(toCaller[0]);
+    const routeTexts = visibleTexts(routes.body);
+    expect(routeTexts[0]).toBe('If someone is at immediate risk');
+    // Monday 10:00: in office hours, so 999, then the duty mobile, then the 24/7 line.
+    expect(routeTexts.join('\n')).toMatch(/999[\s\S]*07990 138855[\s\S]*020 7407 7181/);
+    const request = await h.database.db.supervisionRequest.findFirstOrThrow({ where: { requester: { email: demoPerson('call-handler').email } } });
+    expect(request).toMatchObject({ urgency: 'URGENT', immediateRisk: true, summary: null });
+    expect(cardOf(toCaller[1]).body[0].text).toBe('When you are safe to, tell us a little more.');
+
+    // The details that follow complete the same request and update the same card.
+    await h.action('call-handler', 'intake.kind', { helpType: 'CHILD_DEATH' });
+    h.take();
+    await h.action('call-handler', 'intake.details', { format: 'GROUP', summary: 'Crew were at a sudden infant death this morning.', acknowledged: 'no' });
+    const after = h.take();
+    expect(after.filter((c) => c.method === 'POST' && c.path === `/v3/conversations/${TRIAGE_CHANNEL}/activities`)).toHaveLength(0);
+    expect(after.some((c) => c.method === 'PUT')).toBe(true);
+    const confirmation = cardOf(after.find((c) => c.path.startsWith(personalPath('call-handler'))));
+    expect(textsOf(confirmation)).toContain('Support for you');
+    expect(await h.database.db.supervisionRequest.findUniqueOrThrow({ where: { id: request.id } })).toMatchObject({
+      helpType: 'CHILD_DEATH',
+      route: 'SUPERVISION',
+      format: 'GROUP',
+      urgency: 'URGENT',
+    });
+    expect(await h.database.db.supervisionRequest.count({ where: { requesterId: request.requesterId } })).toBe(1);
+  });
+});
+
+describe('bad input gets a clear answer and changes nothing', () => {
+  it('answers 400 to a body that is not JSON', async () => {
+    const res = await h.post('{"type": "message", ');
+    expect(res).toEqual({ status: 400, body: { error: 'The body is not valid JSON.' } });
+  });
+
+  it('answers 400 to JSON that is not an activity', async () => {
+    expect(await h.post({ hello: 'world' })).toEqual({
+      status: 400,
+      body: { error: 'The body must be a Bot Framework activity (type, serviceUrl and conversation.id).' },
+    });
+    expect((await h.post([1, 2, 3])).status).toBe(400);
+  });
+
+  it('answers 413 to an oversized body', async () => {
+    const res = await h.post({ type: 'message', text: 'x'.repeat(300 * 1024), serviceUrl: 'http://connector.test', conversation: { id: 'a' } });
+    expect(res.status).toBe(413);
+  });
+
+  it('tells someone not in the directory whom to contact', async () => {
+    h.take();
+    const stranger = {
+      type: 'message',
+      id: 'stranger-1',
+      channelId: 'msteams',
+      serviceUrl: 'http://connector.test',
+      text: 'hello',
+      from: { id: '29:stranger', aadObjectId: '99999999-9999-4999-8999-999999999999', name: 'Stranger' },
+      recipient: { id: '28:bot' },
+      conversation: { id: 'a:stranger', conversationType: 'personal', tenantId: '1a5de000-0000-4000-8000-000000000000' },
+    };
+    const res = await h.post(stranger);
+    expect(res.status).toBe(200);
+    const [reply] = h.take();
+    expect(reply!.body.text).toMatch(/^I can't find you in the staff directory/);
+    expect(reply!.body.text).toContain('SGSupervision@lond-amb.nhs.uk');
+    expect(await h.database.db.requestDraft.count({ where: { person: { email: 'stranger' } } })).toBe(0);
+  });
+
+  it('refuses empty and over-long messages with the limit stated', async () => {
+    h.take();
+    await h.message('ebs', '   ');
+    expect(h.take()[0]!.body.text).toBe('I can only read text messages. Send me a few words to start a request, or "help".');
+    await h.message('ebs', 'a'.repeat(2001));
+    expect(h.take()[0]!.body.text).toBe(
+      'That message is 2001 characters long. Please keep messages under 2000 characters; I will ask for a short summary on a card.',
+    );
+    expect(await h.database.db.requestDraft.count({ where: { person: { email: demoPerson('ebs').email } } })).toBe(0);
+  });
+
+  it('refuses unknown, forged and misplaced card actions', async () => {
+    const unknown = await h.action('specialist', 'request.delete', { requestId: 'x' }, 'channel');
+    expect(unknown.body.value).toBe("I don't recognise that button. It may be from an old card; message me to start again.");
+    const forged = await h.action('specialist', 'request.claim', { requestId: '00000000-0000-4000-8000-000000000000', version: 1 }, 'channel');
+    expect(forged.body.value).toBe("I can't find that request. It may have been removed, or the card is not one of mine.");
+    const injected = await h.action('specialist', 'request.claim', { requestId: { $ne: null }, version: 1 }, 'channel');
+    expect(injected.body.value).toBe("I can't find that request. It may have been removed, or the card is not one of mine.");
+    const misplaced = await h.action('paramedic', 'intake.risk', { answer: 'yes' }, 'channel');
+    expect(misplaced.body.value).toBe('That button only works in your personal chat with me.');
+    const stale = await h.action('mh-nurse', 'intake.details', { summary: 'x' });
+    expect(stale.body.value).toBe('This request has already been sent, or was cancelled.');
+  });
+
+  it('ignores identity claims inside card data: the platform identity decides', async () => {
+    const request = await h.database.db.supervisionRequest.findFirstOrThrow({ where: { status: 'OPEN' } });
+    const specialist = await h.database.db.person.findFirstOrThrow({ where: { email: demoPerson('specialist').email } });
+    const res = await h.action('ebs', 'request.claim', { requestId: request.id, version: request.version, personId: specialist.id, roles: ['SPECIALIST'] }, 'channel');
+    expect(res.body.value).toBe('Only safeguarding specialists can claim requests.');
+    expect(await h.database.db.supervisionRequest.findUniqueOrThrow({ where: { id: request.id } })).toEqual(request);
+  });
+});
+
+describe('health', () => {
+  it('answers /healthz and /readyz with PostgreSQL and Redis checked', async () => {
+    const health = await httpRequest(`${h.url}/healthz`, 'GET');
+    expect(JSON.parse(health.text)).toEqual({ status: 'ok' });
+    const ready = await httpRequest(`${h.url}/readyz`, 'GET');
+    expect(ready.status).toBe(200);
+    expect(JSON.parse(ready.text)).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok' } });
+  });
+});

@@ -1,0 +1,201 @@
+// A running bot on a real HTTP port with a real, migrated PostgreSQL schema and the demo
+// organisation, Redis for readiness, and the Teams connector intercepted by nock. Tests
+// post real activities and read back exactly what the bot sent to the connector.
+import nock from 'nock';
+import http from 'node:http';
+import { Redis } from 'ioredis';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createBot } from '../../src/app.js';
+import { demoPerson, DEMO_TENANT_ID } from '../../src/db/demo-organisation.js';
+import { seedDemoOrganisation } from '../../src/db/seed-demo.js';
+import { createLogger } from '../../src/logger.js';
+import { listen } from '../../src/server.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+export const SERVICE_URL = 'http://connector.test';
+export const TRIAGE_CHANNEL = '19:triage@thread.tacv2';
+export const BOT = { id: '28:sg-supervision-bot', name: 'SG Supervision' };
+
+export interface ConnectorCall {
+  method: string;
+  path: string;
+  body: Record<string, unknown>;
+}
+
+/** A settable clock: tests decide what "now" is. */
+export class TestClock {
+  constructor(public current: Date) {}
+  now() {
+    return new Date(this.current);
+  }
+  advance(minutes: number) {
+    this.current = new Date(this.current.getTime() + minutes * 60_000);
+  }
+}
+
+export interface TeamsHarness {
+  url: string;
+  database: TestDatabase;
+  organisationId: string;
+  clock: TestClock;
+  calls: ConnectorCall[];
+  /** Calls made since the last `take()`, and forget them. */
+  take(): ConnectorCall[];
+  post(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  message(personKey: string, text: string, conversation?: 'personal' | 'channel'): Promise<{ status: number; body: any }>;
+  action(personKey: string, verb: string, data: Record<string, unknown>, conversation?: 'personal' | 'channel'): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+let activitySeq = 0;
+
+export function personalConversationId(personKey: string) {
+  return `a:personal-${demoPerson(personKey).aadObjectId}`;
+}
+
+export function activityFrom(personKey: string, conversation: 'personal' | 'channel', fields: Record<string, unknown>) {
+  const person = demoPerson(personKey);
+  activitySeq += 1;
+  return {
+    id: `in-${activitySeq}`,
+    channelId: 'msteams',
+    serviceUrl: SERVICE_URL,
+    timestamp: new Date().toISOString(),
+    from: { id: `29:${person.aadObjectId}`, aadObjectId: person.aadObjectId, name: person.name },
+    recipient: BOT,
+    conversation:
+      conversation === 'personal'
+        ? { id: personalConversationId(personKey), conversationType: 'personal', tenantId: DEMO_TENANT_ID }
+        : { id: `${TRIAGE_CHANNEL};messageid=${activitySeq}`, conversationType: 'channel', isGroup: true, tenantId: DEMO_TENANT_ID },
+    channelData:
+      conversation === 'personal'
+        ? { tenant: { id: DEMO_TENANT_ID } }
+        : { tenant: { id: DEMO_TENANT_ID }, channel: { id: TRIAGE_CHANNEL, name: 'Safeguarding triage' }, team: { id: '19:team@thread.tacv2' } },
+    ...fields,
+  };
+}
+
+export async function startTeamsHarness(options: { now?: Date; appId?: string; appPassword?: string } = {}): Promise<TeamsHarness> {
+  const database = await createTestDatabase();
+  const { organisationId } = await seedDemoOrganisation(database.db);
+  const clock = new TestClock(options.now ?? new Date('2026-11-23T10:00:00Z'));
+  const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const bot = createBot({
+    config: {
+      MICROSOFT_APP_ID: options.appId,
+      MICROSOFT_APP_PASSWORD: options.appPassword,
+      MICROSOFT_APP_TYPE: 'MultiTenant',
+      MICROSOFT_APP_TENANT_ID: undefined,
+    },
+    db: database.db,
+    redis,
+    logger,
+    clock,
+  });
+  const server: Server = await listen(bot.app, 0, '127.0.0.1');
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  nock.disableNetConnect();
+  nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
+  const calls: ConnectorCall[] = [];
+  let outSeq = 0;
+  const record = (method: string) => async (req: Request) => {
+    const text = await req.text();
+    const url = new URL(req.url);
+    calls.push({ method, path: decodeURIComponent(url.pathname), body: text ? (JSON.parse(text) as Record<string, unknown>) : {} });
+    outSeq += 1;
+    return [200, { id: `out-${outSeq}` }] as const;
+  };
+  const scope = nock(SERVICE_URL).persist();
+  scope.post(/\/v3\/conversations\/.*\/activities.*/).reply(record('POST'));
+  scope.put(/\/v3\/conversations\/.*\/activities\/.*/).reply(record('PUT'));
+  scope.get(/\/v3\/conversations\/.*\/members\/.*/).reply(404, { error: { code: 'MemberNotFoundInConversation' } });
+
+  let taken = 0;
+  const post = async (body: unknown, headers: Record<string, string> = {}) => {
+    const response = await httpRequest(`${url}/api/messages`, 'POST', typeof body === 'string' ? body : JSON.stringify(body), {
+      'content-type': 'application/json',
+      ...headers,
+    });
+    let parsed: unknown = response.text;
+    try {
+      parsed = response.text ? JSON.parse(response.text) : undefined;
+    } catch {
+      // keep the raw text
+    }
+    return { status: response.status, body: parsed as any };
+  };
+
+  return {
+    url,
+    database,
+    organisationId,
+    clock,
+    calls,
+    take() {
+      const fresh = calls.slice(taken);
+      taken = calls.length;
+      return fresh;
+    },
+    post,
+    message: (personKey, text, conversation = 'personal') => post(activityFrom(personKey, conversation, { type: 'message', text })),
+    action: (personKey, verb, data, conversation = 'personal') =>
+      post(
+        activityFrom(personKey, conversation, {
+          type: 'invoke',
+          name: 'adaptiveCard/action',
+          value: { action: { type: 'Action.Execute', verb, data } },
+        }),
+      ),
+    async close() {
+      await new Promise((resolve) => server.close(resolve));
+      nock.cleanAll();
+      nock.enableNetConnect();
+      redis.disconnect();
+      await database.drop();
+    },
+  };
+}
+
+/**
+ * A plain node:http request. The global fetch is wrapped by nock's interceptor, which does
+ * not pass request bodies through to an allowed local host reliably.
+ */
+export function httpRequest(url: string, method: string, body?: string, headers: Record<string, string> = {}) {
+  return new Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
+    const req = http.request(url, { method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+/** The Adaptive Card content of a connector call, if it carries one. */
+export function cardOf(call: ConnectorCall | undefined): any {
+  const attachments = call?.body.attachments as Array<{ contentType: string; content: unknown }> | undefined;
+  return attachments?.find((a) => a.contentType === 'application/vnd.microsoft.card.adaptive')?.content;
+}
+
+/** Every string in a payload, for asserting that confidential text is absent. */
+export function textsOf(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(textsOf);
+  if (value && typeof value === 'object') return Object.values(value).flatMap(textsOf);
+  return [];
+}
+
+/** The text a person would read on a card: TextBlock texts and fact titles and values. */
+export function visibleTexts(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(visibleTexts);
+  if (!value || typeof value !== 'object') return [];
+  const node = value as Record<string, unknown>;
+  const own = [node.text, node.title, node.value].filter((v): v is string => typeof v === 'string');
+  return [...own, ...Object.entries(node).filter(([k]) => !['text', 'title', 'value'].includes(k)).flatMap(([, v]) => visibleTexts(v))];
+}
