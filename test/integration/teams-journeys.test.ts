@@ -371,3 +371,30 @@ describe('health', () => {
     expect(JSON.parse(ready.text)).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok' } });
   });
 });
+
+describe('with an app id configured, Bot Framework authentication is on', () => {
+  let secured: TeamsHarness;
+  beforeAll(async () => {
+    secured = await startTeamsHarness({ appId: '00000000-0000-4000-8000-00000000b07a', appPassword: 'not-a-real-secret' });
+  });
+  afterAll(async () => {
+    await secured.close();
+  });
+
+  it('answers 401 to an activity without a token and runs no turn', async () => {
+    const res = await secured.message('paramedic', 'hello');
+    expect(res.status).toBe(401);
+    expect(secured.take()).toEqual([]);
+    expect(await secured.database.db.requestDraft.count()).toBe(0);
+  });
+
+  it('answers 401 to a forged token', async () => {
+    const forged = 'eyJhbGciOiJub25lIn0.eyJhdWQiOiIwMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMGIwN2EifQ.';
+    const res = await secured.post(
+      { type: 'message', text: 'hi', serviceUrl: 'http://connector.test', conversation: { id: 'a:x' }, from: { id: 'x' }, channelId: 'msteams' },
+      { authorization: `Bearer ${forged}` },
+    );
+    expect(res.status).toBe(401);
+    expect(secured.take()).toEqual([]);
+  });
+});

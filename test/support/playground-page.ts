@@ -151,7 +151,10 @@ export class PlaygroundPage {
   /** Types into an Input.Text found by its label or placeholder (replaces its value). */
   async fillCardInput(cardText: string, labelOrPlaceholder: string, value: string): Promise<void> {
     const card = await this.waitForCardWithText(cardText);
-    const input = card.getByRole('textbox', { name: labelOrPlaceholder }).first();
+    const input = card
+      .getByRole('textbox', { name: labelOrPlaceholder })
+      .or(card.getByPlaceholder(labelOrPlaceholder))
+      .first();
     await input.click();
     await this.page.keyboard.press('ControlOrMeta+a');
     await this.page.keyboard.press('Delete');
