@@ -36,9 +36,10 @@ const NHS_NUMBER_CANDIDATE = /(?<![\d-])(\d{3}[\s-]?\d{3}[\s-]?\d{4})(?![\d-])/g
 const MONTHS =
   'jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?';
 // 03/04/2019, 3-4-19, 03.04.2019, 3 April 2019, 3rd Apr 19, April 3 2019
+// (one separator throughout, so a time range such as 10.30-11.00 is not taken for a date)
 const FULL_DATE = new RegExp(
   [
-    String.raw`\b(0?[1-9]|[12]\d|3[01])[/.-](0?[1-9]|1[0-2])[/.-](\d{4}|\d{2})\b`,
+    String.raw`\b(0?[1-9]|[12]\d|3[01])(?<sep>[/.-])(0?[1-9]|1[0-2])\k<sep>(\d{4}|\d{2})\b`,
     String.raw`\b(0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?(${MONTHS})\.?,?\s+(\d{4}|'?\d{2})\b`,
     String.raw`\b(${MONTHS})\.?\s+(0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?,?\s+(\d{4})\b`,
   ].join('|'),

@@ -67,5 +67,6 @@ export function adviceFeedback(request: RequestState, wantsSession: boolean): Re
 }
 
 export function isRequestOutcome(value: unknown): value is RequestOutcome {
-  return typeof value === 'string' && value in OUTCOME_LABELS;
+  // Own keys only: `in` would also accept 'toString', '__proto__' and the like from card data.
+  return typeof value === 'string' && Object.hasOwn(OUTCOME_LABELS, value);
 }

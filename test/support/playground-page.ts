@@ -7,7 +7,8 @@
 //   channel          "new post" box = role=group containing button "Post" (exact); each post is a
 //                    role=group holding its replies and a reply composer (button "Send Message").
 //                    Channel posts reach the bot ONLY when they @mention it: type "@<bot name>",
-//                    pick role=menuitem "<bot name>", then the text. Newest post is at the TOP.
+//                    pick the role=menuitem containing "<bot name>" in role=listbox "Typeahead
+//                    menu", then the text. Newest post is at the TOP.
 //   Adaptive Card    .ac-adaptiveCard; Input.Text = role textbox named by its label (or its
 //                    placeholder when it has no label); actions = role button named by title;
 //                    ChoiceSet compact = role combobox + role option; expanded = role radio;
@@ -207,7 +208,13 @@ export class PlaygroundPage {
   private async typeMention(): Promise<void> {
     // The mention menu filters by what follows "@" (searches after ~500 ms).
     await this.page.keyboard.type(`@${this.botName.slice(0, 12)}`);
-    await this.page.getByRole('menuitem', { name: this.botName, exact: true }).click({ timeout: this.timeoutMs });
+    // Item name is "<bot> <bot>" (avatar label + text), hence hasText rather than an exact name.
+    await this.page
+      .getByRole('listbox', { name: 'Typeahead menu' })
+      .getByRole('menuitem')
+      .filter({ hasText: this.botName })
+      .first()
+      .click({ timeout: this.timeoutMs });
     await this.page.keyboard.type(' ');
   }
 }
