@@ -23,7 +23,8 @@
 //
 // Environment: BENCH_ITERATIONS, BENCH_CONCURRENCY, BENCH_WARMUP, BENCH_DB_POOL_SIZE (ours;
 // default the production default of DATABASE_POOL_SIZE), BENCH_LOG_LEVEL (ours; default
-// info, as in production), TEST_DATABASE_URL, REDIS_URL.
+// info, as in production), BENCH_CPU_PROF_DIR (each bot writes a V8 CPU profile there),
+// TEST_DATABASE_URL, REDIS_URL.
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -125,7 +126,9 @@ const children = new Set<ChildProcess>();
 
 function startChild(name: string, script: string, args: string[], env: NodeJS.ProcessEnv): Promise<Child> {
   // The children run under the same tsx loader as this process (production also runs tsx).
-  const child = fork(script, args, { execArgv: process.execArgv, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  // BENCH_CPU_PROF_DIR: each bot writes a V8 CPU profile there when it exits (not the stub).
+  const profile = process.env.BENCH_CPU_PROF_DIR && !args.includes('--stub-connector') ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
+  const child = fork(script, args, { execArgv: [...process.execArgv, ...profile], env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   children.add(child);
   const lines: string[] = [];
   const keep = (chunk: Buffer) => {
@@ -614,64 +617,71 @@ async function main(): Promise<void> {
       ours: { label: 'ours (createBot + listen)', startupRssBytes: 0, phases: {} },
     };
 
-    const measure = async (target: Target) => {
-      results[target.name].startupRssBytes = target.child.startupRss;
-      for (const workload of target.workloads) {
-        process.stdout.write(`  ${target.label}: ${workload.key}... `);
-        const phase = await runPhase(target, workload, users, { warmup, iterations, stubUrl });
-        results[target.name].phases[workload.key] = phase;
-        console.log(`p50 ${ms(phase.summary.p50)} ms, p99 ${ms(phase.summary.p99)} ms${phase.failures ? `, ${phase.failures} FAILED` : ''}`);
-      }
-    };
+    // Both bots run from here on; the idle one costs next to nothing. Each workload is
+    // measured on the echo bot and then on ours, back to back, so that whatever else the
+    // machine is doing affects both alike as far as possible.
+    const echo = await startChild('echo bot', `${HERE}echo-bot.ts`, [], process.env);
+    cleanups.push(() => echo.stop());
+    const ours = await startChild('our bot', `${HERE}sg-bot.ts`, [], {
+      ...process.env,
+      NODE_ENV: 'development',
+      LOG_LEVEL: logLevel,
+      DATABASE_URL: database.databaseUrl,
+      DATABASE_SCHEMA: database.schema,
+      DATABASE_POOL_SIZE: String(poolSize),
+      REDIS_URL: redisUrl,
+      MIGRATE_ON_START: 'false',
+      MICROSOFT_APP_ID: '',
+      MICROSOFT_APP_PASSWORD: '',
+      SLACK_SIGNING_SECRET: '',
+      SLACK_BOT_TOKEN: '',
+    });
+    cleanups.push(() => ours.stop());
+    results.echo.startupRssBytes = echo.startupRss;
+    results.ours.startupRssBytes = ours.startupRss;
+    const echoUrl = `http://127.0.0.1:${echo.port}/api/messages`;
+    const oursUrl = `http://127.0.0.1:${ours.port}/api/messages`;
 
-    // Baseline first, alone on the machine; then ours, alone.
-    {
-      const echo = await startChild('echo bot', `${HERE}echo-bot.ts`, [], process.env);
-      const stopEcho = () => echo.stop();
-      cleanups.push(stopEcho);
-      const url = `http://127.0.0.1:${echo.port}/api/messages`;
-      await measure({ name: 'echo', label: 'echo', child: echo, url, workloads: echoWorkloads(url, serviceUrl, tenantId) });
-      await echo.stop();
+    // The administrator binds the triage channel first, as in a real deployment.
+    const bind = await post(
+      oursUrl,
+      JSON.stringify({
+        ...personalActivity(
+          { personId: admin.id, aadObjectId: demo.demoPerson('admin').aadObjectId, name: admin.name },
+          serviceUrl,
+          tenantId,
+          messageFields('<at>SG Supervision</at> bind triage'),
+        ),
+        conversation: { id: `${TRIAGE_CHANNEL};messageid=1`, conversationType: 'channel', isGroup: true, tenantId },
+        channelData: { tenant: { id: tenantId }, channel: { id: TRIAGE_CHANNEL, name: 'Safeguarding triage' }, team: { id: '19:bench-team@thread.tacv2' } },
+      }),
+    );
+    const bound = await database.db.triageChannel.findFirst({ where: { organisationId } });
+    if (bind.status !== 200 || bound?.conversationId !== TRIAGE_CHANNEL) {
+      console.error(`our bot's last output:\n${ours.output()}`);
+      throw new Error(`binding the triage channel failed (HTTP ${bind.status}, channel ${bound?.conversationId ?? 'none'})`);
     }
-    {
-      const ours = await startChild('our bot', `${HERE}sg-bot.ts`, [], {
-        ...process.env,
-        NODE_ENV: 'development',
-        LOG_LEVEL: logLevel,
-        DATABASE_URL: database.databaseUrl,
-        DATABASE_SCHEMA: database.schema,
-        DATABASE_POOL_SIZE: String(poolSize),
-        REDIS_URL: redisUrl,
-        MIGRATE_ON_START: 'false',
-        MICROSOFT_APP_ID: '',
-        MICROSOFT_APP_PASSWORD: '',
-        SLACK_SIGNING_SECRET: '',
-        SLACK_BOT_TOKEN: '',
-      });
-      cleanups.push(() => ours.stop());
-      const url = `http://127.0.0.1:${ours.port}/api/messages`;
-      try {
-        // The administrator binds the triage channel first, as in a real deployment.
-        const bind = await post(
-          url,
-          JSON.stringify({
-            ...personalActivity({ personId: admin.id, aadObjectId: demo.demoPerson('admin').aadObjectId, name: admin.name }, serviceUrl, tenantId, messageFields('<at>SG Supervision</at> bind triage')),
-            conversation: { id: `${TRIAGE_CHANNEL};messageid=1`, conversationType: 'channel', isGroup: true, tenantId },
-            channelData: { tenant: { id: tenantId }, channel: { id: TRIAGE_CHANNEL, name: 'Safeguarding triage' }, team: { id: '19:bench-team@thread.tacv2' } },
-          }),
-        );
-        const bound = await database.db.triageChannel.findFirst({ where: { organisationId } });
-        if (bind.status !== 200 || bound?.conversationId !== TRIAGE_CHANNEL) {
-          throw new Error(`binding the triage channel failed (HTTP ${bind.status}, channel ${bound?.conversationId ?? 'none'})`);
+
+    const deleteDraft = (personId: string) => database.db.requestDraft.deleteMany({ where: { personId } });
+    const targets: Target[] = [
+      { name: 'echo', label: 'echo', child: echo, url: echoUrl, workloads: echoWorkloads(echoUrl, serviceUrl, tenantId) },
+      { name: 'ours', label: 'ours', child: ours, url: oursUrl, workloads: oursWorkloads(oursUrl, serviceUrl, tenantId, deleteDraft) },
+    ];
+    for (const key of WORKLOADS) {
+      for (const target of targets) {
+        const workload = target.workloads.find((w) => w.key === key)!;
+        process.stdout.write(`  ${key}, ${target.label}... `);
+        try {
+          const phase = await runPhase(target, workload, users, { warmup, iterations, stubUrl });
+          results[target.name].phases[key] = phase;
+          console.log(`p50 ${ms(phase.summary.p50)} ms, p99 ${ms(phase.summary.p99)} ms${phase.failures ? `, ${phase.failures} FAILED` : ''}`);
+        } catch (error) {
+          console.error(`\n${target.child.name}'s last output:\n${target.child.output() || '(none)'}`);
+          throw error;
         }
-        const deleteDraft = (personId: string) => database.db.requestDraft.deleteMany({ where: { personId } });
-        await measure({ name: 'ours', label: 'ours', child: ours, url, workloads: oursWorkloads(url, serviceUrl, tenantId, deleteDraft) });
-      } catch (error) {
-        console.error(`\nour bot's last output:\n${ours.output()}`);
-        throw error;
       }
-      await ours.stop();
     }
+    await Promise.all([echo.stop(), ours.stop()]);
 
     // Report.
     const rows: string[][] = [['workload', 'bot', 'count', 'p50 ms', 'p90 ms', 'p99 ms', 'mean ms', 'max ms', 'turns/s', 'out/turn', 'peak RSS', 'failed']];

@@ -141,6 +141,13 @@ export function createTeamsHandler(adapter: CloudAdapter, deps: FlowDeps) {
 
   const logic = async (context: TurnContext) => {
     const activity = context.activity;
+    if (activity.type === ActivityTypes.ConversationUpdate || activity.type === ActivityTypes.InstallationUpdate) {
+      // The app was installed or a chat opened: keep the reference so the bot can write
+      // to this person or channel later, without waiting for them to speak first.
+      const actor = await resolveActor(deps, context);
+      if (actor) await rememberConversation(deps, context, actor);
+      return;
+    }
     const inbound = inboundOf(activity);
     if (!inbound) return;
     const isInvoke = inbound.kind === 'action';

@@ -1,0 +1,127 @@
+// End to end in a real browser: the bot on real PostgreSQL, one Microsoft 365 Agents
+// Playground per person (a playground cannot switch user), headless Chromium clicking the
+// rendered Adaptive Cards. A staff member asks for help, the triage card appears in the
+// channel, a specialist claims it and gives advice, the staff member receives it, and the
+// triage card shows the new state.
+import { Redis } from 'ioredis';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBot } from '../../src/app.js';
+import { demoPerson } from '../../src/db/demo-organisation.js';
+import { seedDemoOrganisation } from '../../src/db/seed-demo.js';
+import { systemClock } from '../../src/domain/time.js';
+import { bindLocalTriageChannel, LOCAL_TEAM, localPlaygroundConfig, playgroundServiceUrl } from '../../src/local/local-mode.js';
+import { startUserPlaygrounds, type UserPlayground } from '../../src/local/playground.js';
+import { createLogger } from '../../src/logger.js';
+import { listen } from '../../src/server.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { launchBrowser, PlaygroundPage } from '../support/playground-page.js';
+
+const SUMMARY = 'Crew concerned about a teenager who said she is not safe at home; we referred but I am unsure what else to do.';
+const ADVICE = 'You did the right thing. Check the referral was acknowledged and note what she said in her own words.';
+
+let database: TestDatabase;
+let server: Server;
+let redis: Redis;
+let playgrounds: Map<string, UserPlayground>;
+let browser: Browser;
+let workDir: string;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await seedDemoOrganisation(database.db);
+  redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
+  const bot = createBot({
+    config: { MICROSOFT_APP_ID: undefined, MICROSOFT_APP_PASSWORD: undefined, MICROSOFT_APP_TYPE: 'MultiTenant', MICROSOFT_APP_TENANT_ID: undefined },
+    db: database.db,
+    redis,
+    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    clock: systemClock,
+  });
+  server = await listen(bot.app, 0, '127.0.0.1');
+  const port = (server.address() as AddressInfo).port;
+  workDir = mkdtempSync(path.join(tmpdir(), 'sgs-e2e-'));
+  playgrounds = await startUserPlaygrounds({
+    botEndpoint: `http://127.0.0.1:${port}/api/messages`,
+    basePort: 40000 + Math.floor(Math.random() * 20000),
+    baseDir: workDir,
+    config: localPlaygroundConfig(),
+    userKeys: ['paramedic', 'specialist'],
+  });
+  await bindLocalTriageChannel(database.db, playgroundServiceUrl(playgrounds.get('specialist')!));
+  browser = await launchBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all([...(playgrounds?.values() ?? [])].map((p) => p.stop()));
+  await new Promise((resolve) => server?.close(resolve));
+  redis?.disconnect();
+  await database?.drop();
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+describe('request, triage and advice in the Agents Playground', () => {
+  it('takes a request from a staff member to advice from a specialist', async () => {
+    const specialist = await PlaygroundPage.open(browser, playgrounds.get('specialist')!.url, { timeoutMs: 30_000 });
+    await specialist.openChannel(LOCAL_TEAM.channelName);
+
+    // The staff member asks for help in their personal chat.
+    const staff = await PlaygroundPage.open(browser, playgrounds.get('paramedic')!.url, { timeoutMs: 30_000 });
+    await staff.openPersonalChat();
+    await staff.send('Hello, I need some advice');
+    await staff.clickCardAction('Is anyone at immediate risk of harm right now?', 'No');
+    await staff.clickCardAction('What kind of help do you need?', 'Quick advice now');
+    await staff.fillCardInput('Quick advice: a few details', 'When can you meet or be called back?', 'Any time after 4pm');
+    await staff.fillCardInput('Quick advice: a few details', 'A short summary of what you need help with', SUMMARY);
+    await staff.clickCardAction('Quick advice: a few details', 'Send request');
+    const confirmation = await staff.waitForCardWithText('Your request has been sent');
+
+    const request = await database.db.supervisionRequest.findFirstOrThrow({ where: { summary: SUMMARY } });
+    expect(await confirmation.innerText()).toContain(request.reference);
+
+    // The triage card appears in the channel, without the summary.
+    const triage = await specialist.waitForCardWithText(`New request ${request.reference}`);
+    const triageText = await triage.innerText();
+    expect(triageText).toContain('Waiting to be claimed');
+    expect(triageText).not.toContain('teenager');
+
+    // The specialist claims it: the card shows who claimed it, and the summary arrives privately.
+    await specialist.clickCardAction(`New request ${request.reference}`, 'Claim');
+    await expect.poll(async () => (await specialist.card(`New request ${request.reference}`).innerText()), { timeout: 30_000 }).toContain(
+      demoPerson('specialist').name,
+    );
+    expect(await specialist.card(`New request ${request.reference}`).innerText()).not.toContain('teenager');
+
+    // ... and gives advice from the card.
+    await specialist.clickCardAction(`New request ${request.reference}`, 'Give advice');
+    await specialist.fillCardInput(`New request ${request.reference}`, 'Advice for the requester', ADVICE);
+    await specialist.clickCardAction(`New request ${request.reference}`, 'Send advice');
+
+    // The staff member receives the advice in their chat.
+    const advice = await staff.waitForCardWithText('Advice from the safeguarding team', 30_000);
+    expect(await advice.innerText()).toContain(ADVICE);
+
+    // The triage card shows the new state.
+    await expect.poll(async () => (await specialist.card(`New request ${request.reference}`).innerText()), { timeout: 30_000 }).toContain(
+      'Advice given',
+    );
+
+    const stored = await database.db.supervisionRequest.findUniqueOrThrow({ where: { id: request.id } });
+    expect(stored.status).toBe('ADVICE_GIVEN');
+    const record = await database.db.supervisionRecord.findFirstOrThrow({ where: { requestId: request.id } });
+    expect(record.content).toBe(ADVICE);
+    const reads = await database.db.auditEvent.count({ where: { action: 'request.summary.read', subjectId: request.id } });
+    expect(reads).toBe(1);
+
+    // The claimer's confidential copy reached the specialist's personal chat.
+    await specialist.openPersonalChat();
+    const detail = await specialist.waitForCardWithText(`${request.reference}: confidential details`, 30_000);
+    expect(await detail.innerText()).toContain(SUMMARY);
+  }, 180_000);
+});
