@@ -56,8 +56,12 @@ export async function organisationForTenant(db: Db, platform: Platform, tenantId
     where: platform === 'TEAMS' ? { teamsTenantId: tenantId } : { slackTeamId: tenantId },
   });
   if (byTenant) return byTenant;
+  // A single organisation that has not yet recorded its tenant (local mode, a new install)
+  // takes everyone; once the tenant is set, only that tenant maps to it.
   const all = await db.organisation.findMany({ take: 2 });
-  return all.length === 1 ? all[0]! : null;
+  const only = all.length === 1 ? all[0]! : null;
+  const unset = platform === 'TEAMS' ? only?.teamsTenantId == null : only?.slackTeamId == null;
+  return only && unset ? only : null;
 }
 
 /** What to tell someone the bot cannot find in the directory: whom to contact instead. */
