@@ -72,10 +72,12 @@ export async function runBenchChild(name: string, start: () => Promise<RunningBo
     })();
     return closing;
   };
-  // The parent died or closed the channel: never outlive it.
-  process.on('disconnect', () => {
-    void close().finally(() => process.exit(0));
-  });
+  // The parent died or closed the channel, or Ctrl-C reached the whole process group:
+  // close what the bot holds and exit; never outlive the parent.
+  const exit = () => void close().finally(() => process.exit(0));
+  process.on('disconnect', exit);
+  process.on('SIGINT', exit);
+  process.on('SIGTERM', exit);
 
   process.on('message', (raw) => {
     const command = raw as BenchCommand;

@@ -15,11 +15,16 @@
 //                 untimed "new request" message that puts the draft at the risk step; the
 //                 echo bot gets the same untimed message first, so the load has one shape.
 //
-// Turn time is from sending POST /api/messages to the end of its HTTP response: CloudAdapter
-// answers after the turn logic, outbound connector calls included, has finished.
+// Both bots run for the whole measurement; each workload is measured on the echo bot and then
+// on ours, back to back. Turn time is from sending POST /api/messages to the end of its HTTP
+// response: CloudAdapter answers after the turn logic, outbound connector calls included,
+// has finished. Each bot samples its own RSS every 50 ms; the peak over each measured phase
+// is reported. "timed/s" is timed turns per second of the measured phase (the untimed
+// preparation runs in the same wall time).
 // The figures go to the console and to test/bench/results/turn-time.json. The design's
-// target is p99(ours) <= 1.5 x p99(echo); the result is reported, the exit code is 0
-// whatever it is (a benchmark is not a test). Only a broken run exits non-zero.
+// target is p99(ours) <= 1.5 x p99(echo); PASS or MISS is reported and the exit code is 0
+// either way (a benchmark is not a test). A broken run (a bot fails to start or dies, a
+// turn answers wrongly) exits 1.
 //
 // Environment: BENCH_ITERATIONS, BENCH_CONCURRENCY, BENCH_WARMUP, BENCH_DB_POOL_SIZE (ours;
 // default the production default of DATABASE_POOL_SIZE), BENCH_LOG_LEVEL (ours; default
@@ -98,6 +103,8 @@ function runStubConnector(): void {
     process.exit(0);
   };
   process.on('disconnect', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   process.on('message', (raw) => {
     if ((raw as BenchCommand).type === 'shutdown') stop();
   });
@@ -120,6 +127,8 @@ interface Child {
   stop(): Promise<void>;
   /** The last lines it wrote, for failure reports. */
   output(): string;
+  /** How it exited, once it has. */
+  exit(): string | undefined;
 }
 
 const children = new Set<ChildProcess>();
@@ -137,6 +146,8 @@ function startChild(name: string, script: string, args: string[], env: NodeJS.Pr
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  // A failed IPC send (the child has gone) must not crash the runner before it cleans up.
+  child.on('error', (error) => lines.push(`[runner] ${name}: ${error.message}`));
 
   let nextId = 0;
   const pending = new Map<number, { resolve: (e: Extract<BenchEvent, { type: 'reply' }>) => void; reject: (e: Error) => void }>();
@@ -172,19 +183,24 @@ function startChild(name: string, script: string, args: string[], env: NodeJS.Pr
           port: event.port,
           startupRss: event.rss,
           output: () => lines.join('\n'),
+          exit: () => (exited ? `exited with code ${exited.code}, signal ${exited.signal}` : undefined),
           request(type) {
-            if (exited) return Promise.reject(new Error(`${name} has exited`));
+            if (exited || !child.connected) return Promise.reject(new Error(`${name} has exited`));
             nextId += 1;
             const id = nextId;
             return new Promise((res, rej) => {
               pending.set(id, { resolve: res, reject: rej });
               const command: BenchCommand = { type, id };
-              child.send(command);
+              child.send(command, (error) => {
+                if (!error) return;
+                pending.delete(id);
+                rej(error);
+              });
             });
           },
           async stop() {
             if (exited) return;
-            if (child.connected) child.send({ type: 'shutdown', id: 0 } satisfies BenchCommand);
+            if (child.connected) child.send({ type: 'shutdown', id: 0 } satisfies BenchCommand, () => undefined);
             const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
             await exitPromise;
             clearTimeout(killer);
@@ -348,7 +364,7 @@ interface PhaseResult {
   failureExamples: string[];
   /** Connector calls per timed turn, from the probe. */
   outboundPerTurn: number;
-  turnsPerSecond: number;
+  timedTurnsPerSecond: number;
   peakRssBytes: number;
   rssSamples: number;
 }
@@ -393,7 +409,7 @@ async function runPhase(
         const problem = workload.check(result);
         if (problem) {
           failures += 1;
-          if (failureExamples.length < 5) failureExamples.push(problem);
+          if (failureExamples.length < 5 && !failureExamples.includes(problem)) failureExamples.push(problem);
         }
         samples?.push(result.ms);
       } catch (error) {
@@ -413,8 +429,8 @@ async function runPhase(
   const started = performance.now();
   await Promise.all(users.map((user) => loop(user, options.iterations, samples)));
   const wall = performance.now() - started;
-  const memory = await target.child.request('measure-stop');
   if (aborted) throw aborted;
+  const memory = await target.child.request('measure-stop');
   const sorry = (await stubStats(options.stubUrl)).sorry - sorryBefore;
   if (sorry > 0) {
     failures += sorry;
@@ -426,7 +442,7 @@ async function runPhase(
     failures,
     failureExamples,
     outboundPerTurn: outbound,
-    turnsPerSecond: Math.round((samples.length / wall) * 1000 * 10) / 10,
+    timedTurnsPerSecond: Math.round((samples.length / wall) * 1000 * 10) / 10,
     peakRssBytes: memory.peakRss,
     rssSamples: memory.samples,
   };
@@ -538,6 +554,9 @@ function intFromEnv(name: string, fallback: number, min: number): number {
   return value;
 }
 
+/** Set once a signal has asked the run to stop; errors after that are its consequence. */
+let interrupted: string | undefined;
+
 async function main(): Promise<void> {
   const iterations = intFromEnv('BENCH_ITERATIONS', 20, 1);
   const concurrency = intFromEnv('BENCH_CONCURRENCY', 50, 1);
@@ -567,12 +586,21 @@ async function main(): Promise<void> {
     })();
     return cleaning;
   };
+  // Interrupted (Ctrl-C reaches the children too) or crashed: clean up, then exit.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (interrupted) return;
+      interrupted = signal;
       console.error(`\n${signal}: cleaning up`);
       void cleanUp().finally(() => process.exit(130));
     });
   }
+  const crash = (error: unknown) => {
+    console.error('\nThe benchmark failed:', error);
+    void cleanUp().finally(() => process.exit(1));
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
 
   try {
     console.log(
@@ -676,21 +704,23 @@ async function main(): Promise<void> {
           results[target.name].phases[key] = phase;
           console.log(`p50 ${ms(phase.summary.p50)} ms, p99 ${ms(phase.summary.p99)} ms${phase.failures ? `, ${phase.failures} FAILED` : ''}`);
         } catch (error) {
+          await new Promise((resolve) => setTimeout(resolve, 300)); // let a dying child's exit arrive
           console.error(`\n${target.child.name}'s last output:\n${target.child.output() || '(none)'}`);
-          throw error;
+          const exit = target.child.exit();
+          throw exit ? new Error(`${target.child.name} ${exit} during ${key}`, { cause: error }) : error;
         }
       }
     }
     await Promise.all([echo.stop(), ours.stop()]);
 
     // Report.
-    const rows: string[][] = [['workload', 'bot', 'count', 'p50 ms', 'p90 ms', 'p99 ms', 'mean ms', 'max ms', 'turns/s', 'out/turn', 'peak RSS', 'failed']];
+    const rows: string[][] = [['workload', 'bot', 'count', 'p50 ms', 'p90 ms', 'p99 ms', 'mean ms', 'max ms', 'timed/s', 'out/turn', 'peak RSS', 'failed']];
     const comparison: Record<string, { p50Ratio: number; p99Ratio: number; meanRatio: number; verdict: 'PASS' | 'MISS' | 'INVALID' }> = {};
     for (const key of WORKLOADS) {
       for (const name of ['echo', 'ours'] as const) {
         const phase = results[name].phases[key]!;
         const s = phase.summary;
-        rows.push([key, name, String(s.count), ms(s.p50), ms(s.p90), ms(s.p99), ms(s.mean), ms(s.max), String(phase.turnsPerSecond), String(phase.outboundPerTurn), mib(phase.peakRssBytes), String(phase.failures)]);
+        rows.push([key, name, String(s.count), ms(s.p50), ms(s.p90), ms(s.p99), ms(s.mean), ms(s.max), String(phase.timedTurnsPerSecond), String(phase.outboundPerTurn), mib(phase.peakRssBytes), String(phase.failures)]);
       }
       const echo = results.echo.phases[key]!;
       const ours = results.ours.phases[key]!;
@@ -759,6 +789,10 @@ async function main(): Promise<void> {
     mkdirSync(`${HERE}results`, { recursive: true });
     writeFileSync(RESULTS_FILE, `${JSON.stringify(json, null, 2)}\n`);
     console.log(`\nWrote ${RESULTS_FILE.replace(`${process.cwd()}/`, '')}.`);
+    if (Object.values(comparison).some((c) => c.verdict === 'INVALID')) {
+      console.error('Some timed turns failed (see above): these figures do not measure the intended turns.');
+      process.exitCode = 1;
+    }
   } finally {
     await cleanUp();
   }
@@ -768,8 +802,9 @@ if (process.argv.includes('--stub-connector')) {
   runStubConnector();
 } else {
   main().then(
-    () => process.exit(0),
+    () => process.exit(process.exitCode ?? 0),
     (error: unknown) => {
+      if (interrupted) return; // the signal handler exits once clean-up is done
       console.error('\nThe benchmark could not run:', error instanceof Error ? (error.stack ?? error.message) : error);
       process.exit(1);
     },
