@@ -1,27 +1,34 @@
 import type { Db } from './client.js';
 import type { Actor, Platform } from '../flows/types.js';
 import { DEFAULT_TIME_ZONE } from '../domain/time.js';
+import type { Role } from '../domain/permissions.js';
 
-/** The person behind a platform identity, or null when they are not in the directory. */
+/**
+ * The person behind a platform identity, or null when they are not in the directory. One
+ * query on every turn's hot path (Prisma's nested include would take three).
+ */
 export async function findActor(
   db: Db,
   platform: Platform,
   tenantId: string,
   platformUserId: string,
 ): Promise<Actor | null> {
-  const identity = await db.platformIdentity.findUnique({
-    where: { platform_tenantId_platformUserId: { platform, tenantId, platformUserId } },
-    include: { person: { include: { organisation: { select: { timeZone: true } } } } },
-  });
-  if (!identity || !identity.person.active) return null;
-  const { person } = identity;
+  const rows = await db.$queryRaw<Array<{ id: string; organisationId: string; roles: Role[]; name: string; timeZone: string | null }>>`
+    SELECT p."id", p."organisationId", p."roles"::text[] AS "roles", p."name", COALESCE(p."timeZone", o."timeZone") AS "timeZone"
+    FROM "PlatformIdentity" i
+    JOIN "Person" p ON p."id" = i."personId"
+    JOIN "Organisation" o ON o."id" = p."organisationId"
+    WHERE i."platform" = ${platform}::"Platform" AND i."tenantId" = ${tenantId} AND i."platformUserId" = ${platformUserId}
+      AND p."active"`;
+  const person = rows[0];
+  if (!person) return null;
   return {
     personId: person.id,
     organisationId: person.organisationId,
     roles: person.roles,
     name: person.name,
     platform,
-    timeZone: person.timeZone ?? person.organisation.timeZone ?? DEFAULT_TIME_ZONE,
+    timeZone: person.timeZone ?? DEFAULT_TIME_ZONE,
   };
 }
 
@@ -84,4 +91,29 @@ export async function notInDirectoryMessage(db: Db, platform: Platform, tenantId
   if (duty?.phone) lines.push(`For safeguarding advice now, call the ${duty.label} on ${duty.phone} (${duty.availability ?? 'office hours'}).`);
   lines.push('If someone is in immediate danger, call 999.');
   return lines.join('\n\n');
+}
+
+/**
+ * Actor lookups remembered for a few seconds: a conversation sends several turns in quick
+ * succession (a message, then card clicks), and each would otherwise repeat the same
+ * query. A change in the directory (a role, leaving) takes effect within `ttlMs`.
+ */
+export function createActorLookup(db: Db, options: { ttlMs?: number; maxEntries?: number; now?: () => number } = {}) {
+  const ttlMs = options.ttlMs ?? 5_000;
+  const maxEntries = options.maxEntries ?? 10_000;
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, { actor: Actor; expires: number }>();
+  return async (platform: Platform, tenantId: string, platformUserId: string): Promise<Actor | null> => {
+    const key = `${platform}\u0000${tenantId}\u0000${platformUserId}`;
+    const hit = cache.get(key);
+    if (hit && hit.expires > now()) return hit.actor;
+    cache.delete(key);
+    const actor = await findActor(db, platform, tenantId, platformUserId);
+    // Only found people are remembered, so someone just added to the directory is seen at once.
+    if (actor) {
+      if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!);
+      cache.set(key, { actor, expires: now() + ttlMs });
+    }
+    return actor;
+  };
 }

@@ -99,10 +99,17 @@ export async function updateRequestAtVersion(
   if (count === 0) throw new DomainError('STALE_CARD', 'Someone else changed this request just now; the card shows its current state.');
 }
 
-export async function openRequestOf(db: Db, personId: string) {
-  return db.supervisionRequest.findFirst({
-    where: { requesterId: personId, status: { not: 'CLOSED' } },
-    orderBy: { createdAt: 'desc' },
-    include: requestWithPeople,
-  });
+/**
+ * Where a person is in asking for help, in one query (this runs on every chat message):
+ * their request conversation in progress, if any, and their newest open request's id.
+ */
+export async function intakeStateOf(db: Db, personId: string) {
+  const rows = await db.$queryRaw<Array<{ draft: { step: string; data: unknown; requestId: string | null } | null; openRequestId: string | null }>>`
+    SELECT
+      (SELECT json_build_object('step', d."step", 'data', d."data", 'requestId', d."requestId")
+         FROM "RequestDraft" d WHERE d."personId" = ${personId}) AS "draft",
+      (SELECT r."id" FROM "SupervisionRequest" r
+         WHERE r."requesterId" = ${personId} AND r."status" <> 'CLOSED'
+         ORDER BY r."createdAt" DESC LIMIT 1) AS "openRequestId"`;
+  return rows[0] ?? { draft: null, openRequestId: null };
 }

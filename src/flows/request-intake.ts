@@ -15,7 +15,7 @@ import {
 import { staffSupport, urgentRoutes } from '../domain/urgent-routes.js';
 import { recordAudit } from '../db/audit.js';
 import { loadOrganisation, type OrganisationContext } from '../db/organisations.js';
-import { insertRequest, openRequestOf, requestWithPeople, type RequestWithPeople } from '../db/requests.js';
+import { insertRequest, intakeStateOf, loadRequest, requestWithPeople, type RequestWithPeople } from '../db/requests.js';
 import {
   confirmationCard,
   detailsCard,
@@ -82,7 +82,8 @@ export async function startRequest(deps: FlowDeps, actor: Actor): Promise<TurnRe
 
 /** A chat message in the personal conversation. */
 export async function handlePersonalMessage(deps: FlowDeps, actor: Actor, text: string): Promise<TurnResult> {
-  const draft = await currentDraft(deps, actor);
+  const state = await intakeStateOf(deps.db, actor.personId);
+  const draft = state.draft ? { ...state.draft, step: state.draft.step as Step, data: draftData.parse(state.draft.data) } : null;
   if (draft?.step === 'risk') {
     if (YES.test(text)) return answerRisk(deps, actor, true);
     if (NO.test(text)) return answerRisk(deps, actor, false);
@@ -101,8 +102,9 @@ export async function handlePersonalMessage(deps: FlowDeps, actor: Actor, text: 
       ],
     };
   }
-  const open = await openRequestOf(deps.db, actor.personId);
-  if (open) return { replies: [{ card: openRequestCard(open) }] };
+  if (state.openRequestId) {
+    return { replies: [{ card: openRequestCard(await loadRequest(deps.db, state.openRequestId, actor.organisationId)) }] };
+  }
   return startRequest(deps, actor);
 }
 
@@ -120,12 +122,18 @@ export async function cancelRequestDraft(deps: FlowDeps, actor: Actor): Promise<
 }
 
 export async function answerRisk(deps: FlowDeps, actor: Actor, immediateRisk: boolean): Promise<TurnResult> {
-  const draft = await currentDraft(deps, actor);
-  if (!draft || draft.step !== 'risk') throw new DomainError('STALE_CARD', 'That question has already been answered.');
+  const stale = () => new DomainError('STALE_CARD', 'That question has already been answered.');
   if (!immediateRisk) {
-    await saveDraft(deps, actor, 'kind', { immediateRisk: false });
+    // One conditional update: the draft must still be at the risk question.
+    const { count } = await deps.db.requestDraft.updateMany({
+      where: { personId: actor.personId, step: 'risk' },
+      data: { step: 'kind', data: { immediateRisk: false } },
+    });
+    if (count === 0) throw stale();
     return { replies: [{ card: kindCard('Thank you.') }] };
   }
+  const draft = await currentDraft(deps, actor);
+  if (!draft || draft.step !== 'risk') throw stale();
 
   // Someone may be at risk now: the routes go out at once and the request is recorded and
   // alerted before anything else is asked.

@@ -14,11 +14,13 @@ import type { ConnectorClient } from 'botframework-connector';
 import { renderAdaptiveCard } from '../../cards/render.js';
 import type { Config } from '../../config.js';
 import { saveConversation } from '../../db/conversations.js';
-import { findActor, linkIdentityByEmail, notInDirectoryMessage } from '../../db/directory.js';
+import { createActorLookup, linkIdentityByEmail, notInDirectoryMessage } from '../../db/directory.js';
 import { handleTurn } from '../../flows/router.js';
 import type { Actor, FlowDeps, OutMessage, TurnResult } from '../../flows/types.js';
 import { errorFacts, type ChannelSender } from '../outbox.js';
 import { channelConversationId, conversationOf, inboundOf, invokeBody, tenantOf } from './teams-activity.js';
+
+type ActorLookup = ReturnType<typeof createActorLookup>;
 
 const SORRY = 'Sorry, something went wrong on my side and I could not finish that. Nothing you sent has been lost; please try again in a moment. If anyone is at immediate risk, call 999.';
 
@@ -75,12 +77,12 @@ export function createTeamsSender(adapter: CloudAdapter, appId: string | undefin
 }
 
 /** Who is acting: from the activity the Bot Framework delivered, never from card data. */
-async function resolveActor(deps: FlowDeps, context: TurnContext): Promise<Actor | null> {
+async function resolveActor(deps: FlowDeps, lookup: ActorLookup, context: TurnContext): Promise<Actor | null> {
   const activity = context.activity;
   const aadObjectId = activity.from?.aadObjectId;
   if (!aadObjectId) return null;
   const tenantId = tenantOf(activity);
-  const known = await findActor(deps.db, 'TEAMS', tenantId, aadObjectId);
+  const known = await lookup('TEAMS', tenantId, aadObjectId);
   if (known) return known;
   // First contact: ask Teams for the user's e-mail and link them to the directory.
   try {
@@ -93,22 +95,37 @@ async function resolveActor(deps: FlowDeps, context: TurnContext): Promise<Actor
   }
 }
 
-async function rememberConversation(deps: FlowDeps, context: TurnContext, actor: Actor): Promise<void> {
-  const conversation = conversationOf(context.activity);
-  // Without the activity id, later messages start new posts instead of replying to this one.
-  const { activityId: _replyTo, ...reference } = TurnContext.getConversationReference(context.activity);
-  if (conversation.kind === 'CHANNEL' && reference.conversation) {
-    // Keep the channel itself, so new triage cards start new threads rather than replies.
-    reference.conversation = { ...reference.conversation, id: channelConversationId(reference.conversation.id) };
-  }
-  await saveConversation(deps.db, {
-    platform: 'TEAMS',
-    conversationId: conversation.conversationId,
-    kind: conversation.kind,
-    tenantId: tenantOf(context.activity),
-    personId: conversation.kind === 'PERSONAL' ? actor.personId : null,
-    reference,
-  });
+/** How many conversation references each process remembers having saved. */
+const SAVED_REFERENCES_CACHE = 10_000;
+
+/**
+ * Keeps the conversation reference of every conversation the bot is spoken to in, writing
+ * only when it changed (it rarely does), so a turn costs no write for it.
+ */
+function createConversationRecorder(deps: FlowDeps) {
+  const saved = new Map<string, string>();
+  return async (context: TurnContext, actor: Actor): Promise<void> => {
+    const conversation = conversationOf(context.activity);
+    // Without the activity id, later messages start new posts instead of replying to this one.
+    const { activityId: _replyTo, ...reference } = TurnContext.getConversationReference(context.activity);
+    if (conversation.kind === 'CHANNEL' && reference.conversation) {
+      // Keep the channel itself, so new triage cards start new threads rather than replies.
+      reference.conversation = { ...reference.conversation, id: channelConversationId(reference.conversation.id) };
+    }
+    const personId = conversation.kind === 'PERSONAL' ? actor.personId : null;
+    const fingerprint = JSON.stringify([personId, reference]);
+    if (saved.get(conversation.conversationId) === fingerprint) return;
+    await saveConversation(deps.db, {
+      platform: 'TEAMS',
+      conversationId: conversation.conversationId,
+      kind: conversation.kind,
+      tenantId: tenantOf(context.activity),
+      personId,
+      reference,
+    });
+    if (saved.size >= SAVED_REFERENCES_CACHE) saved.delete(saved.keys().next().value!);
+    saved.set(conversation.conversationId, fingerprint);
+  };
 }
 
 async function respond(context: TurnContext, result: TurnResult, isInvoke: boolean): Promise<void> {
@@ -130,6 +147,8 @@ async function respond(context: TurnContext, result: TurnResult, isInvoke: boole
 
 /** The /api/messages handler: verify (botbuilder), parse, resolve the actor, dispatch, answer. */
 export function createTeamsHandler(adapter: CloudAdapter, deps: FlowDeps) {
+  const rememberConversation = createConversationRecorder(deps);
+  const lookup = createActorLookup(deps.db);
   adapter.onTurnError = async (context, error) => {
     deps.logger.error({ err: errorFacts(error), activityType: context.activity.type }, 'Teams turn failed');
     if (context.activity.type === 'invoke') {
@@ -144,20 +163,20 @@ export function createTeamsHandler(adapter: CloudAdapter, deps: FlowDeps) {
     if (activity.type === ActivityTypes.ConversationUpdate || activity.type === ActivityTypes.InstallationUpdate) {
       // The app was installed or a chat opened: keep the reference so the bot can write
       // to this person or channel later, without waiting for them to speak first.
-      const actor = await resolveActor(deps, context);
-      if (actor) await rememberConversation(deps, context, actor);
+      const actor = await resolveActor(deps, lookup, context);
+      if (actor) await rememberConversation(context, actor);
       return;
     }
     const inbound = inboundOf(activity);
     if (!inbound) return;
     const isInvoke = inbound.kind === 'action';
-    const actor = await resolveActor(deps, context);
+    const actor = await resolveActor(deps, lookup, context);
     if (!actor) {
       const message = await notInDirectoryMessage(deps.db, 'TEAMS', tenantOf(activity));
       await respond(context, { replies: isInvoke ? [] : [{ text: message }], notice: isInvoke ? message : undefined, refused: true }, isInvoke);
       return;
     }
-    await rememberConversation(deps, context, actor);
+    await rememberConversation(context, actor);
     const result = await handleTurn(deps, actor, inbound);
     await respond(context, result, isInvoke);
   };
