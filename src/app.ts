@@ -1,15 +1,18 @@
 import type { Redis } from 'ioredis';
-import { createOutbox } from './channels/outbox.js';
+import { createOutbox, type ChannelSender } from './channels/outbox.js';
+import { createSlackChannel, createSlackSender, createSlackWebClient } from './channels/slack/slack-channel.js';
 import { createTeamsAdapter, createTeamsHandler, createTeamsSender } from './channels/teams/teams-channel.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { Clock } from './domain/time.js';
+import { buildAppHome } from './flows/app-home.js';
 import type { FlowDeps } from './flows/types.js';
 import type { Logger } from './logger.js';
 import { createApp } from './server.js';
 
 export interface BotDeps {
-  config: Pick<Config, 'MICROSOFT_APP_ID' | 'MICROSOFT_APP_PASSWORD' | 'MICROSOFT_APP_TYPE' | 'MICROSOFT_APP_TENANT_ID'>;
+  config: Pick<Config, 'MICROSOFT_APP_ID' | 'MICROSOFT_APP_PASSWORD' | 'MICROSOFT_APP_TYPE' | 'MICROSOFT_APP_TENANT_ID'> &
+    Partial<Pick<Config, 'SLACK_SIGNING_SECRET' | 'SLACK_BOT_TOKEN' | 'SLACK_API_URL'>>;
   db: Db;
   redis: Redis;
   logger: Logger;
@@ -19,12 +22,26 @@ export interface BotDeps {
 /** The composition root for the web role: channels, outbox and flows wired to one HTTP app. */
 export function createBot(deps: BotDeps) {
   const adapter = createTeamsAdapter(deps.config);
-  const teamsSender = createTeamsSender(adapter, deps.config.MICROSOFT_APP_ID);
-  const outbox = createOutbox({ db: deps.db, senders: [teamsSender], logger: deps.logger });
+  const senders: ChannelSender[] = [createTeamsSender(adapter, deps.config.MICROSOFT_APP_ID)];
+  const { SLACK_SIGNING_SECRET: signingSecret, SLACK_BOT_TOKEN: botToken } = deps.config;
+  const slackConfig = signingSecret && botToken ? { signingSecret, botToken, apiUrl: deps.config.SLACK_API_URL } : undefined;
+  const slackClient = slackConfig ? createSlackWebClient(slackConfig, deps.logger) : undefined;
+  if (slackClient) senders.push(createSlackSender(slackClient));
+  const outbox = createOutbox({ db: deps.db, senders, logger: deps.logger });
   const flowDeps: FlowDeps = { db: deps.db, clock: deps.clock, outbox, logger: deps.logger };
+  const slack =
+    slackConfig && slackClient
+      ? createSlackChannel({
+          config: slackConfig,
+          deps: flowDeps,
+          client: slackClient,
+          buildHome: (personId) => buildAppHome(deps.db, personId, deps.clock.now()),
+        })
+      : undefined;
   const app = createApp({
     logger: deps.logger,
     teams: createTeamsHandler(adapter, flowDeps),
+    routers: slack ? [slack.router] : [],
     readiness: {
       postgres: async () => {
         await deps.db.$queryRaw`SELECT 1`;
@@ -35,5 +52,5 @@ export function createBot(deps: BotDeps) {
       },
     },
   });
-  return { app, adapter, outbox, flowDeps };
+  return { app, adapter, outbox, flowDeps, slack };
 }

@@ -33,6 +33,7 @@ const envSchema = z
     MICROSOFT_APP_TENANT_ID: optionalString,
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_BOT_TOKEN: optionalString,
+    SLACK_API_URL: optionalString.pipe(z.string().url().optional()),
     PLAYGROUND: flag(true),
     PLAYGROUND_PORT: z.coerce.number().int().min(1).max(65535).default(56150),
   })

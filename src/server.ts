@@ -9,6 +9,8 @@ export interface ServerDeps {
   logger: Logger;
   /** Teams /api/messages handler (botbuilder CloudAdapter). */
   teams?: (req: Request, res: Response) => Promise<void>;
+  /** Further routers (Slack's /slack/events). */
+  routers?: express.Router[];
   /** Resolves when a dependency answers; rejects with the reason otherwise. */
   readiness: Record<string, () => Promise<void>>;
 }
@@ -66,6 +68,8 @@ export function createApp(deps: ServerDeps): express.Express {
       }
     });
   }
+
+  for (const router of deps.routers ?? []) app.use(router);
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'Not found.' });

@@ -1,0 +1,286 @@
+import { App, LogLevel } from '@slack/bolt';
+import { WebClient, WebClientEvent, type WebClientOptions } from '@slack/web-api';
+import { renderAdaptiveCard } from '../../cards/render.js';
+import { saveConversation } from '../../db/conversations.js';
+import { createActorLookup, linkIdentityByEmail, notInDirectoryMessage } from '../../db/directory.js';
+import { handleTurn } from '../../flows/router.js';
+import type { Actor, CardRef, ConversationInfo, FlowDeps, Inbound, OutMessage, TurnResult } from '../../flows/types.js';
+import type { Logger } from '../../logger.js';
+import { errorFacts, type ChannelSender } from '../outbox.js';
+import { baseActionId, cardToBlocks, escapeMrkdwn, SHOW_CARD_PREFIX, showCardToModal, type AdaptiveCard } from './block-kit.js';
+import { embedForms, formCardOf } from './slack-forms.js';
+import { createSlackReceiver } from './slack-receiver.js';
+
+export interface SlackConfig {
+  signingSecret: string;
+  botToken: string;
+  /** Web API base (tests and proxies); Slack's own by default. */
+  apiUrl?: string;
+}
+
+const SORRY = 'Sorry, something went wrong on my side and I could not finish that. Please try again in a moment. If anyone is at immediate risk, call 999.';
+/** How long a Slack user's directory e-mail is remembered between users.info calls. */
+const EMAIL_CACHE_MS = 10 * 60_000;
+
+/** A Slack message (blocks plus notification text) for a card or a plain text. */
+export function toSlackMessage(message: OutMessage): { text: string; blocks?: unknown[] } {
+  if (message.card) {
+    const card = renderAdaptiveCard(message.card) as AdaptiveCard;
+    const { blocks, text } = cardToBlocks(card, 'message');
+    return { text, blocks: embedForms(card, blocks) };
+  }
+  return { text: escapeMrkdwn(message.text ?? '') };
+}
+
+export function createSlackWebClient(config: SlackConfig, logger: Logger): WebClient {
+  const options: WebClientOptions = {
+    // 429s wait for Retry-After and are retried by the client; 5xx are retried with backoff.
+    rejectRateLimitedCalls: false,
+    retryConfig: { retries: 5, factor: 2, minTimeout: 200, maxTimeout: 5_000, randomize: true },
+    logLevel: LogLevel.ERROR,
+    ...(config.apiUrl ? { slackApiUrl: config.apiUrl } : {}),
+  };
+  const client = new WebClient(config.botToken, options);
+  client.on(WebClientEvent.RATE_LIMITED, (retryAfter: number) => logger.warn({ retryAfter }, 'Slack rate limited a call; waiting'));
+  return client;
+}
+
+/** Proactive sends and in-place updates, through the channel id stored as the reference. */
+export function createSlackSender(client: WebClient): ChannelSender {
+  const channelOf = (reference: unknown) => (reference as { channel: string }).channel;
+  return {
+    platform: 'SLACK',
+    async send(conversation, message) {
+      const result = await client.chat.postMessage({ channel: channelOf(conversation.reference), ...toSlackMessage(message) } as never);
+      if (!result.ts) throw new Error('Slack did not return a message ts');
+      return result.ts;
+    },
+    async update(conversation, messageId, message) {
+      await client.chat.update({ channel: channelOf(conversation.reference), ts: messageId, ...toSlackMessage(message) } as never);
+    },
+  };
+}
+
+function conversationFor(channel: string): ConversationInfo {
+  // D: a direct message with the bot; C and G: public and private channels; others: group DMs.
+  const kind = channel.startsWith('D') ? 'PERSONAL' : channel.startsWith('C') || channel.startsWith('G') ? 'CHANNEL' : 'GROUP';
+  return { platform: 'SLACK', kind, conversationId: channel };
+}
+
+/** Input values from a Slack `state.values`, keyed by input id (the action_id). */
+export function stateValues(state: unknown): Record<string, string> {
+  const values: Record<string, string> = {};
+  const blocks = (state as { values?: Record<string, Record<string, Record<string, unknown>>> } | undefined)?.values ?? {};
+  for (const block of Object.values(blocks)) {
+    for (const [actionId, input] of Object.entries(block)) {
+      const selected = input.selected_option as { value?: string } | null | undefined;
+      const value = typeof input.value === 'string' ? input.value : selected?.value;
+      if (typeof value === 'string' && value !== '') values[actionId] = value;
+    }
+  }
+  return values;
+}
+
+function parseValue(raw: unknown): Record<string, unknown> {
+  if (typeof raw !== 'string' || raw === '') return {};
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The Slack channel: Bolt in HTTP mode on the shared Express server. Listeners acknowledge
+ * at once, resolve the actor from the verified request's user and team, call the same
+ * platform-neutral handlers as Teams and render the same cards as Block Kit.
+ */
+export function createSlackChannel(options: { config: SlackConfig; deps: FlowDeps; client: WebClient; buildHome?: (personId: string) => Promise<CardRef> }) {
+  const { deps, client } = options;
+  const logger = deps.logger;
+  const receiver = createSlackReceiver({ signingSecret: options.config.signingSecret, db: deps.db, logger });
+  const botToken = options.config.botToken;
+  // A single-workspace app: the token is known, so no auth.test round trip per event.
+  const app = new App({ receiver, authorize: async () => ({ botToken }), client, ignoreSelf: false, logLevel: LogLevel.ERROR } as never);
+  const lookup = createActorLookup(deps.db);
+  const emails = new Map<string, { email: string | null; expires: number }>();
+  const saved = new Map<string, string>();
+
+  async function emailOf(userId: string): Promise<string | null> {
+    const hit = emails.get(userId);
+    if (hit && hit.expires > Date.now()) return hit.email;
+    const info = await client.users.info({ user: userId });
+    const email = info.user?.deleted || info.user?.is_bot ? null : (info.user?.profile?.email ?? null);
+    emails.set(userId, { email, expires: Date.now() + EMAIL_CACHE_MS });
+    return email;
+  }
+
+  async function resolveActor(teamId: string, userId: string): Promise<Actor | null> {
+    const known = await lookup('SLACK', teamId, userId);
+    if (known) return known;
+    try {
+      const email = await emailOf(userId);
+      return email ? await linkIdentityByEmail(deps.db, 'SLACK', teamId, userId, email) : null;
+    } catch (error) {
+      logger.warn({ err: errorFacts(error) }, 'could not look up Slack user');
+      return null;
+    }
+  }
+
+  async function remember(actor: Actor, teamId: string, conversation: ConversationInfo): Promise<void> {
+    const personId = conversation.kind === 'PERSONAL' ? actor.personId : null;
+    const fingerprint = `${personId}|${teamId}`;
+    if (saved.get(conversation.conversationId) === fingerprint) return;
+    await saveConversation(deps.db, {
+      platform: 'SLACK',
+      conversationId: conversation.conversationId,
+      kind: conversation.kind,
+      tenantId: teamId,
+      personId,
+      reference: { channel: conversation.conversationId, teamId },
+    });
+    saved.set(conversation.conversationId, fingerprint);
+  }
+
+  async function deliver(result: TurnResult, where: { channel: string; userId: string; messageTs?: string }): Promise<void> {
+    const personal = conversationFor(where.channel).kind === 'PERSONAL';
+    if (result.updatedCard && !result.refused && where.messageTs) {
+      await client.chat.update({ channel: where.channel, ts: where.messageTs, ...toSlackMessage({ card: result.updatedCard }) } as never);
+    }
+    if (result.notice) {
+      const text = escapeMrkdwn(result.notice);
+      if (personal) await client.chat.postMessage({ channel: where.channel, text });
+      else await client.chat.postEphemeral({ channel: where.channel, user: where.userId, text });
+    }
+    for (const reply of result.replies) await client.chat.postMessage({ channel: where.channel, ...toSlackMessage(reply) } as never);
+  }
+
+  /** One turn from any Slack surface: identity, reference, handler, delivery. */
+  async function turn(input: { teamId: string; userId: string; channel: string; messageTs?: string; inbound: (c: ConversationInfo) => Inbound }) {
+    const conversation = conversationFor(input.channel);
+    const actor = await resolveActor(input.teamId, input.userId);
+    if (!actor) {
+      const text = escapeMrkdwn(await notInDirectoryMessage(deps.db, 'SLACK', input.teamId));
+      if (conversation.kind === 'PERSONAL') await client.chat.postMessage({ channel: input.channel, text });
+      else await client.chat.postEphemeral({ channel: input.channel, user: input.userId, text });
+      return;
+    }
+    await remember(actor, input.teamId, conversation);
+    const result = await handleTurn(deps, actor, input.inbound(conversation));
+    await deliver(result, input);
+  }
+
+  // Direct messages to the bot.
+  app.event('message', async ({ event, body }) => {
+    const message = event as { channel_type?: string; subtype?: string; bot_id?: string; user?: string; text?: string; channel: string };
+    if (message.channel_type !== 'im' || message.subtype || message.bot_id || !message.user) return;
+    await turn({
+      teamId: String((body as { team_id?: string }).team_id ?? ''),
+      userId: message.user,
+      channel: message.channel,
+      inbound: (conversation) => ({ kind: 'message', text: message.text ?? '', conversation }),
+    });
+  });
+
+  // Every button: the same action ids as Teams' Action.Execute verbs.
+  app.action(/.*/, async ({ ack, body, action }) => {
+    await ack();
+    const block = body as { team?: { id?: string } | null; user: { id: string; team_id?: string }; channel?: { id: string }; message?: { ts: string }; state?: unknown; trigger_id?: string };
+    const pressed = action as { action_id: string; value?: string; type: string };
+    if (pressed.type !== 'button' || !block.channel) return;
+    const teamId = block.team?.id ?? block.user.team_id ?? '';
+    const actionId = baseActionId(pressed.action_id);
+    if (actionId.startsWith(SHOW_CARD_PREFIX)) {
+      const form = formCardOf(parseValue(pressed.value));
+      const modal = form ? showCardToModal(form, pressed.action_id.split('#')[0]!) : undefined;
+      if (!modal || !block.trigger_id) {
+        await client.chat.postEphemeral({ channel: block.channel.id, user: block.user.id, text: 'That form is no longer available. Please use the latest card.' });
+        return;
+      }
+      await client.views.open({
+        trigger_id: block.trigger_id,
+        view: {
+          type: 'modal',
+          callback_id: 'card.form',
+          title: { type: 'plain_text', text: modal.title },
+          submit: { type: 'plain_text', text: modal.submitLabel },
+          close: { type: 'plain_text', text: 'Cancel' },
+          blocks: modal.blocks,
+          private_metadata: JSON.stringify({ verb: modal.verb, data: modal.data, channel: block.channel.id, ts: block.message?.ts }),
+        },
+      } as never);
+      return;
+    }
+    await turn({
+      teamId,
+      userId: block.user.id,
+      channel: block.channel.id,
+      ...(block.message?.ts ? { messageTs: block.message.ts } : {}),
+      inbound: (conversation) => ({
+        kind: 'action',
+        actionId,
+        value: { ...stateValues(block.state), ...parseValue(pressed.value) },
+        conversation,
+      }),
+    });
+  });
+
+  // Modal forms (advice, closing with an outcome, and the later issues' forms).
+  app.view('card.form', async ({ ack, body, view }) => {
+    await ack();
+    const meta = parseValue(view.private_metadata) as { verb?: string; data?: Record<string, unknown>; channel?: string; ts?: string };
+    if (typeof meta.verb !== 'string' || typeof meta.channel !== 'string') return;
+    await turn({
+      teamId: body.team?.id ?? body.user.team_id ?? '',
+      userId: body.user.id,
+      channel: meta.channel,
+      ...(meta.ts ? { messageTs: meta.ts } : {}),
+      inbound: (conversation) => ({
+        kind: 'action',
+        actionId: meta.verb!,
+        value: { ...stateValues(view.state), ...(meta.data ?? {}) },
+        conversation,
+      }),
+    });
+  });
+
+  // /supervision [help | new request | bind triage | anything]: binding happens in the
+  // channel it is typed in; everything else continues in the person's DM with the bot.
+  app.command('/supervision', async ({ ack, command }) => {
+    await ack();
+    const text = command.text.trim() || 'new request';
+    const here = conversationFor(command.channel_id);
+    const inChannel = here.kind === 'CHANNEL' && /^bind triage( channel)?$/i.test(text);
+    let channel = command.channel_id;
+    if (!inChannel && here.kind !== 'PERSONAL') {
+      const opened = await client.conversations.open({ users: command.user_id });
+      channel = opened.channel?.id ?? channel;
+    }
+    await turn({
+      teamId: command.team_id,
+      userId: command.user_id,
+      channel,
+      inbound: (conversation) => ({ kind: 'message', text, conversation }),
+    });
+  });
+
+  // App Home: my requests, my sessions, my action points.
+  app.event('app_home_opened', async ({ event, body }) => {
+    const opened = event as { user: string; tab?: string };
+    if (opened.tab && opened.tab !== 'home') return;
+    if (!options.buildHome) return;
+    const actor = await resolveActor(String((body as { team_id?: string }).team_id ?? ''), opened.user);
+    const card = actor
+      ? await options.buildHome(actor.personId)
+      : { template: 'not-in-directory', data: { text: await notInDirectoryMessage(deps.db, 'SLACK', String((body as { team_id?: string }).team_id ?? '')) } };
+    const { blocks } = cardToBlocks(renderAdaptiveCard(card) as AdaptiveCard, 'home');
+    await client.views.publish({ user_id: opened.user, view: { type: 'home', blocks } } as never);
+  });
+
+  app.error(async (error) => {
+    logger.error({ err: errorFacts(error) }, 'Slack listener failed');
+  });
+
+  return { router: receiver.router, app, sorry: SORRY };
+}

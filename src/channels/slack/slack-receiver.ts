@@ -1,0 +1,147 @@
+import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
+import express, { type Request, type Response } from 'express';
+import type { Db } from '../../db/client.js';
+import type { Logger } from '../../logger.js';
+import { errorFacts } from '../outbox.js';
+import { verifySlackSignature } from './verify-signature.js';
+
+/** Largest Slack request accepted; interaction payloads with a full message are tens of KB. */
+export const MAX_SLACK_BODY_BYTES = 256 * 1024;
+/** Slack wants an answer within 3 s; a listener that has not acknowledged by then is answered for. */
+export const ACK_DEADLINE_MS = 2_500;
+
+type Body = Record<string, unknown>;
+
+export class BadSlackRequest extends Error {}
+
+/** Parse a verified Slack body: JSON (Events API), a form (slash commands) or a form with a JSON `payload` (interactions). */
+export function parseSlackBody(contentType: string | undefined, raw: string): Body {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  let parsed: unknown;
+  if (type === 'application/json') {
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw new BadSlackRequest('The body is not valid JSON.');
+    }
+  } else if (type === 'application/x-www-form-urlencoded') {
+    const form = Object.fromEntries(new URLSearchParams(raw));
+    if (typeof form.payload === 'string') {
+      try {
+        parsed = JSON.parse(form.payload);
+      } catch {
+        throw new BadSlackRequest('The payload field is not valid JSON.');
+      }
+    } else {
+      parsed = form;
+    }
+  } else {
+    throw new BadSlackRequest('Expected application/json or application/x-www-form-urlencoded.');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new BadSlackRequest('The body must be an object.');
+  const body = parsed as Body;
+  const known = typeof body.type === 'string' || typeof body.command === 'string' || typeof body.ssl_check === 'string';
+  if (!known) throw new BadSlackRequest('Not a Slack event, command or interaction.');
+  return body;
+}
+
+/**
+ * Bolt receiver for HTTP mode, mounted on the bot's one Express server. It only verifies,
+ * parses, de-duplicates and acknowledges; Bolt routes the event to the listeners, which
+ * acknowledge first and do the slow work afterwards.
+ */
+export function createSlackReceiver(options: { signingSecret: string; db: Db; logger: Logger; now?: () => number }) {
+  const { db, logger } = options;
+  const now = options.now ?? Date.now;
+  let app: App | undefined;
+
+  /** Events API retries (X-Slack-Retry-Num) carry the same event_id: process each once. */
+  async function firstDelivery(body: Body): Promise<boolean> {
+    if (body.type !== 'event_callback' || typeof body.event_id !== 'string') return true;
+    const { count } = await db.processedDelivery.createMany({ data: [{ key: `slack:${body.event_id}` }], skipDuplicates: true });
+    return count === 1;
+  }
+
+  async function handle(req: Request, res: Response): Promise<void> {
+    const raw: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const check = verifySlackSignature({
+      signingSecret: options.signingSecret,
+      timestamp: req.header('x-slack-request-timestamp'),
+      signature: req.header('x-slack-signature'),
+      rawBody: raw,
+      nowSeconds: Math.floor(now() / 1000),
+    });
+    if (!check.ok) {
+      logger.warn({ reason: check.reason }, 'refused a Slack request');
+      res.status(401).json({ error: 'Invalid or expired Slack signature.' });
+      return;
+    }
+    let body: Body;
+    try {
+      body = parseSlackBody(req.header('content-type'), raw.toString('utf8'));
+    } catch (error) {
+      res.status(400).json({ error: error instanceof BadSlackRequest ? error.message : 'Malformed request.' });
+      return;
+    }
+    if (body.type === 'url_verification') {
+      res.json({ challenge: body.challenge });
+      return;
+    }
+    if (body.ssl_check) {
+      res.status(200).end();
+      return;
+    }
+    if (!(await firstDelivery(body))) {
+      logger.info({ eventId: body.event_id, retry: req.header('x-slack-retry-num') }, 'duplicate Slack delivery ignored');
+      res.status(200).end();
+      return;
+    }
+
+    let acked = false;
+    const ack = async (response?: unknown) => {
+      if (acked) return;
+      acked = true;
+      if (response === undefined || response === '') res.status(200).end();
+      else if (typeof response === 'string') res.status(200).type('text/plain').send(response);
+      else res.status(200).json(response);
+    };
+    const deadline = setTimeout(() => void ack(), ACK_DEADLINE_MS);
+    const retryNum = Number(req.header('x-slack-retry-num'));
+    const event: ReceiverEvent = {
+      body,
+      ack,
+      ...(Number.isInteger(retryNum) ? { retryNum, retryReason: req.header('x-slack-retry-reason') ?? '' } : {}),
+    };
+    try {
+      await app!.processEvent(event);
+    } catch (error) {
+      logger.error({ err: errorFacts(error), type: body.type ?? 'command' }, 'Slack event failed');
+      if (!acked) {
+        acked = true;
+        res.status(500).json({ error: 'Something went wrong on our side.' });
+      }
+    } finally {
+      clearTimeout(deadline);
+      await ack();
+    }
+  }
+
+  const router = express.Router();
+  router.post('/slack/events', express.raw({ type: () => true, limit: MAX_SLACK_BODY_BYTES }), (req, res, next) => {
+    handle(req, res).catch(next);
+  });
+
+  const receiver: Receiver & { router: express.Router } = {
+    router,
+    init(bolt: App) {
+      app = bolt;
+    },
+    async start() {
+      return router;
+    },
+    async stop() {
+      return undefined;
+    },
+  };
+  return receiver;
+}

@@ -1,0 +1,240 @@
+// The bot on a real HTTP port with Slack configured: requests are really signed with the
+// test signing secret and posted to /slack/events; Slack's Web API is intercepted by nock
+// and every call recorded with its decoded arguments.
+import nock from 'nock';
+import { Redis } from 'ioredis';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createBot } from '../../src/app.js';
+import { signSlackBody } from '../../src/channels/slack/verify-signature.js';
+import { DEMO_PEOPLE, demoPerson } from '../../src/db/demo-organisation.js';
+import { seedDemoOrganisation } from '../../src/db/seed-demo.js';
+import { createLogger } from '../../src/logger.js';
+import { listen } from '../../src/server.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { httpRequest, TestClock } from './teams-harness.js';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+export const TEAM_ID = 'T0SGSDEMO';
+export const TRIAGE_CHANNEL = 'C0TRIAGE01';
+export const SLACK_API = 'https://slack.com';
+
+/** A stable Slack user id per demo person. */
+export function slackUserId(personKey: string): string {
+  const index = DEMO_PEOPLE.findIndex((p) => p.key === personKey);
+  if (index < 0) throw new Error(`no demo person ${personKey}`);
+  return `U0DEMO${String(index + 1).padStart(3, '0')}`;
+}
+export const dmChannel = (personKey: string) => `D${slackUserId(personKey).slice(1)}`;
+
+export interface SlackCall {
+  method: string;
+  args: Record<string, any>;
+}
+
+export interface SlackHarness {
+  url: string;
+  database: TestDatabase;
+  clock: TestClock;
+  calls: SlackCall[];
+  take(): SlackCall[];
+  /** Wait until the recorded calls satisfy `predicate` (processing happens after the ack). */
+  until(predicate: (calls: SlackCall[]) => boolean, timeoutMs?: number): Promise<SlackCall[]>;
+  /** Responses the fake Web API gives instead of success, per method, in order. */
+  failNext(method: string, ...responses: Array<{ status: number; headers?: Record<string, string>; body?: object }>): void;
+  signed(body: string, contentType: string, options?: { timestamp?: number; secret?: string; headers?: Record<string, string> }): Promise<{ status: number; text: string }>;
+  dm(personKey: string, text: string, options?: { eventId?: string; retryNum?: number }): Promise<{ status: number; text: string }>;
+  press(personKey: string, actionId: string, value: Record<string, unknown>, where?: { channel?: string; ts?: string; state?: Record<string, string> }): Promise<{ status: number; text: string }>;
+  submit(personKey: string, privateMetadata: string, state: Record<string, string>): Promise<{ status: number; text: string }>;
+  command(personKey: string, text: string, channel: string): Promise<{ status: number; text: string }>;
+  close(): Promise<void>;
+}
+
+let seq = 0;
+
+function decodeArgs(text: string, contentType: string | null): Record<string, any> {
+  const raw: Record<string, unknown> = contentType?.includes('json') ? JSON.parse(text) : Object.fromEntries(new URLSearchParams(text));
+  const args: Record<string, any> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (typeof value === 'string' && /^[[{]/.test(value)) {
+      try {
+        args[key] = JSON.parse(value);
+        continue;
+      } catch {
+        // plain text that starts with a bracket
+      }
+    }
+    args[key] = value;
+  }
+  return args;
+}
+
+/** A Slack `state.values` object for inputs keyed by id, as Slack sends plain text inputs. */
+export function slackState(values: Record<string, string>) {
+  return {
+    values: Object.fromEntries(Object.entries(values).map(([id, value]) => [id, { [id]: { type: 'plain_text_input', value } }])),
+  };
+}
+
+export async function startSlackHarness(options: { now?: Date; directoryEmails?: Record<string, string> } = {}): Promise<SlackHarness> {
+  const database = await createTestDatabase();
+  await seedDemoOrganisation(database.db);
+  const clock = new TestClock(options.now ?? new Date('2026-11-23T10:00:00Z'));
+  const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const bot = createBot({
+    config: {
+      MICROSOFT_APP_ID: undefined,
+      MICROSOFT_APP_PASSWORD: undefined,
+      MICROSOFT_APP_TYPE: 'MultiTenant',
+      MICROSOFT_APP_TENANT_ID: undefined,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_BOT_TOKEN: 'xoxb-test-token',
+    },
+    db: database.db,
+    redis,
+    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    clock,
+  });
+  const server: Server = await listen(bot.app, 0, '127.0.0.1');
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const emails: Record<string, string> = Object.fromEntries(DEMO_PEOPLE.map((p) => [slackUserId(p.key), p.email]));
+  Object.assign(emails, options.directoryEmails ?? {});
+  const calls: SlackCall[] = [];
+  const failures = new Map<string, Array<{ status: number; headers?: Record<string, string>; body?: object }>>();
+  let ts = 1_795_000_000;
+
+  nock.disableNetConnect();
+  nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
+  nock(SLACK_API)
+    .persist()
+    .post(/\/api\/.+/)
+    .reply(async (req: Request) => {
+      const method = new URL(req.url).pathname.replace('/api/', '');
+      const args = decodeArgs(await req.text(), req.headers.get('content-type'));
+      const failure = failures.get(method)?.shift();
+      if (failure) {
+        calls.push({ method: `${method}:failed`, args });
+        return [failure.status, failure.body ?? { ok: false, error: 'ratelimited' }, failure.headers ?? {}] as const;
+      }
+      calls.push({ method, args });
+      ts += 1;
+      switch (method) {
+        case 'users.info': {
+          const email = emails[args.user as string];
+          return [200, { ok: true, user: { id: args.user, deleted: false, is_bot: false, profile: email ? { email } : {} } }] as const;
+        }
+        case 'conversations.open':
+          return [200, { ok: true, channel: { id: `D${String(args.users).slice(1)}` } }] as const;
+        case 'chat.postMessage':
+          return [200, { ok: true, channel: args.channel, ts: `${ts}.000100` }] as const;
+        case 'chat.update':
+          return [200, { ok: true, channel: args.channel, ts: args.ts }] as const;
+        case 'chat.postEphemeral':
+          return [200, { ok: true, message_ts: `${ts}.000200` }] as const;
+        default:
+          return [200, { ok: true }] as const;
+      }
+    });
+
+  let taken = 0;
+  const signed: SlackHarness['signed'] = (body, contentType, opts = {}) => {
+    const timestamp = String(opts.timestamp ?? Math.floor(Date.now() / 1000));
+    const signature = `v0=${signSlackBody(opts.secret ?? SIGNING_SECRET, timestamp, body)}`;
+    return httpRequest(`${url}/slack/events`, 'POST', body, {
+      'content-type': contentType,
+      'x-slack-request-timestamp': timestamp,
+      'x-slack-signature': signature,
+      ...(opts.headers ?? {}),
+    });
+  };
+  const interaction = (payload: object) => signed(`payload=${encodeURIComponent(JSON.stringify(payload))}`, 'application/x-www-form-urlencoded');
+  const user = (key: string) => ({ id: slackUserId(key), team_id: TEAM_ID, username: demoPerson(key).givenName.toLowerCase() });
+
+  return {
+    url,
+    database,
+    clock,
+    calls,
+    take() {
+      const fresh = calls.slice(taken);
+      taken = calls.length;
+      return fresh;
+    },
+    async until(predicate, timeoutMs = 5_000) {
+      const started = Date.now();
+      for (;;) {
+        const fresh = calls.slice(taken);
+        if (predicate(fresh)) {
+          taken = calls.length;
+          return fresh;
+        }
+        if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for Slack calls; saw: ${fresh.map((c) => c.method).join(', ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    failNext(method, ...responses) {
+      failures.set(method, [...(failures.get(method) ?? []), ...responses]);
+    },
+    signed,
+    dm(personKey, text, opts = {}) {
+      seq += 1;
+      const body = JSON.stringify({
+        type: 'event_callback',
+        team_id: TEAM_ID,
+        api_app_id: 'A0SGS',
+        event_id: opts.eventId ?? `Ev${seq}`,
+        event_time: Math.floor(Date.now() / 1000),
+        event: { type: 'message', channel_type: 'im', channel: dmChannel(personKey), user: slackUserId(personKey), text, ts: `${Date.now() / 1000}` },
+      });
+      const headers = opts.retryNum ? { 'x-slack-retry-num': String(opts.retryNum), 'x-slack-retry-reason': 'http_timeout' } : undefined;
+      return signed(body, 'application/json', headers ? { headers } : {});
+    },
+    press(personKey, actionId, value, where = {}) {
+      const channel = where.channel ?? dmChannel(personKey);
+      return interaction({
+        type: 'block_actions',
+        team: { id: TEAM_ID },
+        user: user(personKey),
+        channel: { id: channel },
+        message: { ts: where.ts ?? '1795000000.000100', type: 'message' },
+        trigger_id: `trigger-${++seq}`,
+        state: slackState(where.state ?? {}),
+        actions: [{ type: 'button', action_id: actionId, block_id: 'actions', value: JSON.stringify(value), action_ts: '1' }],
+      });
+    },
+    submit(personKey, privateMetadata, state) {
+      return interaction({
+        type: 'view_submission',
+        team: { id: TEAM_ID },
+        user: user(personKey),
+        trigger_id: `trigger-${++seq}`,
+        view: { id: 'V1', type: 'modal', callback_id: 'card.form', private_metadata: privateMetadata, state: slackState(state) },
+      });
+    },
+    command(personKey, text, channel) {
+      const form = new URLSearchParams({
+        token: 'unused',
+        team_id: TEAM_ID,
+        team_domain: 'sgs-demo',
+        channel_id: channel,
+        channel_name: channel === TRIAGE_CHANNEL ? 'safeguarding-triage' : 'directmessage',
+        user_id: slackUserId(personKey),
+        user_name: demoPerson(personKey).givenName.toLowerCase(),
+        command: '/supervision',
+        text,
+        api_app_id: 'A0SGS',
+        response_url: 'https://hooks.slack.com/commands/T0SGSDEMO/1/abc',
+        trigger_id: `trigger-${++seq}`,
+      });
+      return signed(form.toString(), 'application/x-www-form-urlencoded');
+    },
+    async close() {
+      await new Promise((resolve) => server.close(resolve));
+      nock.cleanAll();
+      nock.enableNetConnect();
+      redis.disconnect();
+      await database.drop();
+    },
+  };
+}
