@@ -1,5 +1,5 @@
 import type { Db } from '../db/client.js';
-import { personalConversation } from '../db/conversations.js';
+import { personalConversation, saveConversation } from '../db/conversations.js';
 import type { Logger } from '../logger.js';
 import type { CardRef, OutMessage, Outbox, Platform } from '../flows/types.js';
 
@@ -15,6 +15,11 @@ export interface ChannelSender {
   /** Send a message; resolves with the platform's message id (Teams activity id, Slack ts). */
   send(conversation: StoredConversationRef, message: OutMessage): Promise<string>;
   update(conversation: StoredConversationRef, messageId: string, message: OutMessage): Promise<void>;
+  /**
+   * Open a direct conversation with a user who has not written to the bot yet, where the
+   * platform allows it (Slack's conversations.open); resolves with the reference to store.
+   */
+  openPersonal?(identity: { tenantId: string; platformUserId: string }): Promise<StoredConversationRef>;
 }
 
 /**
@@ -32,17 +37,37 @@ export function createOutbox(deps: { db: Db; senders: ChannelSender[]; logger: L
     return sender;
   };
 
+  /** A first direct conversation on a platform that lets the bot start one. */
+  async function openPersonal(personId: string) {
+    const identities = await db.platformIdentity.findMany({ where: { personId }, orderBy: { createdAt: 'desc' } });
+    for (const identity of identities) {
+      const sender = senders.get(identity.platform);
+      if (!sender?.openPersonal) continue;
+      const opened = await sender.openPersonal(identity);
+      await saveConversation(db, {
+        platform: identity.platform,
+        conversationId: opened.conversationId,
+        kind: 'PERSONAL',
+        tenantId: identity.tenantId,
+        personId,
+        reference: opened.reference as object,
+      });
+      return { platform: identity.platform, ...opened };
+    }
+    return null;
+  }
+
   return {
     async toPerson(personId, message) {
-      const conversation = await personalConversation(db, personId, undefined);
-      if (!conversation || !senders.has(conversation.platform)) {
-        logger.warn({ personId }, 'cannot reach person: no personal conversation on a configured platform');
-        return;
-      }
       try {
+        const conversation = (await personalConversation(db, personId, undefined)) ?? (await openPersonal(personId));
+        if (!conversation || !senders.has(conversation.platform)) {
+          logger.warn({ personId }, 'cannot reach person: no personal conversation on a configured platform');
+          return;
+        }
         await senderFor(conversation.platform).send(conversation, message);
       } catch (error) {
-        logger.error({ personId, platform: conversation.platform, err: errorFacts(error) }, 'message to person failed');
+        logger.error({ personId, err: errorFacts(error) }, 'message to person failed');
       }
     },
 

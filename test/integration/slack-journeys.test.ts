@@ -197,6 +197,21 @@ describe('a request from a Slack DM to advice, through the triage channel', () =
   });
 });
 
+describe('reaching someone who has never written to the bot', () => {
+  it('opens a DM with conversations.open and remembers it', async () => {
+    const request = await requestOf('paramedic');
+    expect(await h.database.db.conversationReference.count({ where: { person: { email: demoPerson('head').email } } })).toBe(0);
+    await h.press('head', 'request.details', { requestId: request.id, version: request.version }, { channel: TRIAGE_CHANNEL });
+    const calls = await h.until((c) => named(c, 'chat.postMessage').length === 1);
+    expect(named(calls, 'conversations.open')[0]!.args).toEqual({ users: slackUserId('head') });
+    const [detail] = named(calls, 'chat.postMessage');
+    expect(detail!.args.channel).toBe(dmChannel('head'));
+    expect(texts(detail!.args.blocks).join(' ')).toContain(SUMMARY);
+    const stored = await h.database.db.conversationReference.findFirstOrThrow({ where: { person: { email: demoPerson('head').email } } });
+    expect(stored).toMatchObject({ platform: 'SLACK', kind: 'PERSONAL', conversationId: dmChannel('head') });
+  });
+});
+
 describe('bad input inside valid requests', () => {
   it('tells someone outside the directory whom to contact', async () => {
     const stranger = 'U0STRANGER';

@@ -58,6 +58,12 @@ export function createSlackSender(client: WebClient): ChannelSender {
     async update(conversation, messageId, message) {
       await client.chat.update({ channel: channelOf(conversation.reference), ts: messageId, ...toSlackMessage(message) } as never);
     },
+    async openPersonal(identity) {
+      const opened = await client.conversations.open({ users: identity.platformUserId });
+      const channel = opened.channel?.id;
+      if (!channel) throw new Error('Slack did not open a direct message');
+      return { conversationId: channel, reference: { channel, teamId: identity.tenantId } };
+    },
   };
 }
 
