@@ -4,7 +4,7 @@ import { answerAdvice } from './advice-feedback.js';
 import { bindTriageChannel } from './bind-triage-channel.js';
 import { answerRisk, cancelRequestDraft, chooseKind, handlePersonalMessage, startRequest, submitDetails } from './request-intake.js';
 import { claimRequest, closeRequest, giveAdvice, showRequestDetails } from './triage-actions.js';
-import type { Actor, CardRef, ConversationInfo, FlowDeps, Inbound, TurnResult } from './types.js';
+import { StaleCardError, type Actor, type CardRef, type ConversationInfo, type FlowDeps, type Inbound, type TurnResult } from './types.js';
 
 type ActionHandler = (deps: FlowDeps, actor: Actor, value: Record<string, unknown>, conversation: ConversationInfo) => Promise<TurnResult>;
 
@@ -71,8 +71,7 @@ async function handleMessage(deps: FlowDeps, actor: Actor, text: string, convers
 /** The refusal to give for an error: a domain error's own words, never internals. */
 export function refusalFor(error: unknown): { notice: string; updatedCard?: CardRef } | undefined {
   if (!isDomainError(error)) return undefined;
-  const updatedCard = (error as DomainError & { updatedCard?: CardRef }).updatedCard;
-  return { notice: error.userMessage, ...(updatedCard ? { updatedCard } : {}) };
+  return { notice: error.userMessage, ...(error instanceof StaleCardError ? { updatedCard: error.currentCard } : {}) };
 }
 
 /**

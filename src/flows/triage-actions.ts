@@ -6,9 +6,10 @@ import { recordAudit } from '../db/audit.js';
 import { loadOrganisation } from '../db/organisations.js';
 import { loadRequest, requestWithPeople, updateRequestAtVersion, type RequestWithPeople } from '../db/requests.js';
 import type { Prisma } from '../db/generated/client.js';
+import type { CardRef } from './types.js';
 import { adviceCard, requestDetailCard } from './cards.js';
 import { triageCardFor } from './request-intake.js';
-import type { Actor, FlowDeps, TurnResult } from './types.js';
+import { StaleCardError, type Actor, type FlowDeps, type TurnResult } from './types.js';
 
 /** The card version the actor saw; a missing or malformed one is treated as stale. */
 function cardVersion(value: Record<string, unknown>): number {
@@ -17,7 +18,7 @@ function cardVersion(value: Record<string, unknown>): number {
 }
 
 /** Re-render the request's triage cards for everyone and give the actor the fresh one. */
-async function publish(deps: FlowDeps, request: RequestWithPeople): Promise<TurnResult['updatedCard']> {
+async function publish(deps: FlowDeps, request: RequestWithPeople): Promise<CardRef> {
   const org = await loadOrganisation(deps.db, request.organisationId);
   const card = triageCardFor(request, org, deps.clock.now());
   await deps.outbox.updateTriageCards(request.id, card);
@@ -39,10 +40,7 @@ async function changeRequest(
   const before = await loadRequest(deps.db, value.requestId, actor.organisationId);
   assertCanActOnRequest(actor, action, before);
   if (cardVersion(value) !== before.version) {
-    const updatedCard = await publish(deps, before);
-    throw Object.assign(new DomainError('STALE_CARD', 'That card was out of date. It now shows the request as it is; please try again.'), {
-      updatedCard,
-    });
+    throw new StaleCardError(await publish(deps, before));
   }
   const now = deps.clock.now();
   const request = await deps.db.$transaction(async (tx) => {

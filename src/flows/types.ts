@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.js';
+import { DomainError } from '../domain/errors.js';
 import type { ActorIdentity } from '../domain/permissions.js';
 import type { Clock } from '../domain/time.js';
 import type { Logger } from '../logger.js';
@@ -64,4 +65,11 @@ export interface FlowDeps {
   clock: Clock;
   outbox: Outbox;
   logger: Logger;
+}
+
+/** A refusal because the card was out of date, carrying the card as it is now. */
+export class StaleCardError extends DomainError {
+  constructor(readonly currentCard: CardRef) {
+    super('STALE_CARD', 'That card was out of date. It now shows the request as it is; please try again.');
+  }
 }
