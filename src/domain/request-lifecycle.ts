@@ -45,11 +45,14 @@ export function claim(request: RequestState): RequestStatus {
   return 'CLAIMED';
 }
 
-/** Advice can be given (and given again) once the request is claimed. */
+/**
+ * Advice can be given (and given again) once the request is claimed. Advice while a
+ * session is requested or booked does not undo that: the session is still wanted.
+ */
 export function giveAdvice(request: RequestState): RequestStatus {
   assertOpen(request);
   if (request.status === 'OPEN') throw new DomainError('NOT_CLAIMED', 'Claim this request before giving advice.');
-  return 'ADVICE_GIVEN';
+  return request.status === 'SESSION_REQUESTED' || request.status === 'BOOKED' ? request.status : 'ADVICE_GIVEN';
 }
 
 export function close(request: RequestState): RequestStatus {

@@ -100,11 +100,12 @@ export async function giveAdvice(deps: FlowDeps, actor: Actor, value: Record<str
   const advice = cleanText(value.advice, 'advice', MAX_ADVICE_LENGTH);
   if (!advice) throw new DomainError('INVALID_INPUT', 'Please write the advice before sending it.');
   const { request, updatedCard } = await changeRequest(deps, actor, value, 'request.advise', async (req, tx, now) => {
-    lifecycle.giveAdvice({ status: req.status });
+    const status = lifecycle.giveAdvice({ status: req.status });
     await updateRequestAtVersion(tx, req.id, req.version, {
-      status: 'ADVICE_GIVEN',
+      status,
       firstResponseAt: req.firstResponseAt ?? now,
-      adviceFeedback: null,
+      // New advice asks for new feedback, unless a session is already wanted.
+      ...(status === 'ADVICE_GIVEN' ? { adviceFeedback: null } : {}),
     });
     // Ad-hoc advice is an informal supervision record, held for both parties (seeds 003 5.5).
     const record = await tx.supervisionRecord.create({

@@ -77,8 +77,9 @@ describe('giveAdvice', () => {
     ['OPEN', 'NOT_CLAIMED'],
     ['CLAIMED', 'ADVICE_GIVEN'],
     ['ADVICE_GIVEN', 'ADVICE_GIVEN'],
-    ['SESSION_REQUESTED', 'ADVICE_GIVEN'],
-    ['BOOKED', 'ADVICE_GIVEN'],
+    // Further advice while a session is wanted or booked keeps the session in view.
+    ['SESSION_REQUESTED', 'SESSION_REQUESTED'],
+    ['BOOKED', 'BOOKED'],
     ['CLOSED', 'REQUEST_CLOSED'],
   ];
 
