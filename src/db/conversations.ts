@@ -25,6 +25,26 @@ export async function saveConversation(db: Db, conversation: StoredConversation)
   });
 }
 
+/** How many conversations each process remembers having saved. */
+const REMEMBERED_CONVERSATIONS = 10_000;
+
+/**
+ * Saves conversation references as turns arrive, writing only when one changed (it rarely
+ * does), so an ordinary turn costs no write. Memory is bounded; forgetting only costs a write.
+ */
+export function createConversationRecorder(db: Db) {
+  const saved = new Map<string, string>();
+  return async (conversation: StoredConversation): Promise<void> => {
+    const key = `${conversation.platform}:${conversation.conversationId}`;
+    const fingerprint = JSON.stringify([conversation.kind, conversation.tenantId, conversation.personId ?? null, conversation.reference]);
+    if (saved.get(key) === fingerprint) return;
+    await saveConversation(db, conversation);
+    saved.delete(key);
+    if (saved.size >= REMEMBERED_CONVERSATIONS) saved.delete(saved.keys().next().value!);
+    saved.set(key, fingerprint);
+  };
+}
+
 /** The personal chat a person used most recently (on any platform unless one is given). */
 export async function personalConversation(db: Db, personId: string, platform?: Platform) {
   return db.conversationReference.findFirst({

@@ -1,7 +1,7 @@
 import { App, LogLevel } from '@slack/bolt';
 import { WebClient, WebClientEvent, type WebClientOptions } from '@slack/web-api';
 import { renderAdaptiveCard } from '../../cards/render.js';
-import { saveConversation } from '../../db/conversations.js';
+import { createConversationRecorder } from '../../db/conversations.js';
 import { createActorLookup, linkIdentityByEmail, notInDirectoryMessage } from '../../db/directory.js';
 import { handleTurn } from '../../flows/router.js';
 import type { Actor, CardRef, ConversationInfo, FlowDeps, Inbound, OutMessage, TurnResult } from '../../flows/types.js';
@@ -111,7 +111,6 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
   const app = new App({ receiver, authorize: async () => ({ botToken }), client, ignoreSelf: false, logLevel: LogLevel.ERROR } as never);
   const lookup = createActorLookup(deps.db);
   const emails = new Map<string, { email: string | null; expires: number }>();
-  const saved = new Map<string, string>();
 
   async function emailOf(userId: string): Promise<string | null> {
     const hit = emails.get(userId);
@@ -134,20 +133,16 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
     }
   }
 
-  async function remember(actor: Actor, teamId: string, conversation: ConversationInfo): Promise<void> {
-    const personId = conversation.kind === 'PERSONAL' ? actor.personId : null;
-    const fingerprint = `${personId}|${teamId}`;
-    if (saved.get(conversation.conversationId) === fingerprint) return;
-    await saveConversation(deps.db, {
+  const record = createConversationRecorder(deps.db);
+  const remember = (actor: Actor, teamId: string, conversation: ConversationInfo) =>
+    record({
       platform: 'SLACK',
       conversationId: conversation.conversationId,
       kind: conversation.kind,
       tenantId: teamId,
-      personId,
+      personId: conversation.kind === 'PERSONAL' ? actor.personId : null,
       reference: { channel: conversation.conversationId, teamId },
     });
-    saved.set(conversation.conversationId, fingerprint);
-  }
 
   async function deliver(result: TurnResult, where: { channel: string; userId: string; messageTs?: string }): Promise<void> {
     const personal = conversationFor(where.channel).kind === 'PERSONAL';

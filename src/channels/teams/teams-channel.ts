@@ -13,7 +13,7 @@ import {
 import type { ConnectorClient } from 'botframework-connector';
 import { renderAdaptiveCard } from '../../cards/render.js';
 import type { Config } from '../../config.js';
-import { saveConversation } from '../../db/conversations.js';
+import { createConversationRecorder, type StoredConversation } from '../../db/conversations.js';
 import { createActorLookup, linkIdentityByEmail, notInDirectoryMessage } from '../../db/directory.js';
 import { handleTurn } from '../../flows/router.js';
 import type { Actor, FlowDeps, OutMessage, TurnResult } from '../../flows/types.js';
@@ -95,36 +95,22 @@ async function resolveActor(deps: FlowDeps, lookup: ActorLookup, context: TurnCo
   }
 }
 
-/** How many conversation references each process remembers having saved. */
-const SAVED_REFERENCES_CACHE = 10_000;
-
-/**
- * Keeps the conversation reference of every conversation the bot is spoken to in, writing
- * only when it changed (it rarely does), so a turn costs no write for it.
- */
-function createConversationRecorder(deps: FlowDeps) {
-  const saved = new Map<string, string>();
-  return async (context: TurnContext, actor: Actor): Promise<void> => {
-    const conversation = conversationOf(context.activity);
-    // Without the activity id, later messages start new posts instead of replying to this one.
-    const { activityId: _replyTo, ...reference } = TurnContext.getConversationReference(context.activity);
-    if (conversation.kind === 'CHANNEL' && reference.conversation) {
-      // Keep the channel itself, so new triage cards start new threads rather than replies.
-      reference.conversation = { ...reference.conversation, id: channelConversationId(reference.conversation.id) };
-    }
-    const personId = conversation.kind === 'PERSONAL' ? actor.personId : null;
-    const fingerprint = JSON.stringify([personId, reference]);
-    if (saved.get(conversation.conversationId) === fingerprint) return;
-    await saveConversation(deps.db, {
-      platform: 'TEAMS',
-      conversationId: conversation.conversationId,
-      kind: conversation.kind,
-      tenantId: tenantOf(context.activity),
-      personId,
-      reference,
-    });
-    if (saved.size >= SAVED_REFERENCES_CACHE) saved.delete(saved.keys().next().value!);
-    saved.set(conversation.conversationId, fingerprint);
+/** The reference Teams needs to write to this conversation later. */
+function storedConversation(context: TurnContext, actor: Actor): StoredConversation {
+  const conversation = conversationOf(context.activity);
+  // Without the activity id, later messages start new posts instead of replying to this one.
+  const { activityId: _replyTo, ...reference } = TurnContext.getConversationReference(context.activity);
+  if (conversation.kind === 'CHANNEL' && reference.conversation) {
+    // Keep the channel itself, so new triage cards start new threads rather than replies.
+    reference.conversation = { ...reference.conversation, id: channelConversationId(reference.conversation.id) };
+  }
+  return {
+    platform: 'TEAMS',
+    conversationId: conversation.conversationId,
+    kind: conversation.kind,
+    tenantId: tenantOf(context.activity),
+    personId: conversation.kind === 'PERSONAL' ? actor.personId : null,
+    reference,
   };
 }
 
@@ -147,7 +133,8 @@ async function respond(context: TurnContext, result: TurnResult, isInvoke: boole
 
 /** The /api/messages handler: verify (botbuilder), parse, resolve the actor, dispatch, answer. */
 export function createTeamsHandler(adapter: CloudAdapter, deps: FlowDeps) {
-  const rememberConversation = createConversationRecorder(deps);
+  const record = createConversationRecorder(deps.db);
+  const rememberConversation = (context: TurnContext, actor: Actor) => record(storedConversation(context, actor));
   const lookup = createActorLookup(deps.db);
   adapter.onTurnError = async (context, error) => {
     deps.logger.error({ err: errorFacts(error), activityType: context.activity.type }, 'Teams turn failed');
