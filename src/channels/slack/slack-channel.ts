@@ -144,9 +144,18 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
       reference: { channel: conversation.conversationId, teamId },
     });
 
+  /** Cards the outbox keeps up to date itself (triage cards): updating them here too would repeat the call. */
+  async function isPostedCard(channel: string, ts: string): Promise<boolean> {
+    const posted = await deps.db.postedCard.findUnique({
+      where: { platform_conversationId_messageId: { platform: 'SLACK', conversationId: channel, messageId: ts } },
+      select: { id: true },
+    });
+    return posted !== null;
+  }
+
   async function deliver(result: TurnResult, where: { channel: string; userId: string; messageTs?: string }): Promise<void> {
     const personal = conversationFor(where.channel).kind === 'PERSONAL';
-    if (result.updatedCard && !result.refused && where.messageTs) {
+    if (result.updatedCard && !result.refused && where.messageTs && !(await isPostedCard(where.channel, where.messageTs))) {
       await client.chat.update({ channel: where.channel, ts: where.messageTs, ...toSlackMessage({ card: result.updatedCard }) } as never);
     }
     if (result.notice) {
@@ -158,8 +167,8 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
   }
 
   /** One turn from any Slack surface: identity, reference, handler, delivery. */
-  async function turn(input: { teamId: string; userId: string; channel: string; messageTs?: string; inbound: (c: ConversationInfo) => Inbound }) {
-    const conversation = conversationFor(input.channel);
+  async function turn(input: { teamId: string; userId: string; channel: string; channelName?: string; messageTs?: string; inbound: (c: ConversationInfo) => Inbound }) {
+    const conversation = { ...conversationFor(input.channel), ...(input.channelName ? { name: input.channelName } : {}) };
     const actor = await resolveActor(input.teamId, input.userId);
     if (!actor) {
       const text = escapeMrkdwn(await notInDirectoryMessage(deps.db, 'SLACK', input.teamId));
@@ -262,6 +271,7 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
       teamId: command.team_id,
       userId: command.user_id,
       channel,
+      ...(inChannel ? { channelName: command.channel_name } : {}),
       inbound: (conversation) => ({ kind: 'message', text, conversation }),
     });
   });
