@@ -10,6 +10,7 @@ import { ActivityTypes, CloudAdapter, ConfigurationBotFrameworkAuthentication, t
 import express from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 
 // ---------------------------------------------------------------------------
@@ -26,7 +27,15 @@ export interface BenchCommand {
 export type BenchEvent =
   | { type: 'ready'; port: number; rss: number }
   | { type: 'failed'; error: string }
-  | { type: 'reply'; id: number; rss: number; peakRss: number; samples: number };
+  | { type: 'reply'; id: number; rss: number; peakRss: number; samples: number; phase?: PhaseFacts };
+
+/** What a bot reports about a measured phase (on `measure-stop`). */
+export interface PhaseFacts {
+  /** CPU time (user + system) the process used during the phase. */
+  cpuMs: number;
+  /** How late the event loop ran a 10 ms timer during the phase, in ms. */
+  loopDelay: { p50: number; p99: number; max: number };
+}
 
 export interface RunningBot {
   server: Server;
@@ -36,12 +45,14 @@ export interface RunningBot {
 
 /** How often the child samples its resident set size. */
 export const RSS_SAMPLE_MS = 50;
+/** How often the child's event-loop delay monitor samples. */
+const LOOP_RESOLUTION_MS = 10;
 
 /**
  * Start a bot and serve the bench protocol over IPC: report the port once listening,
  * sample RSS every 50 ms and report the peak over each measured phase (between
- * `measure-start` and `measure-stop`), and shut down cleanly on `shutdown` or when the
- * parent goes away.
+ * `measure-start` and `measure-stop`) with the phase's CPU time and event-loop delay, and
+ * shut down cleanly on `shutdown` or when the parent goes away.
  */
 export async function runBenchChild(name: string, start: () => Promise<RunningBot>): Promise<void> {
   const send = process.send?.bind(process);
@@ -62,12 +73,17 @@ export async function runBenchChild(name: string, start: () => Promise<RunningBo
   };
   const sampler = setInterval(sample, RSS_SAMPLE_MS);
   sampler.unref();
+  // Event-loop delay and CPU time over each measured phase.
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  loop.enable();
+  let cpuAtStart = process.cpuUsage();
 
   let bot: RunningBot | undefined;
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       clearInterval(sampler);
+      loop.disable();
       await bot?.close().catch(() => undefined);
     })();
     return closing;
@@ -84,10 +100,19 @@ export async function runBenchChild(name: string, start: () => Promise<RunningBo
     if (command.type === 'measure-start') {
       peak = sample();
       samples = 0;
+      loop.reset();
+      cpuAtStart = process.cpuUsage();
       emit({ type: 'reply', id: command.id, rss: peak, peakRss: peak, samples });
     } else if (command.type === 'measure-stop') {
       const rss = sample();
-      emit({ type: 'reply', id: command.id, rss, peakRss: peak, samples });
+      const cpu = process.cpuUsage(cpuAtStart);
+      // The histogram holds the timer's whole interval: the delay is what exceeds it.
+      const msOf = (ns: number) => Math.max(0, Math.round(ns / 1e3 - LOOP_RESOLUTION_MS * 1e3) / 1e3);
+      const phase: PhaseFacts = {
+        cpuMs: Math.round((cpu.user + cpu.system) / 1e3),
+        loopDelay: { p50: msOf(loop.percentile(50)), p99: msOf(loop.percentile(99)), max: msOf(loop.max) },
+      };
+      emit({ type: 'reply', id: command.id, rss, peakRss: peak, samples, phase });
     } else if (command.type === 'shutdown') {
       // The parent waits for this process to exit; no reply.
       void close().finally(() => process.exit(0));

@@ -3,7 +3,8 @@
 // createBot() and listen(). Only the local-mode playground is left out: it is not part
 // of a turn.
 //
-// Run only by test/bench/run.ts, as a child process with an IPC channel. The runner owns
+// Run only by test/bench/run.ts (teams-bench.ts, and slack-bench.ts with SLACK_* set so that
+// Slack is mounted too), as a child process with an IPC channel. The runner owns
 // the database schema (created with createTestDatabase(), seeded, with the bench people
 // added) and passes it as DATABASE_SCHEMA, so the schema is dropped even if this process
 // dies. Teams authentication is off (no MICROSOFT_APP_ID), as it is for the echo bot.
@@ -29,7 +30,10 @@ void runBenchChild('sg-bot', async () => {
 
   const bot = createBot({ config, db, redis, logger, clock: systemClock });
   const server = await listen(bot.app, 0, '127.0.0.1');
-  logger.info({ schema: config.DATABASE_SCHEMA, poolSize: config.DATABASE_POOL_SIZE }, 'bench: bot listening on /api/messages');
+  logger.info(
+    { schema: config.DATABASE_SCHEMA, poolSize: config.DATABASE_POOL_SIZE, slack: Boolean(bot.slack) },
+    bot.slack ? 'bench: bot listening on /api/messages and /slack/events' : 'bench: bot listening on /api/messages',
+  );
 
   return {
     server,

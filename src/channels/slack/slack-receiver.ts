@@ -91,13 +91,19 @@ export function createSlackReceiver(options: { signingSecret: string; db: Db; lo
       res.status(200).end();
       return;
     }
+    let acked = false;
+    if (body.type === 'event_callback') {
+      // Events carry no response: acknowledge before the de-duplication write, so the
+      // ack never waits for the database.
+      acked = true;
+      res.status(200).end();
+    }
     if (!(await firstDelivery(body))) {
       logger.info({ eventId: body.event_id, retry: req.header('x-slack-retry-num') }, 'duplicate Slack delivery ignored');
-      res.status(200).end();
+      if (!acked) res.status(200).end();
       return;
     }
 
-    let acked = false;
     const ack = async (response?: unknown) => {
       if (acked) return;
       acked = true;
