@@ -18,7 +18,7 @@
 // BENCH_CPU_PROF_DIR (each bot writes a V8 CPU profile there), TEST_DATABASE_URL, REDIS_URL;
 // for the Slack benchmark only: BENCH_SLACK_ITERATIONS (default 100, or BENCH_ITERATIONS
 // when set), BENCH_SLACK_ROUNDS (default 5), BENCH_SLACK_WORKLOADS (default
-// slash-help,block-action; dm-event is opt-in).
+// slash-help,block-action,dm-event).
 
 import { CleanupStack, configureAgent, destroyAgent, intFromEnv, type BenchOutcome, type BenchSettings } from './common.js';
 import { runSlackBench } from './slack-bench.js';

@@ -95,7 +95,7 @@ const HELP_START = 'I pass requests for safeguarding advice and supervision';
 type BotName = 'bare' | 'ours';
 type WorkloadKey = 'slash-help' | 'block-action' | 'dm-event';
 const ALL_WORKLOADS: WorkloadKey[] = ['slash-help', 'block-action', 'dm-event'];
-const DEFAULT_WORKLOADS: WorkloadKey[] = ['slash-help', 'block-action'];
+const DEFAULT_WORKLOADS: WorkloadKey[] = ['slash-help', 'block-action', 'dm-event'];
 
 const WORKLOAD_NOTES: Record<WorkloadKey, string> = {
   'slash-help': '/supervision help typed in a public channel; ours then opens the DM (conversations.open) and posts the help there',
@@ -110,7 +110,7 @@ const FOLLOW_UPS: Record<WorkloadKey, string> = {
   'dm-event': 'help replies in the DM',
 };
 
-/** BENCH_SLACK_WORKLOADS: a comma-separated choice (default slash-help,block-action). */
+/** BENCH_SLACK_WORKLOADS: a comma-separated choice (default all three). */
 function selectedWorkloads(): WorkloadKey[] {
   const raw = (process.env.BENCH_SLACK_WORKLOADS ?? '').trim();
   if (!raw) return DEFAULT_WORKLOADS;
