@@ -343,7 +343,7 @@ describe('containers', () => {
 describe('unknown elements', () => {
   it('become a visible Teams-only notice, never dropped and never a throw', () => {
     expect(
-      blocksOf(card([text('Before'), { type: 'Image', url: 'https://example.org/a.png' }, { type: 'Container', items: [{ type: 'RichTextBlock' }] }, { type: 'Input.Date', id: 'd' }, 'junk'])),
+      blocksOf(card([text('Before'), { type: 'Image', url: 'https://example.org/a.png' }, { type: 'Container', items: [{ type: 'RichTextBlock' }] }, { type: 'Input.Toggle', id: 't', title: 'Agree' }, 'junk'])),
     ).toEqual([section('Before'), teamsOnly, teamsOnly, teamsOnly]);
   });
 
@@ -935,5 +935,38 @@ describe('real templates', () => {
     );
     expect(types(blocks)).toEqual(['header', 'context', 'section', 'context', 'section']);
     expect(blocks[4]).toEqual(section('*Thanks: glad it helped.*'));
+  });
+});
+
+describe('date, time and number inputs', () => {
+  it('turns Input.Date into a datepicker with its initial date', () => {
+    expect(blocksOf(card([{ type: 'Input.Date', id: 'day', label: 'Date', value: '2026-12-01', isRequired: true, placeholder: 'Pick a day' }]))).toEqual([
+      {
+        type: 'input',
+        block_id: 'day',
+        label: { type: 'plain_text', text: 'Date' },
+        optional: false,
+        element: { type: 'datepicker', action_id: 'day', initial_date: '2026-12-01', placeholder: { type: 'plain_text', text: 'Pick a day' } },
+      },
+    ]);
+  });
+
+  it('turns Input.Time into a timepicker and ignores a malformed initial value', () => {
+    expect(blocksOf(card([{ type: 'Input.Time', id: 'at', label: 'Time', value: '25:00' }]))).toEqual([
+      { type: 'input', block_id: 'at', label: { type: 'plain_text', text: 'Time' }, optional: true, element: { type: 'timepicker', action_id: 'at' } },
+    ]);
+    expect(blocksOf(card([{ type: 'Input.Time', id: 'at', label: 'Time', value: '09:30' }]))[0]).toMatchObject({ element: { initial_time: '09:30' } });
+  });
+
+  it('turns Input.Number into a whole-number input with its bounds', () => {
+    expect(blocksOf(card([{ type: 'Input.Number', id: 'minutes', label: 'Minutes', min: 15, max: 180, value: 60 }]))).toEqual([
+      {
+        type: 'input',
+        block_id: 'minutes',
+        label: { type: 'plain_text', text: 'Minutes' },
+        optional: true,
+        element: { type: 'number_input', action_id: 'minutes', is_decimal_allowed: false, min_value: '15', max_value: '180', initial_value: '60' },
+      },
+    ]);
   });
 });

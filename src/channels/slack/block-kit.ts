@@ -297,6 +297,12 @@ class Translator {
         return this.inputText(element);
       case 'Input.ChoiceSet':
         return this.choiceSet(element);
+      case 'Input.Date':
+        return this.picker(element, 'datepicker', /^\d{4}-\d{2}-\d{2}$/, 'initial_date');
+      case 'Input.Time':
+        return this.picker(element, 'timepicker', /^([01]\d|2[0-3]):[0-5]\d$/, 'initial_time');
+      case 'Input.Number':
+        return this.numberInput(element);
       default:
         return this.teamsOnly();
     }
@@ -397,6 +403,44 @@ class Translator {
       element: input,
     };
     this.blocks.push(block);
+  }
+
+  /** Input.Date / Input.Time: Slack's own pickers, which send YYYY-MM-DD and HH:mm like Teams. */
+  picker(element: Json, type: 'datepicker' | 'timepicker', valid: RegExp, initial: 'initial_date' | 'initial_time'): void {
+    const id = this.inputId(element);
+    if (!id) return this.teamsOnly();
+    const control: Record<string, unknown> = { type, action_id: id };
+    const value = str(element.value);
+    if (valid.test(value)) control[initial] = value;
+    const placeholder = str(element.placeholder);
+    if (placeholder !== '') control.placeholder = plain(placeholder, MAX_PLACEHOLDER);
+    this.blocks.push({
+      type: 'input',
+      block_id: id,
+      label: this.label(element, id),
+      optional: element.isRequired !== true,
+      element: control as unknown as InputBlock['element'],
+    });
+  }
+
+  numberInput(element: Json): void {
+    const id = this.inputId(element);
+    if (!id) return this.teamsOnly();
+    const control: Record<string, unknown> = { type: 'number_input', action_id: id, is_decimal_allowed: false };
+    if (typeof element.min === 'number') control.min_value = String(element.min);
+    if (typeof element.max === 'number') control.max_value = String(element.max);
+    if (typeof element.value === 'number' || (typeof element.value === 'string' && /^-?\d+$/.test(element.value))) {
+      control.initial_value = String(element.value);
+    }
+    const placeholder = str(element.placeholder);
+    if (placeholder !== '') control.placeholder = plain(placeholder, MAX_PLACEHOLDER);
+    this.blocks.push({
+      type: 'input',
+      block_id: id,
+      label: this.label(element, id),
+      optional: element.isRequired !== true,
+      element: control as unknown as InputBlock['element'],
+    });
   }
 
   choiceSet(element: Json): void {

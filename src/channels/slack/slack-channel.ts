@@ -80,7 +80,8 @@ export function stateValues(state: unknown): Record<string, string> {
   for (const block of Object.values(blocks)) {
     for (const [actionId, input] of Object.entries(block)) {
       const selected = input.selected_option as { value?: string } | null | undefined;
-      const value = typeof input.value === 'string' ? input.value : selected?.value;
+      const picked = [input.value, input.selected_date, input.selected_time].find((v) => typeof v === 'string') as string | undefined;
+      const value = picked ?? selected?.value;
       if (typeof value === 'string' && value !== '') values[actionId] = value;
     }
   }
