@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/sg_supervision';
@@ -34,6 +35,8 @@ const envSchema = z
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_BOT_TOKEN: optionalString,
     SLACK_API_URL: optionalString.pipe(z.string().url().optional()),
+    PUBLIC_BASE_URL: optionalString.pipe(z.string().url().optional()),
+    LINK_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     PLAYGROUND: flag(true),
     PLAYGROUND_PORT: z.coerce.number().int().min(1).max(65535).default(56150),
   })
@@ -47,6 +50,12 @@ const envSchema = z
     if (Boolean(env.SLACK_SIGNING_SECRET) !== Boolean(env.SLACK_BOT_TOKEN)) {
       ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN must be set together' });
     }
+    if ((env.MICROSOFT_APP_ID || env.SLACK_SIGNING_SECRET) && !env.LINK_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['LINK_SECRET'], message: 'is required with platform credentials (it signs the links the bot serves; every web process needs the same one)' });
+    }
+    if ((env.MICROSOFT_APP_ID || env.SLACK_SIGNING_SECRET) && !env.PUBLIC_BASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'is required with platform credentials (the https address people reach the bot at)' });
+    }
     if (env.NODE_ENV === 'production' && !env.MICROSOFT_APP_ID && !env.SLACK_SIGNING_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['MICROSOFT_APP_ID'], message: 'production needs Teams or Slack credentials; local mode is for development only' });
     }
@@ -55,6 +64,10 @@ const envSchema = z
 export type Env = z.infer<typeof envSchema>;
 
 export interface Config extends Env {
+  /** Where links the bot serves point (calendar invites): PUBLIC_BASE_URL, or localhost in local mode. */
+  publicBaseUrl: string;
+  /** Signs those links: LINK_SECRET, or a random one per process in local mode. */
+  linkSecret: string;
   /**
    * No platform credentials: the bot runs against the Agents Playground with demo data and
    * no authentication. Never true when any credential is set.
@@ -76,5 +89,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   const env = parsed.data;
   const hasCredentials = Boolean(env.MICROSOFT_APP_ID || env.SLACK_SIGNING_SECRET);
-  return { ...env, localMode: !hasCredentials, teamsAuthEnabled: Boolean(env.MICROSOFT_APP_ID) };
+  return {
+    ...env,
+    localMode: !hasCredentials,
+    teamsAuthEnabled: Boolean(env.MICROSOFT_APP_ID),
+    publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
+    linkSecret: env.LINK_SECRET ?? randomBytes(32).toString('base64url'),
+  };
 }

@@ -9,8 +9,17 @@ describe('configuration', () => {
   });
 
   it('turns local mode off and Teams authentication on with an app id', () => {
-    const config = loadConfig({ MICROSOFT_APP_ID: 'abc', MICROSOFT_APP_PASSWORD: 'secret' });
-    expect(config).toMatchObject({ localMode: false, teamsAuthEnabled: true });
+    const config = loadConfig({
+      MICROSOFT_APP_ID: 'abc',
+      MICROSOFT_APP_PASSWORD: 'secret',
+      LINK_SECRET: 'x'.repeat(32),
+      PUBLIC_BASE_URL: 'https://sg.example.nhs.uk/',
+    });
+    expect(config).toMatchObject({ localMode: false, teamsAuthEnabled: true, publicBaseUrl: 'https://sg.example.nhs.uk', linkSecret: 'x'.repeat(32) });
+  });
+
+  it('requires a link secret and a public address with platform credentials', () => {
+    expect(() => loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(/LINK_SECRET: is required[\s\S]*PUBLIC_BASE_URL: is required/);
   });
 
   it('names every invalid variable in one message', () => {
