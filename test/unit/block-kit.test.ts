@@ -551,7 +551,7 @@ describe('actions', () => {
   });
 
   it('shows a Teams-only notice after the buttons for actions Slack cannot run', () => {
-    expect(blocksOf(card([], [execute('Go', 'x.go', {}), { type: 'Action.OpenUrl', title: 'Site', url: 'https://example.org' }, { type: 'Action.Execute', title: 'No verb' }]))).toEqual([
+    expect(blocksOf(card([], [execute('Go', 'x.go', {}), { type: 'Action.ToggleVisibility', title: 'More' }, { type: 'Action.Execute', title: 'No verb' }]))).toEqual([
       { type: 'actions', elements: [button('Go', 'x.go', {})] },
       teamsOnly,
     ]);
@@ -968,5 +968,29 @@ describe('date, time and number inputs', () => {
         element: { type: 'number_input', action_id: 'minutes', is_decimal_allowed: false, min_value: '15', max_value: '180', initial_value: '60' },
       },
     ]);
+  });
+});
+
+describe('link buttons', () => {
+  it('turns Action.OpenUrl into a url button, numbering repeats', () => {
+    const blocks = blocksOf(
+      card([], [
+        { type: 'Action.OpenUrl', title: 'Add to calendar', url: 'https://sg.example.nhs.uk/invites/abc' },
+        { type: 'Action.OpenUrl', title: 'Join online', url: 'https://teams.microsoft.com/l/meetup-join/x' },
+      ]),
+    );
+    expect(blocks).toEqual([
+      {
+        type: 'actions',
+        elements: [
+          { type: 'button', action_id: 'link.open#1', text: { type: 'plain_text', text: 'Add to calendar' }, url: 'https://sg.example.nhs.uk/invites/abc' },
+          { type: 'button', action_id: 'link.open#2', text: { type: 'plain_text', text: 'Join online' }, url: 'https://teams.microsoft.com/l/meetup-join/x' },
+        ],
+      },
+    ]);
+  });
+
+  it('does not make a button of a link that is not http(s)', () => {
+    expect(blocksOf(card([], [{ type: 'Action.OpenUrl', title: 'Run', url: 'javascript:alert(1)' }]))).toEqual([teamsOnly]);
   });
 });

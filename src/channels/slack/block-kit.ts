@@ -116,6 +116,9 @@ export const TEAMS_ONLY_NOTICE = '(This part of the card can only be shown in Te
 /** Prefix of the action id of a button that opens an Action.ShowCard as a modal. */
 export const SHOW_CARD_PREFIX = 'card.open:';
 
+/** Action id of link buttons (Action.OpenUrl): nothing to handle when pressed. */
+export const OPEN_URL_ACTION = 'link.open';
+
 const SUFFIX = /#\d+$/;
 
 /** The action id a handler knows, without the `#n` that made it unique within a message. */
@@ -517,6 +520,10 @@ class Translator {
         if (style === 'positive') button.style = 'primary';
         if (style === 'destructive') button.style = 'danger';
         buttons.push(button);
+      } else if (action.type === 'Action.OpenUrl' && /^https?:\/\//.test(str(action.url))) {
+        // A link button: Slack opens the URL itself (and still sends an interaction, which
+        // the channel ignores by this action id).
+        buttons.push({ type: 'button', action_id: OPEN_URL_ACTION, text: plain(title || 'Open', MAX_PLAIN_TEXT_BUTTON), url: str(action.url) });
       } else if (inner) {
         const verb = verbOf(inner);
         const button: Button = {

@@ -7,7 +7,7 @@ import { handleTurn } from '../../flows/router.js';
 import type { Actor, CardRef, ConversationInfo, FlowDeps, Inbound, OutMessage, TurnResult } from '../../flows/types.js';
 import type { Logger } from '../../logger.js';
 import { errorFacts, type ChannelSender } from '../outbox.js';
-import { baseActionId, cardToBlocks, escapeMrkdwn, SHOW_CARD_PREFIX, showCardToModal, type AdaptiveCard } from './block-kit.js';
+import { baseActionId, cardToBlocks, escapeMrkdwn, OPEN_URL_ACTION, SHOW_CARD_PREFIX, showCardToModal, type AdaptiveCard } from './block-kit.js';
 import { embedForms, formCardOf } from './slack-forms.js';
 import { createSlackReceiver } from './slack-receiver.js';
 
@@ -202,6 +202,7 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
     if (pressed.type !== 'button' || !block.channel) return;
     const teamId = block.team?.id ?? block.user.team_id ?? '';
     const actionId = baseActionId(pressed.action_id);
+    if (actionId === OPEN_URL_ACTION) return; // Slack opened the link; nothing to do
     if (actionId.startsWith(SHOW_CARD_PREFIX)) {
       const form = formCardOf(parseValue(pressed.value));
       const modal = form ? showCardToModal(form, pressed.action_id.split('#')[0]!) : undefined;
