@@ -11,7 +11,14 @@ export type DomainErrorCode =
   | 'TEXT_TOO_LONG'
   | 'UNKNOWN_ACTION'
   | 'NO_TRIAGE_CHANNEL'
-  | 'WRONG_CONVERSATION';
+  | 'WRONG_CONVERSATION'
+  | 'INVALID_TIME'
+  | 'SLOT_TAKEN'
+  | 'OVER_CAPACITY'
+  | 'ALREADY_SIGNED'
+  | 'OUTDATED_TEXT'
+  | 'RECORD_SIGNED'
+  | 'NOT_A_PARTY';
 
 export class DomainError extends Error {
   override readonly name = 'DomainError';
