@@ -9,10 +9,12 @@ import { buildAppHome } from './flows/app-home.js';
 import type { FlowDeps } from './flows/types.js';
 import type { Logger } from './logger.js';
 import { createApp } from './server.js';
+import { createInviteRouter, createLinks } from './http/invite-route.js';
+import { randomBytes } from 'node:crypto';
 
 export interface BotDeps {
   config: Pick<Config, 'MICROSOFT_APP_ID' | 'MICROSOFT_APP_PASSWORD' | 'MICROSOFT_APP_TYPE' | 'MICROSOFT_APP_TENANT_ID'> &
-    Partial<Pick<Config, 'SLACK_SIGNING_SECRET' | 'SLACK_BOT_TOKEN' | 'SLACK_API_URL'>>;
+    Partial<Pick<Config, 'SLACK_SIGNING_SECRET' | 'SLACK_BOT_TOKEN' | 'SLACK_API_URL' | 'publicBaseUrl' | 'linkSecret'>>;
   db: Db;
   redis: Redis;
   logger: Logger;
@@ -28,7 +30,10 @@ export function createBot(deps: BotDeps) {
   const slackClient = slackConfig ? createSlackWebClient(slackConfig, deps.logger) : undefined;
   if (slackClient) senders.push(createSlackSender(slackClient));
   const outbox = createOutbox({ db: deps.db, senders, logger: deps.logger });
-  const flowDeps: FlowDeps = { db: deps.db, clock: deps.clock, outbox, logger: deps.logger };
+  // Tests and benchmarks may leave these out: links then point at localhost, signed with a per-process secret.
+  const linkSecret = deps.config.linkSecret ?? randomBytes(32).toString('base64url');
+  const links = createLinks({ baseUrl: deps.config.publicBaseUrl ?? 'http://localhost:3978', secret: linkSecret, clock: deps.clock });
+  const flowDeps: FlowDeps = { db: deps.db, clock: deps.clock, outbox, logger: deps.logger, links };
   const slack =
     slackConfig && slackClient
       ? createSlackChannel({
@@ -41,7 +46,7 @@ export function createBot(deps: BotDeps) {
   const app = createApp({
     logger: deps.logger,
     teams: createTeamsHandler(adapter, flowDeps),
-    routers: slack ? [slack.router] : [],
+    routers: [createInviteRouter({ db: deps.db, secret: linkSecret, clock: deps.clock }), ...(slack ? [slack.router] : [])],
     readiness: {
       postgres: async () => {
         await deps.db.$queryRaw`SELECT 1`;

@@ -136,8 +136,14 @@ export function triageCard(request: RequestWithPeople, now: Date, expectedBy: Da
   };
 }
 
+export interface BookingChoices {
+  supervisors: Array<{ id: string; name: string }>;
+  defaultSupervisorId: string;
+  defaultDuration: number;
+}
+
 /** The confidential view for the safeguarding team: every time it is built, a read is audited. */
-export function requestDetailCard(request: RequestWithPeople): CardRef {
+export function requestDetailCard(request: RequestWithPeople, booking: BookingChoices): CardRef {
   const warnings = request.identifierWarnings as IdentifierKind[];
   return {
     template: 'request-detail',
@@ -150,6 +156,8 @@ export function requestDetailCard(request: RequestWithPeople): CardRef {
       warnings: warnings.length
         ? `The requester kept text the bot flagged as possibly ${warnings.map((k) => IDENTIFIER_LABELS[k] ?? k).join(', ')}.`
         : '',
+      canBook: request.status !== 'OPEN' && request.status !== 'CLOSED' && request.status !== 'BOOKED' && booking.supervisors.length > 0,
+      ...booking,
     },
   };
 }

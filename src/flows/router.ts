@@ -2,6 +2,14 @@ import { DomainError, isDomainError } from '../domain/errors.js';
 import { MAX_MESSAGE_LENGTH } from '../domain/text-limits.js';
 import { answerAdvice } from './advice-feedback.js';
 import { bindTriageChannel } from './bind-triage-channel.js';
+import {
+  acceptSuggestedTime,
+  cancelBookedSession,
+  confirmProposedSession,
+  declineProposedSession,
+  proposeSession,
+  suggestAnotherTime,
+} from './booking.js';
 import { answerRisk, cancelRequestDraft, chooseKind, handlePersonalMessage, startRequest, submitDetails } from './request-intake.js';
 import { claimRequest, closeRequest, giveAdvice, showRequestDetails } from './triage-actions.js';
 import { StaleCardError, type Actor, type CardRef, type ConversationInfo, type FlowDeps, type Inbound, type TurnResult } from './types.js';
@@ -26,6 +34,12 @@ export const ACTIONS: Record<string, ActionHandler> = {
   'request.advise': giveAdvice,
   'request.close': closeRequest,
   'request.feedback': answerAdvice,
+  'session.propose': proposeSession,
+  'session.confirm': confirmProposedSession,
+  'session.suggest': suggestAnotherTime,
+  'session.decline': declineProposedSession,
+  'session.accept-suggestion': acceptSuggestedTime,
+  'session.cancel': cancelBookedSession,
 };
 
 /** Actions that only make sense in the actor's personal chat (the request conversation). */

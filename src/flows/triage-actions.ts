@@ -3,6 +3,8 @@ import { assertCanActOnRequest } from '../domain/permissions.js';
 import * as lifecycle from '../domain/request-lifecycle.js';
 import { cleanText, MAX_ADVICE_LENGTH } from '../domain/text-limits.js';
 import { recordAudit } from '../db/audit.js';
+import { supervisorsOf } from '../db/sessions.js';
+import { defaultDurationMinutes } from '../domain/booking.js';
 import { loadOrganisation } from '../db/organisations.js';
 import { loadRequest, requestWithPeople, updateRequestAtVersion, type RequestWithPeople } from '../db/requests.js';
 import type { Prisma } from '../db/generated/client.js';
@@ -60,7 +62,23 @@ async function sendDetailsPrivately(deps: FlowDeps, actor: Actor, request: Reque
     subjectId: request.id,
     platform: actor.platform,
   });
-  await deps.outbox.toPerson(actor.personId, { card: requestDetailCard(request) });
+  await deps.outbox.toPerson(actor.personId, { card: requestDetailCard(request, await bookingChoices(deps, actor, request)) });
+}
+
+/** Who can supervise, and the defaults for the booking form (the matrix duration for the requester's group). */
+async function bookingChoices(deps: FlowDeps, actor: Actor, request: RequestWithPeople) {
+  const [supervisors, requester] = await Promise.all([
+    supervisorsOf(deps.db, request.organisationId),
+    deps.db.person.findUniqueOrThrow({ where: { id: request.requesterId }, include: { staffGroup: { include: { requirements: true } } } }),
+  ]);
+  const format = request.format === 'GROUP' ? 'GROUP' : 'INDIVIDUAL';
+  const requirement = requester.staffGroup?.requirements.find((r) => r.format === format);
+  const choices = supervisors.filter((s) => s.id !== request.requesterId);
+  return {
+    supervisors: choices,
+    defaultSupervisorId: choices.some((s) => s.id === actor.personId) ? actor.personId : (choices[0]?.id ?? ''),
+    defaultDuration: defaultDurationMinutes(format, requirement?.durationMinutes),
+  };
 }
 
 export async function claimRequest(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {

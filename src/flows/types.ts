@@ -60,11 +60,18 @@ export interface Outbox {
   updateTriageCards(requestId: string, card: CardRef): Promise<void>;
 }
 
+/** Links to things the bot serves itself (signed, short-lived, for one person). */
+export interface Links {
+  /** A party's calendar invite for a session. */
+  invite(sessionId: string, personId: string): string;
+}
+
 export interface FlowDeps {
   db: Db;
   clock: Clock;
   outbox: Outbox;
   logger: Logger;
+  links: Links;
 }
 
 /** A refusal because the card was out of date, carrying the card as it is now. */

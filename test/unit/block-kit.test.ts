@@ -902,7 +902,8 @@ describe('real templates', () => {
   });
 
   it('request-detail: confidential summary escaped, warnings, advice and close', () => {
-    const rendered = renderAdaptiveCard(requestDetailCard(request({ status: 'CLAIMED', identifierWarnings: ['POSTCODE'] })));
+    const noSupervisors = { supervisors: [], defaultSupervisorId: '', defaultDuration: 60 };
+    const rendered = renderAdaptiveCard(requestDetailCard(request({ status: 'CLAIMED', identifierWarnings: ['POSTCODE'] }), noSupervisors));
     const blocks = blocksOf(rendered);
     expect(types(blocks)).toEqual(['header', 'context', 'section', 'section', 'section', 'context', 'actions']);
     expect(blocks[0]).toEqual(header('SGS-2026-0042: confidential details'));

@@ -1,0 +1,378 @@
+import { DateTime } from 'luxon';
+import * as booking from '../domain/booking.js';
+import { DomainError } from '../domain/errors.js';
+import { cleanText } from '../domain/text-limits.js';
+import { recordAudit } from '../db/audit.js';
+import { loadOrganisation } from '../db/organisations.js';
+import { loadRequest, updateRequestAtVersion } from '../db/requests.js';
+import { loadSession, sessionWithPeople, supervisorBusy, updateSessionAtVersion, type SessionWithPeople } from '../db/sessions.js';
+import type { Prisma } from '../db/generated/client.js';
+import type { Actor, CardRef, FlowDeps, TurnResult } from './types.js';
+
+const NONE = '—';
+const FORMAT_LABELS = { INDIVIDUAL: 'Individual', GROUP: 'Group' } as const;
+const TYPE_LABELS = { MANDATORY: 'Mandatory', ON_REQUEST: 'On request', CHILD_DEATH: 'Case involving child death' } as const;
+
+type BookingDeps = FlowDeps;
+
+function relation(session: SessionWithPeople) {
+  return {
+    organisationId: session.organisationId,
+    supervisorId: session.supervisorId,
+    proposedById: session.proposedById,
+    superviseeIds: session.attendees.map((a) => a.personId),
+  };
+}
+
+function cardVersion(value: Record<string, unknown>): number {
+  const version = Number(value.version);
+  return Number.isInteger(version) && version > 0 ? version : -1;
+}
+
+function when(session: SessionWithPeople, zone: string): string {
+  if (session.startsAt && session.endsAt) return booking.describeSlot({ startsAt: session.startsAt, endsAt: session.endsAt }, zone);
+  return session.slots.map((s) => booking.describeSlot(s, zone)).join('; or ') || NONE;
+}
+
+/** The supervisor's card: confirm one of the times, suggest another, or decline. */
+export function proposalCard(session: SessionWithPeople, zone: string, outcome = ''): CardRef {
+  const open = session.status === 'PROPOSED';
+  const proposed = session.slots.filter((s) => !s.chosen);
+  const adjustments = [session.request?.adjustments, ...session.attendees.map((a) => a.person.reasonableAdjustments)]
+    .filter((a): a is string => Boolean(a))
+    .filter((a, i, all) => all.indexOf(a) === i)
+    .join('\n');
+  return {
+    template: 'session-proposal',
+    data: {
+      heading: `Supervision session proposed${session.request ? ` (${session.request.reference})` : ''}`,
+      sessionId: session.id,
+      version: session.version,
+      supervisees: session.attendees.map((a) => a.person.name).join(', '),
+      format: FORMAT_LABELS[session.format],
+      type: TYPE_LABELS[session.type],
+      duration: `${session.durationMinutes} minutes`,
+      venue: session.venue ?? NONE,
+      onlineLink: session.onlineLink ?? NONE,
+      proposedBy: session.proposedBy.name,
+      status: booking.SESSION_STATUS_LABELS[session.status],
+      adjustments,
+      outcome,
+      canRespond: open,
+      firstSlotId: proposed[0]?.id ?? '',
+      slots: proposed.map((s) => ({ id: s.id, label: booking.describeSlot(s, zone) })),
+    },
+  };
+}
+
+/** What the supervisee(s) and the proposer see about a session. */
+export function sessionUpdateCard(
+  session: SessionWithPeople,
+  zone: string,
+  view: { heading: string; message?: string; viewerId: string; inviteUrl?: string; suggestedSlotId?: string },
+): CardRef {
+  const party = session.supervisorId === view.viewerId || session.attendees.some((a) => a.personId === view.viewerId) || session.proposedById === view.viewerId;
+  return {
+    template: 'session-update',
+    data: {
+      heading: view.heading,
+      message: view.message ?? '',
+      sessionId: session.id,
+      version: session.version,
+      when: when(session, zone),
+      supervisor: session.supervisor.name,
+      supervisees: session.attendees.map((a) => a.person.name).join(', '),
+      format: FORMAT_LABELS[session.format],
+      venue: session.venue ?? NONE,
+      onlineLink: session.onlineLink ?? NONE,
+      status: booking.SESSION_STATUS_LABELS[session.status],
+      inviteUrl: view.inviteUrl ?? '',
+      canAcceptSuggestion: Boolean(view.suggestedSlotId) && session.status === 'PROPOSED' && session.proposedById === view.viewerId,
+      suggestedSlotId: view.suggestedSlotId ?? '',
+      canCancel: party && (session.status === 'PROPOSED' || session.status === 'CONFIRMED'),
+    },
+  };
+}
+
+function parseSlotInputs(value: Record<string, unknown>, zone: string, durationMinutes: number, now: Date) {
+  const slots: Array<{ startsAt: Date; endsAt: Date }> = [];
+  for (const n of [1, 2]) {
+    const date = typeof value[`date${n}`] === 'string' ? (value[`date${n}`] as string).trim() : '';
+    const time = typeof value[`time${n}`] === 'string' ? (value[`time${n}`] as string).trim() : '';
+    if (!date && !time) continue;
+    if (!date || !time) throw new DomainError('INVALID_TIME', `Please give both a date and a time for time ${n}.`);
+    slots.push(booking.validateSlot({ startsAt: booking.parseLocalDateTime(date, time, zone), durationMinutes }, now));
+  }
+  if (slots.length === 0) throw new DomainError('INVALID_TIME', 'Please give at least one date and time.');
+  return slots;
+}
+
+function optionalLink(value: unknown): string | undefined {
+  const link = cleanText(value, 'online link', 500);
+  if (link && !/^https:\/\/\S+$/i.test(link)) throw new DomainError('INVALID_INPUT', 'The online link must start with https:// and contain no spaces.');
+  return link;
+}
+
+async function reload(tx: Prisma.TransactionClient, sessionId: string) {
+  return tx.session.findUniqueOrThrow({ where: { id: sessionId }, include: sessionWithPeople });
+}
+
+/** A specialist proposes one or two times with a supervisor for a request (journey 4). */
+export async function proposeSession(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
+  const request = await loadRequest(deps.db, value.requestId, actor.organisationId);
+  if (request.status === 'CLOSED') throw new DomainError('REQUEST_CLOSED', 'This request is already closed.');
+  const requester = await deps.db.person.findUniqueOrThrow({
+    where: { id: request.requesterId },
+    include: { staffGroup: { include: { requirements: true } } },
+  });
+  booking.assertCanProposeSession(actor, {
+    organisationId: request.organisationId,
+    superviseeIds: [request.requesterId],
+    superviseeInMandatoryGroup: requester.staffGroup?.requirements.some((r) => r.kind === 'MANDATORY') ?? false,
+  });
+  if (cardVersion(value) !== request.version) throw new DomainError('STALE_CARD', 'That card was out of date; please use the latest details card.');
+
+  const supervisor =
+    typeof value.supervisorId === 'string' && /^[0-9a-f-]{36}$/i.test(value.supervisorId)
+      ? await deps.db.person.findFirst({ where: { id: value.supervisorId, organisationId: actor.organisationId, active: true } })
+      : null;
+  if (!supervisor || !supervisor.roles.some((r) => r === 'SUPERVISOR' || r === 'SPECIALIST')) {
+    throw new DomainError('INVALID_INPUT', 'Please choose a supervisor from the list.');
+  }
+  if (supervisor.id === request.requesterId) throw new DomainError('INVALID_INPUT', 'The supervisor cannot be the person being supervised.');
+
+  const org = await loadOrganisation(deps.db, actor.organisationId);
+  const zone = org.config.timeZone;
+  const format = request.format === 'GROUP' ? 'GROUP' : 'INDIVIDUAL';
+  const requirement = requester.staffGroup?.requirements.find((r) => r.format === format);
+  const durationMinutes =
+    value.durationMinutes === undefined || value.durationMinutes === ''
+      ? booking.defaultDurationMinutes(format, requirement?.durationMinutes)
+      : Number(value.durationMinutes);
+  const now = deps.clock.now();
+  const slots = parseSlotInputs(value, zone, durationMinutes, now);
+  for (const slot of slots) booking.assertNoClash(slot, await supervisorBusy(deps.db, supervisor.id, slot.startsAt, slot.endsAt), zone, supervisor.name);
+  const venue = cleanText(value.venue, 'venue', 200);
+  const onlineLink = optionalLink(value.onlineLink);
+  const type = request.helpType === 'CHILD_DEATH' ? 'CHILD_DEATH' : 'ON_REQUEST';
+
+  const session = await deps.db.$transaction(async (tx) => {
+    await updateRequestAtVersion(tx, request.id, request.version, {});
+    const created = await tx.session.create({
+      data: {
+        organisationId: actor.organisationId,
+        requestId: request.id,
+        format,
+        type,
+        supervisorId: supervisor.id,
+        proposedById: actor.personId,
+        durationMinutes,
+        venue: venue ?? null,
+        onlineLink: onlineLink ?? null,
+        capacity: format === 'GROUP' ? (requirement?.typicalGroupSize ?? 6) : 1,
+        slots: { create: slots },
+        attendees: { create: { personId: request.requesterId } },
+        events: { create: { actorId: actor.personId, toStatus: 'PROPOSED', at: now } },
+      },
+    });
+    await recordAudit(tx, {
+      organisationId: actor.organisationId,
+      actorId: actor.personId,
+      action: 'session.proposed',
+      subjectType: 'session',
+      subjectId: created.id,
+      platform: actor.platform,
+      detail: { requestId: request.id, slots: slots.length },
+    });
+    return reload(tx, created.id);
+  });
+
+  await deps.outbox.toPerson(supervisor.id, { card: proposalCard(session, zone) });
+  await deps.outbox.toPerson(request.requesterId, {
+    card: sessionUpdateCard(session, zone, {
+      heading: 'A supervision session has been proposed',
+      message: `${supervisor.name} has been asked to confirm one of these times. You will hear as soon as they do.`,
+      viewerId: request.requesterId,
+    }),
+  });
+  return { replies: [], notice: `Session proposed to ${supervisor.name} for ${request.reference}. You will hear when they answer.` };
+}
+
+/** The supervisor confirms one of the proposed times: every party gets the time and an invite. */
+export async function confirmProposedSession(deps: BookingDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
+  return confirmSlot(deps, actor, value, 'supervisor');
+}
+
+/** The proposer accepts the time the supervisor suggested (the supervisor already agreed to it). */
+export async function acceptSuggestedTime(deps: BookingDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
+  return confirmSlot(deps, actor, value, 'proposer');
+}
+
+async function confirmSlot(deps: BookingDeps, actor: Actor, value: Record<string, unknown>, by: 'supervisor' | 'proposer'): Promise<TurnResult> {
+  const before = await loadSession(deps.db, value.sessionId, actor.organisationId);
+  if (by === 'supervisor') booking.assertCanRespondToProposal(actor, relation(before));
+  else if (before.proposedById !== actor.personId) {
+    throw new DomainError('NOT_PERMITTED', 'Only the person who proposed this session can accept the suggested time.');
+  }
+  booking.confirmSession(before.status);
+  if (cardVersion(value) !== before.version) throw new DomainError('STALE_CARD', 'That card was out of date; please use the latest one.');
+  const slot = before.slots.find((s) => s.id === value.slotId);
+  if (!slot) throw new DomainError('INVALID_INPUT', 'Please choose one of the times on the card.');
+  const org = await loadOrganisation(deps.db, actor.organisationId);
+  const zone = org.config.timeZone;
+  const now = deps.clock.now();
+  if (slot.startsAt <= now) throw new DomainError('INVALID_TIME', 'That time has already passed. Please suggest another time.');
+
+  const session = await deps.db.$transaction(async (tx) => {
+    booking.assertNoClash(slot, await supervisorBusy(tx, before.supervisorId, slot.startsAt, slot.endsAt, before.id), zone, before.supervisor.name);
+    await updateSessionAtVersion(tx, before.id, before.version, { status: 'CONFIRMED', startsAt: slot.startsAt, endsAt: slot.endsAt });
+    await tx.sessionSlot.update({ where: { id: slot.id }, data: { chosen: true } });
+    await tx.sessionEvent.create({ data: { sessionId: before.id, actorId: actor.personId, fromStatus: 'PROPOSED', toStatus: 'CONFIRMED', at: now } });
+    if (before.requestId) {
+      await tx.supervisionRequest.update({ where: { id: before.requestId }, data: { status: 'BOOKED', version: { increment: 1 } } });
+    }
+    await recordAudit(tx, {
+      organisationId: before.organisationId,
+      actorId: actor.personId,
+      action: 'session.confirmed',
+      subjectType: 'session',
+      subjectId: before.id,
+      platform: actor.platform,
+    });
+    return reload(tx, before.id);
+  });
+
+  const parties = new Set([session.supervisorId, session.proposedById, ...session.attendees.map((a) => a.personId)]);
+  parties.delete(actor.personId);
+  for (const personId of parties) {
+    await deps.outbox.toPerson(personId, {
+      card: sessionUpdateCard(session, zone, {
+        heading: 'Supervision session confirmed',
+        message: `${actor.name} confirmed the session. Add it to your calendar with the invite.`,
+        viewerId: personId,
+        inviteUrl: deps.links.invite(session.id, personId),
+      }),
+    });
+  }
+  const mine = sessionUpdateCard(session, zone, {
+    heading: 'Supervision session confirmed',
+    message: 'Everyone has been told and sent a calendar invite.',
+    viewerId: actor.personId,
+    inviteUrl: deps.links.invite(session.id, actor.personId),
+  });
+  if (by === 'proposer') return { replies: [], updatedCard: mine, notice: 'Session confirmed.' };
+  return { replies: [{ card: mine }], updatedCard: proposalCard(session, zone, `Confirmed: ${when(session, zone)}.`), notice: 'Session confirmed.' };
+}
+
+/** The supervisor cannot take the session. */
+export async function declineProposedSession(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
+  const before = await loadSession(deps.db, value.sessionId, actor.organisationId);
+  booking.assertCanRespondToProposal(actor, relation(before));
+  const status = booking.declineSession(before.status);
+  if (cardVersion(value) !== before.version) throw new DomainError('STALE_CARD', 'That card was out of date; please use the latest one.');
+  const reason = cleanText(value.reason, 'reason', 500);
+  if (!reason) throw new DomainError('INVALID_INPUT', 'Please give a reason for declining.');
+  const zone = (await loadOrganisation(deps.db, actor.organisationId)).config.timeZone;
+  const now = deps.clock.now();
+  const session = await deps.db.$transaction(async (tx) => {
+    await updateSessionAtVersion(tx, before.id, before.version, { status });
+    await tx.sessionEvent.create({ data: { sessionId: before.id, actorId: actor.personId, fromStatus: before.status, toStatus: status, note: reason, at: now } });
+    await recordAudit(tx, { organisationId: before.organisationId, actorId: actor.personId, action: 'session.declined', subjectType: 'session', subjectId: before.id, platform: actor.platform });
+    return reload(tx, before.id);
+  });
+  for (const personId of new Set([session.proposedById, ...session.attendees.map((a) => a.personId)])) {
+    await deps.outbox.toPerson(personId, {
+      card: sessionUpdateCard(session, zone, {
+        heading: 'Supervision session declined',
+        message: personId === session.proposedById
+          ? `${actor.name} cannot take this session: ${reason} Please propose another supervisor or time.`
+          : `${actor.name} cannot take this session. The safeguarding team will arrange another.`,
+        viewerId: personId,
+      }),
+    });
+  }
+  return { replies: [], updatedCard: proposalCard(session, zone, 'You declined this session.'), notice: 'Declined. The person who proposed it has been told.' };
+}
+
+/** The supervisor suggests another time; the proposer can accept it with one click. */
+export async function suggestAnotherTime(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
+  const before = await loadSession(deps.db, value.sessionId, actor.organisationId);
+  booking.assertCanRespondToProposal(actor, relation(before));
+  booking.suggestAnotherTime(before.status);
+  if (cardVersion(value) !== before.version) throw new DomainError('STALE_CARD', 'That card was out of date; please use the latest one.');
+  const zone = (await loadOrganisation(deps.db, actor.organisationId)).config.timeZone;
+  const now = deps.clock.now();
+  const slot = booking.validateSlot(
+    { startsAt: booking.parseLocalDateTime(String(value.date ?? ''), String(value.time ?? ''), zone), durationMinutes: before.durationMinutes },
+    now,
+  );
+  booking.assertNoClash(slot, await supervisorBusy(deps.db, before.supervisorId, slot.startsAt, slot.endsAt, before.id), zone, 'You');
+  const { session, suggested } = await deps.db.$transaction(async (tx) => {
+    await updateSessionAtVersion(tx, before.id, before.version, {});
+    const suggested = await tx.sessionSlot.create({ data: { sessionId: before.id, ...slot } });
+    await tx.sessionEvent.create({ data: { sessionId: before.id, actorId: actor.personId, fromStatus: 'PROPOSED', toStatus: 'PROPOSED', note: 'another time suggested', at: now } });
+    await recordAudit(tx, { organisationId: before.organisationId, actorId: actor.personId, action: 'session.time-suggested', subjectType: 'session', subjectId: before.id, platform: actor.platform });
+    return { session: await reload(tx, before.id), suggested };
+  });
+  await deps.outbox.toPerson(session.proposedById, {
+    card: sessionUpdateCard(session, zone, {
+      heading: 'Another time suggested',
+      message: `${actor.name} suggests ${booking.describeSlot(suggested, zone)}.`,
+      viewerId: session.proposedById,
+      suggestedSlotId: suggested.id,
+    }),
+  });
+  return {
+    replies: [],
+    updatedCard: proposalCard(session, zone, `You suggested ${booking.describeSlot(suggested, zone)}. You can still confirm a time here.`),
+    notice: 'Your suggestion has been sent to the person who proposed the session.',
+  };
+}
+
+/** Any party cancels with a reason; whoever cancels is asked to rebook within the window. */
+export async function cancelBookedSession(deps: BookingDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
+  const before = await loadSession(deps.db, value.sessionId, actor.organisationId);
+  booking.assertCanCancelSession(actor, relation(before));
+  if (cardVersion(value) !== before.version) throw new DomainError('STALE_CARD', 'That card was out of date; please use the latest one.');
+  const reason = cleanText(value.reason, 'reason', 500);
+  if (!reason) throw new DomainError('INVALID_INPUT', 'Please say why you are cancelling.');
+  const org = await loadOrganisation(deps.db, actor.organisationId);
+  const zone = org.config.timeZone;
+  const now = deps.clock.now();
+  const plan = booking.planCancellation(before.status, { cancelledById: actor.personId, cancelledAt: now, withinDays: org.config.settings.rebookWithinDays, zone });
+  const session = await deps.db.$transaction(async (tx) => {
+    await updateSessionAtVersion(tx, before.id, before.version, {
+      status: plan.status,
+      cancelReason: reason,
+      cancelledById: actor.personId,
+      cancelledAt: now,
+      rebookBy: plan.rebookBy,
+    });
+    await tx.sessionEvent.create({ data: { sessionId: before.id, actorId: actor.personId, fromStatus: before.status, toStatus: plan.status, note: reason, at: now } });
+    await recordAudit(tx, { organisationId: before.organisationId, actorId: actor.personId, action: 'session.cancelled', subjectType: 'session', subjectId: before.id, platform: actor.platform });
+    return reload(tx, before.id);
+  });
+  const wasConfirmed = before.status === 'CONFIRMED';
+  const parties = new Set([session.supervisorId, session.proposedById, ...session.attendees.map((a) => a.personId)]);
+  parties.delete(actor.personId);
+  for (const personId of parties) {
+    await deps.outbox.toPerson(personId, {
+      card: sessionUpdateCard(session, zone, {
+        heading: 'Supervision session cancelled',
+        message: `${actor.name} cancelled this session: ${reason}`,
+        viewerId: personId,
+        ...(wasConfirmed ? { inviteUrl: deps.links.invite(session.id, personId) } : {}),
+      }),
+    });
+  }
+  const rebook = DateTime.fromJSDate(plan.rebookBy, { zone }).setLocale('en-GB').toFormat('cccc d LLLL yyyy');
+  return {
+    replies: [],
+    updatedCard: sessionUpdateCard(session, zone, {
+      heading: 'Supervision session cancelled',
+      message: `Everyone has been told. As you cancelled, please arrange another session by ${rebook}.`,
+      viewerId: actor.personId,
+    }),
+    notice: `Cancelled. Please arrange another session by ${rebook}.`,
+  };
+}

@@ -1,0 +1,234 @@
+// Journey 4 (booking) on Teams over real HTTP: a specialist proposes times, the supervisor
+// confirms, suggests another time or declines, parties get calendar invites served by the
+// bot, and any party can cancel. Every refusal leaves the database as it was.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoPerson } from '../../src/db/demo-organisation.js';
+import { cardOf, httpRequest, personalConversationId, startTeamsHarness, visibleTexts, type ConnectorCall, type TeamsHarness } from '../support/teams-harness.js';
+
+let h: TeamsHarness;
+const ids: Record<string, string> = {};
+
+const personalPath = (key: string) => `/v3/conversations/${personalConversationId(key)}/activities`;
+const toPerson = (calls: ConnectorCall[], key: string) => calls.filter((c) => c.path.startsWith(personalPath(key)));
+
+async function openRequest(requesterKey: string, helpType: string, summary: string) {
+  await h.message(requesterKey, 'hello');
+  await h.action(requesterKey, 'intake.risk', { answer: 'no' });
+  await h.action(requesterKey, 'intake.kind', { helpType });
+  await h.action(requesterKey, 'intake.details', { acknowledged: 'no', format: 'INDIVIDUAL', summary, availability: 'weekdays' });
+  const request = await h.database.db.supervisionRequest.findFirstOrThrow({ where: { summary } });
+  await h.action('specialist', 'request.claim', { requestId: request.id, version: request.version }, 'channel');
+  h.take();
+  return h.database.db.supervisionRequest.findUniqueOrThrow({ where: { id: request.id } });
+}
+
+async function sessionCount() {
+  return h.database.db.session.count();
+}
+
+beforeAll(async () => {
+  h = await startTeamsHarness(); // Monday 23 November 2026, 10:00 London
+  for (const key of ['paramedic', 'call-handler', 'specialist', 'specialist-2', 'head']) {
+    ids[key] = (await h.database.db.person.findFirstOrThrow({ where: { email: demoPerson(key).email } })).id;
+  }
+  await h.message('admin', 'bind triage', 'channel');
+  for (const key of ['specialist', 'specialist-2']) await h.message(key, 'help');
+  h.take();
+});
+afterAll(async () => {
+  await h.close();
+});
+
+describe('proposing a session', () => {
+  let requestId = '';
+  let version = 0;
+  const propose = (actor: string, fields: Record<string, unknown>) =>
+    h.action(actor, 'session.propose', {
+      requestId,
+      version,
+      supervisorId: ids['specialist-2'],
+      date1: '2026-11-25',
+      time1: '10:00',
+      durationMinutes: '60',
+      venue: 'Room 4, Waterloo HQ',
+      ...fields,
+    });
+
+  beforeAll(async () => {
+    const request = await openRequest('call-handler', 'SESSION', 'A case that keeps coming back to me');
+    requestId = request.id;
+    version = request.version;
+  });
+
+  it('offers booking on the claimer\'s details card, with the supervisors and the matrix duration', async () => {
+    const request = await h.database.db.supervisionRequest.findUniqueOrThrow({ where: { id: requestId } });
+    await h.action('specialist', 'request.details', { requestId, version: request.version }, 'channel');
+    const [detail] = toPerson(h.take(), 'specialist');
+    const book = cardOf(detail).actions.find((a: any) => a.title === 'Book a session');
+    const inputs = Object.fromEntries(book.card.body.filter((b: any) => b.id).map((b: any) => [b.id, b]));
+    expect(Object.keys(inputs)).toEqual(['supervisorId', 'date1', 'time1', 'date2', 'time2', 'durationMinutes', 'venue', 'onlineLink']);
+    expect(inputs.supervisorId.value).toBe(ids.specialist);
+    expect(inputs.supervisorId.choices.map((c: any) => c.title)).toContain(demoPerson('specialist-2').name);
+    expect(inputs.durationMinutes.value).toBe(60);
+    expect(book.card.actions[0]).toMatchObject({ verb: 'session.propose', data: { requestId, version: request.version } });
+  });
+
+  it.each([
+    ['a time in the past', { date1: '2026-11-20' }, /already passed|in the past/i],
+    ['a time inside the daylight-saving gap', { date1: '2027-03-28', time1: '01:30' }, /does not exist in Europe\/London/],
+    ['a duration under 15 minutes', { durationMinutes: '10' }, /15/],
+    ['a date without a time', { time1: '' }, /both a date and a time/],
+    ['a supervisor not in the list', { supervisorId: '00000000-0000-4000-8000-000000000000' }, /choose a supervisor from the list/],
+    ['an online link that is not https', { onlineLink: 'javascript:alert(1)' }, /must start with https:\/\//],
+  ])('refuses %s and books nothing', async (_name, fields, message) => {
+    const res = await propose('specialist', fields);
+    expect(res.body.value).toMatch(message);
+    expect(await sessionCount()).toBe(0);
+  });
+
+  it('refuses a proposal from someone who is not on the safeguarding team', async () => {
+    const res = await propose('paramedic', {});
+    expect(res.body.value).toMatch(/^Only /);
+    expect(await sessionCount()).toBe(0);
+  });
+
+  it('refuses a forged request id', async () => {
+    const res = await h.action('specialist', 'session.propose', { requestId: '00000000-0000-4000-8000-000000000000', version: 1 });
+    expect(res.body.value).toBe("I can't find that request. It may have been removed, or the card is not one of mine.");
+  });
+
+  it('sends the supervisor the times with the reasonable adjustments, and tells the supervisee', async () => {
+    h.take();
+    const res = await propose('specialist', { date2: '2026-11-26', time2: '14:00' });
+    expect(res.body.value).toBe(`Session proposed to ${demoPerson('specialist-2').name} for ${(await h.database.db.supervisionRequest.findUniqueOrThrow({ where: { id: requestId } })).reference}. You will hear when they answer.`);
+    const calls = h.take();
+    const proposal = cardOf(toPerson(calls, 'specialist-2')[0]);
+    const shown = visibleTexts(proposal);
+    expect(shown).toContain('Reasonable adjustments to agree before confirming');
+    expect(shown).toContain(demoPerson('call-handler').reasonableAdjustments);
+    const slots = proposal.body.find((b: any) => b.id === 'slotId').choices.map((c: any) => c.title);
+    expect(slots).toEqual(['from 10:00 to 11:00 on Wednesday 25 November 2026', 'from 14:00 to 15:00 on Thursday 26 November 2026']);
+    expect(proposal.actions.map((a: any) => a.title)).toEqual(['Confirm', 'Suggest another time', 'Decline']);
+    expect(visibleTexts(cardOf(toPerson(calls, 'call-handler')[0]))).toContain('A supervision session has been proposed');
+    const session = await h.database.db.session.findFirstOrThrow({ include: { slots: true, attendees: true, events: true } });
+    expect(session).toMatchObject({ status: 'PROPOSED', format: 'INDIVIDUAL', type: 'ON_REQUEST', durationMinutes: 60, venue: 'Room 4, Waterloo HQ', supervisorId: ids['specialist-2'] });
+    expect(session.slots).toHaveLength(2);
+    expect(session.attendees.map((a) => a.personId)).toEqual([ids['call-handler']]);
+    expect(session.events.map((e) => e.toStatus)).toEqual(['PROPOSED']);
+  });
+
+  it('lets only the supervisor confirm', async () => {
+    const session = await h.database.db.session.findFirstOrThrow({ include: { slots: true } });
+    const res = await h.action('specialist', 'session.confirm', { sessionId: session.id, version: session.version, slotId: session.slots[0]!.id });
+    expect(res.body.value).toMatch(/^Only the supervisor/);
+    expect((await h.database.db.session.findUniqueOrThrow({ where: { id: session.id } })).status).toBe('PROPOSED');
+  });
+
+  it('confirms the chosen time, tells every party and serves each a calendar invite', async () => {
+    const session = await h.database.db.session.findFirstOrThrow({ include: { slots: { orderBy: { startsAt: 'asc' } } } });
+    const res = await h.action('specialist-2', 'session.confirm', { sessionId: session.id, version: session.version, slotId: session.slots[1]!.id });
+    expect(res.body.type).toBe('application/vnd.microsoft.card.adaptive');
+    expect(visibleTexts(res.body.value)).toContain('Confirmed: from 14:00 to 15:00 on Thursday 26 November 2026.');
+    const calls = h.take();
+    const toSupervisee = cardOf(toPerson(calls, 'call-handler')[0]);
+    expect(visibleTexts(toSupervisee)).toContain('Supervision session confirmed');
+    const invite = toSupervisee.actions.find((a: any) => a.type === 'Action.OpenUrl');
+    expect(invite.title).toBe('Add to calendar');
+    expect(toPerson(calls, 'specialist')).toHaveLength(1);
+
+    const stored = await h.database.db.session.findUniqueOrThrow({ where: { id: session.id } });
+    expect(stored).toMatchObject({ status: 'CONFIRMED', startsAt: new Date('2026-11-26T14:00:00Z'), endsAt: new Date('2026-11-26T15:00:00Z') });
+    expect((await h.database.db.supervisionRequest.findUniqueOrThrow({ where: { id: requestId } })).status).toBe('BOOKED');
+
+    const path = new URL(invite.url).pathname;
+    const ics = await httpRequest(`${h.url}${path}`, 'GET');
+    expect(ics.status).toBe(200);
+    expect(ics.headers['content-type']).toMatch(/^text\/calendar/);
+    expect(ics.text).toContain('METHOD:REQUEST');
+    expect(ics.text).toContain('DTSTART:20261126T140000Z');
+    expect(ics.text).toContain(`UID:${session.id}@sg-supervision`);
+    expect(ics.text).not.toContain('keeps coming back');
+
+    const tampered = await httpRequest(`${h.url}${path.replace(/.{3}\.ics$/, 'AAA.ics')}`, 'GET');
+    expect(tampered.status).toBe(404);
+  });
+
+  it('refuses a second confirmation of the same card', async () => {
+    const session = await h.database.db.session.findFirstOrThrow({ include: { slots: true } });
+    const res = await h.action('specialist-2', 'session.confirm', { sessionId: session.id, version: session.version, slotId: session.slots[0]!.id });
+    expect(res.body.value).toMatch(/confirmed|out of date/i);
+    expect((await h.database.db.session.findUniqueOrThrow({ where: { id: session.id } })).startsAt).toEqual(new Date('2026-11-26T14:00:00Z'));
+  });
+
+  it('refuses to double-book the supervisor', async () => {
+    const other = await openRequest('paramedic', 'SESSION', 'Another case for supervision please');
+    const res = await h.action('specialist', 'session.propose', {
+      requestId: other.id,
+      version: other.version,
+      supervisorId: ids['specialist-2'],
+      date1: '2026-11-26',
+      time1: '14:30',
+      durationMinutes: '60',
+    });
+    expect(res.body.value).toBe(`${demoPerson('specialist-2').name} already has a session from 14:00 to 15:00 on Thursday 26 November 2026.`);
+    expect(await sessionCount()).toBe(1);
+  });
+
+  it('lets the supervisee cancel with a reason: the others are told, the canceller is asked to rebook within the window', async () => {
+    const session = await h.database.db.session.findFirstOrThrow({ where: { status: 'CONFIRMED' } });
+    const noReason = await h.action('call-handler', 'session.cancel', { sessionId: session.id, version: session.version });
+    expect(noReason.body.value).toBe('Please say why you are cancelling.');
+    const res = await h.action('call-handler', 'session.cancel', { sessionId: session.id, version: session.version, reason: 'On a night shift that week' });
+    expect(visibleTexts(res.body.value).join(' ')).toMatch(/please arrange another session by Thursday 24 December 2026/);
+    const calls = h.take();
+    expect(visibleTexts(cardOf(toPerson(calls, 'specialist-2').at(-1))).join(' ')).toContain('cancelled this session: On a night shift that week');
+    const stored = await h.database.db.session.findUniqueOrThrow({ where: { id: session.id } });
+    expect(stored).toMatchObject({ status: 'CANCELLED', cancelReason: 'On a night shift that week', cancelledById: ids['call-handler'] });
+    expect(stored.rebookBy).not.toBeNull();
+    const invite = cardOf(toPerson(calls, 'specialist-2').at(-1)).actions.find((a: any) => a.type === 'Action.OpenUrl');
+    const ics = await httpRequest(`${h.url}${new URL(invite.url).pathname}`, 'GET');
+    expect(ics.text).toContain('METHOD:CANCEL');
+    expect(ics.text).toContain('STATUS:CANCELLED');
+  });
+
+  it('refuses cancellation by someone who is not a party', async () => {
+    const session = await h.database.db.session.findFirstOrThrow({ where: { status: 'CANCELLED' } });
+    const res = await h.action('paramedic', 'session.cancel', { sessionId: session.id, version: session.version, reason: 'x' });
+    expect(res.body.value).toMatch(/^Only /);
+  });
+});
+
+describe('suggesting another time and declining', () => {
+  it('lets the supervisor suggest a time that the proposer accepts with one click', async () => {
+    const request = await openRequest('ebs', 'SESSION', 'Group of us want to talk through a job');
+    await h.action('specialist', 'session.propose', { requestId: request.id, version: request.version, supervisorId: ids['specialist-2'], date1: '2026-11-30', time1: '09:00' });
+    h.take();
+    const session = await h.database.db.session.findFirstOrThrow({ where: { requestId: request.id } });
+    const gap = await h.action('specialist-2', 'session.suggest', { sessionId: session.id, version: session.version, date: '2027-03-28', time: '01:15' });
+    expect(gap.body.value).toMatch(/does not exist/);
+    await h.action('specialist-2', 'session.suggest', { sessionId: session.id, version: session.version, date: '2026-12-01', time: '11:00' });
+    const card = cardOf(toPerson(h.take(), 'specialist')[0]);
+    expect(visibleTexts(card)).toContain(`${demoPerson('specialist-2').name} suggests from 11:00 to 12:00 on Tuesday 1 December 2026.`);
+    const accept = card.actions.find((a: any) => a.verb === 'session.accept-suggestion');
+    const stranger = await h.action('paramedic', 'session.accept-suggestion', accept.data);
+    expect(stranger.body.value).toBe('Only the person who proposed this session can accept the suggested time.');
+    await h.action('specialist', 'session.accept-suggestion', accept.data);
+    expect(await h.database.db.session.findUniqueOrThrow({ where: { id: session.id } })).toMatchObject({
+      status: 'CONFIRMED',
+      startsAt: new Date('2026-12-01T11:00:00Z'),
+    });
+  });
+
+  it('lets the supervisor decline with a reason, telling the proposer and the supervisee', async () => {
+    const request = await openRequest('mh-nurse', 'CHILD_DEATH', 'Attended a child death on Friday');
+    await h.action('specialist', 'session.propose', { requestId: request.id, version: request.version, supervisorId: ids['specialist-2'], date1: '2026-12-02', time1: '15:00' });
+    h.take();
+    const session = await h.database.db.session.findFirstOrThrow({ where: { requestId: request.id } });
+    expect(session.type).toBe('CHILD_DEATH');
+    await h.action('specialist-2', 'session.decline', { sessionId: session.id, version: session.version, reason: 'On leave that week.' });
+    const calls = h.take();
+    expect(visibleTexts(cardOf(toPerson(calls, 'specialist')[0])).join(' ')).toContain('cannot take this session: On leave that week.');
+    expect(visibleTexts(cardOf(toPerson(calls, 'mh-nurse')[0]))).toContain('Supervision session declined');
+    expect((await h.database.db.session.findUniqueOrThrow({ where: { id: session.id } })).status).toBe('DECLINED');
+  });
+});
