@@ -16,10 +16,14 @@ export interface ChannelSender {
   send(conversation: StoredConversationRef, message: OutMessage): Promise<string>;
   update(conversation: StoredConversationRef, messageId: string, message: OutMessage): Promise<void>;
   /**
-   * Open a direct conversation with a user who has not written to the bot yet, where the
-   * platform allows it (Slack's conversations.open); resolves with the reference to store.
+   * Open a direct conversation with someone who has not written to the bot yet, where the
+   * platform allows it (Slack: found by e-mail if need be, then conversations.open).
+   * Resolves with the reference to store and the platform identity it reached, or null
+   * when the platform does not know the person.
    */
-  openPersonal?(identity: { tenantId: string; platformUserId: string }): Promise<StoredConversationRef>;
+  openPersonal?(who: { email: string; tenantId?: string; platformUserId?: string }): Promise<
+    (StoredConversationRef & { tenantId: string; platformUserId: string }) | null
+  >;
 }
 
 /**
@@ -39,20 +43,29 @@ export function createOutbox(deps: { db: Db; senders: ChannelSender[]; logger: L
 
   /** A first direct conversation on a platform that lets the bot start one. */
   async function openPersonal(personId: string) {
-    const identities = await db.platformIdentity.findMany({ where: { personId }, orderBy: { createdAt: 'desc' } });
-    for (const identity of identities) {
-      const sender = senders.get(identity.platform);
-      if (!sender?.openPersonal) continue;
-      const opened = await sender.openPersonal(identity);
+    const person = await db.person.findUnique({ where: { id: personId }, include: { identities: { orderBy: { createdAt: 'desc' } } } });
+    if (!person) return null;
+    for (const sender of senders.values()) {
+      if (!sender.openPersonal) continue;
+      const identity = person.identities.find((i) => i.platform === sender.platform);
+      const opened = await sender.openPersonal({ email: person.email, ...(identity ? { tenantId: identity.tenantId, platformUserId: identity.platformUserId } : {}) });
+      if (!opened) continue;
+      if (!identity) {
+        await db.platformIdentity.upsert({
+          where: { platform_tenantId_platformUserId: { platform: sender.platform, tenantId: opened.tenantId, platformUserId: opened.platformUserId } },
+          create: { personId, platform: sender.platform, tenantId: opened.tenantId, platformUserId: opened.platformUserId },
+          update: {},
+        });
+      }
       await saveConversation(db, {
-        platform: identity.platform,
+        platform: sender.platform,
         conversationId: opened.conversationId,
         kind: 'PERSONAL',
-        tenantId: identity.tenantId,
+        tenantId: opened.tenantId,
         personId,
         reference: opened.reference as object,
       });
-      return { platform: identity.platform, ...opened };
+      return { platform: sender.platform, conversationId: opened.conversationId, reference: opened.reference };
     }
     return null;
   }

@@ -182,3 +182,14 @@ export async function closeRequest(deps: FlowDeps, actor: Actor, value: Record<s
   });
   return { replies: [], updatedCard, notice: `${request.reference} is closed: ${lifecycle.OUTCOME_LABELS[outcome]}.` };
 }
+
+/**
+ * The forms of the request details card, rebuilt for a platform that could not carry a form
+ * with the card (Slack button values are limited to 2,000 characters). Only the safeguarding
+ * team gets the details card, so only they get its forms; the card itself is not shown.
+ */
+export async function requestFormsCard(deps: FlowDeps, actor: Actor, requestId: unknown): Promise<CardRef> {
+  const request = await loadRequest(deps.db, requestId, actor.organisationId);
+  assertCanActOnRequest(actor, 'request.claim', request);
+  return requestDetailCard(request, await bookingChoices(deps, actor, request));
+}

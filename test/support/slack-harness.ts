@@ -47,6 +47,8 @@ export interface SlackHarness {
   press(personKey: string, actionId: string, value: Record<string, unknown>, where?: { channel?: string; ts?: string; state?: Record<string, string> }): Promise<{ status: number; text: string }>;
   submit(personKey: string, privateMetadata: string, state: Record<string, string>): Promise<{ status: number; text: string }>;
   command(personKey: string, text: string, channel: string): Promise<{ status: number; text: string }>;
+  /** Any interaction payload, signed and posted as Slack sends it. */
+  interact(payload: object): Promise<{ status: number; text: string }>;
   close(): Promise<void>;
 }
 
@@ -123,6 +125,12 @@ export async function startSlackHarness(options: { now?: Date; directoryEmails?:
         case 'users.info': {
           const email = emails[args.user as string];
           return [200, { ok: true, user: { id: args.user, deleted: false, is_bot: false, profile: email ? { email } : {} } }] as const;
+        }
+        case 'users.lookupByEmail': {
+          const id = Object.entries(emails).find(([, email]) => email === args.email)?.[0];
+          return id
+            ? ([200, { ok: true, user: { id, team_id: TEAM_ID, profile: { email: args.email } } }] as const)
+            : ([200, { ok: false, error: 'users_not_found' }] as const);
         }
         case 'conversations.open':
           return [200, { ok: true, channel: { id: `D${String(args.users).slice(1)}` } }] as const;
@@ -229,6 +237,7 @@ export async function startSlackHarness(options: { now?: Date; directoryEmails?:
       });
       return signed(form.toString(), 'application/x-www-form-urlencoded');
     },
+    interact: interaction,
     async close() {
       await new Promise((resolve) => server.close(resolve));
       nock.cleanAll();

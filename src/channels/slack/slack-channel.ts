@@ -4,6 +4,7 @@ import { renderAdaptiveCard } from '../../cards/render.js';
 import { createConversationRecorder } from '../../db/conversations.js';
 import { createActorLookup, linkIdentityByEmail, notInDirectoryMessage } from '../../db/directory.js';
 import { handleTurn } from '../../flows/router.js';
+import { requestFormsCard } from '../../flows/triage-actions.js';
 import type { Actor, CardRef, ConversationInfo, FlowDeps, Inbound, OutMessage, TurnResult } from '../../flows/types.js';
 import type { Logger } from '../../logger.js';
 import { errorFacts, type ChannelSender } from '../outbox.js';
@@ -58,11 +59,24 @@ export function createSlackSender(client: WebClient): ChannelSender {
     async update(conversation, messageId, message) {
       await client.chat.update({ channel: channelOf(conversation.reference), ts: messageId, ...toSlackMessage(message) } as never);
     },
-    async openPersonal(identity) {
-      const opened = await client.conversations.open({ users: identity.platformUserId });
+    async openPersonal(who) {
+      let userId = who.platformUserId;
+      let teamId = who.tenantId;
+      if (!userId) {
+        try {
+          const found = await client.users.lookupByEmail({ email: who.email });
+          userId = found.user?.id;
+          teamId = found.user?.team_id;
+        } catch (error) {
+          if ((error as { data?: { error?: string } }).data?.error === 'users_not_found') return null;
+          throw error;
+        }
+      }
+      if (!userId) return null;
+      const opened = await client.conversations.open({ users: userId });
       const channel = opened.channel?.id;
       if (!channel) throw new Error('Slack did not open a direct message');
-      return { conversationId: channel, reference: { channel, teamId: identity.tenantId } };
+      return { conversationId: channel, reference: { channel, teamId: teamId ?? '' }, tenantId: teamId ?? '', platformUserId: userId };
     },
   };
 }
@@ -182,6 +196,18 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
     await deliver(result, input);
   }
 
+  /** A form too large to travel in its button is rebuilt from the current state of its subject. */
+  async function rebuiltForm(teamId: string, userId: string, value: Record<string, unknown>): Promise<AdaptiveCard | undefined> {
+    const data = (value.data ?? {}) as Record<string, unknown>;
+    const actor = await resolveActor(teamId, userId);
+    if (!actor || typeof data.requestId !== 'string') return undefined;
+    try {
+      return renderAdaptiveCard(await requestFormsCard(deps, actor, data.requestId)) as AdaptiveCard;
+    } catch {
+      return undefined;
+    }
+  }
+
   // Direct messages to the bot.
   app.event('message', async ({ event, body }) => {
     const message = event as { channel_type?: string; subtype?: string; bot_id?: string; user?: string; text?: string; channel: string };
@@ -204,8 +230,9 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
     const actionId = baseActionId(pressed.action_id);
     if (actionId === OPEN_URL_ACTION) return; // Slack opened the link; nothing to do
     if (actionId.startsWith(SHOW_CARD_PREFIX)) {
-      const form = formCardOf(parseValue(pressed.value));
-      const modal = form ? showCardToModal(form, pressed.action_id.split('#')[0]!) : undefined;
+      const value = parseValue(pressed.value);
+      const form = formCardOf(value) ?? (await rebuiltForm(teamId, block.user.id, value));
+      const modal = form ? showCardToModal(form, formCardOf(value) ? pressed.action_id.split('#')[0]! : pressed.action_id) : undefined;
       if (!modal || !block.trigger_id) {
         await client.chat.postEphemeral({ channel: block.channel.id, user: block.user.id, text: 'That form is no longer available. Please use the latest card.' });
         return;
