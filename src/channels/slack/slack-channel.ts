@@ -168,16 +168,18 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
     return posted !== null;
   }
 
+  /** Text for one person only: in their DM as a message, elsewhere as an ephemeral message. */
+  async function tellPrivately(channel: string, userId: string, text: string): Promise<void> {
+    const escaped = escapeMrkdwn(text);
+    if (conversationFor(channel).kind === 'PERSONAL') await client.chat.postMessage({ channel, text: escaped });
+    else await client.chat.postEphemeral({ channel, user: userId, text: escaped });
+  }
+
   async function deliver(result: TurnResult, where: { channel: string; userId: string; messageTs?: string }): Promise<void> {
-    const personal = conversationFor(where.channel).kind === 'PERSONAL';
     if (result.updatedCard && !result.refused && where.messageTs && !(await isPostedCard(where.channel, where.messageTs))) {
       await client.chat.update({ channel: where.channel, ts: where.messageTs, ...toSlackMessage({ card: result.updatedCard }) } as never);
     }
-    if (result.notice) {
-      const text = escapeMrkdwn(result.notice);
-      if (personal) await client.chat.postMessage({ channel: where.channel, text });
-      else await client.chat.postEphemeral({ channel: where.channel, user: where.userId, text });
-    }
+    if (result.notice) await tellPrivately(where.channel, where.userId, result.notice);
     for (const reply of result.replies) await client.chat.postMessage({ channel: where.channel, ...toSlackMessage(reply) } as never);
   }
 
@@ -186,9 +188,7 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
     const conversation = { ...conversationFor(input.channel), ...(input.channelName ? { name: input.channelName } : {}) };
     const actor = await resolveActor(input.teamId, input.userId);
     if (!actor) {
-      const text = escapeMrkdwn(await notInDirectoryMessage(deps.db, 'SLACK', input.teamId));
-      if (conversation.kind === 'PERSONAL') await client.chat.postMessage({ channel: input.channel, text });
-      else await client.chat.postEphemeral({ channel: input.channel, user: input.userId, text });
+      await tellPrivately(input.channel, input.userId, await notInDirectoryMessage(deps.db, 'SLACK', input.teamId));
       return;
     }
     await remember(actor, input.teamId, conversation);
@@ -234,7 +234,7 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
       const form = formCardOf(value) ?? (await rebuiltForm(teamId, block.user.id, value));
       const modal = form ? showCardToModal(form, formCardOf(value) ? pressed.action_id.split('#')[0]! : pressed.action_id) : undefined;
       if (!modal || !block.trigger_id) {
-        await client.chat.postEphemeral({ channel: block.channel.id, user: block.user.id, text: 'That form is no longer available. Please use the latest card.' });
+        await tellPrivately(block.channel.id, block.user.id, 'That form is no longer available. Please use the latest card.');
         return;
       }
       await client.views.open({
