@@ -7,6 +7,7 @@ import { loadOrganisation } from '../db/organisations.js';
 import { loadRequest, updateRequestAtVersion } from '../db/requests.js';
 import { loadSession, sessionWithPeople, supervisorBusy, updateSessionAtVersion, type SessionWithPeople } from '../db/sessions.js';
 import type { Prisma } from '../db/generated/client.js';
+import { offerAgreements } from './agreements.js';
 import type { Actor, CardRef, FlowDeps, TurnResult } from './types.js';
 
 const NONE = '—';
@@ -69,7 +70,7 @@ export function proposalCard(session: SessionWithPeople, zone: string, outcome =
 export function sessionUpdateCard(
   session: SessionWithPeople,
   zone: string,
-  view: { heading: string; message?: string; viewerId: string; inviteUrl?: string; suggestedSlotId?: string },
+  view: { heading: string; message?: string; viewerId: string; inviteUrl?: string; suggestedSlotId?: string; agreement?: string; recordButton?: boolean },
 ): CardRef {
   const party = session.supervisorId === view.viewerId || session.attendees.some((a) => a.personId === view.viewerId) || session.proposedById === view.viewerId;
   return {
@@ -90,6 +91,8 @@ export function sessionUpdateCard(
       canAcceptSuggestion: Boolean(view.suggestedSlotId) && session.status === 'PROPOSED' && session.proposedById === view.viewerId,
       suggestedSlotId: view.suggestedSlotId ?? '',
       canCancel: party && (session.status === 'PROPOSED' || session.status === 'CONFIRMED'),
+      canWriteRecord: Boolean(view.recordButton) && session.supervisorId === view.viewerId && session.status === 'CONFIRMED',
+      agreement: view.agreement ?? '',
     },
   };
 }
@@ -251,14 +254,22 @@ async function confirmSlot(deps: BookingDeps, actor: Actor, value: Record<string
         message: `${actor.name} confirmed the session. Add it to your calendar with the invite.`,
         viewerId: personId,
         inviteUrl: deps.links.invite(session.id, personId),
+        recordButton: true,
       }),
     });
+  }
+  try {
+    await offerAgreements(deps, session.id);
+  } catch (error) {
+    // The session is confirmed and everyone told; a failed offer must not turn that into an apology.
+    deps.logger.error({ sessionId: session.id, err: { name: (error as Error).name } }, 'could not offer the agreements');
   }
   const mine = sessionUpdateCard(session, zone, {
     heading: 'Supervision session confirmed',
     message: 'Everyone has been told and sent a calendar invite.',
     viewerId: actor.personId,
     inviteUrl: deps.links.invite(session.id, actor.personId),
+    recordButton: true,
   });
   if (by === 'proposer') return { replies: [], updatedCard: mine, notice: 'Session confirmed.' };
   return { replies: [{ card: mine }], updatedCard: proposalCard(session, zone, `Confirmed: ${when(session, zone)}.`), notice: 'Session confirmed.' };

@@ -1,6 +1,7 @@
 import { DomainError, isDomainError } from '../domain/errors.js';
 import { MAX_MESSAGE_LENGTH } from '../domain/text-limits.js';
 import { answerAdvice } from './advice-feedback.js';
+import { signAgreement } from './agreements.js';
 import { bindTriageChannel } from './bind-triage-channel.js';
 import {
   acceptSuggestedTime,
@@ -10,6 +11,7 @@ import {
   proposeSession,
   suggestAnotherTime,
 } from './booking.js';
+import { amendRecord, AUDIT_COMMAND, listMyActions, markActionDone, saveRecord, showAuditTrail, signRecord, startRecord } from './records.js';
 import { answerRisk, cancelRequestDraft, chooseKind, handlePersonalMessage, startRequest, submitDetails } from './request-intake.js';
 import { claimRequest, closeRequest, giveAdvice, showRequestDetails } from './triage-actions.js';
 import { StaleCardError, type Actor, type CardRef, type ConversationInfo, type FlowDeps, type Inbound, type TurnResult } from './types.js';
@@ -40,6 +42,12 @@ export const ACTIONS: Record<string, ActionHandler> = {
   'session.decline': declineProposedSession,
   'session.accept-suggestion': acceptSuggestedTime,
   'session.cancel': cancelBookedSession,
+  'record.start': startRecord,
+  'record.save': saveRecord,
+  'record.sign': signRecord,
+  'record.amend': amendRecord,
+  'action-point.done': markActionDone,
+  'agreement.sign': signAgreement,
 };
 
 /** Actions that only make sense in the actor's personal chat (the request conversation). */
@@ -79,6 +87,8 @@ async function handleMessage(deps: FlowDeps, actor: Actor, text: string, convers
   if (conversation.kind !== 'PERSONAL') return { replies: [{ text: CHANNEL_HELP }] };
   if (command === 'cancel') return cancelRequestDraft(deps, actor);
   if (command === 'new request') return startRequest(deps, actor);
+  if (command === 'my actions') return listMyActions(deps, actor);
+  if (AUDIT_COMMAND.test(command)) return showAuditTrail(deps, actor, AUDIT_COMMAND.exec(command)![1]!);
   return handlePersonalMessage(deps, actor, trimmed);
 }
 

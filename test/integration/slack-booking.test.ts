@@ -118,7 +118,9 @@ describe('booking a session on Slack', () => {
     expect((await h.database.db.session.findUniqueOrThrow({ where: { id: session.id } })).status).toBe('CONFIRMED');
     expect((await h.database.db.supervisionRequest.findUniqueOrThrow({ where: { id: requestId } })).status).toBe('BOOKED');
 
-    // Pressing the link button needs no handling and answers nothing.
+    // Pressing the link button needs no handling and answers nothing (once the confirmation
+    // turn, which also offers the agreements, has delivered its last reply).
+    await h.until(() => h.calls.some((p) => p.method === 'chat.postMessage' && p.args.channel === dmChannel('specialist-2') && JSON.stringify(p.args.blocks ?? []).includes('Everyone has been told')));
     h.take();
     await h.press('paramedic', 'link.open', {}, { channel: dmChannel('paramedic') });
     await new Promise((resolve) => setTimeout(resolve, 200));

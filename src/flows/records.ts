@@ -1,0 +1,682 @@
+import { DateTime } from 'luxon';
+import { assertCanSign, isFullySigned } from '../domain/agreements.js';
+import { describeSlot } from '../domain/booking.js';
+import { DomainError } from '../domain/errors.js';
+import {
+  ACTION_POINT_KIND_LABELS,
+  ACTION_POINT_KINDS,
+  assertCanAmendRecord,
+  assertCanMarkActionDone,
+  assertCanWriteRecord,
+  assertEditable,
+  recordDueAt,
+  recordPartyIds,
+  REFLECTIVE_MODEL_LABELS,
+  REFLECTIVE_MODELS,
+  isReflectiveModel,
+  validateActionPoints,
+  validateReflectiveNotes,
+  type ActionPoint as CleanActionPoint,
+  type ActionPointInput,
+  type RecordRelation,
+} from '../domain/records.js';
+import { cleanText } from '../domain/text-limits.js';
+import { recordAudit } from '../db/audit.js';
+import type { Db } from '../db/client.js';
+import { Prisma } from '../db/generated/client.js';
+import { loadOrganisation } from '../db/organisations.js';
+import { loadSession, type SessionWithPeople } from '../db/sessions.js';
+import type { Actor, CardRef, FlowDeps, OutMessage, TurnResult } from './types.js';
+
+/**
+ * Journey 6: the supervisor writes the record of a session with up to five action points
+ * (seeds 000), within 24 hours (seeds 002); both parties sign; a signed record is only ever
+ * changed by an amendment; owners mark their action points done. Every read of a record's
+ * content, including sending it to someone, writes a `record.read` audit entry.
+ */
+
+const NONE = '—';
+const FORMAT_LABELS = { INDIVIDUAL: 'Individual', GROUP: 'Group' } as const;
+const TYPE_LABELS = { MANDATORY: 'Mandatory', ON_REQUEST: 'On request', CHILD_DEATH: 'Case involving child death' } as const;
+const STATUS_LABELS = { DRAFT: 'Draft', AWAITING_SIGNATURES: 'Awaiting signatures', SIGNED: 'Signed' } as const;
+const ATTENDANCE_LABELS = { ATTENDED: 'Attended', DID_NOT_ATTEND: 'Did not attend', APOLOGIES: 'Apologies given' } as const;
+type AttendanceValue = keyof typeof ATTENDANCE_LABELS;
+const UUID = /^[0-9a-f-]{36}$/i;
+
+const recordInclude = {
+  session: {
+    include: {
+      supervisor: { select: { id: true, name: true } },
+      attendees: { include: { person: { select: { id: true, name: true, lineManagerId: true } } } },
+      request: { select: { id: true, reference: true } },
+    },
+  },
+  supervisor: { select: { id: true, name: true } },
+  subjects: { include: { person: { select: { id: true, name: true } } } },
+  signatures: true,
+  actionPoints: { orderBy: { ordinal: 'asc' }, include: { owner: { select: { id: true, name: true } } } },
+} satisfies Prisma.SupervisionRecordInclude;
+
+type FullRecord = Prisma.SupervisionRecordGetPayload<{ include: typeof recordInclude }>;
+type Tx = Prisma.TransactionClient;
+
+function cardVersion(value: Record<string, unknown>): number {
+  const version = Number(value.version);
+  return Number.isInteger(version) && version > 0 ? version : -1;
+}
+
+function relationOf(record: FullRecord): RecordRelation {
+  return { organisationId: record.organisationId, supervisorId: record.supervisorId, superviseeIds: record.subjects.map((s) => s.personId) };
+}
+
+async function loadRecord(db: Db | Tx, recordId: unknown, organisationId: string): Promise<FullRecord> {
+  const record =
+    typeof recordId === 'string' && UUID.test(recordId)
+      ? await db.supervisionRecord.findFirst({ where: { id: recordId, organisationId }, include: recordInclude })
+      : null;
+  if (!record) throw new DomainError('NOT_FOUND', "I can't find that record. The card may be out of date or not one of mine.");
+  return record;
+}
+
+function isoDate(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+function longDate(iso: string): string {
+  return DateTime.fromISO(iso, { zone: 'utc' }).setLocale('en-GB').toFormat('cccc d LLLL yyyy');
+}
+
+function sessionWhen(session: { startsAt: Date | null; endsAt: Date | null }, zone: string): string {
+  return session.startsAt && session.endsAt ? describeSlot({ startsAt: session.startsAt, endsAt: session.endsAt }, zone) : NONE;
+}
+
+async function auditRead(tx: Pick<Tx, 'auditEvent'>, record: { id: string; organisationId: string }, readerId: string, actor: Actor, part: string) {
+  await recordAudit(tx, {
+    organisationId: record.organisationId,
+    actorId: readerId,
+    action: 'record.read',
+    subjectType: 'record',
+    subjectId: record.id,
+    platform: actor.platform,
+    detail: { part, ...(readerId !== actor.personId ? { sentById: actor.personId } : {}) },
+  });
+}
+
+function notesText(notes: Prisma.JsonValue | null): string {
+  if (!notes || typeof notes !== 'object' || Array.isArray(notes)) return '';
+  return Object.values(notes)
+    .filter((v): v is string => typeof v === 'string')
+    .join('\n');
+}
+
+// ---------------------------------------------------------------------------
+// Cards
+// ---------------------------------------------------------------------------
+
+function formCard(record: FullRecord, zone: string, maxActionPoints: number, options: { amending: boolean; message?: string }): CardRef {
+  const session = record.session!;
+  const parties = [
+    { id: record.supervisorId, name: `${record.supervisor.name} (supervisor)` },
+    ...session.attendees.map((a) => ({ id: a.personId, name: a.person.name })),
+  ];
+  const rows = Array.from({ length: maxActionPoints }, (_, i) => {
+    const point = record.actionPoints.find((p) => p.ordinal === i + 1);
+    return {
+      n: i + 1,
+      description: point?.description ?? '',
+      ownerId: point?.ownerId ?? '',
+      dueOn: point ? isoDate(point.dueOn) : '',
+      kind: point?.kind ?? '',
+      sharing: point?.sharing ?? '',
+    };
+  });
+  const due = record.dueAt ? DateTime.fromJSDate(record.dueAt, { zone }).setLocale('en-GB').toFormat("HH:mm 'on' cccc d LLLL yyyy") : NONE;
+  return {
+    template: 'supervision-record',
+    data: {
+      heading: options.amending ? 'Amend the supervision record' : 'Write the supervision record',
+      message: options.message ?? '',
+      when: sessionWhen(session, zone),
+      supervisees: session.attendees.map((a) => a.person.name).join(', '),
+      due,
+      status: STATUS_LABELS[record.status],
+      format: record.format,
+      type: record.type,
+      attendees: session.attendees.map((a) => ({ personId: a.personId, name: a.person.name, attendance: a.attendance ?? 'ATTENDED' })),
+      content: record.content ?? '',
+      models: REFLECTIVE_MODELS.map((m) => ({ value: m, label: REFLECTIVE_MODEL_LABELS[m] })),
+      reflectiveModel: record.reflectiveModel ?? '',
+      reflectionNotes: notesText(record.reflectiveNotes),
+      themes: record.themes ?? '',
+      escalation: record.escalation ?? '',
+      superviseeToldFirst: record.superviseeToldFirst === null ? '' : record.superviseeToldFirst ? 'yes' : 'no',
+      parties,
+      kinds: ACTION_POINT_KINDS.map((k) => ({ value: k, label: ACTION_POINT_KIND_LABELS[k] })),
+      rows,
+      amending: options.amending,
+      submitTitle: options.amending ? 'Save the amendment and ask for signatures' : 'Save and send for signing',
+      verb: options.amending ? 'record.amend' : 'record.save',
+      recordId: record.id,
+      version: record.version,
+    },
+  };
+}
+
+function viewCard(record: FullRecord, zone: string, viewerId: string, heading: string, message = ''): CardRef {
+  const session = record.session;
+  const partyIds = recordPartyIds(relationOf(record));
+  const signedNow = record.signatures.filter((s) => s.signedVersion === record.version).map((s) => s.personId);
+  const names = new Map<string, string>([[record.supervisorId, record.supervisor.name], ...record.subjects.map((s) => [s.personId, s.person.name] as [string, string])]);
+  return {
+    template: 'record-view',
+    data: {
+      heading,
+      message,
+      when: session ? sessionWhen(session, zone) : NONE,
+      supervisor: record.supervisor.name,
+      supervisees: record.subjects.map((s) => s.person.name).join(', ') || NONE,
+      format: FORMAT_LABELS[record.format],
+      type: TYPE_LABELS[record.type],
+      attendance:
+        session?.attendees.map((a) => `${a.person.name}: ${a.attendance ? ATTENDANCE_LABELS[a.attendance] : NONE}`).join('; ') || NONE,
+      status: STATUS_LABELS[record.status],
+      versionLabel: String(record.version),
+      signedBy: signedNow.map((id) => names.get(id) ?? id).join(', ') || NONE,
+      content: record.content ?? NONE,
+      reflectiveModel: record.reflectiveModel ? REFLECTIVE_MODEL_LABELS[record.reflectiveModel] : NONE,
+      reflectionNotes: notesText(record.reflectiveNotes) || NONE,
+      themes: record.themes ?? NONE,
+      escalation: record.escalation ?? NONE,
+      superviseeToldFirst: record.superviseeToldFirst === null ? NONE : record.superviseeToldFirst ? 'Yes' : 'No',
+      actionPoints: record.actionPoints.map((p) => ({
+        n: p.ordinal,
+        description: p.description,
+        owner: p.owner.name,
+        due: longDate(isoDate(p.dueOn)),
+        kind: ACTION_POINT_KIND_LABELS[p.kind],
+        sharing: p.sharing ?? NONE,
+        status: p.status === 'DONE' ? 'Done' : 'Open',
+      })),
+      canSign: record.status === 'AWAITING_SIGNATURES' && partyIds.includes(viewerId) && !signedNow.includes(viewerId),
+      canAmend: record.status === 'SIGNED' && viewerId === record.supervisorId && Boolean(record.sessionId),
+      recordId: record.id,
+      sessionId: record.sessionId ?? '',
+      version: record.version,
+    },
+  };
+}
+
+type PointWithRecord = Prisma.ActionPointGetPayload<{ include: { record: { select: { supervisorId: true; organisationId: true; session: { select: { startsAt: true; endsAt: true } } } } } }>;
+
+function actionPointCard(point: PointWithRecord, zone: string, heading: string): CardRef {
+  return {
+    template: 'action-point',
+    data: {
+      heading,
+      description: point.description,
+      kind: ACTION_POINT_KIND_LABELS[point.kind],
+      due: longDate(isoDate(point.dueOn)),
+      session: point.record.session ? sessionWhen(point.record.session, zone) : NONE,
+      status: point.status === 'DONE' ? 'Done' : 'Open',
+      open: point.status === 'OPEN',
+      actionPointId: point.id,
+    },
+  };
+}
+
+const pointInclude = { record: { select: { supervisorId: true, organisationId: true, session: { select: { startsAt: true, endsAt: true } } } } } as const;
+
+// ---------------------------------------------------------------------------
+// Starting, saving and amending
+// ---------------------------------------------------------------------------
+
+function sessionRelation(session: SessionWithPeople): RecordRelation {
+  return { organisationId: session.organisationId, supervisorId: session.supervisorId, superviseeIds: session.attendees.map((a) => a.personId) };
+}
+
+/** The supervisor opens the record form for a confirmed session (creating the draft once). */
+export async function startRecord(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
+  const session = await loadSession(deps.db, value.sessionId, actor.organisationId);
+  assertCanWriteRecord(actor, sessionRelation(session));
+  if (session.status !== 'CONFIRMED' && session.status !== 'COMPLETED') {
+    throw new DomainError('INVALID_INPUT', 'A record can only be written for a confirmed session.');
+  }
+  if (!session.startsAt || !session.endsAt || session.startsAt > deps.clock.now()) {
+    throw new DomainError('INVALID_TIME', 'The record can be written once the session has started.');
+  }
+  const org = await loadOrganisation(deps.db, actor.organisationId);
+  const zone = org.config.timeZone;
+  const record = await deps.db.$transaction(async (tx) => {
+    const existing = await tx.supervisionRecord.findFirst({ where: { sessionId: session.id, kind: 'SESSION' }, select: { id: true } });
+    let id = existing?.id;
+    if (!id) {
+      const created = await tx.supervisionRecord.create({
+        data: {
+          organisationId: session.organisationId,
+          kind: 'SESSION',
+          sessionId: session.id,
+          requestId: session.requestId,
+          supervisorId: session.supervisorId,
+          format: session.format,
+          type: session.type,
+          dueAt: recordDueAt(session.endsAt!, org.config.settings.recordDueHours),
+          subjects: { create: session.attendees.map((a) => ({ personId: a.personId })) },
+        },
+      });
+      id = created.id;
+      await recordAudit(tx, { organisationId: session.organisationId, actorId: actor.personId, action: 'record.created', subjectType: 'record', subjectId: id, platform: actor.platform, detail: { sessionId: session.id } });
+    }
+    const full = await loadRecord(tx, id, actor.organisationId);
+    // The form shows what is already written: that is a read.
+    if (existing) await auditRead(tx, full, actor.personId, actor, 'form');
+    return full;
+  });
+  const amending = record.status === 'SIGNED';
+  return { replies: [{ card: formCard(record, zone, org.config.settings.maxActionPoints, { amending }) }] };
+}
+
+interface RecordFields {
+  format: 'INDIVIDUAL' | 'GROUP';
+  type: 'MANDATORY' | 'ON_REQUEST' | 'CHILD_DEATH';
+  content: string | null;
+  reflectiveModel: (typeof REFLECTIVE_MODELS)[number] | null;
+  reflectiveNotes: Record<string, string> | null;
+  themes: string | null;
+  escalation: string | null;
+  superviseeToldFirst: boolean | null;
+  attendance: Record<string, AttendanceValue>;
+  actionPoints: CleanActionPoint[];
+}
+
+function parseForm(record: FullRecord, value: Record<string, unknown>, zone: string, max: number): RecordFields {
+  const session = record.session!;
+  const format = value.format === undefined || value.format === '' ? record.format : value.format;
+  if (format !== 'INDIVIDUAL' && format !== 'GROUP') throw new DomainError('INVALID_INPUT', 'Please choose the format from the list.');
+  const type = value.type === undefined || value.type === '' ? record.type : value.type;
+  if (type !== 'MANDATORY' && type !== 'ON_REQUEST' && type !== 'CHILD_DEATH') throw new DomainError('INVALID_INPUT', 'Please choose the type from the list.');
+
+  const attendance: Record<string, AttendanceValue> = {};
+  for (const a of session.attendees) {
+    const given = value[`attendance_${a.personId}`];
+    if (given !== 'ATTENDED' && given !== 'DID_NOT_ATTEND' && given !== 'APOLOGIES') {
+      throw new DomainError('INVALID_INPUT', `Please record attendance for ${a.person.name}: attended, did not attend or apologies given.`);
+    }
+    attendance[a.personId] = given;
+  }
+
+  const modelValue = value.reflectiveModel === undefined || value.reflectiveModel === '' ? null : value.reflectiveModel;
+  if (modelValue !== null && !isReflectiveModel(modelValue)) throw new DomainError('INVALID_INPUT', 'Choose one of the listed reflective models.');
+  const reflection = cleanText(value.reflectionNotes, 'reflection notes', 4000);
+  let reflectiveNotes: Record<string, string> | null = null;
+  if (modelValue) {
+    const perField: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) if (key.startsWith('reflect_')) perField[key.slice('reflect_'.length)] = v;
+    reflectiveNotes = validateReflectiveNotes(modelValue, perField);
+  }
+  if (reflection) reflectiveNotes = { ...(reflectiveNotes ?? {}), notes: reflection };
+  if (reflectiveNotes && Object.keys(reflectiveNotes).length === 0) reflectiveNotes = null;
+
+  const escalation = cleanText(value.escalation, 'escalation', 2000) ?? null;
+  let superviseeToldFirst: boolean | null = null;
+  if (escalation) {
+    if (value.superviseeToldFirst !== 'yes' && value.superviseeToldFirst !== 'no') {
+      throw new DomainError('INVALID_INPUT', 'You have recorded an escalation: please say whether the supervisee was told first.');
+    }
+    superviseeToldFirst = value.superviseeToldFirst === 'yes';
+  }
+
+  const inputs: ActionPointInput[] = [];
+  for (const [key, v] of Object.entries(value)) {
+    const n = /^ap(\d+)_(description|owner|due|kind|sharing)$/.exec(key)?.[1];
+    if (n && Number(n) > max && typeof v === 'string' && v.trim()) {
+      throw new DomainError('INVALID_INPUT', `A record can have up to ${max} action points.`);
+    }
+  }
+  for (let n = 1; n <= max; n++) {
+    const get = (f: string) => (typeof value[`ap${n}_${f}`] === 'string' ? (value[`ap${n}_${f}`] as string) : undefined);
+    inputs.push({ description: get('description'), ownerId: get('owner'), dueOn: get('due'), kind: get('kind'), sharing: get('sharing') });
+  }
+  const actionPoints = validateActionPoints(inputs, {
+    partyIds: recordPartyIds({ supervisorId: record.supervisorId, superviseeIds: session.attendees.map((a) => a.personId) }),
+    sessionDate: DateTime.fromJSDate(session.startsAt!, { zone }).toISODate()!,
+    max,
+  });
+
+  return {
+    format,
+    type,
+    content: cleanText(value.content, 'discussion', 4000) ?? null,
+    reflectiveModel: modelValue,
+    reflectiveNotes,
+    themes: cleanText(value.themes, 'themes', 500) ?? null,
+    escalation,
+    superviseeToldFirst,
+    attendance,
+    actionPoints,
+  };
+}
+
+/** Write the fields, attendance and action points at the version the actor saw. */
+async function writeFields(tx: Tx, record: FullRecord, fields: RecordFields, now: Date, actorId: string) {
+  const { count } = await tx.supervisionRecord.updateMany({
+    where: { id: record.id, version: record.version },
+    data: {
+      format: fields.format,
+      type: fields.type,
+      content: fields.content,
+      reflectiveModel: fields.reflectiveModel,
+      reflectiveNotes: fields.reflectiveNotes ?? Prisma.DbNull,
+      themes: fields.themes,
+      escalation: fields.escalation,
+      superviseeToldFirst: fields.superviseeToldFirst,
+      status: 'AWAITING_SIGNATURES',
+      completedAt: record.completedAt ?? now,
+      version: { increment: 1 },
+    },
+  });
+  if (count === 0) throw new DomainError('STALE_CARD', 'Someone else changed this record just now; please open it again.');
+  for (const [personId, attendance] of Object.entries(fields.attendance)) {
+    await tx.sessionAttendee.update({ where: { sessionId_personId: { sessionId: record.sessionId!, personId } }, data: { attendance } });
+  }
+  // Points keep their ids (cards already sent, the audit trail) by ordinal; a done point stays done.
+  await tx.actionPoint.deleteMany({ where: { recordId: record.id, ordinal: { gt: fields.actionPoints.length } } });
+  for (const p of fields.actionPoints) {
+    const data = { description: p.description, ownerId: p.ownerId, dueOn: new Date(`${p.dueOn}T00:00:00Z`), kind: p.kind, sharing: p.sharing };
+    await tx.actionPoint.upsert({
+      where: { recordId_ordinal: { recordId: record.id, ordinal: p.ordinal } },
+      update: data,
+      create: { recordId: record.id, ordinal: p.ordinal, ...data },
+    });
+  }
+  const session = record.session!;
+  if (session.status === 'CONFIRMED') {
+    await tx.session.update({ where: { id: session.id }, data: { status: 'COMPLETED', version: { increment: 1 } } });
+    await tx.sessionEvent.create({ data: { sessionId: session.id, actorId, fromStatus: 'CONFIRMED', toStatus: 'COMPLETED', note: 'record written', at: now } });
+  }
+}
+
+/** Send every party the record to read and sign; each delivery is a read, audited. */
+async function sendForSigning(deps: FlowDeps, actor: Actor, recordId: string, zone: string, heading: string): Promise<FullRecord> {
+  const record = await loadRecord(deps.db, recordId, actor.organisationId);
+  const partyIds = recordPartyIds(relationOf(record));
+  await deps.db.$transaction(async (tx) => {
+    for (const personId of partyIds) await auditRead(tx, record, personId, actor, 'for-signing');
+  });
+  for (const personId of partyIds) {
+    await deps.outbox.toPerson(personId, {
+      card: viewCard(record, zone, personId, heading, personId === record.supervisorId ? 'Please read and sign the record.' : `${record.supervisor.name} has written the record of your supervision. Please read and sign it.`),
+    });
+  }
+  return record;
+}
+
+/** The supervisor saves the record: it goes to every party for signing. */
+export async function saveRecord(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
+  const record = await loadRecord(deps.db, value.recordId, actor.organisationId);
+  assertCanWriteRecord(actor, relationOf(record));
+  assertEditable(record.status);
+  if (cardVersion(value) !== record.version) throw new DomainError('STALE_CARD', 'That card was out of date; please open the record again.');
+  if (!record.session) throw new DomainError('NOT_FOUND', "I can't find the session of that record.");
+  const org = await loadOrganisation(deps.db, actor.organisationId);
+  const zone = org.config.timeZone;
+  const fields = parseForm(record, value, zone, org.config.settings.maxActionPoints);
+  const now = deps.clock.now();
+  await deps.db.$transaction(async (tx) => {
+    await writeFields(tx, record, fields, now, actor.personId);
+    await recordAudit(tx, {
+      organisationId: record.organisationId,
+      actorId: actor.personId,
+      action: 'record.saved',
+      subjectType: 'record',
+      subjectId: record.id,
+      platform: actor.platform,
+      detail: { version: record.version + 1, actionPoints: fields.actionPoints.length, late: record.dueAt ? now > record.dueAt : false },
+    });
+  });
+  await sendForSigning(deps, actor, record.id, zone, 'Supervision record to sign');
+  const told = fields.escalation && fields.superviseeToldFirst === false ? ' You recorded an escalation: tell the supervisee before informing their line manager.' : '';
+  return { replies: [], notice: `Record saved and sent for signing.${told}` };
+}
+
+/** The supervisor or the Head amends a record: the previous fields are kept, everyone signs again. */
+export async function amendRecord(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
+  const record = await loadRecord(deps.db, value.recordId, actor.organisationId);
+  assertCanAmendRecord(actor, relationOf(record));
+  if (record.status === 'DRAFT') throw new DomainError('INVALID_INPUT', 'This record has not been saved yet; save it instead of amending it.');
+  if (cardVersion(value) !== record.version) throw new DomainError('STALE_CARD', 'That card was out of date; please open the record again.');
+  if (!record.session) throw new DomainError('NOT_FOUND', "I can't find the session of that record.");
+  const reason = cleanText(value.reason, 'reason', 500);
+  if (!reason) throw new DomainError('INVALID_INPUT', 'Please give a reason for the amendment.');
+  const org = await loadOrganisation(deps.db, actor.organisationId);
+  const zone = org.config.timeZone;
+  const fields = parseForm(record, value, zone, org.config.settings.maxActionPoints);
+
+  const before: Record<string, Prisma.JsonValue> = {
+    format: record.format,
+    type: record.type,
+    content: record.content,
+    reflectiveModel: record.reflectiveModel,
+    reflectiveNotes: record.reflectiveNotes,
+    themes: record.themes,
+    escalation: record.escalation,
+    superviseeToldFirst: record.superviseeToldFirst,
+    attendance: Object.fromEntries(record.session.attendees.map((a) => [a.personId, a.attendance])),
+    actionPoints: record.actionPoints.map((p) => ({ ordinal: p.ordinal, description: p.description, ownerId: p.ownerId, dueOn: isoDate(p.dueOn), kind: p.kind, sharing: p.sharing })),
+  };
+  const after: Record<string, Prisma.JsonValue> = {
+    format: fields.format,
+    type: fields.type,
+    content: fields.content,
+    reflectiveModel: fields.reflectiveModel,
+    reflectiveNotes: fields.reflectiveNotes,
+    themes: fields.themes,
+    escalation: fields.escalation,
+    superviseeToldFirst: fields.superviseeToldFirst,
+    attendance: fields.attendance,
+    actionPoints: fields.actionPoints.map((p) => ({ ordinal: p.ordinal, description: p.description, ownerId: p.ownerId, dueOn: p.dueOn, kind: p.kind, sharing: p.sharing })),
+  };
+  const previous = Object.fromEntries(Object.entries(before).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(after[k])));
+  if (Object.keys(previous).length === 0) throw new DomainError('INVALID_INPUT', 'Nothing has changed, so there is nothing to amend.');
+
+  const now = deps.clock.now();
+  await deps.db.$transaction(async (tx) => {
+    await writeFields(tx, record, fields, now, actor.personId);
+    await tx.recordAmendment.create({
+      data: { recordId: record.id, fromVersion: record.version, toVersion: record.version + 1, changedById: actor.personId, reason, previous: previous as Prisma.InputJsonValue, at: now },
+    });
+    await recordAudit(tx, {
+      organisationId: record.organisationId,
+      actorId: actor.personId,
+      action: 'record.amended',
+      subjectType: 'record',
+      subjectId: record.id,
+      platform: actor.platform,
+      detail: { fromVersion: record.version, toVersion: record.version + 1, fields: Object.keys(previous).join(',') },
+    });
+  });
+  await sendForSigning(deps, actor, record.id, zone, 'Amended supervision record to sign');
+  return { replies: [], notice: 'Amendment saved. Everyone has been asked to sign the record again.' };
+}
+
+// ---------------------------------------------------------------------------
+// Signing
+// ---------------------------------------------------------------------------
+
+/** A party signs the version they read; when everyone has, the record is SIGNED and owners get their action points. */
+export async function signRecord(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
+  const record = await loadRecord(deps.db, value.recordId, actor.organisationId);
+  if (record.status === 'DRAFT') throw new DomainError('INVALID_INPUT', 'This record has not been completed yet.');
+  const partyIds = recordPartyIds(relationOf(record));
+  const signedVersion = assertCanSign(actor, {
+    partyIds,
+    signatures: record.signatures,
+    currentVersion: record.version,
+    signedVersionOffered: cardVersion(value),
+    document: 'record',
+  });
+  const zone = (await loadOrganisation(deps.db, actor.organisationId)).config.timeZone;
+  const now = deps.clock.now();
+  const complete = await deps.db.$transaction(async (tx) => {
+    const { count } = await tx.supervisionRecord.updateMany({ where: { id: record.id, version: record.version }, data: { updatedAt: now } });
+    if (count === 0) throw new DomainError('STALE_CARD', 'Someone else changed this record just now; please open it again.');
+    if (await tx.signature.findFirst({ where: { recordId: record.id, personId: actor.personId, signedVersion } })) {
+      throw new DomainError('ALREADY_SIGNED', `You have already signed version ${signedVersion} of this record.`);
+    }
+    await tx.signature.create({ data: { personId: actor.personId, recordId: record.id, signedVersion, platform: actor.platform, signedAt: now } });
+    // Read the signatures again under the row lock taken above, so two parties signing at
+    // once cannot both miss the other's signature.
+    const signatures = await tx.signature.findMany({ where: { recordId: record.id }, select: { personId: true, signedVersion: true } });
+    const done = isFullySigned(partyIds, signatures, record.version);
+    if (done) await tx.supervisionRecord.update({ where: { id: record.id }, data: { status: 'SIGNED' } });
+    await recordAudit(tx, {
+      organisationId: record.organisationId,
+      actorId: actor.personId,
+      action: 'record.signed',
+      subjectType: 'record',
+      subjectId: record.id,
+      platform: actor.platform,
+      detail: { version: signedVersion, complete: done },
+    });
+    if (done) {
+      for (const ownerId of new Set(record.actionPoints.filter((p) => p.status === 'OPEN').map((p) => p.ownerId))) {
+        await auditRead(tx, record, ownerId, actor, 'action-points');
+      }
+    }
+    return done;
+  });
+  if (complete) {
+    const points = await deps.db.actionPoint.findMany({ where: { recordId: record.id, status: 'OPEN' }, include: pointInclude, orderBy: { ordinal: 'asc' } });
+    for (const point of points) {
+      await deps.outbox.toPerson(point.ownerId, { card: actionPointCard(point, zone, 'Your action point from supervision') });
+    }
+    for (const personId of partyIds.filter((id) => id !== actor.personId)) {
+      await deps.outbox.toPerson(personId, { text: `Everyone has now signed version ${signedVersion} of the supervision record.` });
+    }
+  }
+  return {
+    replies: [],
+    notice: complete ? 'Signed. Everyone has now signed the record.' : 'Signed. The record is complete once everyone has signed.',
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Action points
+// ---------------------------------------------------------------------------
+
+export async function markActionDone(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
+  const point =
+    typeof value.actionPointId === 'string' && UUID.test(value.actionPointId)
+      ? await deps.db.actionPoint.findFirst({ where: { id: value.actionPointId, record: { organisationId: actor.organisationId } }, include: pointInclude })
+      : null;
+  if (!point) throw new DomainError('NOT_FOUND', "I can't find that action point. The card may be out of date or not one of mine.");
+  assertCanMarkActionDone(actor, { ownerId: point.ownerId, supervisorId: point.record.supervisorId, organisationId: point.record.organisationId });
+  if (point.status === 'DONE') throw new DomainError('STALE_CARD', 'This action point has already been marked done.');
+  const note = cleanText(value.note, 'note', 1000) ?? null;
+  const now = deps.clock.now();
+  const zone = (await loadOrganisation(deps.db, actor.organisationId)).config.timeZone;
+  const updated = await deps.db.$transaction(async (tx) => {
+    const { count } = await tx.actionPoint.updateMany({
+      where: { id: point.id, status: 'OPEN' },
+      data: { status: 'DONE', doneAt: now, doneById: actor.personId, doneNote: note },
+    });
+    if (count === 0) throw new DomainError('STALE_CARD', 'This action point has already been marked done.');
+    await recordAudit(tx, {
+      organisationId: point.record.organisationId,
+      actorId: actor.personId,
+      action: 'action-point.done',
+      subjectType: 'action-point',
+      subjectId: point.id,
+      platform: actor.platform,
+      detail: { recordId: point.recordId },
+    });
+    if (point.record.supervisorId !== actor.personId) await auditRead(tx, { id: point.recordId, organisationId: point.record.organisationId }, point.record.supervisorId, actor, 'action-point-done');
+    return tx.actionPoint.findUniqueOrThrow({ where: { id: point.id }, include: pointInclude });
+  });
+  if (point.record.supervisorId !== actor.personId) {
+    await deps.outbox.toPerson(point.record.supervisorId, {
+      card: actionPointCard(updated, zone, `${actor.name} marked an action point done`),
+    });
+  }
+  return { replies: [], updatedCard: actionPointCard(updated, zone, 'Action point done'), notice: 'Marked done.' };
+}
+
+/** "my actions": the actor's open action points, each with Mark done. */
+export async function listMyActions(deps: FlowDeps, actor: Actor): Promise<TurnResult> {
+  const points = await deps.db.actionPoint.findMany({
+    where: { ownerId: actor.personId, status: 'OPEN', record: { organisationId: actor.organisationId, status: 'SIGNED' } },
+    include: pointInclude,
+    orderBy: [{ dueOn: 'asc' }, { ordinal: 'asc' }],
+  });
+  if (points.length === 0) return { replies: [{ text: 'You have no open action points.' }] };
+  const zone = (await loadOrganisation(deps.db, actor.organisationId)).config.timeZone;
+  await deps.db.$transaction(async (tx) => {
+    for (const recordId of new Set(points.map((p) => p.recordId))) {
+      await auditRead(tx, { id: recordId, organisationId: actor.organisationId }, actor.personId, actor, 'my-actions');
+    }
+  });
+  const replies: OutMessage[] = [{ text: `You have ${points.length} open action point${points.length === 1 ? '' : 's'}.` }];
+  for (const point of points) replies.push({ card: actionPointCard(point, zone, 'Your action point') });
+  return { replies };
+}
+
+// ---------------------------------------------------------------------------
+// The Head of Safeguarding's audit trail
+// ---------------------------------------------------------------------------
+
+export const AUDIT_COMMAND = /^audit\s+(sgs-\d{4}-\d{4,})$/i;
+
+/** "audit SGS-YYYY-NNNN": who did and read what, and when, on a request and its records. Never content. */
+export async function showAuditTrail(deps: FlowDeps, actor: Actor, reference: string): Promise<TurnResult> {
+  if (!actor.roles.includes('HEAD_OF_SAFEGUARDING')) {
+    throw new DomainError('NOT_PERMITTED', 'Only the Head of Safeguarding can see the audit trail.');
+  }
+  const request = await deps.db.supervisionRequest.findFirst({
+    where: { organisationId: actor.organisationId, reference: reference.toUpperCase() },
+    select: { id: true, reference: true, organisationId: true },
+  });
+  if (!request) throw new DomainError('NOT_FOUND', `I can't find a request with the reference ${reference.toUpperCase()}.`);
+  const sessions = await deps.db.session.findMany({ where: { requestId: request.id }, select: { id: true } });
+  const records = await deps.db.supervisionRecord.findMany({
+    where: { OR: [{ requestId: request.id }, { sessionId: { in: sessions.map((s) => s.id) } }] },
+    select: { id: true, actionPoints: { select: { id: true } } },
+  });
+  const subjects: Prisma.AuditEventWhereInput[] = [
+    { subjectType: 'request', subjectId: request.id },
+    ...sessions.map((s) => ({ subjectType: 'session', subjectId: s.id })),
+    ...records.map((r) => ({ subjectType: 'record', subjectId: r.id })),
+    ...records.flatMap((r) => r.actionPoints.map((p) => ({ subjectType: 'action-point', subjectId: p.id }))),
+  ];
+  const events = await deps.db.auditEvent.findMany({
+    where: { organisationId: actor.organisationId, OR: subjects },
+    include: { actor: { select: { name: true } } },
+    orderBy: [{ at: 'asc' }, { id: 'asc' }],
+  });
+  const zone = (await loadOrganisation(deps.db, actor.organisationId)).config.timeZone;
+  await recordAudit(deps.db, {
+    organisationId: actor.organisationId,
+    actorId: actor.personId,
+    action: 'audit.read',
+    subjectType: 'request',
+    subjectId: request.id,
+    platform: actor.platform,
+    detail: { events: events.length },
+  });
+  return {
+    replies: [
+      {
+        card: {
+          template: 'audit-trail',
+          data: {
+            heading: `Audit trail for ${request.reference}`,
+            count: events.length,
+            events: events.map((e) => ({
+              at: DateTime.fromJSDate(e.at, { zone }).setLocale('en-GB').toFormat('d LLL yyyy HH:mm'),
+              line: `${e.actor?.name ?? 'the bot'}: ${e.action} (${e.subjectType}${e.platform ? `, ${e.platform === 'TEAMS' ? 'Teams' : 'Slack'}` : ''})`,
+            })),
+          },
+        },
+      },
+    ],
+  };
+}
+
