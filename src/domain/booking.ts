@@ -241,6 +241,8 @@ export function assertNoClash(
 
 export const MIN_GROUP_CAPACITY = 2;
 export const MAX_GROUP_CAPACITY = 30;
+/** A group's room when the matrix gives no typical size. */
+export const DEFAULT_GROUP_CAPACITY = 6;
 
 /** An individual session has room for exactly one supervisee; a group for 2 to 30. */
 export function assertCapacityValue(format: SupervisionFormat, capacity: number): void {

@@ -7,6 +7,7 @@ import { loadOrganisation } from '../db/organisations.js';
 import { loadRequest, updateRequestAtVersion } from '../db/requests.js';
 import { loadSession, sessionWithPeople, supervisorBusy, updateSessionAtVersion, type SessionWithPeople } from '../db/sessions.js';
 import type { Prisma } from '../db/generated/client.js';
+import type { SupervisionFormat, SupervisionType } from '../db/generated/enums.js';
 import { offerAgreements } from './agreements.js';
 import type { Actor, CardRef, FlowDeps, TurnResult } from './types.js';
 
@@ -120,34 +121,52 @@ async function reload(tx: Prisma.TransactionClient, sessionId: string) {
   return tx.session.findUniqueOrThrow({ where: { id: sessionId }, include: sessionWithPeople });
 }
 
-/** A specialist proposes one or two times with a supervisor for a request (journey 4). */
-export async function proposeSession(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
-  const request = await loadRequest(deps.db, value.requestId, actor.organisationId);
-  if (request.status === 'CLOSED') throw new DomainError('REQUEST_CLOSED', 'This request is already closed.');
-  const requester = await deps.db.person.findUniqueOrThrow({
-    where: { id: request.requesterId },
-    include: { staffGroup: { include: { requirements: true } } },
-  });
-  booking.assertCanProposeSession(actor, {
-    organisationId: request.organisationId,
-    superviseeIds: [request.requesterId],
-    superviseeInMandatoryGroup: requester.staffGroup?.requirements.some((r) => r.kind === 'MANDATORY') ?? false,
-  });
-  if (cardVersion(value) !== request.version) throw new DomainError('STALE_CARD', 'That card was out of date; please use the latest details card.');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Ids from a multi-select: Teams and Slack both send them joined with commas. */
+function idList(raw: unknown): string[] {
+  const parts = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : raw === undefined || raw === null ? [] : [raw];
+  const ids = parts.map((p) => (typeof p === 'string' ? p.trim() : String(p))).filter((p) => p !== '');
+  if (ids.some((id) => !UUID.test(id))) throw new DomainError('INVALID_INPUT', 'Please choose the other supervisees from the list.');
+  return ids.filter((id, i) => ids.indexOf(id) === i);
+}
+
+/** What differs between a session proposed for a request and one a supervisee arranges for themselves. */
+interface NewProposal {
+  request: { id: string; version: number; reference: string } | null;
+  format: SupervisionFormat;
+  type: SupervisionType;
+  /** The supervisees, the main one first. */
+  superviseeIds: string[];
+  /** The matrix row that sets the default duration and group size, if any. */
+  requirement: { durationMinutes: number; typicalGroupSize: number | null } | undefined;
+  /** When given, the supervisor must be one of these; otherwise anyone with a supervising role. */
+  allowedSupervisorIds?: readonly string[];
+}
+
+/** Shared by both ways of proposing: validate the form, create the session and tell everyone. */
+async function createProposal(deps: FlowDeps, actor: Actor, value: Record<string, unknown>, proposal: NewProposal) {
   const supervisor =
-    typeof value.supervisorId === 'string' && /^[0-9a-f-]{36}$/i.test(value.supervisorId)
+    typeof value.supervisorId === 'string' && UUID.test(value.supervisorId)
       ? await deps.db.person.findFirst({ where: { id: value.supervisorId, organisationId: actor.organisationId, active: true } })
       : null;
-  if (!supervisor || !supervisor.roles.some((r) => r === 'SUPERVISOR' || r === 'SPECIALIST')) {
-    throw new DomainError('INVALID_INPUT', 'Please choose a supervisor from the list.');
-  }
-  if (supervisor.id === request.requesterId) throw new DomainError('INVALID_INPUT', 'The supervisor cannot be the person being supervised.');
+  const allowed = proposal.allowedSupervisorIds
+    ? supervisor !== null && proposal.allowedSupervisorIds.includes(supervisor.id)
+    : supervisor?.roles.some((r) => r === 'SUPERVISOR' || r === 'SPECIALIST');
+  if (!supervisor || !allowed) throw new DomainError('INVALID_INPUT', 'Please choose a supervisor from the list.');
+  if (proposal.superviseeIds.includes(supervisor.id)) throw new DomainError('INVALID_INPUT', 'The supervisor cannot be the person being supervised.');
+
+  const { format, requirement } = proposal;
+  const capacity =
+    format === 'INDIVIDUAL'
+      ? 1
+      : value.capacity === undefined || value.capacity === ''
+        ? (requirement?.typicalGroupSize ?? booking.DEFAULT_GROUP_CAPACITY)
+        : Number(value.capacity);
+  booking.assertCapacity(format, capacity, proposal.superviseeIds.length);
 
   const org = await loadOrganisation(deps.db, actor.organisationId);
   const zone = org.config.timeZone;
-  const format = request.format === 'GROUP' ? 'GROUP' : 'INDIVIDUAL';
-  const requirement = requester.staffGroup?.requirements.find((r) => r.format === format);
   const durationMinutes =
     value.durationMinutes === undefined || value.durationMinutes === ''
       ? booking.defaultDurationMinutes(format, requirement?.durationMinutes)
@@ -157,24 +176,23 @@ export async function proposeSession(deps: FlowDeps, actor: Actor, value: Record
   for (const slot of slots) booking.assertNoClash(slot, await supervisorBusy(deps.db, supervisor.id, slot.startsAt, slot.endsAt), zone, supervisor.name);
   const venue = cleanText(value.venue, 'venue', 200);
   const onlineLink = optionalLink(value.onlineLink);
-  const type = request.helpType === 'CHILD_DEATH' ? 'CHILD_DEATH' : 'ON_REQUEST';
 
   const session = await deps.db.$transaction(async (tx) => {
-    await updateRequestAtVersion(tx, request.id, request.version, {});
+    if (proposal.request) await updateRequestAtVersion(tx, proposal.request.id, proposal.request.version, {});
     const created = await tx.session.create({
       data: {
         organisationId: actor.organisationId,
-        requestId: request.id,
+        requestId: proposal.request?.id ?? null,
         format,
-        type,
+        type: proposal.type,
         supervisorId: supervisor.id,
         proposedById: actor.personId,
         durationMinutes,
         venue: venue ?? null,
         onlineLink: onlineLink ?? null,
-        capacity: format === 'GROUP' ? (requirement?.typicalGroupSize ?? 6) : 1,
+        capacity,
         slots: { create: slots },
-        attendees: { create: { personId: request.requesterId } },
+        attendees: { create: proposal.superviseeIds.map((personId) => ({ personId })) },
         events: { create: { actorId: actor.personId, toStatus: 'PROPOSED', at: now } },
       },
     });
@@ -185,20 +203,142 @@ export async function proposeSession(deps: FlowDeps, actor: Actor, value: Record
       subjectType: 'session',
       subjectId: created.id,
       platform: actor.platform,
-      detail: { requestId: request.id, slots: slots.length },
+      detail: { requestId: proposal.request?.id ?? null, slots: slots.length, supervisees: proposal.superviseeIds.length },
     });
     return reload(tx, created.id);
   });
 
   await deps.outbox.toPerson(supervisor.id, { card: proposalCard(session, zone) });
-  await deps.outbox.toPerson(request.requesterId, {
-    card: sessionUpdateCard(session, zone, {
-      heading: 'A supervision session has been proposed',
-      message: `${supervisor.name} has been asked to confirm one of these times. You will hear as soon as they do.`,
-      viewerId: request.requesterId,
-    }),
+  for (const personId of proposal.superviseeIds) {
+    if (personId === actor.personId) continue;
+    await deps.outbox.toPerson(personId, {
+      card: sessionUpdateCard(session, zone, {
+        heading: 'A supervision session has been proposed',
+        message: `${supervisor.name} has been asked to confirm one of these times. You will hear as soon as they do.`,
+        viewerId: personId,
+      }),
+    });
+  }
+  return { session, supervisor, zone };
+}
+
+/** A specialist proposes one or two times with a supervisor for a request (journey 4), for a group too. */
+export async function proposeSession(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
+  const request = await loadRequest(deps.db, value.requestId, actor.organisationId);
+  if (request.status === 'CLOSED') throw new DomainError('REQUEST_CLOSED', 'This request is already closed.');
+  const requester = await deps.db.person.findUniqueOrThrow({
+    where: { id: request.requesterId },
+    include: { staffGroup: { include: { requirements: true } } },
   });
-  return { replies: [], notice: `Session proposed to ${supervisor.name} for ${request.reference}. You will hear when they answer.` };
+  const format = request.format === 'GROUP' ? 'GROUP' : 'INDIVIDUAL';
+  const others = idList(value.superviseeIds).filter((id) => id !== request.requesterId);
+  booking.assertCanProposeSession(actor, {
+    organisationId: request.organisationId,
+    superviseeIds: [request.requesterId, ...others],
+    superviseeInMandatoryGroup: requester.staffGroup?.requirements.some((r) => r.kind === 'MANDATORY') ?? false,
+  });
+  if (cardVersion(value) !== request.version) throw new DomainError('STALE_CARD', 'That card was out of date; please use the latest details card.');
+  if (others.length > 0) {
+    // Only active colleagues in the requester's staff group (never anyone from elsewhere).
+    const found = requester.staffGroupId
+      ? await deps.db.person.count({
+          where: { id: { in: others }, organisationId: actor.organisationId, staffGroupId: requester.staffGroupId, active: true },
+        })
+      : 0;
+    if (found !== others.length) throw new DomainError('INVALID_INPUT', 'Please choose the other supervisees from the list.');
+  }
+
+  const { session, supervisor } = await createProposal(deps, actor, value, {
+    request: { id: request.id, version: request.version, reference: request.reference },
+    format,
+    type: request.helpType === 'CHILD_DEATH' ? 'CHILD_DEATH' : 'ON_REQUEST',
+    superviseeIds: [request.requesterId, ...others],
+    requirement: requester.staffGroup?.requirements.find((r) => r.format === format),
+  });
+  const group = session.attendees.length > 1 ? ` (${session.attendees.length} supervisees)` : '';
+  return { replies: [], notice: `Session proposed to ${supervisor.name} for ${request.reference}${group}. You will hear when they answer.` };
+}
+
+/** The staff group's mandatory requirement of a person, with its supervisor pool (seeds 000 appendix 3). */
+async function mandatoryRequirementOf(deps: FlowDeps, actor: Actor) {
+  const person = await deps.db.person.findUniqueOrThrow({
+    where: { id: actor.personId },
+    include: { staffGroup: { include: { requirements: { where: { kind: 'MANDATORY' }, include: { poolMembers: true }, orderBy: { format: 'asc' } } } } },
+  });
+  const requirement = person.staffGroup?.requirements[0];
+  if (!requirement) return null;
+  const pool = await deps.db.person.findMany({
+    where: {
+      organisationId: actor.organisationId,
+      active: true,
+      ...(requirement.poolMembers.length > 0
+        ? { id: { in: requirement.poolMembers.map((m) => m.personId).filter((id) => id !== actor.personId) } }
+        : { id: { not: actor.personId }, roles: { has: 'SPECIALIST' as const } }),
+    },
+    select: { id: true, name: true },
+    orderBy: { name: 'asc' },
+  });
+  return { requirement, staffGroup: person.staffGroup!.name, supervisors: pool };
+}
+
+export const NO_MANDATORY_SUPERVISION =
+  'Your staff group does not have mandatory supervision, so the safeguarding team arranges sessions for you. Send me any message to ask for supervision and I will take the request.';
+
+/** "book supervision": the form for a supervisee in a mandatory group to arrange their own session (seeds 001). */
+export async function ownBookingForm(deps: FlowDeps, actor: Actor): Promise<TurnResult> {
+  const found = await mandatoryRequirementOf(deps, actor);
+  if (!found) return { replies: [{ text: NO_MANDATORY_SUPERVISION }] };
+  const { requirement, supervisors, staffGroup } = found;
+  if (supervisors.length === 0) {
+    return { replies: [{ text: 'There is no supervisor available for your staff group yet. Please ask the safeguarding team, or send me any message to make a request.' }] };
+  }
+  const cadence = requirement.sessionsPerYear
+    ? `${requirement.sessionsPerYear} ${requirement.sessionsPerYear === 1 ? 'session' : 'sessions'} a year`
+    : requirement.intervalMonths
+      ? `a session every ${requirement.intervalMonths} months`
+      : 'regular sessions';
+  return {
+    replies: [
+      {
+        card: {
+          template: 'book-own-session',
+          data: {
+            heading: 'Book your supervision session',
+            intro: `${staffGroup}: ${FORMAT_LABELS[requirement.format].toLowerCase()} supervision is mandatory, ${cadence}. Propose up to two times; the supervisor confirms one, suggests another or declines.`,
+            supervisors,
+            defaultSupervisorId: supervisors[0]!.id,
+            defaultDuration: booking.defaultDurationMinutes(requirement.format, requirement.durationMinutes),
+          },
+        },
+      },
+    ],
+  };
+}
+
+/** A supervisee in a mandatory group proposes their own session (seeds 001: the supervisee arranges supervision). */
+export async function proposeOwnSession(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
+  const found = await mandatoryRequirementOf(deps, actor);
+  if (!found) throw new DomainError('NOT_PERMITTED', NO_MANDATORY_SUPERVISION);
+  booking.assertCanProposeSession(actor, {
+    organisationId: actor.organisationId,
+    superviseeIds: [actor.personId],
+    superviseeInMandatoryGroup: true,
+  });
+  const { requirement, supervisors } = found;
+  const { session, supervisor, zone } = await createProposal(deps, actor, value, {
+    request: null,
+    format: requirement.format,
+    type: 'MANDATORY',
+    superviseeIds: [actor.personId],
+    requirement,
+    allowedSupervisorIds: supervisors.map((s) => s.id),
+  });
+  const mine = sessionUpdateCard(session, zone, {
+    heading: 'Your supervision session has been proposed',
+    message: `${supervisor.name} has been asked to confirm one of these times. You will hear as soon as they do.`,
+    viewerId: actor.personId,
+  });
+  return { replies: [], updatedCard: mine, notice: `Session proposed to ${supervisor.name}. You will hear when they answer.` };
 }
 
 /** The supervisor confirms one of the proposed times: every party gets the time and an invite. */

@@ -140,6 +140,10 @@ export interface BookingChoices {
   supervisors: Array<{ id: string; name: string }>;
   defaultSupervisorId: string;
   defaultDuration: number;
+  /** The request asks for a group session: the form offers other supervisees and a capacity. */
+  isGroup?: boolean;
+  otherSupervisees?: Array<{ id: string; name: string }>;
+  defaultCapacity?: number;
 }
 
 /** The confidential view for the safeguarding team: every time it is built, a read is audited. */

@@ -8,11 +8,16 @@ import {
   cancelBookedSession,
   confirmProposedSession,
   declineProposedSession,
+  ownBookingForm,
+  proposeOwnSession,
   proposeSession,
   suggestAnotherTime,
 } from './booking.js';
-import { amendRecord, AUDIT_COMMAND, listMyActions, markActionDone, saveRecord, showAuditTrail, signRecord, startRecord } from './records.js';
+import { amendRecord, saveRecord, signRecord, startRecord } from './records.js';
+import { listMyActions, markActionDone } from './action-points.js';
+import { AUDIT_COMMAND, showAuditTrail } from './audit-trail.js';
 import { answerRisk, cancelRequestDraft, chooseKind, handlePersonalMessage, startRequest, submitDetails } from './request-intake.js';
+import { showTeamAttendance } from './team.js';
 import { claimRequest, closeRequest, giveAdvice, showRequestDetails } from './triage-actions.js';
 import { StaleCardError, type Actor, type CardRef, type ConversationInfo, type FlowDeps, type Inbound, type TurnResult } from './types.js';
 
@@ -37,6 +42,7 @@ export const ACTIONS: Record<string, ActionHandler> = {
   'request.close': closeRequest,
   'request.feedback': answerAdvice,
   'session.propose': proposeSession,
+  'session.propose-own': proposeOwnSession,
   'session.confirm': confirmProposedSession,
   'session.suggest': suggestAnotherTime,
   'session.decline': declineProposedSession,
@@ -57,6 +63,8 @@ const HELP_TEXT = [
   'I pass requests for safeguarding advice and supervision to the safeguarding team.',
   '- Send me any message to start a request. I will first ask whether anyone is at immediate risk.',
   '- "cancel" stops a request you are part way through.',
+  '- "book supervision" books your own session, if your staff group has mandatory supervision.',
+  '- "my team" shows the supervision attendance of the people who report to you.',
   '- "help" shows this message.',
   'If anyone is in immediate danger, call 999.',
 ].join('\n');
@@ -88,6 +96,8 @@ async function handleMessage(deps: FlowDeps, actor: Actor, text: string, convers
   if (command === 'cancel') return cancelRequestDraft(deps, actor);
   if (command === 'new request') return startRequest(deps, actor);
   if (command === 'my actions') return listMyActions(deps, actor);
+  if (command === 'book supervision') return ownBookingForm(deps, actor);
+  if (command === 'my team') return showTeamAttendance(deps, actor);
   if (AUDIT_COMMAND.test(command)) return showAuditTrail(deps, actor, AUDIT_COMMAND.exec(command)![1]!);
   return handlePersonalMessage(deps, actor, trimmed);
 }

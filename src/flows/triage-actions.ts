@@ -4,7 +4,7 @@ import * as lifecycle from '../domain/request-lifecycle.js';
 import { cleanText, MAX_ADVICE_LENGTH } from '../domain/text-limits.js';
 import { recordAudit } from '../db/audit.js';
 import { supervisorsOf } from '../db/sessions.js';
-import { defaultDurationMinutes } from '../domain/booking.js';
+import { DEFAULT_GROUP_CAPACITY, defaultDurationMinutes } from '../domain/booking.js';
 import { loadOrganisation } from '../db/organisations.js';
 import { loadRequest, requestWithPeople, updateRequestAtVersion, type RequestWithPeople } from '../db/requests.js';
 import type { Prisma } from '../db/generated/client.js';
@@ -74,10 +74,22 @@ async function bookingChoices(deps: FlowDeps, actor: Actor, request: RequestWith
   const format = request.format === 'GROUP' ? 'GROUP' : 'INDIVIDUAL';
   const requirement = requester.staffGroup?.requirements.find((r) => r.format === format);
   const choices = supervisors.filter((s) => s.id !== request.requesterId);
+  // A group session can take the requester's colleagues too (active people of the same staff group).
+  const colleagues =
+    format === 'GROUP' && requester.staffGroupId
+      ? await deps.db.person.findMany({
+          where: { organisationId: request.organisationId, staffGroupId: requester.staffGroupId, active: true, id: { not: request.requesterId } },
+          select: { id: true, name: true },
+          orderBy: { name: 'asc' },
+        })
+      : [];
   return {
     supervisors: choices,
     defaultSupervisorId: choices.some((s) => s.id === actor.personId) ? actor.personId : (choices[0]?.id ?? ''),
     defaultDuration: defaultDurationMinutes(format, requirement?.durationMinutes),
+    isGroup: format === 'GROUP',
+    otherSupervisees: colleagues,
+    defaultCapacity: requirement?.typicalGroupSize ?? DEFAULT_GROUP_CAPACITY,
   };
 }
 

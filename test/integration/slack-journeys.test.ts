@@ -193,7 +193,11 @@ describe('a request from a Slack DM to advice, through the triage channel', () =
   it('lets the requester say the advice helped, countersigning the record', async () => {
     const request = await requestOf('paramedic');
     await h.press('paramedic', 'request.feedback#1', { requestId: request.id, answer: 'helped' });
-    await h.until((c) => named(c, 'chat.update').some((u) => u.args.channel === dmChannel('paramedic')));
+    // The card is updated in place, then the thank-you notice follows in the DM.
+    const calls = await h.until(
+      (c) => named(c, 'chat.update').some((u) => u.args.channel === dmChannel('paramedic')) && named(c, 'chat.postMessage').length === 1,
+    );
+    expect(named(calls, 'chat.postMessage')[0]!.args).toMatchObject({ channel: dmChannel('paramedic'), text: 'Thank you: you said this helped.' });
     const record = await h.database.db.supervisionRecord.findFirstOrThrow({ where: { requestId: request.id }, include: { signatures: true } });
     expect(record.status).toBe('SIGNED');
     expect(record.signatures).toHaveLength(2);

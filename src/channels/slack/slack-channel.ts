@@ -95,7 +95,15 @@ export function stateValues(state: unknown): Record<string, string> {
     for (const [actionId, input] of Object.entries(block)) {
       const selected = input.selected_option as { value?: string } | null | undefined;
       const picked = [input.value, input.selected_date, input.selected_time].find((v) => typeof v === 'string') as string | undefined;
-      const value = picked ?? selected?.value;
+      // A multi-select sends selected_options; join the values with commas, as Teams'
+      // Input.ChoiceSet with isMultiSelect does.
+      const many = Array.isArray(input.selected_options)
+        ? (input.selected_options as Array<{ value?: unknown }>)
+            .map((o) => o?.value)
+            .filter((v): v is string => typeof v === 'string' && v !== '')
+            .join(',')
+        : undefined;
+      const value = picked ?? selected?.value ?? many;
       if (typeof value === 'string' && value !== '') values[actionId] = value;
     }
   }

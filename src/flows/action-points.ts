@@ -1,0 +1,64 @@
+import { DomainError } from '../domain/errors.js';
+import { assertCanMarkActionDone } from '../domain/records.js';
+import { cleanText } from '../domain/text-limits.js';
+import { recordAudit } from '../db/audit.js';
+import { loadOrganisation } from '../db/organisations.js';
+import type { Actor, FlowDeps, OutMessage, TurnResult } from './types.js';
+import { UUID, auditRead, actionPointCard, pointInclude } from './record-cards.js';
+
+/** Action points after a record is signed: owners mark them done; everyone lists their own. */
+export async function markActionDone(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
+  const point =
+    typeof value.actionPointId === 'string' && UUID.test(value.actionPointId)
+      ? await deps.db.actionPoint.findFirst({ where: { id: value.actionPointId, record: { organisationId: actor.organisationId } }, include: pointInclude })
+      : null;
+  if (!point) throw new DomainError('NOT_FOUND', "I can't find that action point. The card may be out of date or not one of mine.");
+  assertCanMarkActionDone(actor, { ownerId: point.ownerId, supervisorId: point.record.supervisorId, organisationId: point.record.organisationId });
+  if (point.status === 'DONE') throw new DomainError('STALE_CARD', 'This action point has already been marked done.');
+  const note = cleanText(value.note, 'note', 1000) ?? null;
+  const now = deps.clock.now();
+  const zone = (await loadOrganisation(deps.db, actor.organisationId)).config.timeZone;
+  const updated = await deps.db.$transaction(async (tx) => {
+    const { count } = await tx.actionPoint.updateMany({
+      where: { id: point.id, status: 'OPEN' },
+      data: { status: 'DONE', doneAt: now, doneById: actor.personId, doneNote: note },
+    });
+    if (count === 0) throw new DomainError('STALE_CARD', 'This action point has already been marked done.');
+    await recordAudit(tx, {
+      organisationId: point.record.organisationId,
+      actorId: actor.personId,
+      action: 'action-point.done',
+      subjectType: 'action-point',
+      subjectId: point.id,
+      platform: actor.platform,
+      detail: { recordId: point.recordId },
+    });
+    if (point.record.supervisorId !== actor.personId) await auditRead(tx, { id: point.recordId, organisationId: point.record.organisationId }, point.record.supervisorId, actor, 'action-point-done');
+    return tx.actionPoint.findUniqueOrThrow({ where: { id: point.id }, include: pointInclude });
+  });
+  if (point.record.supervisorId !== actor.personId) {
+    await deps.outbox.toPerson(point.record.supervisorId, {
+      card: actionPointCard(updated, zone, `${actor.name} marked an action point done`),
+    });
+  }
+  return { replies: [], updatedCard: actionPointCard(updated, zone, 'Action point done'), notice: 'Marked done.' };
+}
+
+/** "my actions": the actor's open action points, each with Mark done. */
+export async function listMyActions(deps: FlowDeps, actor: Actor): Promise<TurnResult> {
+  const points = await deps.db.actionPoint.findMany({
+    where: { ownerId: actor.personId, status: 'OPEN', record: { organisationId: actor.organisationId, status: 'SIGNED' } },
+    include: pointInclude,
+    orderBy: [{ dueOn: 'asc' }, { ordinal: 'asc' }],
+  });
+  if (points.length === 0) return { replies: [{ text: 'You have no open action points.' }] };
+  const zone = (await loadOrganisation(deps.db, actor.organisationId)).config.timeZone;
+  await deps.db.$transaction(async (tx) => {
+    for (const recordId of new Set(points.map((p) => p.recordId))) {
+      await auditRead(tx, { id: recordId, organisationId: actor.organisationId }, actor.personId, actor, 'my-actions');
+    }
+  });
+  const replies: OutMessage[] = [{ text: `You have ${points.length} open action point${points.length === 1 ? '' : 's'}.` }];
+  for (const point of points) replies.push({ card: actionPointCard(point, zone, 'Your action point') });
+  return { replies };
+}
