@@ -194,6 +194,45 @@ export class PlaygroundPage {
     await card.getByRole('button', { name: title, exact: true }).click();
   }
 
+  /**
+   * Sets an Input.Time (rendered as a Fluent UI TimePicker: a combobox whose options are every
+   * 30 minutes in 12-hour form, "10:00 AM"); `time` is HH:mm on a half hour (what the bot receives).
+   */
+  async setCardTime(cardText: string, label: string, time: string): Promise<void> {
+    const card = await this.waitForCardWithText(cardText);
+    const [h, m] = time.split(':').map(Number) as [number, number];
+    const option = `${h % 12 === 0 ? 12 : h % 12}:${String(m).padStart(2, '0')} ${h < 12 ? 'AM' : 'PM'}`;
+    await card.getByRole('combobox', { name: label, exact: true }).first().click();
+    await this.page.getByRole('option', { name: option, exact: true }).click();
+  }
+
+  /**
+   * Like fillCardInput, for a card that repeats a label (rows of a form): types into the
+   * `index`-th (0-based) Input.Text with exactly that label.
+   */
+  async fillCardInputAt(cardText: string, label: string, index: number, value: string): Promise<void> {
+    const card = await this.waitForCardWithText(cardText);
+    await card.getByRole('textbox', { name: label, exact: true }).nth(index).click();
+    await this.page.keyboard.press('ControlOrMeta+a');
+    await this.page.keyboard.press('Delete');
+    if (value) await this.page.keyboard.type(value);
+  }
+
+  /** Like selectCardChoice (compact ChoiceSet only), for the `index`-th dropdown with exactly that label. */
+  async selectCardChoiceAt(cardText: string, label: string, index: number, choiceTitle: string): Promise<void> {
+    const card = await this.waitForCardWithText(cardText);
+    await card.getByRole('combobox', { name: label, exact: true }).nth(index).click();
+    await this.page.getByRole('option', { name: choiceTitle, exact: true }).click();
+  }
+
+  /** Like setCardDate, for the `index`-th Input.Date with exactly that label. */
+  async setCardDateAt(cardText: string, label: string, index: number, isoDate: string): Promise<void> {
+    const card = await this.waitForCardWithText(cardText);
+    const input = card.getByRole('combobox', { name: label, exact: true }).nth(index);
+    await input.fill(isoDate);
+    await input.press('Escape');
+  }
+
   private composer(): Locator {
     return this.page.locator('[data-lexical-editor="true"]').last();
   }
