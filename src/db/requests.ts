@@ -1,4 +1,5 @@
 import type { Db } from './client.js';
+import { isId } from '../domain/ids.js';
 import type { Prisma } from './generated/client.js';
 import { formatReference } from '../domain/reference.js';
 import { DomainError } from '../domain/errors.js';
@@ -75,7 +76,7 @@ export type RequestWithPeople = Prisma.SupervisionRequestGetPayload<{ include: t
 /** A request of the actor's organisation; anything else (unknown, forged, another organisation's) is not found. */
 export async function loadRequest(db: Db | Tx, requestId: unknown, organisationId: string): Promise<RequestWithPeople> {
   const request =
-    typeof requestId === 'string' && /^[0-9a-f-]{36}$/i.test(requestId)
+    isId(requestId)
       ? await db.supervisionRequest.findFirst({ where: { id: requestId, organisationId }, include: requestWithPeople })
       : null;
   if (!request) throw new DomainError('NOT_FOUND', "I can't find that request. It may have been removed, or the card is not one of mine.");

@@ -1,4 +1,5 @@
 import type { Db } from './client.js';
+import { isId } from '../domain/ids.js';
 import type { Prisma } from './generated/client.js';
 import { DomainError } from '../domain/errors.js';
 
@@ -15,7 +16,7 @@ export type SessionWithPeople = Prisma.SessionGetPayload<{ include: typeof sessi
 /** A session of the actor's organisation; anything else (unknown, forged, elsewhere) is not found. */
 export async function loadSession(db: Db | Prisma.TransactionClient, sessionId: unknown, organisationId: string): Promise<SessionWithPeople> {
   const session =
-    typeof sessionId === 'string' && /^[0-9a-f-]{36}$/i.test(sessionId)
+    isId(sessionId)
       ? await db.session.findFirst({ where: { id: sessionId, organisationId }, include: sessionWithPeople })
       : null;
   if (!session) throw new DomainError('NOT_FOUND', "I can't find that session. The card may be out of date or not one of mine.");

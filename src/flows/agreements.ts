@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { isId } from '../domain/ids.js';
 import {
   AGREEMENT_KIND_LABELS,
   agreementKindsFor,
@@ -246,7 +247,7 @@ function versionOf(value: Record<string, unknown>): number {
 export async function signAgreement(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
   const id = value.agreementId;
   const found =
-    typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id)
+    isId(id)
       ? await deps.db.agreement.findFirst({ where: { id, template: { organisationId: actor.organisationId } }, include: agreementInclude })
       : null;
   if (!found) throw new DomainError('NOT_FOUND', "I can't find that agreement. The card may be out of date or not one of mine.");

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { cardVersion, isId } from '../domain/ids.js';
 import * as booking from '../domain/booking.js';
 import { DomainError } from '../domain/errors.js';
 import { cleanText } from '../domain/text-limits.js';
@@ -26,10 +27,6 @@ function relation(session: SessionWithPeople) {
   };
 }
 
-function cardVersion(value: Record<string, unknown>): number {
-  const version = Number(value.version);
-  return Number.isInteger(version) && version > 0 ? version : -1;
-}
 
 function when(session: SessionWithPeople, zone: string): string {
   if (session.startsAt && session.endsAt) return booking.describeSlot({ startsAt: session.startsAt, endsAt: session.endsAt }, zone);
@@ -121,13 +118,12 @@ async function reload(tx: Prisma.TransactionClient, sessionId: string) {
   return tx.session.findUniqueOrThrow({ where: { id: sessionId }, include: sessionWithPeople });
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Ids from a multi-select: Teams and Slack both send them joined with commas. */
 function idList(raw: unknown): string[] {
   const parts = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : raw === undefined || raw === null ? [] : [raw];
   const ids = parts.map((p) => (typeof p === 'string' ? p.trim() : String(p))).filter((p) => p !== '');
-  if (ids.some((id) => !UUID.test(id))) throw new DomainError('INVALID_INPUT', 'Please choose the other supervisees from the list.');
+  if (ids.some((id) => !isId(id))) throw new DomainError('INVALID_INPUT', 'Please choose the other supervisees from the list.');
   return ids.filter((id, i) => ids.indexOf(id) === i);
 }
 
@@ -147,7 +143,7 @@ interface NewProposal {
 /** Shared by both ways of proposing: validate the form, create the session and tell everyone. */
 async function createProposal(deps: FlowDeps, actor: Actor, value: Record<string, unknown>, proposal: NewProposal) {
   const supervisor =
-    typeof value.supervisorId === 'string' && UUID.test(value.supervisorId)
+    isId(value.supervisorId)
       ? await deps.db.person.findFirst({ where: { id: value.supervisorId, organisationId: actor.organisationId, active: true } })
       : null;
   const allowed = proposal.allowedSupervisorIds

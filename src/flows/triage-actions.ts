@@ -1,4 +1,5 @@
 import { DomainError } from '../domain/errors.js';
+import { cardVersion } from '../domain/ids.js';
 import { assertCanActOnRequest } from '../domain/permissions.js';
 import * as lifecycle from '../domain/request-lifecycle.js';
 import { cleanText, MAX_ADVICE_LENGTH } from '../domain/text-limits.js';
@@ -13,11 +14,6 @@ import { adviceCard, requestDetailCard } from './cards.js';
 import { triageCardFor } from './request-intake.js';
 import { StaleCardError, type Actor, type FlowDeps, type TurnResult } from './types.js';
 
-/** The card version the actor saw; a missing or malformed one is treated as stale. */
-function cardVersion(value: Record<string, unknown>): number {
-  const version = Number(value.version);
-  return Number.isInteger(version) && version > 0 ? version : -1;
-}
 
 /** Re-render the request's triage cards for everyone and give the actor the fresh one. */
 async function publish(deps: FlowDeps, request: RequestWithPeople): Promise<CardRef> {

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { cardVersion, isId } from '../../src/domain/ids.js';
+
+describe('ids and card versions from card data', () => {
+  it('accepts only UUIDs as ids', () => {
+    expect(isId('1a5de000-0000-4000-8000-000000000001')).toBe(true);
+    for (const forged of ['', 'x', '1a5de000000040008000000000000001', '1a5de000-0000-4000-8000-00000000000g', { $ne: null }, 42, null, '------------------------------------']) {
+      expect(isId(forged)).toBe(false);
+    }
+  });
+
+  it('reads a positive whole version and treats anything else as stale', () => {
+    expect(cardVersion({ version: 3 })).toBe(3);
+    expect(cardVersion({ version: '4' })).toBe(4);
+    for (const version of [undefined, 0, -1, 1.5, 'two', null, [1]]) expect(cardVersion({ version })).toBe(-1);
+  });
+});
