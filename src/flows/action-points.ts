@@ -1,15 +1,17 @@
+import { DateTime } from 'luxon';
+import { isId } from '../domain/ids.js';
 import { DomainError } from '../domain/errors.js';
 import { assertCanMarkActionDone } from '../domain/records.js';
 import { cleanText } from '../domain/text-limits.js';
 import { recordAudit } from '../db/audit.js';
 import { loadOrganisation } from '../db/organisations.js';
 import type { Actor, FlowDeps, OutMessage, TurnResult } from './types.js';
-import { UUID, auditRead, actionPointCard, pointInclude } from './record-cards.js';
+import { auditRead, actionPointCard, isoDate, longDate, pointInclude } from './record-cards.js';
 
 /** Action points after a record is signed: owners mark them done; everyone lists their own. */
 export async function markActionDone(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
   const point =
-    typeof value.actionPointId === 'string' && UUID.test(value.actionPointId)
+    isId(value.actionPointId)
       ? await deps.db.actionPoint.findFirst({ where: { id: value.actionPointId, record: { organisationId: actor.organisationId } }, include: pointInclude })
       : null;
   if (!point) throw new DomainError('NOT_FOUND', "I can't find that action point. The card may be out of date or not one of mine.");
@@ -44,21 +46,45 @@ export async function markActionDone(deps: FlowDeps, actor: Actor, value: Record
   return { replies: [], updatedCard: actionPointCard(updated, zone, 'Action point done'), notice: 'Marked done.' };
 }
 
-/** "my actions": the actor's open action points, each with Mark done. */
+/**
+ * "my actions": the actor's open action points, each with Mark done; then, under their own
+ * heading, the action points of records the actor supervises that others own, with their
+ * progress (open, done, or overdue by the organisation's date). Each record read is audited once.
+ */
 export async function listMyActions(deps: FlowDeps, actor: Actor): Promise<TurnResult> {
   const points = await deps.db.actionPoint.findMany({
     where: { ownerId: actor.personId, status: 'OPEN', record: { organisationId: actor.organisationId, status: 'SIGNED' } },
     include: pointInclude,
     orderBy: [{ dueOn: 'asc' }, { ordinal: 'asc' }],
   });
-  if (points.length === 0) return { replies: [{ text: 'You have no open action points.' }] };
+  const supervised = await deps.db.actionPoint.findMany({
+    where: { ownerId: { not: actor.personId }, record: { organisationId: actor.organisationId, status: 'SIGNED', supervisorId: actor.personId } },
+    include: { owner: { select: { name: true } } },
+    orderBy: [{ dueOn: 'asc' }, { recordId: 'asc' }, { ordinal: 'asc' }],
+    take: MAX_SUPERVISED_LISTED,
+  });
+  if (points.length === 0 && supervised.length === 0) return { replies: [{ text: 'You have no open action points.' }] };
   const zone = (await loadOrganisation(deps.db, actor.organisationId)).config.timeZone;
   await deps.db.$transaction(async (tx) => {
-    for (const recordId of new Set(points.map((p) => p.recordId))) {
+    for (const recordId of new Set([...points, ...supervised].map((p) => p.recordId))) {
       await auditRead(tx, { id: recordId, organisationId: actor.organisationId }, actor.personId, actor, 'my-actions');
     }
   });
-  const replies: OutMessage[] = [{ text: `You have ${points.length} open action point${points.length === 1 ? '' : 's'}.` }];
+  const replies: OutMessage[] = [
+    { text: points.length ? `You have ${points.length} open action point${points.length === 1 ? '' : 's'}.` : 'You have no open action points.' },
+  ];
   for (const point of points) replies.push({ card: actionPointCard(point, zone, 'Your action point') });
+  if (supervised.length > 0) {
+    const today = DateTime.fromJSDate(deps.clock.now(), { zone }).toISODate()!;
+    const lines = supervised.map((p) => {
+      const due = isoDate(p.dueOn);
+      const progress = p.status === 'DONE' ? 'Done' : due < today ? 'Overdue' : 'Open';
+      return `- ${progress}: ${p.description} (${p.owner.name}, by ${longDate(due)})`;
+    });
+    replies.push({ text: [`Action points you supervise (${supervised.length}):`, ...lines].join('\n') });
+  }
   return { replies };
 }
+
+/** At most this many supervised action points are listed. */
+export const MAX_SUPERVISED_LISTED = 50;

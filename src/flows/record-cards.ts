@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { isId } from '../domain/ids.js';
 import { describeSlot } from '../domain/booking.js';
 import { DomainError } from '../domain/errors.js';
 import { ACTION_POINT_KIND_LABELS, ACTION_POINT_KINDS, recordPartyIds, REFLECTIVE_MODEL_LABELS, REFLECTIVE_MODELS, type RecordRelation } from '../domain/records.js';
@@ -14,7 +15,6 @@ export const TYPE_LABELS = { MANDATORY: 'Mandatory', ON_REQUEST: 'On request', C
 export const STATUS_LABELS = { DRAFT: 'Draft', AWAITING_SIGNATURES: 'Awaiting signatures', SIGNED: 'Signed' } as const;
 export const ATTENDANCE_LABELS = { ATTENDED: 'Attended', DID_NOT_ATTEND: 'Did not attend', APOLOGIES: 'Apologies given' } as const;
 export type AttendanceValue = keyof typeof ATTENDANCE_LABELS;
-export const UUID = /^[0-9a-f-]{36}$/i;
 
 export const recordInclude = {
   session: {
@@ -33,10 +33,6 @@ export const recordInclude = {
 export type FullRecord = Prisma.SupervisionRecordGetPayload<{ include: typeof recordInclude }>;
 export type Tx = Prisma.TransactionClient;
 
-export function cardVersion(value: Record<string, unknown>): number {
-  const version = Number(value.version);
-  return Number.isInteger(version) && version > 0 ? version : -1;
-}
 
 export function relationOf(record: FullRecord): RecordRelation {
   return { organisationId: record.organisationId, supervisorId: record.supervisorId, superviseeIds: record.subjects.map((s) => s.personId) };
@@ -44,7 +40,7 @@ export function relationOf(record: FullRecord): RecordRelation {
 
 export async function loadRecord(db: Db | Tx, recordId: unknown, organisationId: string): Promise<FullRecord> {
   const record =
-    typeof recordId === 'string' && UUID.test(recordId)
+    isId(recordId)
       ? await db.supervisionRecord.findFirst({ where: { id: recordId, organisationId }, include: recordInclude })
       : null;
   if (!record) throw new DomainError('NOT_FOUND', "I can't find that record. The card may be out of date or not one of mine.");

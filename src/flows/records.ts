@@ -8,7 +8,8 @@ import { Prisma } from '../db/generated/client.js';
 import { loadOrganisation } from '../db/organisations.js';
 import { loadSession, type SessionWithPeople } from '../db/sessions.js';
 import type { Actor, FlowDeps, TurnResult } from './types.js';
-import { cardVersion, relationOf, loadRecord, isoDate, auditRead, formCard, viewCard, actionPointCard, pointInclude } from './record-cards.js';
+import { relationOf, loadRecord, isoDate, auditRead, formCard, viewCard, actionPointCard, pointInclude } from './record-cards.js';
+import { cardVersion } from '../domain/ids.js';
 import type { AttendanceValue, FullRecord, Tx } from './record-cards.js';
 
 

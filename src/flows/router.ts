@@ -15,7 +15,8 @@ import {
 } from './booking.js';
 import { amendRecord, saveRecord, signRecord, startRecord } from './records.js';
 import { listMyActions, markActionDone } from './action-points.js';
-import { AUDIT_COMMAND, showAuditTrail } from './audit-trail.js';
+import { AUDIT_COMMAND, showAuditTrail, showRecordAuditTrail } from './audit-trail.js';
+import { HISTORY_COMMAND, showHistory, viewRecord } from './history.js';
 import { answerRisk, cancelRequestDraft, chooseKind, handlePersonalMessage, startRequest, submitDetails } from './request-intake.js';
 import { showTeamAttendance } from './team.js';
 import { claimRequest, closeRequest, giveAdvice, showRequestDetails } from './triage-actions.js';
@@ -52,6 +53,8 @@ export const ACTIONS: Record<string, ActionHandler> = {
   'record.save': saveRecord,
   'record.sign': signRecord,
   'record.amend': amendRecord,
+  'record.view': viewRecord,
+  'record.audit': showRecordAuditTrail,
   'action-point.done': markActionDone,
   'agreement.sign': signAgreement,
 };
@@ -64,6 +67,8 @@ const HELP_TEXT = [
   '- Send me any message to start a request. I will first ask whether anyone is at immediate risk.',
   '- "cancel" stops a request you are part way through.',
   '- "book supervision" books your own session, if your staff group has mandatory supervision.',
+  '- "history" lists your supervision records and advice, with a button to read each one.',
+  '- "my actions" lists your action points, and those you supervise.',
   '- "my team" shows the supervision attendance of the people who report to you.',
   '- "help" shows this message.',
   'If anyone is in immediate danger, call 999.',
@@ -98,6 +103,8 @@ async function handleMessage(deps: FlowDeps, actor: Actor, text: string, convers
   if (command === 'my actions') return listMyActions(deps, actor);
   if (command === 'book supervision') return ownBookingForm(deps, actor);
   if (command === 'my team') return showTeamAttendance(deps, actor);
+  const history = HISTORY_COMMAND.exec(command);
+  if (history) return showHistory(deps, actor, history[1]);
   if (AUDIT_COMMAND.test(command)) return showAuditTrail(deps, actor, AUDIT_COMMAND.exec(command)![1]!);
   return handlePersonalMessage(deps, actor, trimmed);
 }
