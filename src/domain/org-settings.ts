@@ -33,6 +33,42 @@ export const responseTargetsSchema = z
   .strict();
 export type ResponseTargets = z.infer<typeof responseTargetsSchema>;
 
+/**
+ * When reminders fall due (src/domain/reminder-policy.ts). Kept under `settings.reminders` and
+ * optional as a whole, so an organisation with no reminder settings stores nothing; every
+ * field has the policy default (resolveReminderTimings).
+ */
+export const reminderTimingsSchema = z
+  .object({
+    /** Session reminders: the "day before" and the "hour before" one, in hours before the start. */
+    sessionReminderHoursBefore: z
+      .tuple([z.number().positive(), z.number().positive()])
+      .refine(([dayBefore, hourBefore]) => dayBefore > hourBefore, {
+        message: 'the first (day before) must be more hours before the session than the second',
+      })
+      .default([24, 1]),
+    /** Action points: "due soon" this many days before the date for completion. */
+    actionDueSoonDays: z.number().int().positive().default(3),
+    /** Local time (the recipient's zone) of date-based reminders: action points, mandatory cadence. */
+    reminderTimeOfDay: hhmm.default('09:00'),
+    /** Overdue action points are repeated every this many days. */
+    overdueRepeatDays: z.number().int().positive().default(7),
+    /** Mandatory supervision: "due" this many days before the due date. */
+    mandatoryDueSoonDays: z.number().int().positive().default(14),
+    /** ...overdue to the supervisor(s) this many days after the due date... */
+    mandatoryOverdueSupervisorDays: z.number().int().positive().default(7),
+    /** ...and to the line manager this many days after it. */
+    mandatoryOverdueLineManagerDays: z.number().int().positive().default(14),
+    /** Agreement parties who have not signed are reminded this many hours after it was offered. */
+    agreementUnsignedAfterHours: z.number().int().positive().default(24),
+    /** Contract review reminder this many days before the review date. */
+    contractReviewNoticeDays: z.number().int().min(0).default(14),
+    /** Whoever cancelled is reminded to rebook every this many days until the rebooking deadline. */
+    rebookReminderEveryDays: z.number().int().positive().default(7),
+  })
+  .strict();
+export type ReminderTimings = z.infer<typeof reminderTimingsSchema>;
+
 /** Everything else an organisation may tune; every field has the policy default. */
 export const orgSettingsSchema = z
   .object({
@@ -48,6 +84,8 @@ export const orgSettingsSchema = z
     recordDueHours: z.number().int().positive().default(24),
     /** Up to this many action points per record (seeds 000 appendix: five). */
     maxActionPoints: z.number().int().min(1).max(20).default(5),
+    /** Reminder timings; absent means every policy default (resolveReminderTimings). */
+    reminders: reminderTimingsSchema.optional(),
   })
   .strict();
 export type OrgSettings = z.infer<typeof orgSettingsSchema>;
@@ -80,3 +118,8 @@ export function parseOrgConfig(raw: { timeZone: string; serviceHours: unknown; r
   };
 }
 export type OrgConfig = ReturnType<typeof parseOrgConfig>;
+
+/** The reminder timings of an organisation, with the policy default for anything not set. */
+export function resolveReminderTimings(settings: { reminders?: Partial<ReminderTimings> | undefined } | undefined): ReminderTimings {
+  return reminderTimingsSchema.parse(settings?.reminders ?? {});
+}

@@ -1,0 +1,511 @@
+import { DateTime } from 'luxon';
+import { resolveReminderTimings, type OrgSettings, type ReminderTimings } from './org-settings.js';
+import { applyQuietHours, localMinuteOnDate, personZone, type QuietHoursPerson } from './quiet-hours.js';
+import { DEFAULT_TIME_ZONE, isValidTimeZone } from './time.js';
+
+/**
+ * When each reminder falls due. One function per kind of fact; each takes the plain facts, the
+ * organisation's settings and the sweep's horizon, and returns the reminder specs that are due
+ * now or before the horizon ends and that still make sense for the facts as they stand. The
+ * scheduler stores each spec as a reminder row under reminderKey(spec), so running a sweep
+ * again returns the same specs and creates nothing twice. Pure.
+ *
+ * Reminders about one subject to one recipient form a chain (due soon → due → overdue → overdue
+ * again…). Of a chain only the latest stage already due at `now` is returned (a sweep that
+ * missed earlier stages sends the current one, never a backlog), plus every later stage due
+ * before the horizon ends.
+ */
+
+export const REMINDER_KINDS = [
+  'SESSION_DAY_BEFORE',
+  'SESSION_HOUR_BEFORE',
+  'MANDATORY_DUE',
+  'MANDATORY_OVERDUE',
+  'ACTION_DUE_SOON',
+  'ACTION_DUE',
+  'ACTION_OVERDUE',
+  'RECORD_OVERDUE',
+  'REQUEST_UNCLAIMED',
+  'REQUEST_ESCALATED',
+  'AGREEMENT_UNSIGNED',
+  'CONTRACT_REVIEW',
+  'REBOOK_AFTER_CANCELLATION',
+  'LINE_MANAGER_NON_ATTENDANCE',
+  'LINE_MANAGER_OVERDUE',
+] as const;
+export type ReminderKind = (typeof REMINDER_KINDS)[number];
+
+/** What a reminder is about: the table of its subject (subjectId is that row's id). */
+export type ReminderSubjectType =
+  | 'Session'
+  | 'ActionPoint'
+  | 'SupervisionRecord'
+  | 'SupervisionRequest'
+  | 'Agreement'
+  /** Mandatory cadence: the supervisee (subjectId is the person's id). */
+  | 'Person'
+  /** Non-attendance: subjectId is `${sessionId}:${personId}`. */
+  | 'SessionAttendee';
+
+export interface ReminderSpec {
+  kind: ReminderKind;
+  subjectType: ReminderSubjectType;
+  subjectId: string;
+  /** "person:<id>" or "triage:<organisationId>". */
+  recipientKey: string;
+  recipientId?: string;
+  /** When the policy says it is due, before quiet hours. */
+  dueAt: Date;
+  urgent: boolean;
+}
+
+export interface ReminderSpecWithSendAt extends ReminderSpec {
+  sendAt: Date;
+}
+
+/** The sweep's window: specs due at or before horizonEnd are returned. */
+export interface Horizon {
+  now: Date;
+  horizonEnd: Date;
+}
+
+/** Urgent requests are re-surfaced and escalated after a third of the routine times. */
+export const URGENT_REQUEST_TIME_DIVISOR = 3;
+
+export type PolicySettings = Pick<
+  OrgSettings,
+  'resurfaceUnclaimedAfterMinutes' | 'escalateUnclaimedAfterMinutes' | 'rebookWithinDays' | 'contractReviewMonths'
+> & { reminders?: Partial<ReminderTimings> | undefined };
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+export function personRecipient(personId: string): string {
+  return `person:${personId}`;
+}
+
+export function triageRecipient(organisationId: string): string {
+  return `triage:${organisationId}`;
+}
+
+/** The unique key of a reminder row: kind, subject, recipient and due time. */
+export function reminderKey(spec: Pick<ReminderSpec, 'kind' | 'subjectId' | 'recipientKey' | 'dueAt'>): string {
+  return `${spec.kind}|${spec.subjectId}|${spec.recipientKey}|${spec.dueAt.toISOString()}`;
+}
+
+/** The spec with the time it may be sent: out of the recipient's quiet hours unless urgent. */
+export function withSendAt(spec: ReminderSpec, person: QuietHoursPerson | null): ReminderSpecWithSendAt {
+  const sendAt = person ? applyQuietHours(spec.dueAt, person, spec.urgent) : spec.dueAt;
+  return { ...spec, sendAt };
+}
+
+const HOUR_MS = 60 * 60 * 1000;
+const MINUTE_MS = 60 * 1000;
+
+function zoneOr(zone: string | null | undefined): string {
+  return zone && isValidTimeZone(zone) ? zone : DEFAULT_TIME_ZONE;
+}
+
+function minutesOfDay(hhmm: string): number {
+  const [h, m] = hhmm.split(':').map(Number);
+  return (h ?? 0) * 60 + (m ?? 0);
+}
+
+/** A local calendar date ('YYYY-MM-DD', or a Date read in `zone`) as a luxon date at midnight UTC. */
+function calendarDate(value: string | Date, zone: string): DateTime {
+  if (typeof value === 'string') {
+    const d = DateTime.fromISO(value.slice(0, 10), { zone: 'utc' });
+    if (!d.isValid) throw new RangeError(`not a date: ${value}`);
+    return d;
+  }
+  const local = DateTime.fromJSDate(value, { zone });
+  return DateTime.utc(local.year, local.month, local.day);
+}
+
+/** The instant of `timeOfDay` on a calendar date in `zone` (a time in a gap → the next valid minute). */
+function atLocalTime(date: DateTime, timeOfDay: string, zone: string): Date {
+  return localMinuteOnDate({ year: date.year, month: date.month, day: date.day }, minutesOfDay(timeOfDay), zone).toJSDate();
+}
+
+/**
+ * Of a chain of reminders to one recipient about one subject, in time order: those due before
+ * the horizon ends whose successor is not yet due at `now`.
+ */
+function currentStages(chain: ReminderSpec[], horizon: Horizon): ReminderSpec[] {
+  const sorted = [...chain].sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
+  const now = horizon.now.getTime();
+  const end = horizon.horizonEnd.getTime();
+  return sorted.filter((spec, i) => {
+    if (spec.dueAt.getTime() > end) return false;
+    const next = sorted[i + 1];
+    return next === undefined || next.dueAt.getTime() > now;
+  });
+}
+
+function spec(
+  kind: ReminderKind,
+  subjectType: ReminderSubjectType,
+  subjectId: string,
+  personId: string,
+  dueAt: Date,
+  urgent = false,
+): ReminderSpec {
+  return { kind, subjectType, subjectId, recipientKey: personRecipient(personId), recipientId: personId, dueAt, urgent };
+}
+
+function unique(ids: Iterable<string | null | undefined>): string[] {
+  return [...new Set([...ids].filter((id): id is string => typeof id === 'string' && id.length > 0))];
+}
+
+// ---------------------------------------------------------------------------
+// Sessions
+// ---------------------------------------------------------------------------
+
+export interface SessionFacts {
+  id: string;
+  status: string;
+  startsAt: Date;
+  attendeeIds: string[];
+  supervisorId: string;
+}
+
+/**
+ * SESSION_DAY_BEFORE and SESSION_HOUR_BEFORE (default 24 h and 1 h before the start) to every
+ * attendee and the supervisor, only for a confirmed session that has not started. The day-before
+ * reminder is dropped once the hour-before one is due (a session confirmed at short notice gets
+ * only the hour-before one).
+ */
+export function sessionReminders(session: SessionFacts, settings: PolicySettings, horizon: Horizon): ReminderSpec[] {
+  if (session.status !== 'CONFIRMED') return [];
+  if (session.startsAt.getTime() <= horizon.now.getTime()) return [];
+  const [dayBefore, hourBefore] = resolveReminderTimings(settings).sessionReminderHoursBefore;
+  const start = session.startsAt.getTime();
+  const out: ReminderSpec[] = [];
+  for (const personId of unique([...session.attendeeIds, session.supervisorId])) {
+    out.push(
+      ...currentStages(
+        [
+          spec('SESSION_DAY_BEFORE', 'Session', session.id, personId, new Date(start - dayBefore * HOUR_MS)),
+          spec('SESSION_HOUR_BEFORE', 'Session', session.id, personId, new Date(start - hourBefore * HOUR_MS)),
+        ],
+        horizon,
+      ),
+    );
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Action points
+// ---------------------------------------------------------------------------
+
+export interface ActionPointFacts {
+  id: string;
+  status: string;
+  /** Local date for completion, 'YYYY-MM-DD' (or the @db.Date value, read as a UTC date). */
+  dueOn: string | Date;
+  ownerId: string;
+  /** The supervisor of the record the point belongs to; null when there is none. */
+  supervisorId: string | null;
+  ownerTimeZone: string | null;
+}
+
+/**
+ * To the owner: ACTION_DUE_SOON at 09:00 local (the owner's zone) N days before (default 3),
+ * ACTION_DUE at 09:00 on the day, ACTION_OVERDUE at 09:00 the day after and then every 7 days.
+ * The supervisor gets the ACTION_OVERDUE ones too (at the same instants). Nothing once DONE.
+ */
+export function actionPointReminders(point: ActionPointFacts, settings: PolicySettings, horizon: Horizon): ReminderSpec[] {
+  if (point.status === 'DONE') return [];
+  const timings = resolveReminderTimings(settings);
+  const zone = zoneOr(point.ownerTimeZone);
+  const dueOn = typeof point.dueOn === 'string' ? calendarDate(point.dueOn, zone) : calendarDate(point.dueOn, 'utc');
+  const at = (date: DateTime) => atLocalTime(date, timings.reminderTimeOfDay, zone);
+  const overdue = overdueSeries(dueOn.plus({ days: 1 }), timings.overdueRepeatDays, horizon, at);
+
+  const owner: ReminderSpec[] = [
+    spec('ACTION_DUE_SOON', 'ActionPoint', point.id, point.ownerId, at(dueOn.minus({ days: timings.actionDueSoonDays }))),
+    spec('ACTION_DUE', 'ActionPoint', point.id, point.ownerId, at(dueOn)),
+    ...overdue.map((d) => spec('ACTION_OVERDUE', 'ActionPoint', point.id, point.ownerId, d)),
+  ];
+  const out = currentStages(owner, horizon);
+  if (point.supervisorId && point.supervisorId !== point.ownerId) {
+    const supervisorId = point.supervisorId;
+    out.push(...currentStages(overdue.map((d) => spec('ACTION_OVERDUE', 'ActionPoint', point.id, supervisorId, d)), horizon));
+  }
+  return out;
+}
+
+/**
+ * The repeats of a weekly (every `everyDays`) reminder starting on `first`: the last one at or
+ * before now and every one up to the horizon's end, without walking the whole past.
+ */
+function overdueSeries(first: DateTime, everyDays: number, horizon: Horizon, at: (date: DateTime) => Date): Date[] {
+  const nowDate = DateTime.fromJSDate(horizon.now, { zone: 'utc' }).startOf('day');
+  const elapsedDays = Math.floor(nowDate.diff(first, 'days').days);
+  let k = Math.max(0, Math.floor(elapsedDays / everyDays) - 1);
+  const out: Date[] = [];
+  const end = horizon.horizonEnd.getTime();
+  for (;;) {
+    const d = at(first.plus({ days: k * everyDays }));
+    if (d.getTime() > end) break;
+    out.push(d);
+    k += 1;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Records
+// ---------------------------------------------------------------------------
+
+export interface RecordFacts {
+  id: string;
+  /** DRAFT, AWAITING_SIGNATURES or SIGNED; null when the record has not been started. */
+  status: string | null;
+  /** When the record should be complete (session end + recordDueHours, src/domain/records.ts). */
+  dueAt: Date;
+  supervisorId: string;
+}
+
+/** RECORD_OVERDUE at the record's due time to the supervisor, while it is still a draft (or missing). */
+export function recordReminders(record: RecordFacts, horizon: Horizon): ReminderSpec[] {
+  if (record.status !== null && record.status !== 'DRAFT') return [];
+  return currentStages([spec('RECORD_OVERDUE', 'SupervisionRecord', record.id, record.supervisorId, record.dueAt)], horizon);
+}
+
+// ---------------------------------------------------------------------------
+// Unclaimed requests
+// ---------------------------------------------------------------------------
+
+export interface RequestFacts {
+  id: string;
+  organisationId: string;
+  status: string;
+  createdAt: Date;
+  urgency: string;
+}
+
+/**
+ * REQUEST_UNCLAIMED to the triage channel after resurfaceUnclaimedAfterMinutes, then
+ * REQUEST_ESCALATED to each Head of Safeguarding after escalateUnclaimedAfterMinutes, while the
+ * request is OPEN (nobody has claimed it, and it is not closed). An URGENT request uses a third
+ * of each time (rounded up to the minute) and its reminders are urgent (no quiet hours).
+ */
+export function unclaimedRequestReminders(
+  request: RequestFacts,
+  headIds: string[],
+  settings: PolicySettings,
+  horizon: Horizon,
+): ReminderSpec[] {
+  if (request.status !== 'OPEN') return [];
+  const urgent = request.urgency === 'URGENT';
+  const minutes = (m: number) => (urgent ? Math.ceil(m / URGENT_REQUEST_TIME_DIVISOR) : m);
+  const created = request.createdAt.getTime();
+  const resurfaceAt = new Date(created + minutes(settings.resurfaceUnclaimedAfterMinutes) * MINUTE_MS);
+  const escalateAt = new Date(created + minutes(settings.escalateUnclaimedAfterMinutes) * MINUTE_MS);
+  const out = currentStages(
+    [
+      {
+        kind: 'REQUEST_UNCLAIMED',
+        subjectType: 'SupervisionRequest',
+        subjectId: request.id,
+        recipientKey: triageRecipient(request.organisationId),
+        dueAt: resurfaceAt,
+        urgent,
+      },
+    ],
+    horizon,
+  );
+  for (const headId of unique(headIds)) {
+    out.push(...currentStages([spec('REQUEST_ESCALATED', 'SupervisionRequest', request.id, headId, escalateAt, urgent)], horizon));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Mandatory supervision cadence
+// ---------------------------------------------------------------------------
+
+export interface CadencePerson {
+  id: string;
+  lineManagerId: string | null;
+  supervisorIds?: string[] | null;
+  lastAttendedAt: Date | null;
+  joinedAt: Date;
+}
+
+export interface CadenceRequirement {
+  sessionsPerYear?: number | null;
+  intervalMonths?: number | null;
+}
+
+/**
+ * The date the next mandatory session is due, in `zone`: the last attended session (or joining)
+ * plus intervalMonths, or 12 / sessionsPerYear months (whole months when 12 divides evenly,
+ * otherwise 365 / sessionsPerYear days, rounded). Null when the requirement has no cadence.
+ */
+export function mandatoryDueDate(person: CadencePerson, requirement: CadenceRequirement, zone: string): DateTime | null {
+  const from = calendarDate(person.lastAttendedAt ?? person.joinedAt, zoneOr(zone));
+  if (requirement.intervalMonths && requirement.intervalMonths > 0) return from.plus({ months: requirement.intervalMonths });
+  const perYear = requirement.sessionsPerYear;
+  if (!perYear || perYear <= 0) return null;
+  if (12 % perYear === 0) return from.plus({ months: 12 / perYear });
+  return from.plus({ days: Math.round(365 / perYear) });
+}
+
+/**
+ * MANDATORY_DUE to the supervisee N days (default 14) before the due date, MANDATORY_OVERDUE
+ * to them on it, MANDATORY_OVERDUE to the supervisor(s) 7 days after it and LINE_MANAGER_OVERDUE
+ * to the line manager 14 days after it (a message with attendance facts only). All at 09:00
+ * local in `zone` (the supervisee's). A new attended session moves the due date, so the old
+ * chain is no longer returned.
+ */
+export function mandatoryCadenceReminders(
+  person: CadencePerson,
+  requirement: CadenceRequirement,
+  settings: PolicySettings,
+  zone: string,
+  horizon: Horizon,
+): ReminderSpec[] {
+  const z = zoneOr(zone);
+  const due = mandatoryDueDate(person, requirement, z);
+  if (!due) return [];
+  const timings = resolveReminderTimings(settings);
+  const at = (date: DateTime) => atLocalTime(date, timings.reminderTimeOfDay, z);
+  const out = currentStages(
+    [
+      spec('MANDATORY_DUE', 'Person', person.id, person.id, at(due.minus({ days: timings.mandatoryDueSoonDays }))),
+      spec('MANDATORY_OVERDUE', 'Person', person.id, person.id, at(due)),
+    ],
+    horizon,
+  );
+  const supervisorAt = at(due.plus({ days: timings.mandatoryOverdueSupervisorDays }));
+  for (const supervisorId of unique(person.supervisorIds ?? [])) {
+    if (supervisorId === person.id) continue;
+    out.push(...currentStages([spec('MANDATORY_OVERDUE', 'Person', person.id, supervisorId, supervisorAt)], horizon));
+  }
+  if (person.lineManagerId && person.lineManagerId !== person.id) {
+    const lineManagerAt = at(due.plus({ days: timings.mandatoryOverdueLineManagerDays }));
+    out.push(...currentStages([spec('LINE_MANAGER_OVERDUE', 'Person', person.id, person.lineManagerId, lineManagerAt)], horizon));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Agreements and contracts
+// ---------------------------------------------------------------------------
+
+export interface AgreementFacts {
+  id: string;
+  status: string;
+  /** When the agreement was offered for signature. */
+  createdAt: Date;
+  /** The parties who have not signed the current version. */
+  unsignedPartyIds: string[];
+}
+
+/**
+ * AGREEMENT_UNSIGNED to each party who has not signed, agreementUnsignedAfterHours (default 24)
+ * after it was offered, while it is AWAITING_SIGNATURES.
+ */
+export function agreementReminders(agreement: AgreementFacts, settings: PolicySettings, horizon: Horizon): ReminderSpec[] {
+  if (agreement.status !== 'AWAITING_SIGNATURES') return [];
+  const dueAt = new Date(agreement.createdAt.getTime() + resolveReminderTimings(settings).agreementUnsignedAfterHours * HOUR_MS);
+  return unique(agreement.unsignedPartyIds).flatMap((personId) =>
+    currentStages([spec('AGREEMENT_UNSIGNED', 'Agreement', agreement.id, personId, dueAt)], horizon),
+  );
+}
+
+export interface ContractFacts {
+  id: string;
+  status: string;
+  /** The review date stored with the contract; when null, signedAt + contractReviewMonths. */
+  reviewDue: Date | null;
+  signedAt: Date | null;
+  partyIds: string[];
+}
+
+/**
+ * CONTRACT_REVIEW to every party contractReviewNoticeDays (default 14) before the review date
+ * (reviewDue, or the signing date plus contractReviewMonths, default 12), for a SIGNED contract
+ * only (a superseded one has been replaced, an unsigned one gets AGREEMENT_UNSIGNED).
+ */
+export function contractReviewReminders(contract: ContractFacts, settings: PolicySettings, horizon: Horizon): ReminderSpec[] {
+  if (contract.status !== 'SIGNED') return [];
+  const reviewDue =
+    contract.reviewDue ??
+    (contract.signedAt
+      ? DateTime.fromJSDate(contract.signedAt, { zone: 'utc' }).plus({ months: settings.contractReviewMonths }).toJSDate()
+      : null);
+  if (!reviewDue) return [];
+  const notice = resolveReminderTimings(settings).contractReviewNoticeDays;
+  const dueAt = DateTime.fromJSDate(reviewDue, { zone: 'utc' }).minus({ days: notice }).toJSDate();
+  return unique(contract.partyIds).flatMap((personId) =>
+    currentStages([spec('CONTRACT_REVIEW', 'Agreement', contract.id, personId, dueAt)], horizon),
+  );
+}
+
+// ---------------------------------------------------------------------------
+// Rebooking after a cancellation
+// ---------------------------------------------------------------------------
+
+export interface CancelledSessionFacts {
+  id: string;
+  status: string;
+  cancelledById: string | null;
+  cancelledAt: Date | null;
+  /** The rebooking deadline stored at cancellation; when null, cancelledAt + rebookWithinDays. */
+  rebookBy: Date | null;
+  /** Whether a new session has been booked in its place. */
+  rebooked: boolean;
+}
+
+/**
+ * REBOOK_AFTER_CANCELLATION to whoever cancelled, every rebookReminderEveryDays (default 7)
+ * after the cancellation, while the deadline has not passed and nothing has been rebooked.
+ */
+export function rebookReminders(session: CancelledSessionFacts, settings: PolicySettings, horizon: Horizon): ReminderSpec[] {
+  if (session.status !== 'CANCELLED' || session.rebooked || !session.cancelledById || !session.cancelledAt) return [];
+  const cancelledAt = DateTime.fromJSDate(session.cancelledAt, { zone: 'utc' });
+  const rebookBy = session.rebookBy ?? cancelledAt.plus({ days: settings.rebookWithinDays }).toJSDate();
+  if (rebookBy.getTime() <= horizon.now.getTime()) return [];
+  const every = resolveReminderTimings(settings).rebookReminderEveryDays;
+  const chain: ReminderSpec[] = [];
+  for (let k = 1; ; k++) {
+    const dueAt = cancelledAt.plus({ days: k * every }).toJSDate();
+    if (dueAt.getTime() >= rebookBy.getTime()) break;
+    chain.push(spec('REBOOK_AFTER_CANCELLATION', 'Session', session.id, session.cancelledById, dueAt));
+  }
+  return currentStages(chain, horizon);
+}
+
+// ---------------------------------------------------------------------------
+// Non-attendance
+// ---------------------------------------------------------------------------
+
+export interface NonAttendanceFacts {
+  sessionId: string;
+  personId: string;
+  /** ATTENDED, DID_NOT_ATTEND, APOLOGIES or null (not recorded). */
+  attendance: string | null;
+  lineManagerId: string | null;
+  /** The supervisee has been told first (seeds 001). */
+  superviseeToldFirst: boolean;
+  /** When the non-attendance was recorded (the nudge's due time). */
+  recordedAt: Date;
+}
+
+/**
+ * LINE_MANAGER_NON_ATTENDANCE to the line manager when a supervisee did not attend, only after
+ * the supervisee has been told (seeds 001). The message carries attendance facts only.
+ */
+export function nonAttendanceNudge(fact: NonAttendanceFacts, horizon: Horizon): ReminderSpec[] {
+  if (fact.attendance !== 'DID_NOT_ATTEND' || !fact.superviseeToldFirst || !fact.lineManagerId) return [];
+  if (fact.lineManagerId === fact.personId) return [];
+  return currentStages(
+    [spec('LINE_MANAGER_NON_ATTENDANCE', 'SessionAttendee', `${fact.sessionId}:${fact.personId}`, fact.lineManagerId, fact.recordedAt)],
+    horizon,
+  );
+}

@@ -1,0 +1,359 @@
+import { describe, expect, it } from 'vitest';
+import { orgSettingsSchema, resolveReminderTimings } from '../../src/domain/org-settings.js';
+import {
+  actionPointReminders,
+  agreementReminders,
+  contractReviewReminders,
+  mandatoryCadenceReminders,
+  mandatoryDueDate,
+  nonAttendanceNudge,
+  rebookReminders,
+  recordReminders,
+  reminderKey,
+  sessionReminders,
+  unclaimedRequestReminders,
+  withSendAt,
+  type Horizon,
+  type ReminderSpec,
+} from '../../src/domain/reminder-policy.js';
+
+const settings = orgSettingsSchema.parse({});
+const at = (iso: string) => new Date(iso);
+const horizon = (now: string, horizonEnd: string = now): Horizon => ({ now: at(now), horizonEnd: at(horizonEnd) });
+/** A compact view of specs: kind → recipient @ due time, sorted. */
+const view = (specs: ReminderSpec[]) =>
+  specs.map((s) => `${s.kind} ${s.recipientKey} ${s.dueAt.toISOString()}${s.urgent ? ' urgent' : ''}`).sort();
+
+describe('settings', () => {
+  it('reminder timings default to the policy values and stay out of the stored settings', () => {
+    expect(settings).not.toHaveProperty('reminders');
+    expect(resolveReminderTimings(settings)).toEqual({
+      sessionReminderHoursBefore: [24, 1],
+      actionDueSoonDays: 3,
+      reminderTimeOfDay: '09:00',
+      overdueRepeatDays: 7,
+      mandatoryDueSoonDays: 14,
+      mandatoryOverdueSupervisorDays: 7,
+      mandatoryOverdueLineManagerDays: 14,
+      agreementUnsignedAfterHours: 24,
+      contractReviewNoticeDays: 14,
+      rebookReminderEveryDays: 7,
+    });
+  });
+
+  it('rejects bad reminder timings', () => {
+    expect(() => orgSettingsSchema.parse({ reminders: { sessionReminderHoursBefore: [1, 24] } })).toThrow();
+    expect(() => orgSettingsSchema.parse({ reminders: { actionDueSoonDays: 0 } })).toThrow();
+    expect(() => orgSettingsSchema.parse({ reminders: { reminderTimeOfDay: '9am' } })).toThrow();
+    expect(() => orgSettingsSchema.parse({ reminders: { unknown: 1 } })).toThrow();
+  });
+});
+
+describe('reminderKey and withSendAt', () => {
+  const spec: ReminderSpec = {
+    kind: 'ACTION_DUE',
+    subjectType: 'ActionPoint',
+    subjectId: 'ap1',
+    recipientKey: 'person:p1',
+    recipientId: 'p1',
+    dueAt: at('2026-01-15T23:30:00Z'),
+    urgent: false,
+  };
+  const quiet = { timeZone: 'Europe/London', quietHoursStart: '22:00', quietHoursEnd: '07:00' };
+
+  it('the key is kind|subject|recipient|due time', () => {
+    expect(reminderKey(spec)).toBe('ACTION_DUE|ap1|person:p1|2026-01-15T23:30:00.000Z');
+  });
+
+  it('sendAt moves out of quiet hours; dueAt (and so the key) stays the policy time', () => {
+    const sent = withSendAt(spec, quiet);
+    expect(sent.sendAt.toISOString()).toBe('2026-01-16T07:00:00.000Z');
+    expect(sent.dueAt.toISOString()).toBe('2026-01-15T23:30:00.000Z');
+    expect(withSendAt({ ...spec, urgent: true }, quiet).sendAt.toISOString()).toBe('2026-01-15T23:30:00.000Z');
+    expect(withSendAt(spec, null).sendAt).toEqual(spec.dueAt);
+  });
+});
+
+describe('sessionReminders', () => {
+  const session = { id: 's1', status: 'CONFIRMED', startsAt: at('2026-01-20T10:00:00Z'), attendeeIds: ['a', 'b'], supervisorId: 'sup' };
+
+  it('day before and hour before to every attendee and the supervisor', () => {
+    const specs = sessionReminders(session, settings, horizon('2026-01-18T00:00:00Z', '2026-01-21T00:00:00Z'));
+    expect(view(specs)).toEqual([
+      'SESSION_DAY_BEFORE person:a 2026-01-19T10:00:00.000Z',
+      'SESSION_DAY_BEFORE person:b 2026-01-19T10:00:00.000Z',
+      'SESSION_DAY_BEFORE person:sup 2026-01-19T10:00:00.000Z',
+      'SESSION_HOUR_BEFORE person:a 2026-01-20T09:00:00.000Z',
+      'SESSION_HOUR_BEFORE person:b 2026-01-20T09:00:00.000Z',
+      'SESSION_HOUR_BEFORE person:sup 2026-01-20T09:00:00.000Z',
+    ]);
+    expect(specs.every((s) => s.subjectType === 'Session' && s.subjectId === 's1' && !s.urgent)).toBe(true);
+  });
+
+  it('a supervisor who is also listed as an attendee gets each reminder once', () => {
+    const specs = sessionReminders({ ...session, attendeeIds: ['a', 'sup'] }, settings, horizon('2026-01-18T00:00:00Z', '2026-01-21T00:00:00Z'));
+    expect(specs).toHaveLength(4);
+  });
+
+  it('the horizon filter: nothing due after horizonEnd', () => {
+    expect(sessionReminders(session, settings, horizon('2026-01-18T00:00:00Z', '2026-01-19T09:59:59Z'))).toEqual([]);
+    expect(view(sessionReminders(session, settings, horizon('2026-01-18T00:00:00Z', '2026-01-19T10:00:00Z')))).toHaveLength(3);
+  });
+
+  it('a day-before reminder is dropped once the hour-before one is due', () => {
+    expect(view(sessionReminders(session, settings, horizon('2026-01-20T08:00:00Z')))).toEqual([
+      'SESSION_DAY_BEFORE person:a 2026-01-19T10:00:00.000Z',
+      'SESSION_DAY_BEFORE person:b 2026-01-19T10:00:00.000Z',
+      'SESSION_DAY_BEFORE person:sup 2026-01-19T10:00:00.000Z',
+    ]);
+    expect(view(sessionReminders(session, settings, horizon('2026-01-20T09:30:00Z')))).toEqual([
+      'SESSION_HOUR_BEFORE person:a 2026-01-20T09:00:00.000Z',
+      'SESSION_HOUR_BEFORE person:b 2026-01-20T09:00:00.000Z',
+      'SESSION_HOUR_BEFORE person:sup 2026-01-20T09:00:00.000Z',
+    ]);
+  });
+
+  it('only confirmed sessions in the future', () => {
+    const h = horizon('2026-01-18T00:00:00Z', '2026-01-21T00:00:00Z');
+    for (const status of ['PROPOSED', 'DECLINED', 'CANCELLED', 'COMPLETED']) {
+      expect(sessionReminders({ ...session, status }, settings, h)).toEqual([]);
+    }
+    expect(sessionReminders(session, settings, horizon('2026-01-20T10:00:00Z', '2026-01-21T00:00:00Z'))).toEqual([]);
+  });
+
+  it('uses the organisation timings', () => {
+    const custom = orgSettingsSchema.parse({ reminders: { sessionReminderHoursBefore: [48, 2] } });
+    expect(view(sessionReminders({ ...session, attendeeIds: [] }, custom, horizon('2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z')))).toEqual([
+      'SESSION_DAY_BEFORE person:sup 2026-01-18T10:00:00.000Z',
+      'SESSION_HOUR_BEFORE person:sup 2026-01-20T08:00:00.000Z',
+    ]);
+  });
+});
+
+describe('actionPointReminders', () => {
+  const point = { id: 'ap1', status: 'OPEN', dueOn: '2026-03-29', ownerId: 'o', supervisorId: 'sup', ownerTimeZone: 'Europe/London' };
+
+  it('due soon, due, overdue weekly to the owner; overdue also to the supervisor (clocks go forward on the due day)', () => {
+    expect(view(actionPointReminders(point, settings, horizon('2026-03-20T00:00:00Z', '2026-04-14T00:00:00Z')))).toEqual([
+      'ACTION_DUE person:o 2026-03-29T08:00:00.000Z',
+      'ACTION_DUE_SOON person:o 2026-03-26T09:00:00.000Z',
+      'ACTION_OVERDUE person:o 2026-03-30T08:00:00.000Z',
+      'ACTION_OVERDUE person:o 2026-04-06T08:00:00.000Z',
+      'ACTION_OVERDUE person:o 2026-04-13T08:00:00.000Z',
+      'ACTION_OVERDUE person:sup 2026-03-30T08:00:00.000Z',
+      'ACTION_OVERDUE person:sup 2026-04-06T08:00:00.000Z',
+      'ACTION_OVERDUE person:sup 2026-04-13T08:00:00.000Z',
+    ]);
+  });
+
+  it('09:00 GMT = 09:00Z on the day the clocks go back (25 October 2026)', () => {
+    const specs = actionPointReminders({ ...point, dueOn: '2026-10-25' }, settings, horizon('2026-10-01T00:00:00Z', '2026-10-26T12:00:00Z'));
+    expect(view(specs)).toEqual([
+      'ACTION_DUE person:o 2026-10-25T09:00:00.000Z',
+      'ACTION_DUE_SOON person:o 2026-10-22T08:00:00.000Z',
+      'ACTION_OVERDUE person:o 2026-10-26T09:00:00.000Z',
+      'ACTION_OVERDUE person:sup 2026-10-26T09:00:00.000Z',
+    ]);
+  });
+
+  it("reads 09:00 in the owner's zone and accepts the stored @db.Date", () => {
+    const specs = actionPointReminders(
+      { ...point, dueOn: at('2026-01-15T00:00:00Z'), ownerTimeZone: 'America/New_York', supervisorId: null },
+      settings,
+      horizon('2026-01-15T14:00:00Z', '2026-01-15T23:00:00Z'),
+    );
+    expect(view(specs)).toEqual(['ACTION_DUE person:o 2026-01-15T14:00:00.000Z']);
+  });
+
+  it('a sweep after a long gap sends only the latest overdue repeat, not the backlog', () => {
+    // Repeats fall on 30 March + 7k days; 1 June (k = 9) is the latest at or before now.
+    expect(view(actionPointReminders(point, settings, horizon('2026-06-01T12:00:00Z')))).toEqual([
+      'ACTION_OVERDUE person:o 2026-06-01T08:00:00.000Z',
+      'ACTION_OVERDUE person:sup 2026-06-01T08:00:00.000Z',
+    ]);
+  });
+
+  it('due soon is dropped once the due day has come', () => {
+    expect(view(actionPointReminders(point, settings, horizon('2026-03-29T10:00:00Z')))).toEqual(['ACTION_DUE person:o 2026-03-29T08:00:00.000Z']);
+  });
+
+  it('nothing once DONE', () => {
+    expect(actionPointReminders({ ...point, status: 'DONE' }, settings, horizon('2026-03-20T00:00:00Z', '2026-05-01T00:00:00Z'))).toEqual([]);
+  });
+
+  it('the horizon filter', () => {
+    expect(actionPointReminders(point, settings, horizon('2026-03-20T00:00:00Z', '2026-03-26T08:59:00Z'))).toEqual([]);
+  });
+});
+
+describe('recordReminders', () => {
+  const record = { id: 'r1', status: 'DRAFT' as string | null, dueAt: at('2026-01-21T11:00:00Z'), supervisorId: 'sup' };
+
+  it('RECORD_OVERDUE to the supervisor at the due time while it is a draft or missing', () => {
+    const h = horizon('2026-01-21T11:00:00Z');
+    expect(view(recordReminders(record, h))).toEqual(['RECORD_OVERDUE person:sup 2026-01-21T11:00:00.000Z']);
+    expect(view(recordReminders({ ...record, status: null }, h))).toHaveLength(1);
+    expect(recordReminders(record, horizon('2026-01-21T10:00:00Z'))).toEqual([]);
+  });
+
+  it('nothing once awaiting signatures or signed', () => {
+    const h = horizon('2026-01-22T00:00:00Z');
+    expect(recordReminders({ ...record, status: 'AWAITING_SIGNATURES' }, h)).toEqual([]);
+    expect(recordReminders({ ...record, status: 'SIGNED' }, h)).toEqual([]);
+  });
+});
+
+describe('unclaimedRequestReminders', () => {
+  const request = { id: 'q1', organisationId: 'org', status: 'OPEN', createdAt: at('2026-01-15T10:00:00Z'), urgency: 'ROUTINE' };
+  const h = horizon('2026-01-15T10:00:00Z', '2026-01-15T15:00:00Z');
+
+  it('re-surfaced in triage after 60 minutes, escalated to the Heads after 240', () => {
+    expect(view(unclaimedRequestReminders(request, ['h1', 'h2'], settings, h))).toEqual([
+      'REQUEST_ESCALATED person:h1 2026-01-15T14:00:00.000Z',
+      'REQUEST_ESCALATED person:h2 2026-01-15T14:00:00.000Z',
+      'REQUEST_UNCLAIMED triage:org 2026-01-15T11:00:00.000Z',
+    ]);
+  });
+
+  it('urgent requests use a third of the times and are urgent', () => {
+    expect(view(unclaimedRequestReminders({ ...request, urgency: 'URGENT' }, ['h1'], settings, h))).toEqual([
+      'REQUEST_ESCALATED person:h1 2026-01-15T11:20:00.000Z urgent',
+      'REQUEST_UNCLAIMED triage:org 2026-01-15T10:20:00.000Z urgent',
+    ]);
+  });
+
+  it('nothing once claimed or closed', () => {
+    for (const status of ['CLAIMED', 'ADVICE_GIVEN', 'SESSION_REQUESTED', 'BOOKED', 'CLOSED']) {
+      expect(unclaimedRequestReminders({ ...request, status }, ['h1'], settings, h)).toEqual([]);
+    }
+  });
+
+  it('the horizon filter', () => {
+    expect(view(unclaimedRequestReminders(request, ['h1'], settings, horizon('2026-01-15T10:00:00Z', '2026-01-15T12:00:00Z')))).toEqual([
+      'REQUEST_UNCLAIMED triage:org 2026-01-15T11:00:00.000Z',
+    ]);
+  });
+});
+
+describe('mandatoryCadenceReminders', () => {
+  const person = { id: 'p', lineManagerId: 'lm', supervisorIds: ['sup'], lastAttendedAt: at('2026-01-10T14:00:00Z'), joinedAt: at('2025-01-01T00:00:00Z') };
+  const quarterly = { sessionsPerYear: 4 };
+
+  it('the due date counts from the last attended session, or joining', () => {
+    expect(mandatoryDueDate(person, quarterly, 'Europe/London')?.toISODate()).toBe('2026-04-10');
+    expect(mandatoryDueDate(person, { intervalMonths: 6 }, 'Europe/London')?.toISODate()).toBe('2026-07-10');
+    expect(mandatoryDueDate({ ...person, lastAttendedAt: null }, { sessionsPerYear: 1 }, 'Europe/London')?.toISODate()).toBe('2026-01-01');
+    expect(mandatoryDueDate(person, { sessionsPerYear: null, intervalMonths: null }, 'Europe/London')).toBeNull();
+  });
+
+  it('due to the supervisee, overdue to them, then the supervisor, then the line manager (09:00 local, across the clocks going forward)', () => {
+    const specs = mandatoryCadenceReminders(person, quarterly, settings, 'Europe/London', horizon('2026-03-01T00:00:00Z', '2026-05-01T00:00:00Z'));
+    expect(view(specs)).toEqual([
+      'LINE_MANAGER_OVERDUE person:lm 2026-04-24T08:00:00.000Z',
+      'MANDATORY_DUE person:p 2026-03-27T09:00:00.000Z',
+      'MANDATORY_OVERDUE person:p 2026-04-10T08:00:00.000Z',
+      'MANDATORY_OVERDUE person:sup 2026-04-17T08:00:00.000Z',
+    ]);
+    expect(specs.every((s) => s.subjectType === 'Person' && s.subjectId === 'p')).toBe(true);
+  });
+
+  it('once overdue, the due-soon one is no longer sent; the horizon filters the later steps', () => {
+    expect(view(mandatoryCadenceReminders(person, quarterly, settings, 'Europe/London', horizon('2026-04-12T00:00:00Z')))).toEqual([
+      'MANDATORY_OVERDUE person:p 2026-04-10T08:00:00.000Z',
+    ]);
+  });
+
+  it('a new attended session moves the due date', () => {
+    const specs = mandatoryCadenceReminders(
+      { ...person, lastAttendedAt: at('2026-04-05T10:00:00Z') },
+      quarterly,
+      settings,
+      'Europe/London',
+      horizon('2026-04-12T00:00:00Z', '2026-05-01T00:00:00Z'),
+    );
+    expect(specs).toEqual([]);
+  });
+
+  it('nothing for a requirement with no cadence (on request)', () => {
+    expect(mandatoryCadenceReminders(person, {}, settings, 'Europe/London', horizon('2026-03-01T00:00:00Z', '2027-01-01T00:00:00Z'))).toEqual([]);
+  });
+});
+
+describe('agreementReminders and contractReviewReminders', () => {
+  it('AGREEMENT_UNSIGNED to each party who has not signed, 24 hours after it was offered', () => {
+    const agreement = { id: 'ag', status: 'AWAITING_SIGNATURES', createdAt: at('2026-01-15T10:00:00Z'), unsignedPartyIds: ['a', 'b'] };
+    expect(view(agreementReminders(agreement, settings, horizon('2026-01-16T10:00:00Z')))).toEqual([
+      'AGREEMENT_UNSIGNED person:a 2026-01-16T10:00:00.000Z',
+      'AGREEMENT_UNSIGNED person:b 2026-01-16T10:00:00.000Z',
+    ]);
+    expect(agreementReminders(agreement, settings, horizon('2026-01-16T09:59:00Z'))).toEqual([]);
+    expect(agreementReminders({ ...agreement, status: 'SIGNED' }, settings, horizon('2026-01-17T00:00:00Z'))).toEqual([]);
+  });
+
+  it('CONTRACT_REVIEW to every party 14 days before the review date, for signed contracts only', () => {
+    const contract = { id: 'c', status: 'SIGNED', reviewDue: at('2027-01-20T00:00:00Z'), signedAt: at('2026-01-20T00:00:00Z'), partyIds: ['a', 'sup'] };
+    const h = horizon('2027-01-06T00:00:00Z');
+    expect(view(contractReviewReminders(contract, settings, h))).toEqual([
+      'CONTRACT_REVIEW person:a 2027-01-06T00:00:00.000Z',
+      'CONTRACT_REVIEW person:sup 2027-01-06T00:00:00.000Z',
+    ]);
+    expect(view(contractReviewReminders({ ...contract, reviewDue: null }, settings, h))).toHaveLength(2);
+    expect(contractReviewReminders(contract, settings, horizon('2027-01-05T23:59:00Z'))).toEqual([]);
+    expect(contractReviewReminders({ ...contract, status: 'SUPERSEDED' }, settings, h)).toEqual([]);
+  });
+});
+
+describe('rebookReminders', () => {
+  const cancelled = {
+    id: 's1',
+    status: 'CANCELLED',
+    cancelledById: 'x',
+    cancelledAt: at('2026-01-01T10:00:00Z'),
+    rebookBy: null as Date | null,
+    rebooked: false,
+  };
+
+  it('weekly to whoever cancelled, until the 31-day deadline', () => {
+    expect(view(rebookReminders(cancelled, settings, horizon('2026-01-01T10:00:00Z', '2026-03-01T00:00:00Z')))).toEqual([
+      'REBOOK_AFTER_CANCELLATION person:x 2026-01-08T10:00:00.000Z',
+      'REBOOK_AFTER_CANCELLATION person:x 2026-01-15T10:00:00.000Z',
+      'REBOOK_AFTER_CANCELLATION person:x 2026-01-22T10:00:00.000Z',
+      'REBOOK_AFTER_CANCELLATION person:x 2026-01-29T10:00:00.000Z',
+    ]);
+    expect(view(rebookReminders(cancelled, settings, horizon('2026-01-16T00:00:00Z')))).toEqual([
+      'REBOOK_AFTER_CANCELLATION person:x 2026-01-15T10:00:00.000Z',
+    ]);
+  });
+
+  it('nothing once rebooked, after the deadline, or for a session that is not cancelled', () => {
+    expect(rebookReminders({ ...cancelled, rebooked: true }, settings, horizon('2026-01-16T00:00:00Z'))).toEqual([]);
+    expect(rebookReminders(cancelled, settings, horizon('2026-02-01T10:00:00Z'))).toEqual([]);
+    expect(rebookReminders({ ...cancelled, rebookBy: at('2026-01-10T00:00:00Z') }, settings, horizon('2026-01-16T00:00:00Z'))).toEqual([]);
+    expect(rebookReminders({ ...cancelled, status: 'CONFIRMED' }, settings, horizon('2026-01-16T00:00:00Z'))).toEqual([]);
+  });
+});
+
+describe('nonAttendanceNudge', () => {
+  const fact = {
+    sessionId: 's1',
+    personId: 'p',
+    attendance: 'DID_NOT_ATTEND' as string | null,
+    lineManagerId: 'lm',
+    superviseeToldFirst: true,
+    recordedAt: at('2026-01-20T12:00:00Z'),
+  };
+
+  it('to the line manager once the supervisee has been told', () => {
+    const specs = nonAttendanceNudge(fact, horizon('2026-01-20T12:00:00Z'));
+    expect(view(specs)).toEqual(['LINE_MANAGER_NON_ATTENDANCE person:lm 2026-01-20T12:00:00.000Z']);
+    expect(specs[0]).toMatchObject({ subjectType: 'SessionAttendee', subjectId: 's1:p' });
+  });
+
+  it('never before the supervisee has been told, and never for attendance or apologies', () => {
+    const h = horizon('2026-01-21T00:00:00Z');
+    expect(nonAttendanceNudge({ ...fact, superviseeToldFirst: false }, h)).toEqual([]);
+    expect(nonAttendanceNudge({ ...fact, attendance: 'ATTENDED' }, h)).toEqual([]);
+    expect(nonAttendanceNudge({ ...fact, attendance: 'APOLOGIES' }, h)).toEqual([]);
+    expect(nonAttendanceNudge({ ...fact, lineManagerId: null }, h)).toEqual([]);
+  });
+});
