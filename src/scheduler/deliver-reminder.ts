@@ -1,0 +1,155 @@
+// Delivering one reminder: a plain function of the database, a sender and a clock, tested
+// without Redis. The worker (worker.ts) only turns its results and errors into BullMQ terms.
+//
+// Guarantees, with PostgreSQL as the source of truth:
+// - at most one SENT per reminder: the SENT mark is a single UPDATE guarded by
+//   status = PENDING, so of two workers racing, one marks and the other sees a duplicate;
+//   a row already SENT, CANCELLED or FAILED is never sent again;
+// - never silently dropped: a failure either is retried (the error is rethrown for BullMQ, with
+//   attempts and lastError stored) or, on the last attempt, leaves the row FAILED with failedAt,
+//   which administrators see;
+// - a reminder whose subject is gone is CANCELLED without sending.
+// The one window left is a crash after the platform accepted the message and before the SENT
+// mark commits: the retry sends again. Closing it would need the platform to dedupe on the
+// reminder id.
+import { UnrecoverableError } from 'bullmq';
+import type { Db } from '../db/client.js';
+import type { Reminder } from '../db/generated/client.js';
+import type { Logger } from '../logger.js';
+
+export interface SendResult {
+  platform: 'TEAMS' | 'SLACK';
+  messageId: string;
+}
+
+export interface DeliverDeps {
+  db: Db;
+  /** Posts the reminder to its recipient. Throw RecipientUnreachableError when there is no conversation. */
+  send: (reminder: Reminder) => Promise<SendResult>;
+  /** False when the subject (session, action point, request…) no longer exists or no longer needs it. */
+  isSubjectLive: (reminder: Reminder) => Promise<boolean>;
+  clock: { now(): Date };
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+}
+
+export interface DeliveryAttempt {
+  /** Attempts that failed before this one (BullMQ's job.attemptsMade). */
+  attemptsMade: number;
+  /** Attempts allowed in all (the job's opts.attempts). */
+  maxAttempts: number;
+}
+
+export type DeliveryOutcome =
+  | 'sent'
+  /** The row was already SENT, CANCELLED or FAILED, or another worker marked it first. */
+  | 'duplicate-avoided'
+  | 'cancelled'
+  /** The last attempt failed: the row is FAILED. */
+  | 'failed'
+  /** No such row (its organisation was deleted): nothing to do. */
+  | 'missing';
+
+/** The recipient cannot be reached (no conversation reference): retrying will not help. */
+export class RecipientUnreachableError extends Error {
+  override name = 'RecipientUnreachableError';
+}
+
+/**
+ * The platform asked us to wait (HTTP 429 with Retry-After). Thrown by deliverReminder after
+ * storing attempts and lastError; the worker turns it into a queue-wide pause of retryAfterMs
+ * (worker.rateLimit) and BullMQ's RateLimitError, which puts the job back without using one of
+ * its attempts.
+ */
+export class DeliveryRateLimitedError extends Error {
+  override name = 'DeliveryRateLimitedError';
+  constructor(readonly retryAfterMs: number) {
+    super(`rate limited for ${retryAfterMs} ms`);
+  }
+}
+
+/** What is stored in lastError: the error's name and status/code, never a message or body. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return 'non-error thrown';
+  const e = error as { statusCode?: unknown; status?: unknown; code?: unknown };
+  const status = e.statusCode ?? e.status;
+  const parts = [error.name];
+  if (typeof status === 'number' || typeof status === 'string') parts.push(`status=${status}`);
+  if (typeof e.code === 'number' || typeof e.code === 'string') parts.push(`code=${e.code}`);
+  return parts.join(' ').slice(0, 200);
+}
+
+function retryAfterMsOf(error: unknown): number | undefined {
+  const value = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+function isUnreachable(error: unknown): boolean {
+  return error instanceof RecipientUnreachableError || (error as { code?: unknown } | null)?.code === 'NO_CONVERSATION';
+}
+
+export async function deliverReminder(deps: DeliverDeps, reminderId: string, attempt: DeliveryAttempt): Promise<DeliveryOutcome> {
+  const { db, logger, clock } = deps;
+  const reminder = await db.reminder.findUnique({ where: { id: reminderId } });
+  if (!reminder) {
+    logger.warn({ reminderId }, 'reminder missing');
+    return 'missing';
+  }
+  const facts = { reminderId, kind: reminder.kind };
+  if (reminder.status !== 'PENDING') {
+    logger.info({ ...facts, status: reminder.status }, 'reminder duplicate avoided');
+    return 'duplicate-avoided';
+  }
+
+  if (!(await deps.isSubjectLive(reminder))) {
+    const { count } = await db.reminder.updateMany({
+      where: { id: reminderId, status: 'PENDING' },
+      data: { status: 'CANCELLED' },
+    });
+    logger.info(facts, count === 1 ? 'reminder cancelled: subject gone' : 'reminder duplicate avoided');
+    return count === 1 ? 'cancelled' : 'duplicate-avoided';
+  }
+
+  let result: SendResult;
+  try {
+    result = await deps.send(reminder);
+  } catch (error) {
+    const lastError = describeError(error);
+    const isLast = attempt.attemptsMade + 1 >= attempt.maxAttempts;
+    if (isUnreachable(error) || isLast) {
+      await db.reminder.updateMany({
+        where: { id: reminderId, status: 'PENDING' },
+        data: { status: 'FAILED', failedAt: clock.now(), attempts: { increment: 1 }, lastError },
+      });
+      logger.error({ ...facts, err: lastError, attempt: attempt.attemptsMade + 1 }, 'reminder failed');
+      if (isUnreachable(error)) throw new UnrecoverableError(`reminder recipient unreachable: ${lastError}`);
+      return 'failed';
+    }
+    await db.reminder.updateMany({
+      where: { id: reminderId, status: 'PENDING' },
+      data: { attempts: { increment: 1 }, lastError },
+    });
+    const retryAfterMs = retryAfterMsOf(error);
+    logger.warn({ ...facts, err: lastError, attempt: attempt.attemptsMade + 1, retryAfterMs }, 'reminder send failed, will retry');
+    if (retryAfterMs !== undefined) throw new DeliveryRateLimitedError(retryAfterMs);
+    throw error;
+  }
+
+  // One conditional UPDATE: atomic, and only the first of two racing workers matches it.
+  const { count } = await db.reminder.updateMany({
+    where: { id: reminderId, status: 'PENDING' },
+    data: {
+      status: 'SENT',
+      platform: result.platform,
+      platformMessageId: result.messageId,
+      sentAt: clock.now(),
+      attempts: { increment: 1 },
+      lastError: null,
+    },
+  });
+  if (count === 0) {
+    logger.warn(facts, 'reminder sent but already marked by another worker');
+    return 'duplicate-avoided';
+  }
+  logger.info({ ...facts, platform: result.platform }, 'reminder sent');
+  return 'sent';
+}

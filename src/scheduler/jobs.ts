@@ -1,0 +1,39 @@
+// Queue names, job names and payload schemas of the reminder scheduler, in one place.
+// A job is derived from a Reminder row (PostgreSQL is the source of truth): its id is the
+// reminder id, so adding it again is a no-op and a flushed Redis is rebuilt by reconcile.
+import { UnrecoverableError } from 'bullmq';
+import { z } from 'zod';
+
+export const REMINDER_QUEUE = 'reminders';
+
+export const JobName = {
+  deliverReminder: 'deliver-reminder',
+} as const;
+export type JobName = (typeof JobName)[keyof typeof JobName];
+
+export const deliverReminderPayload = z.object({ reminderId: z.uuid() }).strict();
+export type DeliverReminderPayload = z.infer<typeof deliverReminderPayload>;
+
+/** The job id of a reminder's delivery job: the reminder id itself (stable, idempotent). */
+export function reminderJobId(reminderId: string): string {
+  return reminderId;
+}
+
+/** Producer side: a payload that does not validate is a programming error, thrown at once. */
+export function buildDeliverReminderPayload(reminderId: string): DeliverReminderPayload {
+  return deliverReminderPayload.parse({ reminderId });
+}
+
+/**
+ * Consumer side: a payload that does not validate can never succeed, so it is an
+ * UnrecoverableError (BullMQ fails the job without retrying it). The message names the
+ * failing fields only, never their values.
+ */
+export function parseDeliverReminderPayload(data: unknown): DeliverReminderPayload {
+  const result = deliverReminderPayload.safeParse(data);
+  if (!result.success) {
+    const fields = [...new Set(result.error.issues.map((issue) => issue.path.join('.') || '(root)'))].join(', ');
+    throw new UnrecoverableError(`invalid ${JobName.deliverReminder} payload: ${fields}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,75 @@
+// Derives BullMQ jobs from Reminder rows. Every due PENDING reminder gets a delayed job whose
+// id is the reminder id, so running this again adds nothing and running it after Redis lost
+// its data (FLUSHALL, failover without persistence) re-creates every job from PostgreSQL.
+import type { JobsOptions, Queue } from 'bullmq';
+import type { Db } from '../db/client.js';
+import { buildDeliverReminderPayload, JobName, reminderJobId, type DeliverReminderPayload } from './jobs.js';
+import { dueForQueue, type DueCursor } from './reminder-store.js';
+
+export interface DeliveryJobOptions {
+  /** Tries per reminder before it is marked FAILED (default 5). */
+  attempts?: number;
+  /** First retry delay; doubled each retry (default 30 s). */
+  backoffMs?: number;
+  /** Share of each backoff delay randomised, 0..1 (default 0.5), so retries do not stampede. */
+  jitter?: number;
+}
+
+export interface ReconcileOptions {
+  now: Date;
+  /** Reminders with sendAt up to now + horizonMs get a (delayed) job. */
+  horizonMs: number;
+  /** Rows read per page (default 500). */
+  batchSize?: number;
+  job?: DeliveryJobOptions;
+}
+
+export interface ReconcileResult {
+  /** Due PENDING reminders seen (each has a job once this returns). */
+  scanned: number;
+}
+
+export type ReminderQueue = Queue<DeliverReminderPayload, unknown, string>;
+
+export function deliveryJobOptions(options: DeliveryJobOptions = {}): JobsOptions {
+  return {
+    attempts: options.attempts ?? 5,
+    backoff: { type: 'exponential', delay: options.backoffMs ?? 30_000, jitter: options.jitter ?? 0.5 },
+    // A completed job's row is SENT or CANCELLED, so it is never due again: nothing to keep.
+    removeOnComplete: true,
+    // Failed jobs stay a week for inspection; the row (FAILED, lastError) is the durable record.
+    removeOnFail: { age: 7 * 24 * 3600 },
+  };
+}
+
+/**
+ * Adds a delayed job per due PENDING reminder (jobId = reminder id, delay = max(0, sendAt - now)).
+ * BullMQ ignores an add whose job id exists, so this is idempotent.
+ */
+export async function reconcileQueue(db: Db, queue: ReminderQueue, options: ReconcileOptions): Promise<ReconcileResult> {
+  const until = new Date(options.now.getTime() + options.horizonMs);
+  const batchSize = options.batchSize ?? 500;
+  const jobOptions = deliveryJobOptions(options.job);
+  let cursor: DueCursor | undefined;
+  let scanned = 0;
+  for (;;) {
+    const due = await dueForQueue(db, until, batchSize, cursor);
+    if (due.length === 0) break;
+    await queue.addBulk(
+      due.map((reminder) => ({
+        name: JobName.deliverReminder,
+        data: buildDeliverReminderPayload(reminder.id),
+        opts: {
+          ...jobOptions,
+          jobId: reminderJobId(reminder.id),
+          delay: Math.max(0, reminder.sendAt.getTime() - options.now.getTime()),
+        },
+      })),
+    );
+    scanned += due.length;
+    const last = due[due.length - 1]!;
+    cursor = { sendAt: last.sendAt, id: last.id };
+    if (due.length < batchSize) break;
+  }
+  return { scanned };
+}
