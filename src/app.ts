@@ -21,14 +21,23 @@ export interface BotDeps {
   clock: Clock;
 }
 
+/**
+ * The platforms' senders (Teams always, Slack when configured), shared by the web role (outbox)
+ * and the worker role (reminders).
+ */
+export function createSenders(config: BotDeps['config'], logger: Logger) {
+  const adapter = createTeamsAdapter(config);
+  const senders: ChannelSender[] = [createTeamsSender(adapter, config.MICROSOFT_APP_ID)];
+  const { SLACK_SIGNING_SECRET: signingSecret, SLACK_BOT_TOKEN: botToken } = config;
+  const slackConfig = signingSecret && botToken ? { signingSecret, botToken, apiUrl: config.SLACK_API_URL } : undefined;
+  const slackClient = slackConfig ? createSlackWebClient(slackConfig, logger) : undefined;
+  if (slackClient) senders.push(createSlackSender(slackClient));
+  return { adapter, senders, slackConfig, slackClient };
+}
+
 /** The composition root for the web role: channels, outbox and flows wired to one HTTP app. */
 export function createBot(deps: BotDeps) {
-  const adapter = createTeamsAdapter(deps.config);
-  const senders: ChannelSender[] = [createTeamsSender(adapter, deps.config.MICROSOFT_APP_ID)];
-  const { SLACK_SIGNING_SECRET: signingSecret, SLACK_BOT_TOKEN: botToken } = deps.config;
-  const slackConfig = signingSecret && botToken ? { signingSecret, botToken, apiUrl: deps.config.SLACK_API_URL } : undefined;
-  const slackClient = slackConfig ? createSlackWebClient(slackConfig, deps.logger) : undefined;
-  if (slackClient) senders.push(createSlackSender(slackClient));
+  const { adapter, senders, slackConfig, slackClient } = createSenders(deps.config, deps.logger);
   const outbox = createOutbox({ db: deps.db, senders, logger: deps.logger });
   // Tests and benchmarks may leave these out: links then point at localhost, signed with a per-process secret.
   const linkSecret = deps.config.linkSecret ?? randomBytes(32).toString('base64url');
@@ -57,5 +66,5 @@ export function createBot(deps: BotDeps) {
       },
     },
   });
-  return { app, adapter, outbox, flowDeps, slack };
+  return { app, adapter, outbox, flowDeps, slack, senders };
 }

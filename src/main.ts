@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Server } from 'node:http';
-import { createBot } from './app.js';
+import { createBot, createSenders } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createDb } from './db/client.js';
 import { applyMigrations, ensureDatabase } from './db/migrate.js';
@@ -8,6 +8,7 @@ import { systemClock } from './domain/time.js';
 import { createLogger, type Logger } from './logger.js';
 import { startLocalMode } from './local/local-mode.js';
 import { listen } from './server.js';
+import { startScheduler } from './scheduler/scheduler.js';
 
 async function prepareDatabase(config: Config, logger: Logger): Promise<void> {
   if (config.localMode && (await ensureDatabase(config.DATABASE_URL))) logger.info('created the local database');
@@ -29,14 +30,29 @@ async function main(): Promise<void> {
   const redis = new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: null, keyPrefix: undefined });
   redis.on('error', (error) => logger.warn({ err: { message: error.message } }, 'redis connection problem'));
 
+  // Stopped in this order: local mode, HTTP server, scheduler (drains in-flight deliveries); then Redis and Prisma.
   const stops: Array<() => Promise<unknown>> = [];
   let server: Server | undefined;
+  let senders = undefined as ReturnType<typeof createSenders>['senders'] | undefined;
   if (config.PROCESS_ROLE !== 'worker') {
     const bot = createBot({ config, db, redis, logger, clock: systemClock });
+    senders = bot.senders;
     server = await listen(bot.app, config.PORT);
     logger.info({ port: config.PORT, teamsAuth: config.teamsAuthEnabled }, 'bot listening on /api/messages');
-    stops.push(() => new Promise((resolve) => server!.close(resolve)));
   }
+  if (config.PROCESS_ROLE !== 'web') {
+    const scheduler = await startScheduler({
+      db,
+      redisUrl: config.REDIS_URL,
+      prefix: config.REDIS_PREFIX,
+      senders: senders ?? createSenders(config, logger).senders,
+      logger,
+      clock: systemClock,
+    });
+    logger.info('reminder scheduler started');
+    stops.push(() => scheduler.stop());
+  }
+  if (server) stops.push(() => new Promise((resolve) => server!.close(resolve)));
   if (config.localMode) {
     const local = await startLocalMode({ config, db, logger });
     stops.push(local.stop);

@@ -1,0 +1,123 @@
+// Starts the reminder scheduler in a worker process: the delivery queue and worker, and a sweep
+// every minute (sweep facts → reminder rows → delayed jobs). Only one process sweeps at a time:
+// each sweep runs inside a transaction holding a PostgreSQL transaction-level advisory lock
+// (pg_try_advisory_xact_lock); a process that cannot take it skips that minute. A sweep also runs
+// at start, so jobs lost with Redis's data are rebuilt from PostgreSQL.
+import cron from 'node-cron';
+import type { ConnectionOptions } from 'bullmq';
+import type { ChannelSender } from '../channels/outbox.js';
+import type { Db } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import { createReminderQueue } from './queue.js';
+import { reconcileQueue, type DeliveryJobOptions, type ReminderQueue } from './reconcile.js';
+import { createReminderSender } from './send-reminder.js';
+import { sweepDueFacts, type SweepResult } from './sweep.js';
+import { createReminderWorker } from './worker.js';
+
+/** Advisory lock key of the sweeper (any constant shared by every process of the bot). */
+export const SWEEP_LOCK_KEY = 0x5c5_5ee9;
+
+export interface SchedulerOptions {
+  db: Db;
+  /** redis://… URL, or ioredis connection options. */
+  redisUrl: string | ConnectionOptions;
+  prefix?: string;
+  senders: ChannelSender[];
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  clock: { now(): Date };
+  /** How far ahead reminders are created and queued (default 15 minutes). */
+  horizonMs?: number;
+  /** Cron expression of the sweep (default every minute). */
+  schedule?: string;
+  job?: DeliveryJobOptions;
+  concurrency?: number;
+}
+
+export type SweepRun = { swept: false } | { swept: true; sweep: SweepResult; queued: number };
+
+export interface Scheduler {
+  queue: ReminderQueue;
+  /** One sweep + reconcile now, unless another process holds the sweep lock. */
+  runOnce(): Promise<SweepRun>;
+  stop(): Promise<void>;
+}
+
+function connectionOf(redisUrl: string | ConnectionOptions): ConnectionOptions {
+  if (typeof redisUrl !== 'string') return { maxRetriesPerRequest: null, ...redisUrl } as ConnectionOptions;
+  const url = new URL(redisUrl);
+  const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
+  return {
+    host: url.hostname || '127.0.0.1',
+    port: url.port ? Number(url.port) : 6379,
+    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    ...(Number.isInteger(db) && db > 0 ? { db } : {}),
+    ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+    maxRetriesPerRequest: null,
+  };
+}
+
+export async function startScheduler(options: SchedulerOptions): Promise<Scheduler> {
+  const { db, logger, clock } = options;
+  const horizonMs = options.horizonMs ?? 15 * 60_000;
+  const connection = connectionOf(options.redisUrl);
+  const prefix = options.prefix;
+  const queue = createReminderQueue({ connection, ...(prefix ? { prefix } : {}) });
+  const sender = createReminderSender({ db, senders: options.senders, logger, clock });
+  const worker = createReminderWorker({
+    connection,
+    ...(prefix ? { prefix } : {}),
+    db,
+    deliverDeps: { send: sender.send, isSubjectLive: sender.isSubjectLive, clock, logger },
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+  });
+
+  /** Sweep inside a transaction holding the advisory lock; the lock ends with the transaction. */
+  async function runOnce(): Promise<SweepRun> {
+    const now = clock.now();
+    const sweep = await db.$transaction(
+      async (tx) => {
+        const [row] = await tx.$queryRaw<Array<{ locked: boolean }>>`SELECT pg_try_advisory_xact_lock(${SWEEP_LOCK_KEY}::bigint) AS locked`;
+        if (!row?.locked) return null;
+        return sweepDueFacts(tx as unknown as Db, { now, horizonMs });
+      },
+      { timeout: 55_000, maxWait: 10_000 },
+    );
+    if (!sweep) return { swept: false };
+    const { scanned } = await reconcileQueue(db, queue, { now, horizonMs, ...(options.job ? { job: options.job } : {}) });
+    return { swept: true, sweep, queued: scanned };
+  }
+
+  let running: Promise<unknown> | undefined;
+  const tick = async () => {
+    if (running) return; // the previous sweep is still going in this process
+    running = runOnce()
+      .then((result) => {
+        if (result.swept) logger.info({ created: result.sweep.created, byKind: result.sweep.byKind, queued: result.queued }, 'reminder sweep');
+      })
+      .catch((error: unknown) => logger.error({ err: { name: (error as Error)?.name } }, 'reminder sweep failed'))
+      .finally(() => {
+        running = undefined;
+      });
+    await running;
+  };
+
+  await tick();
+  const task = cron.schedule(options.schedule ?? '* * * * *', () => tick(), { noOverlap: true });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    queue,
+    runOnce,
+    stop() {
+      stopping ??= (async () => {
+        await task.stop();
+        await task.destroy();
+        if (running) await running;
+        await worker.close();
+        await queue.close();
+      })();
+      return stopping;
+    },
+  };
+}

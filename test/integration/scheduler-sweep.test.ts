@@ -1,0 +1,370 @@
+// The first wired slice of the reminder scheduler against real PostgreSQL and Redis: the sweep
+// (facts → reminder rows), the sender (reminder card to the recipient's conversation) and the
+// scheduler (sweep + reconcile + worker, one sweeper at a time). Redis keys live under a prefix
+// unique to this file; nothing shared is flushed.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ChannelSender, StoredConversationRef } from '../../src/channels/outbox.js';
+import type { OutMessage } from '../../src/flows/types.js';
+import { createReminderQueue } from '../../src/scheduler/queue.js';
+import { startScheduler, SWEEP_LOCK_KEY, type Scheduler } from '../../src/scheduler/scheduler.js';
+import { upsertReminders } from '../../src/scheduler/reminder-store.js';
+import { createReminderSender } from '../../src/scheduler/send-reminder.js';
+import { sweepDueFacts } from '../../src/scheduler/sweep.js';
+import { withTestDatabase } from '../support/database.js';
+
+const connection = { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null };
+const basePrefix = `sweep-test-${randomBytes(4).toString('hex')}`;
+const silent = { info() {}, warn() {}, error() {} };
+const clock = { now: () => new Date() };
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+const t = withTestDatabase();
+let organisationId: string;
+let prefixCount = 0;
+const started: Array<{ scheduler: Scheduler; prefix: string }> = [];
+
+interface Sent {
+  conversationId: string;
+  message: OutMessage;
+}
+
+function fakeSender(sent: Sent[]): ChannelSender {
+  let n = 0;
+  return {
+    platform: 'TEAMS',
+    async send(conversation: StoredConversationRef, message: OutMessage) {
+      sent.push({ conversationId: conversation.conversationId, message });
+      return `activity-${++n}`;
+    },
+    async update() {},
+  };
+}
+
+async function person(name: string, extra: { quietHoursStart?: string; quietHoursEnd?: string; roles?: ('HEAD_OF_SAFEGUARDING' | 'SUPERVISOR')[]; conversation?: boolean } = {}) {
+  const p = await t.db.person.create({
+    data: {
+      organisationId,
+      name,
+      email: `${randomUUID()}@example.nhs.uk`,
+      roles: extra.roles ?? ['STAFF'],
+      timeZone: 'UTC',
+      quietHoursStart: extra.quietHoursStart ?? null,
+      quietHoursEnd: extra.quietHoursEnd ?? null,
+    },
+  });
+  if (extra.conversation !== false) {
+    await t.db.conversationReference.create({
+      data: { platform: 'TEAMS', conversationId: `conv-${p.id}`, kind: 'PERSONAL', tenantId: 'tenant', personId: p.id, reference: {} },
+    });
+  }
+  return p;
+}
+
+async function confirmedSession(startsAt: Date, supervisorId: string, attendeeIds: string[]) {
+  return t.db.session.create({
+    data: {
+      organisationId,
+      format: 'INDIVIDUAL',
+      type: 'ON_REQUEST',
+      status: 'CONFIRMED',
+      supervisorId,
+      proposedById: supervisorId,
+      startsAt,
+      endsAt: new Date(startsAt.getTime() + HOUR),
+      durationMinutes: 60,
+      attendees: { create: attendeeIds.map((personId) => ({ personId })) },
+    },
+  });
+}
+
+async function start(sent: Sent[], prefix = `${basePrefix}-${++prefixCount}`) {
+  const scheduler = await startScheduler({
+    db: t.db,
+    redisUrl: connection,
+    prefix,
+    senders: [fakeSender(sent)],
+    logger: silent,
+    clock,
+    horizonMs: 15 * 60_000,
+    job: { attempts: 3, backoffMs: 10, jitter: 0.5 },
+  });
+  started.push({ scheduler, prefix });
+  return scheduler;
+}
+
+async function waitFor<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (ok(value) || Date.now() > until) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+beforeAll(async () => {
+  const org = await t.db.organisation.create({
+    data: { slug: `sweep-${randomUUID()}`, name: 'Sweep test', serviceHours: {}, responseTargets: {}, timeZone: 'UTC' },
+  });
+  organisationId = org.id;
+});
+
+beforeEach(async () => {
+  await t.db.reminder.deleteMany();
+  await t.db.actionPoint.deleteMany();
+  await t.db.supervisionRecord.deleteMany();
+  await t.db.session.deleteMany();
+  await t.db.supervisionRequest.deleteMany();
+  await t.db.triageChannel.deleteMany();
+});
+
+afterEach(async () => {
+  for (const { scheduler, prefix } of started.splice(0)) {
+    await scheduler.stop();
+    const queue = createReminderQueue({ connection, prefix });
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+});
+
+afterAll(async () => {
+  for (const { scheduler } of started.splice(0)) await scheduler.stop();
+});
+
+describe('sweepDueFacts', () => {
+  it('gives each party of a confirmed session tomorrow a day-before and an hour-before reminder, once', async () => {
+    const supervisor = await person('Sam Supervisor', { roles: ['SUPERVISOR'] });
+    const staff = await person('Alex Staff');
+    const now = new Date();
+    const session = await confirmedSession(new Date(now.getTime() + 20 * HOUR), supervisor.id, [staff.id]);
+
+    const first = await sweepDueFacts(t.db, { now, horizonMs: DAY });
+    expect(first.byKind).toEqual({ SESSION_DAY_BEFORE: 2, SESSION_HOUR_BEFORE: 2 });
+    for (let i = 0; i < 3; i++) expect((await sweepDueFacts(t.db, { now, horizonMs: DAY })).created).toBe(0);
+
+    const rows = await t.db.reminder.findMany({ where: { subjectId: session.id } });
+    expect(rows.map((r) => `${r.kind} ${r.recipientId}`).sort()).toEqual(
+      [
+        `SESSION_DAY_BEFORE ${staff.id}`,
+        `SESSION_DAY_BEFORE ${supervisor.id}`,
+        `SESSION_HOUR_BEFORE ${staff.id}`,
+        `SESSION_HOUR_BEFORE ${supervisor.id}`,
+      ].sort(),
+    );
+  });
+
+  it('reads only what can be due: a session next month gets nothing yet', async () => {
+    const supervisor = await person('Sam Supervisor');
+    await confirmedSession(new Date(Date.now() + 30 * DAY), supervisor.id, [supervisor.id]);
+    expect((await sweepDueFacts(t.db, { now: new Date(), horizonMs: HOUR })).created).toBe(0);
+  });
+
+  it('sends an overdue action point to its owner and the supervisor', async () => {
+    const supervisor = await person('Sam Supervisor');
+    const owner = await person('Olu Owner');
+    const record = await t.db.supervisionRecord.create({
+      data: { organisationId, kind: 'SESSION', supervisorId: supervisor.id, format: 'INDIVIDUAL', type: 'ON_REQUEST', status: 'SIGNED' },
+    });
+    const dueOn = new Date(Date.now() - 3 * DAY);
+    const point = await t.db.actionPoint.create({
+      data: {
+        recordId: record.id,
+        ordinal: 1,
+        description: 'Complete level 3 training',
+        kind: 'TRAINING_NEED',
+        ownerId: owner.id,
+        dueOn: new Date(Date.UTC(dueOn.getUTCFullYear(), dueOn.getUTCMonth(), dueOn.getUTCDate())),
+      },
+    });
+    const result = await sweepDueFacts(t.db, { now: new Date(), horizonMs: 15 * 60_000 });
+    expect(result.byKind.ACTION_OVERDUE).toBe(2);
+    const rows = await t.db.reminder.findMany({ where: { subjectId: point.id, kind: 'ACTION_OVERDUE' } });
+    expect(rows.map((r) => r.recipientId).sort()).toEqual([owner.id, supervisor.id].sort());
+  });
+
+  it('re-surfaces an unclaimed request in the triage channel', async () => {
+    const requester = await person('Rae Requester');
+    await person('Hana Head', { roles: ['HEAD_OF_SAFEGUARDING'] });
+    const request = await t.db.supervisionRequest.create({
+      data: {
+        organisationId,
+        reference: `SGS-2026-${randomBytes(3).toString('hex')}`,
+        requesterId: requester.id,
+        platform: 'TEAMS',
+        immediateRisk: false,
+        urgency: 'ROUTINE',
+        route: 'ADVICE',
+        createdAt: new Date(Date.now() - 2 * HOUR),
+      },
+    });
+    const result = await sweepDueFacts(t.db, { now: new Date(), horizonMs: 15 * 60_000 });
+    expect(result.byKind).toEqual({ REQUEST_UNCLAIMED: 1 });
+    const [row] = await t.db.reminder.findMany({ where: { subjectId: request.id } });
+    expect(row).toMatchObject({ kind: 'REQUEST_UNCLAIMED', recipientKey: `triage:${organisationId}`, recipientId: null });
+  });
+
+  it('moves a non-urgent reminder out of the recipient’s quiet hours', async () => {
+    const now = new Date();
+    const startsAt = new Date(now.getTime() + 30 * HOUR);
+    const dueAt = new Date(startsAt.getTime() - DAY);
+    const hhmm = (d: Date) => d.toISOString().slice(11, 16);
+    const quiet = await person('Quinn Quiet', {
+      quietHoursStart: hhmm(new Date(dueAt.getTime() - HOUR)),
+      quietHoursEnd: hhmm(new Date(dueAt.getTime() + 2 * HOUR)),
+    });
+    const supervisor = await person('Sam Supervisor');
+    const session = await confirmedSession(startsAt, supervisor.id, [quiet.id]);
+    await sweepDueFacts(t.db, { now, horizonMs: 10 * HOUR });
+    const rows = await t.db.reminder.findMany({ where: { subjectId: session.id, kind: 'SESSION_DAY_BEFORE' } });
+    const ofQuiet = rows.find((r) => r.recipientId === quiet.id)!;
+    const ofSupervisor = rows.find((r) => r.recipientId === supervisor.id)!;
+    expect(ofSupervisor.sendAt.getTime()).toBe(dueAt.getTime());
+    expect(ofQuiet.dueAt.getTime()).toBe(dueAt.getTime());
+    expect(ofQuiet.sendAt.getTime()).toBeGreaterThan(dueAt.getTime() + HOUR);
+    expect(ofQuiet.sendAt.getTime()).toBeLessThanOrEqual(dueAt.getTime() + 2 * HOUR);
+  });
+});
+
+describe('the reminder card', () => {
+  it('shows an action point’s description to its owner only, never to others', async () => {
+    const supervisor = await person('Sam Supervisor');
+    const owner = await person('Olu Owner');
+    const other = await person('Oscar Other');
+    const record = await t.db.supervisionRecord.create({
+      data: { organisationId, kind: 'SESSION', supervisorId: supervisor.id, format: 'INDIVIDUAL', type: 'ON_REQUEST', status: 'SIGNED' },
+    });
+    const point = await t.db.actionPoint.create({
+      data: { recordId: record.id, ordinal: 1, description: 'Read the policy', kind: 'TRAINING_NEED', ownerId: owner.id, dueOn: new Date('2026-12-01') },
+    });
+    const sent: Sent[] = [];
+    const sender = createReminderSender({ db: t.db, senders: [fakeSender(sent)], logger: silent, clock });
+    const [forOwner, forOther] = await upsertReminders(
+      t.db,
+      [owner, other].map((p) => ({
+        organisationId,
+        kind: 'ACTION_DUE_SOON' as const,
+        subjectType: 'ActionPoint',
+        subjectId: point.id,
+        recipientKey: `person:${p.id}`,
+        recipientId: p.id,
+        dueAt: new Date(),
+      })),
+    );
+    expect(await sender.isSubjectLive(forOwner!)).toBe(true);
+    await sender.send(forOwner!);
+    await sender.send(forOther!);
+    expect(sent[0]!.message.card?.data).toMatchObject({ text: 'Action point due on Tuesday 1 December.', detail: 'Read the policy' });
+    expect(sent[1]!.message.card?.data).toMatchObject({ detail: '' });
+    await t.db.actionPoint.update({ where: { id: point.id }, data: { status: 'DONE' } });
+    expect(await sender.isSubjectLive(forOwner!)).toBe(false);
+  });
+});
+
+describe('the scheduler', () => {
+  it('sweeps, queues and sends each reminder card once; an unreachable recipient ends FAILED', async () => {
+    const supervisor = await person('Sam Supervisor');
+    const staff = await person('Alex Staff');
+    const unreachable = await person('Una Unreachable', { conversation: false });
+    const session = await confirmedSession(new Date(Date.now() + 10 * 60_000), supervisor.id, [staff.id, unreachable.id]);
+
+    const sent: Sent[] = [];
+    await start(sent);
+    const rows = await waitFor(
+      () => t.db.reminder.findMany({ where: { subjectId: session.id } }),
+      (r) => r.length === 3 && r.every((x) => x.status !== 'PENDING'),
+    );
+    expect(rows.map((r) => r.kind)).toEqual(['SESSION_HOUR_BEFORE', 'SESSION_HOUR_BEFORE', 'SESSION_HOUR_BEFORE']);
+    const byRecipient = new Map(rows.map((r) => [r.recipientId, r]));
+    for (const id of [supervisor.id, staff.id]) {
+      expect(byRecipient.get(id)).toMatchObject({ status: 'SENT', platform: 'TEAMS', attempts: 1 });
+      expect(byRecipient.get(id)!.platformMessageId).toMatch(/^activity-\d+$/);
+    }
+    expect(byRecipient.get(unreachable.id)).toMatchObject({ status: 'FAILED', attempts: 1, lastError: 'RecipientUnreachableError' });
+    expect(byRecipient.get(unreachable.id)!.failedAt).not.toBeNull();
+
+    expect(sent.map((s) => s.conversationId).sort()).toEqual([`conv-${staff.id}`, `conv-${supervisor.id}`].sort());
+    for (const s of sent) {
+      expect(s.message.card?.template).toBe('reminder');
+      expect(s.message.card?.data.text).toMatch(/^Supervision today at \d\d:\d\d with Sam Supervisor\.$/);
+    }
+  });
+
+  it('cancels a reminder whose session was cancelled instead of sending it', async () => {
+    const supervisor = await person('Sam Supervisor');
+    const session = await confirmedSession(new Date(Date.now() + 10 * 60_000), supervisor.id, [supervisor.id]);
+    await sweepDueFacts(t.db, { now: new Date(), horizonMs: 15 * 60_000 });
+    await t.db.session.update({ where: { id: session.id }, data: { status: 'CANCELLED', cancelledAt: new Date() } });
+
+    const sent: Sent[] = [];
+    await start(sent);
+    const rows = await waitFor(
+      () => t.db.reminder.findMany({ where: { subjectId: session.id } }),
+      (r) => r.length > 0 && r.every((x) => x.status !== 'PENDING'),
+    );
+    expect(rows.map((r) => r.status)).toEqual(['CANCELLED']);
+    expect(sent).toEqual([]);
+  });
+
+  it('skips the sweep while another process holds the sweep lock', async () => {
+    const supervisor = await person('Sam Supervisor');
+    await confirmedSession(new Date(Date.now() + 10 * 60_000), supervisor.id, [supervisor.id]);
+    const scheduler = await start([]);
+    await t.db.reminder.deleteMany();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = t.db.$transaction(
+      async (tx) => {
+        await tx.$queryRaw`SELECT pg_advisory_xact_lock(${SWEEP_LOCK_KEY}::bigint)::text AS locked`;
+        locked();
+        await held;
+      },
+      { timeout: 10_000 },
+    );
+    await isLocked;
+    expect(await scheduler.runOnce()).toEqual({ swept: false });
+    release();
+    await holder;
+    expect(await scheduler.runOnce()).toMatchObject({ swept: true, sweep: { created: 1 } });
+  });
+
+  it('two schedulers sweeping at once create and send no duplicates', async () => {
+    const supervisor = await person('Sam Supervisor');
+    const staff = await person('Alex Staff');
+    const session = await confirmedSession(new Date(Date.now() + 10 * 60_000), supervisor.id, [staff.id]);
+    const requester = await person('Rae Requester');
+    const request = await t.db.supervisionRequest.create({
+      data: {
+        organisationId,
+        reference: `SGS-2026-${randomBytes(3).toString('hex')}`,
+        requesterId: requester.id,
+        platform: 'TEAMS',
+        immediateRisk: false,
+        urgency: 'ROUTINE',
+        route: 'ADVICE',
+        createdAt: new Date(Date.now() - 2 * HOUR),
+      },
+    });
+    const triage = await t.db.conversationReference.create({
+      data: { platform: 'TEAMS', conversationId: `triage-${randomUUID()}`, kind: 'CHANNEL', tenantId: 'tenant', reference: {} },
+    });
+    await t.db.triageChannel.create({ data: { organisationId, platform: 'TEAMS', conversationId: triage.conversationId, boundById: staff.id } });
+
+    const sent: Sent[] = [];
+    const prefix = `${basePrefix}-${++prefixCount}`;
+    const [a, b] = await Promise.all([start(sent, prefix), start(sent, prefix)]);
+    await Promise.all([a.runOnce(), b.runOnce(), a.runOnce(), b.runOnce()]);
+
+    const rows = await waitFor(
+      () => t.db.reminder.findMany({ where: { subjectId: { in: [session.id, request.id] } } }),
+      (r) => r.length === 3 && r.every((x) => x.status === 'SENT'),
+    );
+    expect(rows).toHaveLength(3);
+    expect(rows.every((r) => r.status === 'SENT')).toBe(true);
+    expect(sent).toHaveLength(3);
+    const triageCard = sent.find((s) => s.conversationId === triage.conversationId)!;
+    expect(triageCard.message.card?.data.text).toMatch(/^SGS-2026-\w+ has waited 1\d\d min unclaimed\.$/);
+  });
+});
