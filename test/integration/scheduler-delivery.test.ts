@@ -278,18 +278,21 @@ describe('worker', () => {
   it('puts a rate-limited send back (Retry-After) and delivers it once allowed', async () => {
     const [reminder] = await upsertReminders(t.db, specs(1, new Date(Date.now() - 1000)));
     const { queue, prefix } = newQueue();
+    const at: number[] = [];
     const { calls, send } = recordingSend((_r, call) => {
+      at.push(performance.now());
       if (call <= 2) throw Object.assign(new Error('Too Many Requests'), { statusCode: 429, retryAfterMs: 100 });
     });
     startWorker(prefix, { send });
-    const started = Date.now();
     // Two attempts: were a rate limit to use one up, the second 429 would end FAILED.
     await reconcileQueue(t.db, queue, { now: new Date(), horizonMs: 0, job: { ...fast, attempts: 2 } });
 
     const [row] = await settled();
     expect(calls).toEqual([reminder!.id, reminder!.id, reminder!.id]);
     expect(row).toMatchObject({ status: 'SENT', attempts: 3 });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    // Each retry waited for Retry-After (100 ms; timers may fire a few ms early).
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(90);
+    expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(90);
   });
 
   it('finishes the jobs in flight when closed', async () => {
