@@ -410,31 +410,31 @@ class Translator {
 
   /** Input.Date / Input.Time: Slack's own pickers, which send YYYY-MM-DD and HH:mm like Teams. */
   picker(element: Json, type: 'datepicker' | 'timepicker', valid: RegExp, initial: 'initial_date' | 'initial_time'): void {
-    const id = this.inputId(element);
-    if (!id) return this.teamsOnly();
-    const control: Record<string, unknown> = { type, action_id: id };
-    const value = str(element.value);
-    if (valid.test(value)) control[initial] = value;
-    const placeholder = str(element.placeholder);
-    if (placeholder !== '') control.placeholder = plain(placeholder, MAX_PLACEHOLDER);
-    this.blocks.push({
-      type: 'input',
-      block_id: id,
-      label: this.label(element, id),
-      optional: element.isRequired !== true,
-      element: control as unknown as InputBlock['element'],
+    this.control(element, (id) => {
+      const control: Record<string, unknown> = { type, action_id: id };
+      const value = str(element.value);
+      if (valid.test(value)) control[initial] = value;
+      return control;
     });
   }
 
   numberInput(element: Json): void {
+    this.control(element, (id) => {
+      const control: Record<string, unknown> = { type: 'number_input', action_id: id, is_decimal_allowed: false };
+      if (typeof element.min === 'number') control.min_value = String(element.min);
+      if (typeof element.max === 'number') control.max_value = String(element.max);
+      if (typeof element.value === 'number' || (typeof element.value === 'string' && /^-?\d+$/.test(element.value))) {
+        control.initial_value = String(element.value);
+      }
+      return control;
+    });
+  }
+
+  /** An input block around a Slack control built by `build`, with the card input's label, placeholder and required flag. */
+  private control(element: Json, build: (id: string) => Record<string, unknown>): void {
     const id = this.inputId(element);
     if (!id) return this.teamsOnly();
-    const control: Record<string, unknown> = { type: 'number_input', action_id: id, is_decimal_allowed: false };
-    if (typeof element.min === 'number') control.min_value = String(element.min);
-    if (typeof element.max === 'number') control.max_value = String(element.max);
-    if (typeof element.value === 'number' || (typeof element.value === 'string' && /^-?\d+$/.test(element.value))) {
-      control.initial_value = String(element.value);
-    }
+    const control = build(id);
     const placeholder = str(element.placeholder);
     if (placeholder !== '') control.placeholder = plain(placeholder, MAX_PLACEHOLDER);
     this.blocks.push({
