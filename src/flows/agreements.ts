@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { NONE } from './labels.js';
 import { isId } from '../domain/ids.js';
 import {
   AGREEMENT_KIND_LABELS,
@@ -27,7 +28,6 @@ import { StaleCardError, type Actor, type CardRef, type FlowDeps, type TurnResul
  * the card), when, on which platform and which version of the text.
  */
 
-const NONE = '—';
 type DbLike = Db | Prisma.TransactionClient;
 
 const agreementInclude = {

@@ -10,6 +10,7 @@
  * reach the card. Nothing confidential is read, so nothing is audited.
  */
 import { DateTime } from 'luxon';
+import { FORMAT_LABELS } from './labels.js';
 import type { Db } from '../db/client.js';
 import { STATUS_LABELS } from '../domain/request-lifecycle.js';
 import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../domain/time.js';
@@ -30,7 +31,6 @@ const SESSION_STATUS_LABELS = {
   COMPLETED: 'Completed',
 } as const;
 
-const SESSION_FORMAT_LABELS = { INDIVIDUAL: 'Individual', GROUP: 'Group' } as const;
 
 /** Sessions that are still to come: proposed or confirmed, not yet over (or with no time agreed yet). */
 function upcoming(now: Date) {
@@ -135,7 +135,7 @@ export async function buildAppHome(db: Db, personId: string, now: Date): Promise
       })),
       sessions: [...upcomingSessions, ...otherSessions].slice(0, APP_HOME_LIST_SIZE).map((session) => ({
         when: describeWhen(session.startsAt, session.endsAt, zone),
-        format: SESSION_FORMAT_LABELS[session.format],
+        format: FORMAT_LABELS[session.format],
         supervisor: session.supervisorId === personId ? 'You' : session.supervisor.name,
         status: SESSION_STATUS_LABELS[session.status],
       })),

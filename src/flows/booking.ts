@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { FORMAT_LABELS, NONE, TYPE_LABELS } from './labels.js';
 import { cardVersion, isId } from '../domain/ids.js';
 import * as booking from '../domain/booking.js';
 import { DomainError } from '../domain/errors.js';
@@ -12,9 +13,6 @@ import type { SupervisionFormat, SupervisionType } from '../db/generated/enums.j
 import { offerAgreements } from './agreements.js';
 import type { Actor, CardRef, FlowDeps, TurnResult } from './types.js';
 
-const NONE = '—';
-const FORMAT_LABELS = { INDIVIDUAL: 'Individual', GROUP: 'Group' } as const;
-const TYPE_LABELS = { MANDATORY: 'Mandatory', ON_REQUEST: 'On request', CHILD_DEATH: 'Case involving child death' } as const;
 
 type BookingDeps = FlowDeps;
 

@@ -1,4 +1,5 @@
 import { describeFindings, IDENTIFIER_LABELS, type IdentifierFinding, type IdentifierKind } from '../domain/identifiers.js';
+import { FORMAT_LABELS, NONE } from './labels.js';
 import { OUTCOME_LABELS, STATUS_LABELS, type RequestOutcome } from '../domain/request-lifecycle.js';
 import { describeDeadline } from '../domain/service-time.js';
 import { describeWaiting, HELP_TYPE_LABELS, type HelpType } from '../domain/triage.js';
@@ -6,13 +7,8 @@ import type { RequestWithPeople } from '../db/requests.js';
 import type { ContactLine } from '../domain/urgent-routes.js';
 import type { CardRef } from './types.js';
 
-/** Shown for facts that have no value yet, so every card lays out the same way. */
-const NONE = '—';
-
-const FORMAT_LABELS = { INDIVIDUAL: 'Individual', GROUP: 'Group', EITHER: 'Either' } as const;
 const ROUTE_LABELS = { ADVICE: 'Advice', SUPERVISION: 'Supervision session' } as const;
 const URGENCY_LABELS = { URGENT: 'URGENT: immediate risk', ROUTINE: 'Routine' } as const;
-
 
 export function riskCard(intro: string): CardRef {
   return { template: 'intake-risk', data: { intro } };

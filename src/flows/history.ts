@@ -4,7 +4,8 @@ import { isSafeguardingTeam } from '../domain/permissions.js';
 import { assertCanReadRecord } from '../domain/records.js';
 import { recordAudit } from '../db/audit.js';
 import { loadOrganisation } from '../db/organisations.js';
-import { auditRead, loadRecord, relationOf, STATUS_LABELS, TYPE_LABELS, NONE, viewCard } from './record-cards.js';
+import { auditRead, loadRecord, relationOf, STATUS_LABELS, viewCard } from './record-cards.js';
+import { NONE, TYPE_LABELS } from './labels.js';
 import type { Actor, FlowDeps, TurnResult } from './types.js';
 
 /** "history" or "history someone@example.org"; anything else is an ordinary message. */

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { FORMAT_LABELS, NONE, TYPE_LABELS } from './labels.js';
 import { isId } from '../domain/ids.js';
 import { describeSlot } from '../domain/booking.js';
 import { DomainError } from '../domain/errors.js';
@@ -9,9 +10,6 @@ import { Prisma } from '../db/generated/client.js';
 import type { Actor, CardRef } from './types.js';
 
 /** Shared pieces of the record journey: labels, loading, and the cards it sends. */
-export const NONE = '—';
-export const FORMAT_LABELS = { INDIVIDUAL: 'Individual', GROUP: 'Group' } as const;
-export const TYPE_LABELS = { MANDATORY: 'Mandatory', ON_REQUEST: 'On request', CHILD_DEATH: 'Case involving child death' } as const;
 export const STATUS_LABELS = { DRAFT: 'Draft', AWAITING_SIGNATURES: 'Awaiting signatures', SIGNED: 'Signed' } as const;
 export const ATTENDANCE_LABELS = { ATTENDED: 'Attended', DID_NOT_ATTEND: 'Did not attend', APOLOGIES: 'Apologies given' } as const;
 export type AttendanceValue = keyof typeof ATTENDANCE_LABELS;

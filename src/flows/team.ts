@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { FORMAT_LABELS, TYPE_LABELS } from './labels.js';
 import { SESSION_STATUS_LABELS } from '../domain/booking.js';
 import { canSeeAttendance } from '../domain/records.js';
 import { loadOrganisation } from '../db/organisations.js';
@@ -10,8 +11,6 @@ import type { Actor, FlowDeps, TurnResult } from './types.js';
  * back to line managers; 9.1: the record is for the supervisee, supervisor and the team).
  */
 
-const FORMAT_LABELS = { INDIVIDUAL: 'Individual', GROUP: 'Group' } as const;
-const TYPE_LABELS = { MANDATORY: 'Mandatory', ON_REQUEST: 'On request', CHILD_DEATH: 'Case involving child death' } as const;
 const ATTENDANCE_LABELS = { ATTENDED: 'Attended', DID_NOT_ATTEND: 'Did not attend', APOLOGIES: 'Apologies' } as const;
 
 /** Sessions shown per person (the most recent first). */
