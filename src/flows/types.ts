@@ -38,6 +38,20 @@ export interface OutMessage {
   card?: CardRef;
 }
 
+/**
+ * A file for the actor alone (a report or audit CSV, a subject-access export). On Slack it is
+ * uploaded to the actor's conversation; on Teams it is offered as a short-lived signed download
+ * link made for the actor only.
+ */
+export interface OutFile {
+  filename: string;
+  /** e.g. "text/csv; charset=utf-8", "application/json", "image/png". */
+  contentType: string;
+  content: Buffer;
+  /** A short title shown with the file or link. */
+  title: string;
+}
+
 /** What a turn produces for the conversation the actor is in. */
 export interface TurnResult {
   /** Messages for the actor's conversation (visible to everyone in a channel). */
@@ -48,6 +62,8 @@ export interface TurnResult {
   notice?: string;
   /** The turn was refused: nothing changed, and the notice says why. */
   refused?: boolean;
+  /** Files for the actor alone (see OutFile). */
+  files?: OutFile[];
 }
 
 /** Delivery to places other than the actor's conversation, implemented by the channels. */
