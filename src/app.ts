@@ -10,6 +10,7 @@ import type { FlowDeps } from './flows/types.js';
 import type { Logger } from './logger.js';
 import { createApp } from './server.js';
 import { createInviteRouter, createLinks } from './http/invite-route.js';
+import { createExportRouter, createFileOffers } from './http/export-route.js';
 import { randomBytes } from 'node:crypto';
 
 export interface BotDeps {
@@ -54,8 +55,12 @@ export function createBot(deps: BotDeps) {
       : undefined;
   const app = createApp({
     logger: deps.logger,
-    teams: createTeamsHandler(adapter, flowDeps),
-    routers: [createInviteRouter({ db: deps.db, secret: linkSecret, clock: deps.clock }), ...(slack ? [slack.router] : [])],
+    teams: createTeamsHandler(adapter, flowDeps, createFileOffers({ db: deps.db, secret: linkSecret, baseUrl: deps.config.publicBaseUrl ?? 'http://localhost:3978', clock: deps.clock })),
+    routers: [
+      createInviteRouter({ db: deps.db, secret: linkSecret, clock: deps.clock }),
+      createExportRouter({ db: deps.db, secret: linkSecret, clock: deps.clock }),
+      ...(slack ? [slack.router] : []),
+    ],
     readiness: {
       postgres: async () => {
         await deps.db.$queryRaw`SELECT 1`;

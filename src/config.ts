@@ -39,6 +39,11 @@ const envSchema = z
     LINK_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     PLAYGROUND: flag(true),
     PLAYGROUND_PORT: z.coerce.number().int().min(1).max(65535).default(56150),
+    METRICS_TOKEN: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    METRICS_PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(65535).optional()),
+    METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
+    ADMIN_DASHBOARD_USER: optionalString,
+    ADMIN_DASHBOARD_PASSWORD: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   })
   .superRefine((env, ctx) => {
     if (env.MICROSOFT_APP_ID && env.MICROSOFT_APP_TYPE !== 'UserAssignedMSI' && !env.MICROSOFT_APP_PASSWORD) {
@@ -55,6 +60,9 @@ const envSchema = z
     }
     if ((env.MICROSOFT_APP_ID || env.SLACK_SIGNING_SECRET) && !env.PUBLIC_BASE_URL) {
       ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'is required with platform credentials (the https address people reach the bot at)' });
+    }
+    if (Boolean(env.ADMIN_DASHBOARD_USER) !== Boolean(env.ADMIN_DASHBOARD_PASSWORD)) {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_DASHBOARD_PASSWORD'], message: 'ADMIN_DASHBOARD_USER and ADMIN_DASHBOARD_PASSWORD must be set together' });
     }
     if (env.NODE_ENV === 'production' && !env.MICROSOFT_APP_ID && !env.SLACK_SIGNING_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['MICROSOFT_APP_ID'], message: 'production needs Teams or Slack credentials; local mode is for development only' });

@@ -8,7 +8,15 @@ import { systemClock } from './domain/time.js';
 import { createLogger, type Logger } from './logger.js';
 import { startLocalMode } from './local/local-mode.js';
 import { listen } from './server.js';
-import { startScheduler } from './scheduler/scheduler.js';
+import { connectionOf, startScheduler } from './scheduler/scheduler.js';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { assertOrganisationSettingsValid } from './db/check-organisation-settings.js';
+import { startMetricsServer } from './http/metrics-route.js';
+import { withOperationsRoutes } from './http/operations.js';
+import { startExportFilePurge } from './http/export-route.js';
+import { createSchedulerMetrics } from './scheduler/metrics.js';
+import { createReminderQueue } from './scheduler/queue.js';
+import { startRetentionJob } from './scheduler/retention-job.js';
 
 async function prepareDatabase(config: Config, logger: Logger): Promise<void> {
   if (config.localMode && (await ensureDatabase(config.DATABASE_URL))) logger.info('created the local database');
@@ -27,6 +35,10 @@ async function main(): Promise<void> {
   await prepareDatabase(config, logger);
 
   const db = createDb(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA, maxConnections: config.DATABASE_POOL_SIZE });
+  await assertOrganisationSettingsValid(db);
+  // One metrics registry per process: process metrics, and the scheduler's where it runs.
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
   const redis = new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: null, keyPrefix: undefined });
   redis.on('error', (error) => logger.warn({ err: { message: error.message } }, 'redis connection problem'));
 
@@ -37,7 +49,18 @@ async function main(): Promise<void> {
   if (config.PROCESS_ROLE !== 'worker') {
     const bot = createBot({ config, db, redis, logger, clock: systemClock });
     senders = bot.senders;
-    server = await listen(bot.app, config.PORT);
+    // The dashboard reads the reminder queue through a Queue of its own (web processes run no scheduler).
+    const dashboardQueue =
+      config.ADMIN_DASHBOARD_USER && config.ADMIN_DASHBOARD_PASSWORD
+        ? createReminderQueue({ connection: connectionOf(config.REDIS_URL), prefix: config.REDIS_PREFIX })
+        : undefined;
+    if (dashboardQueue) stops.push(() => dashboardQueue.close());
+    const web = withOperationsRoutes(bot.app, {
+      metrics: { registry, token: config.METRICS_TOKEN },
+      dashboard: dashboardQueue && { queues: [dashboardQueue], user: config.ADMIN_DASHBOARD_USER!, password: config.ADMIN_DASHBOARD_PASSWORD!, logger },
+    });
+    server = await listen(web, config.PORT);
+    stops.push(startExportFilePurge({ db, clock: systemClock, logger }));
     logger.info({ port: config.PORT, teamsAuth: config.teamsAuthEnabled }, 'bot listening on /api/messages');
   }
   if (config.PROCESS_ROLE !== 'web') {
@@ -48,11 +71,19 @@ async function main(): Promise<void> {
       senders: senders ?? createSenders(config, logger).senders,
       logger,
       clock: systemClock,
+      metrics: createSchedulerMetrics(registry),
     });
     logger.info('reminder scheduler started');
     stops.push(() => scheduler.stop());
+    const retention = startRetentionJob({ db, clock: systemClock, logger });
+    stops.push(() => retention.stop());
   }
   if (server) stops.push(() => new Promise((resolve) => server!.close(resolve)));
+  if (config.METRICS_PORT) {
+    const metricsServer = await startMetricsServer({ registry, token: config.METRICS_TOKEN, port: config.METRICS_PORT, host: config.METRICS_HOST });
+    logger.info({ port: config.METRICS_PORT, host: config.METRICS_HOST }, 'metrics listening on /metrics');
+    stops.push(() => new Promise((resolve) => metricsServer.close(resolve)));
+  }
   if (config.localMode) {
     const local = await startLocalMode({ config, db, logger });
     stops.push(local.stop);

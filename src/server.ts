@@ -1,6 +1,9 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { AsyncResource } from 'node:async_hooks';
 import type { Server } from 'node:http';
 import type { Logger } from './logger.js';
+import { activityShapeProblem } from './channels/teams/activity-shape.js';
+import { requestContextMiddleware } from './request-context.js';
 
 /** Largest request body accepted; a Teams activity with a full card is a few kilobytes. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -15,23 +18,41 @@ export interface ServerDeps {
   readiness: Record<string, () => Promise<void>>;
 }
 
-function isActivityShaped(body: unknown): boolean {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return false;
-  const activity = body as Record<string, unknown>;
-  const conversation = activity.conversation as Record<string, unknown> | undefined;
-  return (
-    typeof activity.type === 'string' &&
-    typeof activity.serviceUrl === 'string' &&
-    typeof conversation === 'object' &&
-    conversation !== null &&
-    typeof conversation.id === 'string'
-  );
+/**
+ * A body whose declared length is over the limit is refused before a byte of it is read (the
+ * body parsers would read and discard all of it first); the connection is closed after the
+ * answer. Chunked bodies are stopped by the parsers' own limit as they stream.
+ */
+function refuseDeclaredOversize(req: Request, res: Response, next: NextFunction) {
+  const declared = Number(req.headers['content-length']);
+  if (!Number.isFinite(declared) || declared <= MAX_BODY_BYTES) return next();
+  res.setHeader('connection', 'close');
+  res.status(413).json({ error: `The body is larger than ${MAX_BODY_BYTES} bytes.` });
+}
+
+/** One line per request: the route pattern (never the URL: invite links carry tokens), status and time. */
+function logRequest(logger: Logger) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (req.path === '/healthz' || req.path === '/readyz') return next();
+    const started = process.hrtime.bigint();
+    // Bound to this request's async context: 'finish' fires from the socket's.
+    res.once('finish', AsyncResource.bind(() => {
+      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      logger.info({ method: req.method, route, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request handled');
+    }));
+    next();
+  };
 }
 
 /** One HTTP server: the platforms' endpoints, health and readiness. */
 export function createApp(deps: ServerDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // One request id per inbound request, in every log line of the turn (and of the jobs it queues).
+  app.use(requestContextMiddleware);
+  app.use(logRequest(deps.logger));
+  app.use(refuseDeclaredOversize);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -57,8 +78,9 @@ export function createApp(deps: ServerDeps): express.Express {
   if (deps.teams) {
     const teams = deps.teams;
     app.post('/api/messages', express.json({ limit: MAX_BODY_BYTES, type: () => true }), async (req, res, next) => {
-      if (!isActivityShaped(req.body)) {
-        res.status(400).json({ error: 'The body must be a Bot Framework activity (type, serviceUrl and conversation.id).' });
+      const problem = activityShapeProblem(req.body);
+      if (problem) {
+        res.status(400).json({ error: problem });
         return;
       }
       try {

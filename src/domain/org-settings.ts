@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isValidTimeZone } from './time.js';
+import { retentionSchema } from './retention.js';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time as HH:mm');
 
@@ -86,6 +87,12 @@ export const orgSettingsSchema = z
     maxActionPoints: z.number().int().min(1).max(20).default(5),
     /** Reminder timings; absent means every policy default (resolveReminderTimings). */
     reminders: reminderTimingsSchema.optional(),
+    /** Retention periods of requests, records and audit events; absent means the defaults (src/domain/retention.ts). */
+    retention: retentionSchema.optional(),
+    /** The longest date range one audit-trail query may cover; absent means 366 days (src/domain/audit-query.ts). */
+    auditMaxRangeDays: z.number().int().min(1).max(3660).optional(),
+    /** The longest date range one supervision report may cover; absent means 366 days (src/domain/report.ts). */
+    reportMaxRangeDays: z.number().int().min(1).max(3660).optional(),
   })
   .strict();
 export type OrgSettings = z.infer<typeof orgSettingsSchema>;

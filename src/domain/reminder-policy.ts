@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { resolveReminderTimings, type OrgSettings, type ReminderTimings } from './org-settings.js';
+import { resolveReminderTimings as parseReminderTimings, type OrgSettings, type ReminderTimings } from './org-settings.js';
 import { applyQuietHours, localMinuteOnDate, personZone, type QuietHoursPerson } from './quiet-hours.js';
 import { DEFAULT_TIME_ZONE, isValidTimeZone } from './time.js';
 
@@ -123,9 +123,32 @@ function calendarDate(value: string | Date, zone: string): DateTime {
   return DateTime.utc(local.year, local.month, local.day);
 }
 
+const timingsCache = new WeakMap<object, ReminderTimings>();
+
+/** The reminder timings of a settings object, validated once per object (sweeps run a policy per fact). */
+function resolveReminderTimings(settings: PolicySettings): ReminderTimings {
+  let timings = timingsCache.get(settings);
+  if (!timings) {
+    timings = parseReminderTimings(settings);
+    timingsCache.set(settings, timings);
+  }
+  return timings;
+}
+
+/** Local times already converted: many facts share a date, and zone arithmetic is the policies' main cost. */
+const localTimeCache = new Map<string, number>();
+const LOCAL_TIME_CACHE_SIZE = 20_000;
+
 /** The instant of `timeOfDay` on a calendar date in `zone` (a time in a gap → the next valid minute). */
 function atLocalTime(date: DateTime, timeOfDay: string, zone: string): Date {
-  return localMinuteOnDate({ year: date.year, month: date.month, day: date.day }, minutesOfDay(timeOfDay), zone).toJSDate();
+  const key = `${zone}|${date.year}-${date.month}-${date.day}|${timeOfDay}`;
+  let instant = localTimeCache.get(key);
+  if (instant === undefined) {
+    instant = localMinuteOnDate({ year: date.year, month: date.month, day: date.day }, minutesOfDay(timeOfDay), zone).toMillis();
+    if (localTimeCache.size >= LOCAL_TIME_CACHE_SIZE) localTimeCache.clear();
+    localTimeCache.set(key, instant);
+  }
+  return new Date(instant);
 }
 
 /**
@@ -341,18 +364,63 @@ export interface CadenceRequirement {
   intervalMonths?: number | null;
 }
 
+/** A cadence as a calendar step: whole months, or days when 12 does not divide evenly. */
+export interface CadenceInterval {
+  months: number;
+  days: number;
+}
+
 /**
- * The date the next mandatory session is due, in `zone`: the last attended session (or joining)
- * plus intervalMonths, or 12 / sessionsPerYear months (whole months when 12 divides evenly,
- * otherwise 365 / sessionsPerYear days, rounded). Null when the requirement has no cadence.
+ * The step between mandatory sessions: intervalMonths, or 12 / sessionsPerYear months (whole
+ * months when 12 divides evenly, otherwise 365 / sessionsPerYear days, rounded). Null when the
+ * requirement has no cadence (on request).
  */
-export function mandatoryDueDate(person: CadencePerson, requirement: CadenceRequirement, zone: string): DateTime | null {
-  const from = calendarDate(person.lastAttendedAt ?? person.joinedAt, zoneOr(zone));
-  if (requirement.intervalMonths && requirement.intervalMonths > 0) return from.plus({ months: requirement.intervalMonths });
+export function cadenceInterval(requirement: CadenceRequirement): CadenceInterval | null {
+  if (requirement.intervalMonths && requirement.intervalMonths > 0) return { months: requirement.intervalMonths, days: 0 };
   const perYear = requirement.sessionsPerYear;
   if (!perYear || perYear <= 0) return null;
-  if (12 % perYear === 0) return from.plus({ months: 12 / perYear });
-  return from.plus({ days: Math.round(365 / perYear) });
+  if (12 % perYear === 0) return { months: 12 / perYear, days: 0 };
+  return { months: 0, days: Math.round(365 / perYear) };
+}
+
+/** Roughly how many days a cadence spans (to compare cadences and to bound queries). */
+export function approximateDays(interval: CadenceInterval): number {
+  return interval.months * 30.44 + interval.days;
+}
+
+export interface MandatoryRequirementFacts extends CadenceRequirement {
+  kind: string;
+  format: string;
+}
+
+/**
+ * Of a staff group's requirements, the one that sets the mandatory cadence: the most frequent
+ * MANDATORY requirement with a cadence (individual before group on a tie). A session of any
+ * format counts towards it. Null when the group has none (supervision on request).
+ */
+export function mandatoryRequirement<R extends MandatoryRequirementFacts>(requirements: readonly R[]): R | null {
+  let best: { requirement: R; days: number } | null = null;
+  for (const requirement of requirements) {
+    if (requirement.kind !== 'MANDATORY') continue;
+    const interval = cadenceInterval(requirement);
+    if (!interval) continue;
+    const days = approximateDays(interval);
+    const better =
+      !best || days < best.days || (days === best.days && requirement.format === 'INDIVIDUAL' && best.requirement.format !== 'INDIVIDUAL');
+    if (better) best = { requirement, days };
+  }
+  return best?.requirement ?? null;
+}
+
+/**
+ * The date the next mandatory session is due, in `zone`: the local date of the last attended
+ * session (or joining) plus the cadence (cadenceInterval). Null when the requirement has no cadence.
+ */
+export function mandatoryDueDate(person: CadencePerson, requirement: CadenceRequirement, zone: string): DateTime | null {
+  const interval = cadenceInterval(requirement);
+  if (!interval) return null;
+  const from = calendarDate(person.lastAttendedAt ?? person.joinedAt, zoneOr(zone));
+  return from.plus({ months: interval.months, days: interval.days });
 }
 
 /**
@@ -462,6 +530,24 @@ export interface CancelledSessionFacts {
   rebooked: boolean;
 }
 
+export interface SessionBookingFacts {
+  status: string;
+  format: string;
+  createdAt: Date;
+  attendeeIds: readonly string[];
+}
+
+/**
+ * Whether `candidate` rebooks the cancelled session: booked after the cancellation, in the same
+ * format, with at least one of the same supervisees, and not itself declined or cancelled.
+ */
+export function isRebooking(cancelled: { format: string; cancelledAt: Date; attendeeIds: readonly string[] }, candidate: SessionBookingFacts): boolean {
+  if (candidate.status === 'DECLINED' || candidate.status === 'CANCELLED') return false;
+  if (candidate.format !== cancelled.format) return false;
+  if (candidate.createdAt.getTime() < cancelled.cancelledAt.getTime()) return false;
+  return candidate.attendeeIds.some((id) => cancelled.attendeeIds.includes(id));
+}
+
 /**
  * REBOOK_AFTER_CANCELLATION to whoever cancelled, every rebookReminderEveryDays (default 7)
  * after the cancellation, while the deadline has not passed and nothing has been rebooked.
@@ -491,21 +577,70 @@ export interface NonAttendanceFacts {
   /** ATTENDED, DID_NOT_ATTEND, APOLOGIES or null (not recorded). */
   attendance: string | null;
   lineManagerId: string | null;
-  /** The supervisee has been told first (seeds 001). */
-  superviseeToldFirst: boolean;
-  /** When the non-attendance was recorded (the nudge's due time). */
+  /** When the non-attendance was recorded (the notice to the supervisee is due then). */
   recordedAt: Date;
+  /**
+   * When the supervisee was told that their line manager will be informed: the time the
+   * notice to them was sent (seeds 001, "only after informing you"); null until then.
+   */
+  superviseeToldAt: Date | null;
+}
+
+/** The subject id of a non-attendance: one attendee of one session. */
+export function sessionAttendeeSubject(sessionId: string, personId: string): string {
+  return `${sessionId}:${personId}`;
+}
+
+/** The session and person of a SessionAttendee subject id, or null when it is not one. */
+export function parseSessionAttendeeSubject(subjectId: string): { sessionId: string; personId: string } | null {
+  const [sessionId, personId, ...rest] = subjectId.split(':');
+  return sessionId && personId && rest.length === 0 ? { sessionId, personId } : null;
 }
 
 /**
- * LINE_MANAGER_NON_ATTENDANCE to the line manager when a supervisee did not attend, only after
- * the supervisee has been told (seeds 001). The message carries attendance facts only.
+ * A supervisee who did not attend, and has a line manager: first LINE_MANAGER_NON_ATTENDANCE to
+ * the supervisee themselves when it is recorded (the notice that their line manager will be told
+ * of the attendance), then, only once that notice has been sent, LINE_MANAGER_NON_ATTENDANCE to
+ * the line manager (seeds 001: inform the line manager only after informing the supervisee).
+ * Both carry attendance facts only.
+ */
+export function nonAttendanceReminders(fact: NonAttendanceFacts, horizon: Horizon): ReminderSpec[] {
+  if (fact.attendance !== 'DID_NOT_ATTEND' || !fact.lineManagerId || fact.lineManagerId === fact.personId) return [];
+  const subject = sessionAttendeeSubject(fact.sessionId, fact.personId);
+  const out = currentStages([spec('LINE_MANAGER_NON_ATTENDANCE', 'SessionAttendee', subject, fact.personId, fact.recordedAt)], horizon);
+  out.push(...nonAttendanceNudge(fact, horizon));
+  return out;
+}
+
+/**
+ * The line manager's part of nonAttendanceReminders alone: due when the supervisee was told,
+ * and nothing before.
  */
 export function nonAttendanceNudge(fact: NonAttendanceFacts, horizon: Horizon): ReminderSpec[] {
-  if (fact.attendance !== 'DID_NOT_ATTEND' || !fact.superviseeToldFirst || !fact.lineManagerId) return [];
+  if (fact.attendance !== 'DID_NOT_ATTEND' || !fact.superviseeToldAt || !fact.lineManagerId) return [];
   if (fact.lineManagerId === fact.personId) return [];
   return currentStages(
-    [spec('LINE_MANAGER_NON_ATTENDANCE', 'SessionAttendee', `${fact.sessionId}:${fact.personId}`, fact.lineManagerId, fact.recordedAt)],
+    [spec('LINE_MANAGER_NON_ATTENDANCE', 'SessionAttendee', sessionAttendeeSubject(fact.sessionId, fact.personId), fact.lineManagerId, fact.superviseeToldAt)],
     horizon,
+  );
+}
+
+// ---------------------------------------------------------------------------
+// Is a stored reminder still wanted?
+// ---------------------------------------------------------------------------
+
+/**
+ * Whether the policy, given the facts as they stand now, still produces this reminder (same
+ * kind, recipient and due time). Used before sending reminders whose due time depends on facts
+ * that may have moved since the sweep (mandatory cadence: a session attended since moves the
+ * due date, so the old chain is no longer produced).
+ */
+export function stillProduced(
+  reminder: Pick<ReminderSpec, 'kind' | 'recipientKey' | 'dueAt'>,
+  produce: (horizon: Horizon) => ReminderSpec[],
+): boolean {
+  const at = reminder.dueAt;
+  return produce({ now: at, horizonEnd: at }).some(
+    (s) => s.kind === reminder.kind && s.recipientKey === reminder.recipientKey && s.dueAt.getTime() === at.getTime(),
   );
 }

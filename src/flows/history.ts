@@ -24,7 +24,9 @@ const KIND_LABELS = { SESSION: 'Session', ADVICE: 'Advice' } as const;
  */
 export async function showHistory(deps: FlowDeps, actor: Actor, email?: string): Promise<TurnResult> {
   let person = { id: actor.personId, name: actor.name };
-  if (email !== undefined) {
+  // Anyone may name themselves; only the safeguarding team may name someone else.
+  const own = email !== undefined && (await deps.db.person.count({ where: { id: actor.personId, email: email.trim().toLowerCase() } })) > 0;
+  if (email !== undefined && !own) {
     if (!isSafeguardingTeam(actor)) {
       throw new DomainError('NOT_PERMITTED', "Only the Head of Safeguarding and the safeguarding specialists can see someone else's supervision history.");
     }

@@ -15,10 +15,14 @@ import {
 } from './booking.js';
 import { amendRecord, saveRecord, signRecord, startRecord } from './records.js';
 import { listMyActions, markActionDone } from './action-points.js';
-import { AUDIT_COMMAND, showAuditTrail, showRecordAuditTrail } from './audit-trail.js';
+import { exportAuditFromCard, isAuditCommand, runAuditCommand, showRecordAuditTrail } from './audit-trail.js';
 import { HISTORY_COMMAND, showHistory, viewRecord } from './history.js';
+import { FAILED_REMINDERS_COMMAND, retryFailedReminder, showFailedReminders } from './failed-reminders.js';
 import { answerRisk, cancelRequestDraft, chooseKind, handlePersonalMessage, startRequest, submitDetails } from './request-intake.js';
 import { showTeamAttendance } from './team.js';
+import { showOverdueSupervision, showReport } from './report.js';
+import { isReportCommand, OVERDUE_COMMAND } from '../domain/report.js';
+import { exportSubjectAccess, parseSubjectAccessCommand } from './subject-access.js';
 import { claimRequest, closeRequest, giveAdvice, showRequestDetails } from './triage-actions.js';
 import { StaleCardError, type Actor, type CardRef, type ConversationInfo, type FlowDeps, type Inbound, type TurnResult } from './types.js';
 
@@ -55,12 +59,14 @@ export const ACTIONS: Record<string, ActionHandler> = {
   'record.amend': amendRecord,
   'record.view': viewRecord,
   'record.audit': showRecordAuditTrail,
+  'audit.csv': exportAuditFromCard,
   'action-point.done': markActionDone,
   'agreement.sign': signAgreement,
+  'reminder.retry': retryFailedReminder,
 };
 
 /** Actions that only make sense in the actor's personal chat (the request conversation). */
-const PERSONAL_ONLY = new Set(['intake.start', 'intake.risk', 'intake.kind', 'intake.details', 'intake.cancel', 'request.feedback']);
+const PERSONAL_ONLY = new Set(['intake.start', 'intake.risk', 'intake.kind', 'intake.details', 'intake.cancel', 'request.feedback', 'record.audit', 'audit.csv']);
 
 const HELP_TEXT = [
   'I pass requests for safeguarding advice and supervision to the safeguarding team.',
@@ -70,6 +76,11 @@ const HELP_TEXT = [
   '- "history" lists your supervision records and advice, with a button to read each one.',
   '- "my actions" lists your action points, and those you supervise.',
   '- "my team" shows the supervision attendance of the people who report to you.',
+  '- "failed reminders" (administrators) lists reminders that could not be delivered, with a Retry button.',
+  '- Head of Safeguarding: "audit SGS-2026-0042", "audit person <e-mail>" or "audit 2026-10-01 to 2026-10-31" shows the audit trail; add "csv" at the end for a file.',
+  '- Head of Safeguarding: "subject access <e-mail>" exports everything I hold about that person as a file, for a subject-access request.',
+  '- Head of Safeguarding and specialists: "report" gives the last complete quarter\'s supervision report (a card, a chart and a CSV); "report Q3 2026" or "report 2026-07-01 to 2026-09-30" another period; add "for <staff group>" for one group.',
+  '- "overdue supervision" lists who is overdue for mandatory supervision (line managers: your own team).',
   '- "help" shows this message.',
   'If anyone is in immediate danger, call 999.',
 ].join('\n');
@@ -103,9 +114,15 @@ async function handleMessage(deps: FlowDeps, actor: Actor, text: string, convers
   if (command === 'my actions') return listMyActions(deps, actor);
   if (command === 'book supervision') return ownBookingForm(deps, actor);
   if (command === 'my team') return showTeamAttendance(deps, actor);
+  const overdue = OVERDUE_COMMAND.exec(trimmed.replace(/\s+/g, ' ').replace(/[.!?]+$/, ''));
+  if (overdue) return showOverdueSupervision(deps, actor, overdue[1]);
+  if (isReportCommand(actor, trimmed)) return showReport(deps, actor, trimmed);
+  if (FAILED_REMINDERS_COMMAND.test(command)) return showFailedReminders(deps, actor);
+  const subjectAccess = parseSubjectAccessCommand(actor, command);
+  if (subjectAccess) return exportSubjectAccess(deps, actor, subjectAccess.email);
   const history = HISTORY_COMMAND.exec(command);
   if (history) return showHistory(deps, actor, history[1]);
-  if (AUDIT_COMMAND.test(command)) return showAuditTrail(deps, actor, AUDIT_COMMAND.exec(command)![1]!);
+  if (isAuditCommand(actor, command)) return runAuditCommand(deps, actor, command);
   return handlePersonalMessage(deps, actor, trimmed);
 }
 

@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.js';
 import { DomainError } from '../domain/errors.js';
-import type { ActorIdentity } from '../domain/permissions.js';
+import type { ActorIdentity, Role } from '../domain/permissions.js';
 import type { Clock } from '../domain/time.js';
 import type { Logger } from '../logger.js';
 
@@ -50,6 +50,11 @@ export interface OutFile {
   content: Buffer;
   /** A short title shown with the file or link. */
   title: string;
+  /**
+   * Roles the actor must still hold when a download link is used (Teams); a link is refused
+   * once they hold none of them. Absent or empty: any person still active in the directory.
+   */
+  allowedRoles?: readonly Role[];
 }
 
 /** What a turn produces for the conversation the actor is in. */

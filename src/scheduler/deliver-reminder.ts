@@ -56,9 +56,10 @@ export class RecipientUnreachableError extends Error {
 
 /**
  * The platform asked us to wait (HTTP 429 with Retry-After). Thrown by deliverReminder after
- * storing attempts and lastError; the worker turns it into a queue-wide pause of retryAfterMs
- * (worker.rateLimit) and BullMQ's RateLimitError, which puts the job back without using one of
- * its attempts.
+ * storing attempts and lastError; the worker delays this job by retryAfterMs (plus jitter)
+ * without using one of its attempts. Only this job waits: the limits are per conversation and
+ * per tenant, and the shared limiter (rate-limit.ts) already holds back the other sends to the
+ * same conversation.
  */
 export class DeliveryRateLimitedError extends Error {
   override name = 'DeliveryRateLimitedError';
@@ -66,6 +67,21 @@ export class DeliveryRateLimitedError extends Error {
     super(`rate limited for ${retryAfterMs} ms`);
   }
 }
+
+/**
+ * The send has to wait for the shared rate limiter (rate-limit.ts) longer than is worth
+ * holding a worker for. Not a failure: deliverReminder rethrows it untouched (no attempt and
+ * no lastError stored) and the worker delays the job by delayMs, using none of its attempts.
+ */
+export class SendDeferredError extends Error {
+  override name = 'SendDeferredError';
+  constructor(readonly delayMs: number) {
+    super(`send deferred for ${delayMs} ms`);
+  }
+}
+
+/** Tries answered 429 that a reminder may have beyond its attempts before it ends FAILED. */
+export const RATE_LIMITED_EXTRA_TRIES = 20;
 
 /** What is stored in lastError: the error's name and status/code, never a message or body. */
 export function describeError(error: unknown): string {
@@ -113,8 +129,15 @@ export async function deliverReminder(deps: DeliverDeps, reminderId: string, att
   try {
     result = await deps.send(reminder);
   } catch (error) {
+    if (error instanceof SendDeferredError) throw error;
     const lastError = describeError(error);
-    const isLast = attempt.attemptsMade + 1 >= attempt.maxAttempts;
+    const retryAfterMs = retryAfterMsOf(error);
+    // A 429 uses none of the job's attempts (the worker delays the job instead), so it is
+    // bounded by the tries stored on the row: a platform that never stops refusing ends FAILED.
+    const isLast =
+      retryAfterMs !== undefined
+        ? reminder.attempts + 1 >= attempt.maxAttempts + RATE_LIMITED_EXTRA_TRIES
+        : attempt.attemptsMade + 1 >= attempt.maxAttempts;
     if (isUnreachable(error) || isLast) {
       await db.reminder.updateMany({
         where: { id: reminderId, status: 'PENDING' },
@@ -128,7 +151,6 @@ export async function deliverReminder(deps: DeliverDeps, reminderId: string, att
       where: { id: reminderId, status: 'PENDING' },
       data: { attempts: { increment: 1 }, lastError },
     });
-    const retryAfterMs = retryAfterMsOf(error);
     logger.warn({ ...facts, err: lastError, attempt: attempt.attemptsMade + 1, retryAfterMs }, 'reminder send failed, will retry');
     if (retryAfterMs !== undefined) throw new DeliveryRateLimitedError(retryAfterMs);
     throw error;

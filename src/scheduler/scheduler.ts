@@ -3,13 +3,18 @@
 // each sweep runs inside a transaction holding a PostgreSQL transaction-level advisory lock
 // (pg_try_advisory_xact_lock); a process that cannot take it skips that minute. A sweep also runs
 // at start, so jobs lost with Redis's data are rebuilt from PostgreSQL.
+import { Redis, type RedisOptions } from 'ioredis';
 import cron from 'node-cron';
 import type { ConnectionOptions } from 'bullmq';
 import type { ChannelSender } from '../channels/outbox.js';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import { newRequestId, requestIdTelemetry, runWithRequestContext } from '../request-context.js';
+import { instrumentDelivery, type SchedulerMetrics } from './metrics.js';
 import { createReminderQueue } from './queue.js';
+import { createRateLimiter, rateLimitSender, type PlatformRateLimits } from './rate-limit.js';
 import { reconcileQueue, type DeliveryJobOptions, type ReminderQueue } from './reconcile.js';
+import { releaseRetriedJobs } from './release-retried.js';
 import { createReminderSender } from './send-reminder.js';
 import { sweepDueFacts, type SweepResult } from './sweep.js';
 import { createReminderWorker } from './worker.js';
@@ -31,6 +36,16 @@ export interface SchedulerOptions {
   schedule?: string;
   job?: DeliveryJobOptions;
   concurrency?: number;
+  /**
+   * Per-platform send limits shared by all processes (rate-limit.ts); default the platforms'
+   * documented limits. False turns pacing off (only for tests of something else).
+   */
+  rateLimits?: false | { limits?: PlatformRateLimits; maxHoldMs?: number; safety?: number };
+  /** Worker lock and stalled-check periods (worker.ts; BullMQ's 30 s defaults otherwise). */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  /** Counts deliveries, lateness and sweeps, and reports the queue's depth (metrics.ts). */
+  metrics?: SchedulerMetrics;
 }
 
 export type SweepRun = { swept: false } | { swept: true; sweep: SweepResult; queued: number };
@@ -42,7 +57,7 @@ export interface Scheduler {
   stop(): Promise<void>;
 }
 
-function connectionOf(redisUrl: string | ConnectionOptions): ConnectionOptions {
+export function connectionOf(redisUrl: string | ConnectionOptions): ConnectionOptions {
   if (typeof redisUrl !== 'string') return { maxRetriesPerRequest: null, ...redisUrl } as ConnectionOptions;
   const url = new URL(redisUrl);
   const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
@@ -62,19 +77,39 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
   const horizonMs = options.horizonMs ?? 15 * 60_000;
   const connection = connectionOf(options.redisUrl);
   const prefix = options.prefix;
-  const queue = createReminderQueue({ connection, ...(prefix ? { prefix } : {}) });
-  const sender = createReminderSender({ db, senders: options.senders, logger, clock });
+  const queue = createReminderQueue({ connection, ...(prefix ? { prefix } : {}), telemetry: requestIdTelemetry });
+  // The limiter's own connection: its scripts must not wait behind the worker's blocking reads.
+  const limiterRedis = options.rateLimits === false ? undefined : new Redis({ ...(connection as RedisOptions), lazyConnect: false });
+  limiterRedis?.on('error', (error) => logger.warn({ err: { name: error.name } }, 'rate limiter redis connection problem'));
+  const limits = options.rateLimits || {};
+  const limiter = limiterRedis
+    ? createRateLimiter(limiterRedis, {
+        prefix: prefix ?? 'bull',
+        ...(limits.maxHoldMs !== undefined ? { maxHoldMs: limits.maxHoldMs } : {}),
+        ...(limits.safety !== undefined ? { safety: limits.safety } : {}),
+      })
+    : undefined;
+  const senders = limiter ? options.senders.map((s) => rateLimitSender(s, limiter, limits.limits)) : options.senders;
+  const created = createReminderSender({ db, senders, logger, clock });
+  const delivery = options.metrics ? instrumentDelivery(options.metrics, created, { clock, db }) : undefined;
+  const sender = delivery?.deps ?? created;
   const worker = createReminderWorker({
     connection,
     ...(prefix ? { prefix } : {}),
     db,
     deliverDeps: { send: sender.send, isSubjectLive: sender.isSubjectLive, clock, logger },
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    ...(options.lockDurationMs ? { lockDurationMs: options.lockDurationMs } : {}),
+    ...(options.stalledIntervalMs ? { stalledIntervalMs: options.stalledIntervalMs } : {}),
+    telemetry: requestIdTelemetry,
   });
+  delivery?.attach(worker.worker);
+  options.metrics?.observeQueue(queue);
 
   /** Sweep inside a transaction holding the advisory lock; the lock ends with the transaction. */
   async function runOnce(): Promise<SweepRun> {
     const now = clock.now();
+    const started = performance.now();
     const sweep = await db.$transaction(
       async (tx) => {
         const [row] = await tx.$queryRaw<Array<{ locked: boolean }>>`SELECT pg_try_advisory_xact_lock(${SWEEP_LOCK_KEY}::bigint) AS locked`;
@@ -84,6 +119,8 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
       { timeout: 55_000, maxWait: 10_000 },
     );
     if (!sweep) return { swept: false };
+    options.metrics?.recordSweep((performance.now() - started) / 1000, sweep);
+    await releaseRetriedJobs(db, queue, new Date(now.getTime() + horizonMs));
     const { scanned } = await reconcileQueue(db, queue, { now, horizonMs, ...(options.job ? { job: options.job } : {}) });
     return { swept: true, sweep, queued: scanned };
   }
@@ -91,14 +128,16 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
   let running: Promise<unknown> | undefined;
   const tick = async () => {
     if (running) return; // the previous sweep is still going in this process
-    running = runOnce()
-      .then((result) => {
-        if (result.swept) logger.info({ created: result.sweep.created, byKind: result.sweep.byKind, queued: result.queued }, 'reminder sweep');
-      })
-      .catch((error: unknown) => logger.error({ err: { name: (error as Error)?.name } }, 'reminder sweep failed'))
-      .finally(() => {
-        running = undefined;
-      });
+    // Each sweep is one run with its own id; the jobs it queues carry it to the worker.
+    running = runWithRequestContext({ requestId: newRequestId('sweep') }, () =>
+      runOnce()
+        .then((result) => {
+          if (result.swept) logger.info({ created: result.sweep.created, byKind: result.sweep.byKind, queued: result.queued }, 'reminder sweep');
+        })
+        .catch((error: unknown) => logger.error({ err: { name: (error as Error)?.name } }, 'reminder sweep failed')),
+    ).finally(() => {
+      running = undefined;
+    });
     await running;
   };
 
@@ -116,6 +155,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
         if (running) await running;
         await worker.close();
         await queue.close();
+        await limiterRedis?.quit().catch(() => undefined);
       })();
       return stopping;
     },

@@ -1,15 +1,26 @@
 // Sends a reminder (deliverDeps.send) and checks its subject is still live (deliverDeps.isSubjectLive).
-// Cards are short and carry no confidential content: an action point's description only goes to
-// its owner or supervisor, never a request summary, never record content.
-import { DateTime } from 'luxon';
+// Cards are built in reminder-cards.ts (short, no confidential content).
+//
+// A newer reminder about the same thing replaces the earlier card instead of piling up: every
+// reminder card posted is recorded as a PostedCard (subject of the reminder, purpose
+// "reminder:<recipientKey>"); when the next one about the same subject to the same recipient is
+// posted, the earlier message is updated in place (Teams updateActivity, Slack chat.update) to a
+// one-line "replaced" card and its row's purpose becomes "reminder-replaced:<recipientKey>".
+// The new reminder is posted as a new message rather than edited into the old one, because an
+// edit notifies nobody and the old message may be far up the chat. Nothing after the platform
+// accepted the new message may throw (a retry would send it twice), so recording and replacing
+// only log their failures; the SENT mark with the message id stays deliverReminder's one update.
 import type { ChannelSender } from '../channels/outbox.js';
+import { errorFacts } from '../channels/outbox.js';
 import { personalConversation } from '../db/conversations.js';
 import type { Db } from '../db/client.js';
 import type { Reminder } from '../db/generated/client.js';
-import { personZone } from '../domain/quiet-hours.js';
-import type { CardRef } from '../flows/types.js';
+import { orgSettingsSchema } from '../domain/org-settings.js';
+import { mandatoryCadenceReminders, parseSessionAttendeeSubject, personRecipient, stillProduced } from '../domain/reminder-policy.js';
 import type { Logger } from '../logger.js';
 import { RecipientUnreachableError, type SendResult } from './deliver-reminder.js';
+import { REPLACED_CARD, createReminderCards } from './reminder-cards.js';
+import { loadPersonCadence, rebookedSessionIds } from './reminder-facts.js';
 
 export interface ReminderSenderDeps {
   db: Db;
@@ -20,77 +31,19 @@ export interface ReminderSenderDeps {
 
 const TRIAGE = 'triage:';
 
-function localTime(instant: Date, zone: string): string {
-  return DateTime.fromJSDate(instant, { zone }).toFormat('HH:mm');
+/** The PostedCard purpose of the live reminder card to one recipient, and of a replaced one. */
+export function reminderPurpose(recipientKey: string): string {
+  return `reminder:${recipientKey}`;
 }
-
-function localDay(instant: Date, zone: string): string {
-  return DateTime.fromJSDate(instant, { zone }).toFormat('cccc d LLLL');
-}
-
-function dayWord(instant: Date, now: Date, zone: string): string {
-  const day = DateTime.fromJSDate(instant, { zone }).startOf('day');
-  const today = DateTime.fromJSDate(now, { zone }).startOf('day');
-  const diff = Math.round(day.diff(today, 'days').days);
-  if (diff === 0) return 'today';
-  if (diff === 1) return 'tomorrow';
-  return `on ${localDay(instant, zone)}`;
+export function replacedReminderPurpose(recipientKey: string): string {
+  return `reminder-replaced:${recipientKey}`;
 }
 
 export function createReminderSender(deps: ReminderSenderDeps) {
-  const { db } = deps;
+  const { db, logger } = deps;
   const clock = deps.clock ?? { now: () => new Date() };
   const senders = new Map(deps.senders.map((s) => [s.platform, s]));
-
-  async function recipientZone(reminder: Reminder): Promise<string> {
-    const person = reminder.recipientId
-      ? await db.person.findUnique({ where: { id: reminder.recipientId }, select: { timeZone: true, organisation: { select: { timeZone: true } } } })
-      : null;
-    return personZone({ timeZone: person?.timeZone ?? person?.organisation.timeZone ?? null });
-  }
-
-  async function cardFor(reminder: Reminder): Promise<CardRef> {
-    const zone = await recipientZone(reminder);
-    const card = (heading: string, text: string, detail = ''): CardRef => ({ template: 'reminder', data: { heading, text, detail } });
-    switch (reminder.kind) {
-      case 'SESSION_DAY_BEFORE':
-      case 'SESSION_HOUR_BEFORE': {
-        const s = await db.session.findUnique({ where: { id: reminder.subjectId }, select: { startsAt: true, supervisor: { select: { name: true } } } });
-        const when = s?.startsAt ? `${dayWord(s.startsAt, clock.now(), zone)} at ${localTime(s.startsAt, zone)}` : 'soon';
-        return card('Supervision reminder', `Supervision ${when} with ${s?.supervisor.name ?? 'your supervisor'}.`);
-      }
-      case 'ACTION_DUE_SOON':
-      case 'ACTION_DUE':
-      case 'ACTION_OVERDUE': {
-        const p = await db.actionPoint.findUnique({
-          where: { id: reminder.subjectId },
-          select: { description: true, dueOn: true, ownerId: true, record: { select: { supervisorId: true } } },
-        });
-        const due = p ? DateTime.fromJSDate(p.dueOn, { zone: 'utc' }).toFormat('cccc d LLLL') : 'its date';
-        const text =
-          reminder.kind === 'ACTION_DUE_SOON'
-            ? `Action point due on ${due}.`
-            : reminder.kind === 'ACTION_DUE'
-              ? `Action point due today (${due}).`
-              : `Action point overdue: it was due on ${due}.`;
-        const mayRead = p && (reminder.recipientId === p.ownerId || reminder.recipientId === p.record.supervisorId);
-        return card('Action point reminder', text, mayRead ? p.description : '');
-      }
-      case 'RECORD_OVERDUE':
-        return card('Supervision record', 'Your supervision record is overdue. Open the session card to complete it.');
-      case 'REQUEST_UNCLAIMED':
-      case 'REQUEST_ESCALATED': {
-        const q = await db.supervisionRequest.findUnique({ where: { id: reminder.subjectId }, select: { reference: true, createdAt: true } });
-        const minutes = q ? Math.max(0, Math.round((clock.now().getTime() - q.createdAt.getTime()) / 60_000)) : 0;
-        return card(
-          reminder.kind === 'REQUEST_UNCLAIMED' ? 'Unclaimed request' : 'Unclaimed request escalated',
-          `${q?.reference ?? 'A request'} has waited ${minutes} min unclaimed.`,
-        );
-      }
-      default:
-        return card('Supervision reminder', `You have a supervision reminder due ${localDay(reminder.dueAt, zone)}.`);
-    }
-  }
+  const cardFor = createReminderCards(db, clock);
 
   async function conversationFor(reminder: Reminder) {
     if (reminder.recipientKey.startsWith(TRIAGE)) {
@@ -113,6 +66,94 @@ export function createReminderSender(deps: ReminderSenderDeps) {
     return null;
   }
 
+  /** Records the card just posted and turns the earlier live card(s) about the same thing into "replaced". */
+  async function recordAndReplace(reminder: Reminder, posted: { platform: 'TEAMS' | 'SLACK'; conversationId: string; messageId: string }) {
+    const purpose = reminderPurpose(reminder.recipientKey);
+    const earlier = await db.postedCard.findMany({
+      where: { subjectType: reminder.subjectType, subjectId: reminder.subjectId, purpose },
+      orderBy: { createdAt: 'asc' },
+    });
+    await db.postedCard.create({
+      data: { subjectType: reminder.subjectType, subjectId: reminder.subjectId, purpose, ...posted },
+    });
+    for (const card of earlier) {
+      if (card.platform === posted.platform && card.conversationId === posted.conversationId && card.messageId === posted.messageId) continue;
+      try {
+        const sender = senders.get(card.platform);
+        const conversation = sender
+          ? await db.conversationReference.findUnique({ where: { platform_conversationId: { platform: card.platform, conversationId: card.conversationId } } })
+          : null;
+        if (sender && conversation) await sender.update(conversation, card.messageId, { card: REPLACED_CARD });
+        await db.postedCard.update({ where: { id: card.id }, data: { purpose: replacedReminderPurpose(reminder.recipientKey) } });
+      } catch (error) {
+        logger.warn({ reminderId: reminder.id, platform: card.platform, err: errorFacts(error) }, 'earlier reminder card not replaced');
+      }
+    }
+  }
+
+  async function isAgreementLive(reminder: Reminder): Promise<boolean> {
+    const a = await db.agreement.findUnique({
+      where: { id: reminder.subjectId },
+      select: {
+        status: true,
+        template: { select: { kind: true, version: true } },
+        parties: { select: { personId: true, person: { select: { active: true } } } },
+        signatures: { select: { personId: true, signedVersion: true } },
+      },
+    });
+    const party = a?.parties.find((p) => p.personId === reminder.recipientId);
+    if (!a || !party?.person.active) return false;
+    if (reminder.kind === 'CONTRACT_REVIEW') return a.status === 'SIGNED' && a.template.kind === 'CONTRACT';
+    // AGREEMENT_UNSIGNED: still awaiting signatures and this party has not signed the current text.
+    return a.status === 'AWAITING_SIGNATURES' && !a.signatures.some((s) => s.personId === reminder.recipientId && s.signedVersion === a.template.version);
+  }
+
+  async function isCancelledSessionLive(reminder: Reminder): Promise<boolean> {
+    const s = await db.session.findUnique({
+      where: { id: reminder.subjectId },
+      select: { id: true, status: true, format: true, cancelledAt: true, cancelledById: true, rebookBy: true, attendees: { select: { personId: true } } },
+    });
+    if (!s || s.status !== 'CANCELLED' || !s.cancelledAt || s.cancelledById !== reminder.recipientId) return false;
+    if (s.rebookBy && s.rebookBy.getTime() <= clock.now().getTime()) return false;
+    const rebooked = await rebookedSessionIds(db, [{ id: s.id, format: s.format, cancelledAt: s.cancelledAt, attendeeIds: s.attendees.map((a) => a.personId) }]);
+    return !rebooked.has(s.id);
+  }
+
+  async function isCadenceLive(reminder: Reminder): Promise<boolean> {
+    // Still overdue (or due): the policy, on the facts as they are now, still produces this
+    // reminder. An attended session since moves the due date; a new line manager changes the recipient.
+    const facts = await loadPersonCadence(db, reminder.subjectId);
+    if (!facts) return false;
+    const parsed = orgSettingsSchema.safeParse(facts.settings ?? {});
+    const settings = parsed.success ? parsed.data : orgSettingsSchema.parse({});
+    return stillProduced(reminder, (horizon) => mandatoryCadenceReminders(facts.person, facts.requirement, settings, facts.zone ?? '', horizon));
+  }
+
+  async function isNonAttendanceLive(reminder: Reminder): Promise<boolean> {
+    const subject = parseSessionAttendeeSubject(reminder.subjectId);
+    if (!subject) return false;
+    const attendee = await db.sessionAttendee.findUnique({
+      where: { sessionId_personId: subject },
+      select: { attendance: true, person: { select: { active: true, lineManager: { select: { id: true, active: true } } } } },
+    });
+    if (attendee?.attendance !== 'DID_NOT_ATTEND' || !attendee.person.active) return false;
+    const lineManager = attendee.person.lineManager;
+    if (!lineManager?.active) return false;
+    if (reminder.recipientId === subject.personId) return true;
+    // The line manager: still theirs, and only once the supervisee has been told.
+    if (reminder.recipientId !== lineManager.id) return false;
+    const told = await db.reminder.count({
+      where: {
+        subjectType: 'SessionAttendee',
+        subjectId: reminder.subjectId,
+        kind: 'LINE_MANAGER_NON_ATTENDANCE',
+        recipientKey: personRecipient(subject.personId),
+        status: 'SENT',
+      },
+    });
+    return told > 0;
+  }
+
   return {
     async send(reminder: Reminder): Promise<SendResult> {
       const conversation = await conversationFor(reminder);
@@ -120,12 +161,18 @@ export function createReminderSender(deps: ReminderSenderDeps) {
       const sender = senders.get(conversation.platform)!;
       const card = await cardFor(reminder);
       const messageId = await sender.send(conversation, { card });
+      try {
+        await recordAndReplace(reminder, { platform: conversation.platform, conversationId: conversation.conversationId, messageId });
+      } catch (error) {
+        logger.warn({ reminderId: reminder.id, err: errorFacts(error) }, 'reminder card not recorded');
+      }
       return { platform: conversation.platform, messageId };
     },
 
     async isSubjectLive(reminder: Reminder): Promise<boolean> {
       switch (reminder.subjectType) {
         case 'Session':
+          if (reminder.kind === 'REBOOK_AFTER_CANCELLATION') return isCancelledSessionLive(reminder);
           return (await db.session.count({ where: { id: reminder.subjectId, status: 'CONFIRMED' } })) === 1;
         case 'ActionPoint':
           return (await db.actionPoint.count({ where: { id: reminder.subjectId, status: 'OPEN' } })) === 1;
@@ -133,6 +180,12 @@ export function createReminderSender(deps: ReminderSenderDeps) {
           return (await db.supervisionRecord.count({ where: { id: reminder.subjectId, status: 'DRAFT' } })) === 1;
         case 'SupervisionRequest':
           return (await db.supervisionRequest.count({ where: { id: reminder.subjectId, status: 'OPEN', claimedById: null } })) === 1;
+        case 'Agreement':
+          return isAgreementLive(reminder);
+        case 'Person':
+          return isCadenceLive(reminder);
+        case 'SessionAttendee':
+          return isNonAttendanceLive(reminder);
         default:
           return false;
       }

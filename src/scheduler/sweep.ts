@@ -2,18 +2,29 @@
 // reminder specs with the pure policies (src/domain/reminder-policy.ts), moves non-urgent ones
 // out of each recipient's quiet hours, and stores them (idempotent on kind, subject, recipient
 // and due time). Each query is bounded by time and status, so its cost grows with what is due,
-// not with everything stored.
+// not with everything stored. The one exception is mandatory cadence: with no stored due date,
+// proving someone is not due needs their last attended session, so that one SQL pass touches
+// each person in a mandatory group (one grouped read of recent sessions, cheap per row); what
+// comes back, and what the policies and inserts then do, still grows only with what is due.
 //
 // Swept: sessions (day/hour before), action points (due soon, due, overdue), draft records
-// (overdue), unclaimed requests (re-surfaced, escalated). Not yet: mandatory cadence,
-// agreements, contracts, rebooking, line-manager nudges.
+// (overdue), unclaimed requests (re-surfaced, escalated), mandatory cadence (due, overdue, the
+// supervisor, the line manager), agreements awaiting signature, contract reviews, rebooking after
+// a cancellation, and non-attendance (the supervisee told first, then the line manager).
 import type { Db } from '../db/client.js';
+import { Prisma } from '../db/generated/client.js';
 import type { ReminderKind } from '../db/generated/client.js';
 import { orgSettingsSchema, resolveReminderTimings, type OrgSettings } from '../domain/org-settings.js';
 import type { QuietHoursPerson } from '../domain/quiet-hours.js';
 import {
   actionPointReminders,
+  agreementReminders,
+  contractReviewReminders,
+  mandatoryCadenceReminders,
+  nonAttendanceReminders,
+  rebookReminders,
   recordReminders,
+  sessionAttendeeSubject,
   sessionReminders,
   unclaimedRequestReminders,
   URGENT_REQUEST_TIME_DIVISOR,
@@ -21,6 +32,8 @@ import {
   type Horizon,
   type ReminderSpec as PolicySpec,
 } from '../domain/reminder-policy.js';
+import { unsignedParties } from '../domain/agreements.js';
+import { cadenceSupervisors, loadCadenceCandidates, loadGroupCadences, rebookedSessionIds, superviseeToldAt } from './reminder-facts.js';
 import { upsertReminders, type ReminderSpec } from './reminder-store.js';
 
 export interface SweepOptions {
@@ -34,12 +47,25 @@ export type SweepResult = { created: number; byKind: Partial<Record<ReminderKind
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 const MINUTE_MS = 60_000;
+/**
+ * Non-attendance is read for sessions that started this long ago at most: a record (and its
+ * attendance) is due a day after the session; amendments after this long nudge nobody.
+ */
+export const NON_ATTENDANCE_LOOKBACK_DAYS = 28;
 
 type OrgRow = { id: string; timeZone: string; settings: unknown };
 
+const parsedSettings = new WeakMap<OrgRow, OrgSettings>();
+
+/** The organisation's settings, parsed once per row read (the policies run once per fact). */
 function settingsOf(org: OrgRow): OrgSettings {
-  const parsed = orgSettingsSchema.safeParse(org.settings ?? {});
-  return parsed.success ? parsed.data : orgSettingsSchema.parse({});
+  let settings = parsedSettings.get(org);
+  if (!settings) {
+    const parsed = orgSettingsSchema.safeParse(org.settings ?? {});
+    settings = parsed.success ? parsed.data : orgSettingsSchema.parse({});
+    parsedSettings.set(org, settings);
+  }
+  return settings;
 }
 
 const personSelect = { id: true, timeZone: true, quietHoursStart: true, quietHoursEnd: true } as const;
@@ -167,6 +193,175 @@ export async function sweepDueFacts(db: Db, options: SweepOptions): Promise<Swee
     for (const spec of unclaimedRequestReminders(q, heads, settings, horizon)) collected.push({ organisationId: q.organisationId, spec });
   }
 
+  const orgIds = allOrgs.map((o) => o.id);
+  const timings = allOrgs.map((o) => resolveReminderTimings(settingsOf(o as OrgRow)));
+  const push = (organisationId: string, specs: PolicySpec[]) => {
+    for (const spec of specs) collected.push({ organisationId, spec });
+  };
+
+  // Mandatory cadence: each step's time is computed in SQL from the person's last attended
+  // session, and only people with a step falling due (or missed) come back (reminder-facts.ts).
+  const groups = await loadGroupCadences(db);
+  const timingsByOrg = new Map(allOrgs.map((o) => [o.id, resolveReminderTimings(settingsOf(o as OrgRow))]));
+  const candidates = await loadCadenceCandidates(db, groups, {
+    now: horizon.now,
+    horizonEnd: horizon.horizonEnd,
+    timings: (organisationId) => timingsByOrg.get(organisationId) ?? resolveReminderTimings({}),
+  });
+  for (const c of candidates) {
+    const group = groups.get(c.staffGroupId);
+    if (!group) continue;
+    const { org, settings } = await orgOf(c.organisationId);
+    people.set(c.id, c);
+    const specs = mandatoryCadenceReminders(
+      {
+        id: c.id,
+        lineManagerId: c.lineManagerId,
+        supervisorIds: cadenceSupervisors(c.lastSupervisorId, group),
+        lastAttendedAt: c.lastAttendedAt,
+        joinedAt: c.joinedAt,
+      },
+      group.requirement,
+      settings,
+      c.timeZone ?? org.timeZone,
+      horizon,
+    );
+    push(c.organisationId, specs);
+  }
+
+  // Agreements awaiting signature for at least the shortest reminder delay.
+  const minUnsignedHours = Math.min(24, ...timings.map((t) => t.agreementUnsignedAfterHours));
+  const agreements = await db.agreement.findMany({
+    where: { status: 'AWAITING_SIGNATURES', createdAt: { lte: new Date(end - minUnsignedHours * HOUR_MS) } },
+    select: {
+      id: true,
+      status: true,
+      createdAt: true,
+      template: { select: { organisationId: true, version: true } },
+      parties: { select: { person: { select: { ...personSelect, active: true } } } },
+      signatures: { select: { personId: true, signedVersion: true } },
+    },
+  });
+  for (const a of agreements) {
+    const { settings } = await orgOf(a.template.organisationId);
+    const active = a.parties.map((p) => p.person).filter((p) => p.active);
+    for (const p of active) people.set(p.id, p);
+    const unsigned = unsignedParties(active.map((p) => p.id), a.signatures, a.template.version);
+    push(a.template.organisationId, agreementReminders({ id: a.id, status: a.status, createdAt: a.createdAt, unsignedPartyIds: unsigned }, settings, horizon));
+  }
+
+  // Signed contracts whose review notice falls due by the horizon end (reviewDue is set on signing).
+  const maxNoticeDays = Math.max(14, ...timings.map((t) => t.contractReviewNoticeDays));
+  const contracts = await db.agreement.findMany({
+    where: { status: 'SIGNED', reviewDue: { lte: new Date(end + (maxNoticeDays + 1) * DAY_MS) }, template: { kind: 'CONTRACT' } },
+    select: {
+      id: true,
+      status: true,
+      reviewDue: true,
+      template: { select: { organisationId: true } },
+      parties: { select: { person: { select: { ...personSelect, active: true } } } },
+    },
+  });
+  for (const c of contracts) {
+    const { settings } = await orgOf(c.template.organisationId);
+    const active = c.parties.map((p) => p.person).filter((p) => p.active);
+    for (const p of active) people.set(p.id, p);
+    push(
+      c.template.organisationId,
+      contractReviewReminders({ id: c.id, status: c.status, reviewDue: c.reviewDue, signedAt: null, partyIds: active.map((p) => p.id) }, settings, horizon),
+    );
+  }
+
+  // Cancelled sessions still inside their rebooking window, and not rebooked.
+  const maxRebookDays = Math.max(31, ...allOrgs.map((o) => settingsOf(o as OrgRow).rebookWithinDays));
+  const cancelled = await db.session.findMany({
+    where: {
+      organisationId: { in: orgIds },
+      status: 'CANCELLED',
+      cancelledById: { not: null },
+      cancelledAt: { not: null },
+      OR: [{ rebookBy: { gt: horizon.now } }, { rebookBy: null, cancelledAt: { gt: new Date(horizon.now.getTime() - maxRebookDays * DAY_MS) } }],
+    },
+    select: {
+      id: true,
+      organisationId: true,
+      status: true,
+      format: true,
+      cancelledAt: true,
+      rebookBy: true,
+      cancelledBy: { select: { ...personSelect, active: true } },
+      attendees: { select: { personId: true } },
+    },
+  });
+  const rebooked = await rebookedSessionIds(
+    db,
+    cancelled.map((s) => ({ id: s.id, format: s.format, cancelledAt: s.cancelledAt!, attendeeIds: s.attendees.map((a) => a.personId) })),
+  );
+  for (const s of cancelled) {
+    if (!s.cancelledBy?.active) continue;
+    const { settings } = await orgOf(s.organisationId);
+    people.set(s.cancelledBy.id, s.cancelledBy);
+    push(
+      s.organisationId,
+      rebookReminders(
+        { id: s.id, status: s.status, cancelledById: s.cancelledBy.id, cancelledAt: s.cancelledAt, rebookBy: s.rebookBy, rebooked: rebooked.has(s.id) },
+        settings,
+        horizon,
+      ),
+    );
+  }
+
+  // Non-attendance in recent sessions: the supervisee is told first; the line manager only
+  // once that notice has been sent (its sentAt is the nudge's due time).
+  const missed = await db.sessionAttendee.findMany({
+    where: {
+      attendance: 'DID_NOT_ATTEND',
+      session: {
+        organisationId: { in: orgIds },
+        status: 'COMPLETED',
+        startsAt: { gte: new Date(horizon.now.getTime() - NON_ATTENDANCE_LOOKBACK_DAYS * DAY_MS) },
+      },
+    },
+    select: {
+      sessionId: true,
+      attendance: true,
+      person: { select: { ...personSelect, active: true, lineManager: { select: { ...personSelect, active: true } } } },
+      session: { select: { organisationId: true, endsAt: true, records: { where: { kind: 'SESSION' }, select: { completedAt: true } } } },
+    },
+  });
+  const told = await superviseeToldAt(
+    db,
+    missed.map((m) => ({ subjectId: sessionAttendeeSubject(m.sessionId, m.person.id), personId: m.person.id })),
+  );
+  for (const m of missed) {
+    const lineManager = m.person.lineManager?.active ? m.person.lineManager : null;
+    if (!m.person.active || !lineManager) continue;
+    const recordedAt = m.session.records[0]?.completedAt ?? m.session.endsAt;
+    if (!recordedAt) continue;
+    people.set(m.person.id, m.person);
+    people.set(lineManager.id, lineManager);
+    push(
+      m.session.organisationId,
+      nonAttendanceReminders(
+        {
+          sessionId: m.sessionId,
+          personId: m.person.id,
+          attendance: m.attendance,
+          lineManagerId: lineManager.id,
+          recordedAt,
+          superviseeToldAt: told.get(sessionAttendeeSubject(m.sessionId, m.person.id)) ?? null,
+        },
+        horizon,
+      ),
+    );
+  }
+
+  // Recipients not read with their facts (supervisors and line managers of cadence chains), for quiet hours.
+  const unknown = [...new Set(collected.map((c) => c.spec.recipientId).filter((id): id is string => !!id && !people.has(id)))];
+  if (unknown.length > 0) {
+    for (const p of await db.person.findMany({ where: { id: { in: unknown } }, select: personSelect })) people.set(p.id, p);
+  }
+
   const stored: ReminderSpec[] = collected.map(({ organisationId, spec }) => {
     const person = spec.recipientId ? people.get(spec.recipientId) : undefined;
     const org = orgs.get(organisationId);
@@ -186,8 +381,31 @@ export async function sweepDueFacts(db: Db, options: SweepOptions): Promise<Swee
       urgent: withSend.urgent,
     };
   });
-  const created = await upsertReminders(db, stored);
+  const created = await upsertReminders(db, await withoutExisting(db, stored));
   const byKind: Partial<Record<ReminderKind, number>> = {};
   for (const r of created) byKind[r.kind] = (byKind[r.kind] ?? 0) + 1;
   return { created: created.length, byKind };
+}
+
+/**
+ * The specs whose reminder row does not exist yet. A policy keeps returning the latest step of a
+ * chain that is already due (so a missed sweep still sends it), so most specs of a sweep already
+ * have their row; one probe of the unique index for all of them costs far less than offering
+ * them all to the insert again.
+ */
+async function withoutExisting(db: Db, specs: ReminderSpec[]): Promise<ReminderSpec[]> {
+  if (specs.length === 0) return specs;
+  const existing = await db.$queryRaw<Array<{ i: bigint | number }>>(Prisma.sql`
+    SELECT k.i FROM unnest(
+      ${specs.map((s) => s.kind)}::text[], ${specs.map((s) => s.subjectId)}::text[],
+      ${specs.map((s) => s.recipientKey)}::text[], ${specs.map((s) => s.dueAt)}::timestamptz[]
+    ) WITH ORDINALITY AS k(kind, "subjectId", "recipientKey", "dueAt", i)
+    WHERE EXISTS (
+      SELECT 1 FROM "Reminder" r
+      WHERE r.kind = k.kind::"ReminderKind" AND r."subjectId" = k."subjectId"
+        AND r."recipientKey" = k."recipientKey" AND r."dueAt" = k."dueAt"
+    )
+  `);
+  const found = new Set(existing.map((row) => Number(row.i) - 1));
+  return specs.filter((_, index) => !found.has(index));
 }

@@ -1,8 +1,11 @@
 // Wires a BullMQ Worker to deliverReminder. No rules here: payload validation is in jobs.ts,
-// delivery in deliver-reminder.ts.
-import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+// delivery in deliver-reminder.ts, pacing in rate-limit.ts. A send that must wait (the shared
+// limiter's SendDeferredError, or the platform's 429 Retry-After) delays only its own job
+// (moveToDelayed + DelayedError: no attempt used, the rest of the queue keeps going). Other
+// failed sends are retried by BullMQ's exponential backoff with jitter (reconcile.ts).
+import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job, type Telemetry } from 'bullmq';
 import type { Db } from '../db/client.js';
-import { DeliveryRateLimitedError, deliverReminder, type DeliverDeps, type DeliveryOutcome } from './deliver-reminder.js';
+import { DeliveryRateLimitedError, deliverReminder, SendDeferredError, type DeliverDeps, type DeliveryOutcome } from './deliver-reminder.js';
 import { JobName, parseDeliverReminderPayload, REMINDER_QUEUE } from './jobs.js';
 
 export interface ReminderWorkerOptions {
@@ -17,6 +20,14 @@ export interface ReminderWorkerOptions {
   limiter?: { max: number; duration: number };
   /** Start fetching jobs at once (default true). */
   autorun?: boolean;
+  /**
+   * How long a job's lock lasts and how often stalled jobs are looked for (BullMQ defaults
+   * 30 s each): after a worker dies, its jobs in flight run again within about their sum.
+   */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  /** Runs each job in the request context of the turn or sweep that queued it (request-context.ts). */
+  telemetry?: Telemetry;
 }
 
 export interface ReminderWorker {
@@ -25,11 +36,14 @@ export interface ReminderWorker {
   close(): Promise<void>;
 }
 
+/** Share of a Retry-After added at random, so the jobs a 429 stopped do not return together. */
+const RETRY_AFTER_JITTER = 0.2;
+
 export function createReminderWorker(options: ReminderWorkerOptions): ReminderWorker {
   const deps: DeliverDeps = { ...options.deliverDeps, db: options.db };
   const { logger } = deps;
 
-  const processor = async (job: Job): Promise<DeliveryOutcome> => {
+  const processor = async (job: Job, token?: string): Promise<DeliveryOutcome> => {
     if (job.name !== JobName.deliverReminder) {
       throw new UnrecoverableError(`unknown job name on ${REMINDER_QUEUE}`);
     }
@@ -40,11 +54,15 @@ export function createReminderWorker(options: ReminderWorkerOptions): ReminderWo
         maxAttempts: job.opts.attempts ?? 1,
       });
     } catch (error) {
-      if (error instanceof DeliveryRateLimitedError) {
-        // Pause the whole queue (the platform's quota is shared), then hand the job back
-        // without using one of its attempts.
-        await worker.rateLimit(error.retryAfterMs);
-        throw Worker.RateLimitError();
+      const delayMs =
+        error instanceof SendDeferredError
+          ? error.delayMs
+          : error instanceof DeliveryRateLimitedError
+            ? error.retryAfterMs * (1 + Math.random() * RETRY_AFTER_JITTER)
+            : undefined;
+      if (delayMs !== undefined) {
+        await job.moveToDelayed(Date.now() + Math.ceil(delayMs), token);
+        throw new DelayedError();
       }
       throw error;
     }
@@ -55,7 +73,10 @@ export function createReminderWorker(options: ReminderWorkerOptions): ReminderWo
     ...(options.prefix ? { prefix: options.prefix } : {}),
     concurrency: options.concurrency ?? 5,
     ...(options.limiter ? { limiter: options.limiter } : {}),
+    ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
+    ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
     autorun: options.autorun ?? true,
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
   });
 
   worker.on('failed', (job, error) => {

@@ -9,7 +9,7 @@ import { createBot } from '../../src/app.js';
 import { signSlackBody } from '../../src/channels/slack/verify-signature.js';
 import { DEMO_PEOPLE, demoPerson } from '../../src/db/demo-organisation.js';
 import { seedDemoOrganisation } from '../../src/db/seed-demo.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { listen } from '../../src/server.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { httpRequest, TestClock } from './teams-harness.js';
@@ -18,6 +18,8 @@ export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const TEAM_ID = 'T0SGSDEMO';
 export const TRIAGE_CHANNEL = 'C0TRIAGE01';
 export const SLACK_API = 'https://slack.com';
+/** Where the fake files.getUploadURLExternal tells the client to send a file's bytes. */
+export const SLACK_UPLOADS = 'https://files.slack.com';
 
 /** A stable Slack user id per demo person. */
 export function slackUserId(personKey: string): string {
@@ -37,6 +39,8 @@ export interface SlackHarness {
   database: TestDatabase;
   clock: TestClock;
   calls: SlackCall[];
+  /** Bytes sent to the upload URLs, by the file id files.getUploadURLExternal gave out. */
+  uploads: Map<string, { filename: string; bytes: Buffer }>;
   take(): SlackCall[];
   /** Wait until the recorded calls satisfy `predicate` (processing happens after the ack). */
   until(predicate: (calls: SlackCall[]) => boolean, timeoutMs?: number): Promise<SlackCall[]>;
@@ -78,7 +82,7 @@ export function slackState(values: Record<string, string>) {
   };
 }
 
-export async function startSlackHarness(options: { now?: Date; directoryEmails?: Record<string, string> } = {}): Promise<SlackHarness> {
+export async function startSlackHarness(options: { now?: Date; directoryEmails?: Record<string, string>; logger?: Logger } = {}): Promise<SlackHarness> {
   const database = await createTestDatabase();
   await seedDemoOrganisation(database.db);
   const clock = new TestClock(options.now ?? new Date('2026-11-23T10:00:00Z'));
@@ -94,7 +98,7 @@ export async function startSlackHarness(options: { now?: Date; directoryEmails?:
     },
     db: database.db,
     redis,
-    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger: options.logger ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     clock,
   });
   const server: Server = await listen(bot.app, 0, '127.0.0.1');
@@ -140,9 +144,32 @@ export async function startSlackHarness(options: { now?: Date; directoryEmails?:
           return [200, { ok: true, channel: args.channel, ts: args.ts }] as const;
         case 'chat.postEphemeral':
           return [200, { ok: true, message_ts: `${ts}.000200` }] as const;
+        case 'files.getUploadURLExternal': {
+          const fileId = `F0${ts}`;
+          uploadNames.set(fileId, String(args.filename));
+          return [200, { ok: true, upload_url: `${SLACK_UPLOADS}/upload/v1/${fileId}`, file_id: fileId }] as const;
+        }
+        case 'files.completeUploadExternal':
+          return [200, { ok: true, files: (args.files as Array<{ id: string; title?: string }>).map((f) => ({ id: f.id, title: f.title })) }] as const;
         default:
           return [200, { ok: true }] as const;
       }
+    });
+
+  const uploads = new Map<string, { filename: string; bytes: Buffer }>();
+  const uploadNames = new Map<string, string>();
+  nock(SLACK_UPLOADS)
+    .persist()
+    .post(/\/upload\/v1\/.+/)
+    .reply(async (req: Request) => {
+      const fileId = new URL(req.url).pathname.split('/').pop()!;
+      if (!uploadNames.has(fileId)) return [404, 'unknown upload'] as const;
+      // The client posts the bytes as multipart/form-data, in a part named "body".
+      const part = (await req.formData()).get('body');
+      if (!part || typeof part === 'string') return [400, 'no file part'] as const;
+      uploads.set(fileId, { filename: uploadNames.get(fileId)!, bytes: Buffer.from(await part.arrayBuffer()) });
+      calls.push({ method: 'upload', args: { fileId } });
+      return [200, 'OK - 1'] as const;
     });
 
   let taken = 0;
@@ -164,6 +191,7 @@ export async function startSlackHarness(options: { now?: Date; directoryEmails?:
     database,
     clock,
     calls,
+    uploads,
     take() {
       const fresh = calls.slice(taken);
       taken = calls.length;

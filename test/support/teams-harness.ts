@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import { createBot } from '../../src/app.js';
 import { demoPerson, DEMO_TENANT_ID } from '../../src/db/demo-organisation.js';
 import { seedDemoOrganisation } from '../../src/db/seed-demo.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { listen } from '../../src/server.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
@@ -76,12 +76,12 @@ export function activityFrom(personKey: string, conversation: 'personal' | 'chan
   };
 }
 
-export async function startTeamsHarness(options: { now?: Date; appId?: string; appPassword?: string } = {}): Promise<TeamsHarness> {
+export async function startTeamsHarness(options: { now?: Date; appId?: string; appPassword?: string; logger?: Logger } = {}): Promise<TeamsHarness> {
   const database = await createTestDatabase();
   const { organisationId } = await seedDemoOrganisation(database.db);
   const clock = new TestClock(options.now ?? new Date('2026-11-23T10:00:00Z'));
   const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
-  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logger = options.logger ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const bot = createBot({
     config: {
       MICROSOFT_APP_ID: options.appId,

@@ -5,8 +5,15 @@ import {
   agreementReminders,
   contractReviewReminders,
   mandatoryCadenceReminders,
+  cadenceInterval,
+  isRebooking,
   mandatoryDueDate,
+  mandatoryRequirement,
   nonAttendanceNudge,
+  nonAttendanceReminders,
+  parseSessionAttendeeSubject,
+  sessionAttendeeSubject,
+  stillProduced,
   rebookReminders,
   recordReminders,
   reminderKey,
@@ -333,27 +340,126 @@ describe('rebookReminders', () => {
   });
 });
 
-describe('nonAttendanceNudge', () => {
+describe('nonAttendanceReminders and nonAttendanceNudge', () => {
   const fact = {
     sessionId: 's1',
     personId: 'p',
     attendance: 'DID_NOT_ATTEND' as string | null,
     lineManagerId: 'lm',
-    superviseeToldFirst: true,
     recordedAt: at('2026-01-20T12:00:00Z'),
+    superviseeToldAt: null as Date | null,
   };
 
-  it('to the line manager once the supervisee has been told', () => {
-    const specs = nonAttendanceNudge(fact, horizon('2026-01-20T12:00:00Z'));
-    expect(view(specs)).toEqual(['LINE_MANAGER_NON_ATTENDANCE person:lm 2026-01-20T12:00:00.000Z']);
-    expect(specs[0]).toMatchObject({ subjectType: 'SessionAttendee', subjectId: 's1:p' });
+  it('the supervisee is told first, when the non-attendance is recorded; the line manager not yet', () => {
+    const specs = nonAttendanceReminders(fact, horizon('2026-01-20T12:00:00Z', '2026-02-20T00:00:00Z'));
+    expect(view(specs)).toEqual(['LINE_MANAGER_NON_ATTENDANCE person:p 2026-01-20T12:00:00.000Z']);
+    expect(specs[0]).toMatchObject({ subjectType: 'SessionAttendee', subjectId: 's1:p', urgent: false });
+    expect(nonAttendanceNudge(fact, horizon('2026-03-01T00:00:00Z'))).toEqual([]);
   });
 
-  it('never before the supervisee has been told, and never for attendance or apologies', () => {
+  it('the line manager once the supervisee has been told, due when they were told', () => {
+    const told = { ...fact, superviseeToldAt: at('2026-01-21T08:00:00Z') };
+    expect(view(nonAttendanceReminders(told, horizon('2026-01-21T08:00:00Z')))).toEqual([
+      'LINE_MANAGER_NON_ATTENDANCE person:lm 2026-01-21T08:00:00.000Z',
+      'LINE_MANAGER_NON_ATTENDANCE person:p 2026-01-20T12:00:00.000Z',
+    ]);
+    expect(view(nonAttendanceNudge(told, horizon('2026-01-21T08:00:00Z')))).toEqual(['LINE_MANAGER_NON_ATTENDANCE person:lm 2026-01-21T08:00:00.000Z']);
+    expect(nonAttendanceNudge(told, horizon('2026-01-21T07:59:00Z'))).toEqual([]);
+  });
+
+  it('nothing for attendance or apologies, without a line manager, or when the supervisee is their own line manager', () => {
     const h = horizon('2026-01-21T00:00:00Z');
-    expect(nonAttendanceNudge({ ...fact, superviseeToldFirst: false }, h)).toEqual([]);
-    expect(nonAttendanceNudge({ ...fact, attendance: 'ATTENDED' }, h)).toEqual([]);
-    expect(nonAttendanceNudge({ ...fact, attendance: 'APOLOGIES' }, h)).toEqual([]);
-    expect(nonAttendanceNudge({ ...fact, lineManagerId: null }, h)).toEqual([]);
+    const told = { ...fact, superviseeToldAt: at('2026-01-20T13:00:00Z') };
+    expect(nonAttendanceReminders({ ...told, attendance: 'ATTENDED' }, h)).toEqual([]);
+    expect(nonAttendanceReminders({ ...told, attendance: 'APOLOGIES' }, h)).toEqual([]);
+    expect(nonAttendanceReminders({ ...told, attendance: null }, h)).toEqual([]);
+    expect(nonAttendanceReminders({ ...told, lineManagerId: null }, h)).toEqual([]);
+    expect(nonAttendanceReminders({ ...told, lineManagerId: 'p' }, h)).toEqual([]);
+  });
+
+  it('subject ids round-trip; anything else is not one', () => {
+    expect(parseSessionAttendeeSubject(sessionAttendeeSubject('s-1', 'p-2'))).toEqual({ sessionId: 's-1', personId: 'p-2' });
+    expect(parseSessionAttendeeSubject('s1')).toBeNull();
+    expect(parseSessionAttendeeSubject('a:b:c')).toBeNull();
+    expect(parseSessionAttendeeSubject(':b')).toBeNull();
+  });
+
+  it('the notice moves out of the supervisee’s quiet hours; the nudge waits for its own recipient’s', () => {
+    const [notice] = nonAttendanceReminders({ ...fact, recordedAt: at('2026-01-20T23:00:00Z') }, horizon('2026-01-20T23:00:00Z'));
+    const sent = withSendAt(notice!, { timeZone: 'Europe/London', quietHoursStart: '22:00', quietHoursEnd: '07:00' });
+    expect(sent.sendAt.toISOString()).toBe('2026-01-21T07:00:00.000Z');
+  });
+});
+
+describe('mandatory requirement and cadence interval', () => {
+  it('the interval: fixed months, 12 / sessions per year, or days when 12 does not divide evenly', () => {
+    expect(cadenceInterval({ intervalMonths: 3 })).toEqual({ months: 3, days: 0 });
+    expect(cadenceInterval({ sessionsPerYear: 4 })).toEqual({ months: 3, days: 0 });
+    expect(cadenceInterval({ sessionsPerYear: 10 })).toEqual({ months: 0, days: 37 });
+    expect(cadenceInterval({ sessionsPerYear: 0 })).toBeNull();
+    expect(cadenceInterval({})).toBeNull();
+  });
+
+  it('the most frequent mandatory requirement sets the cadence (individual first on a tie); on-request ones never', () => {
+    const individual = { kind: 'MANDATORY', format: 'INDIVIDUAL', sessionsPerYear: 4 };
+    const group = { kind: 'MANDATORY', format: 'GROUP', sessionsPerYear: 2 };
+    expect(mandatoryRequirement([group, individual])).toBe(individual);
+    expect(mandatoryRequirement([{ ...group, sessionsPerYear: 4 }, individual])).toBe(individual);
+    expect(mandatoryRequirement([{ ...group, intervalMonths: 1 }, individual])).toMatchObject({ format: 'GROUP' });
+    expect(mandatoryRequirement([{ kind: 'ON_REQUEST', format: 'INDIVIDUAL', sessionsPerYear: 12 }])).toBeNull();
+    expect(mandatoryRequirement([{ kind: 'MANDATORY', format: 'INDIVIDUAL', sessionsPerYear: null }])).toBeNull();
+  });
+
+  it('a session just after midnight (BST) counts on its local date, not the UTC one', () => {
+    // 00:30 on 1 July in London is 23:30Z on 30 June: due on 1 October, not 30 September.
+    const person = { id: 'p', lineManagerId: null, lastAttendedAt: at('2026-06-30T23:30:00Z'), joinedAt: at('2025-01-01T00:00:00Z') };
+    expect(mandatoryDueDate(person, { sessionsPerYear: 4 }, 'Europe/London')?.toISODate()).toBe('2026-10-01');
+    expect(mandatoryDueDate(person, { sessionsPerYear: 4 }, 'UTC')?.toISODate()).toBe('2026-09-30');
+  });
+
+  it('the supervisor and line manager steps move out of their quiet hours with an injected zone', () => {
+    const person = { id: 'p', lineManagerId: 'lm', supervisorIds: ['sup'], lastAttendedAt: at('2026-07-01T10:00:00Z'), joinedAt: at('2025-01-01T00:00:00Z') };
+    const specs = mandatoryCadenceReminders(person, { sessionsPerYear: 4 }, settings, 'Europe/London', horizon('2026-10-16T00:00:00Z'));
+    const lm = specs.find((s) => s.recipientKey === 'person:lm')!;
+    // 15 October 09:00 BST = 08:00Z; a line manager whose quiet hours run to 10:00 New York time.
+    expect(lm.dueAt.toISOString()).toBe('2026-10-15T08:00:00.000Z');
+    expect(withSendAt(lm, { timeZone: 'America/New_York', quietHoursStart: '00:00', quietHoursEnd: '10:00' }).sendAt.toISOString()).toBe('2026-10-15T14:00:00.000Z');
+  });
+});
+
+describe('isRebooking', () => {
+  const cancelled = { format: 'INDIVIDUAL', cancelledAt: at('2026-01-01T10:00:00Z'), attendeeIds: ['a'] };
+  const candidate = { status: 'PROPOSED', format: 'INDIVIDUAL', createdAt: at('2026-01-02T10:00:00Z'), attendeeIds: ['a'] };
+
+  it('a session booked since the cancellation, same format, with one of the same supervisees', () => {
+    expect(isRebooking(cancelled, candidate)).toBe(true);
+    expect(isRebooking(cancelled, { ...candidate, status: 'COMPLETED' })).toBe(true);
+  });
+
+  it('not one booked before, in another format, for other people, declined or cancelled', () => {
+    expect(isRebooking(cancelled, { ...candidate, createdAt: at('2025-12-31T10:00:00Z') })).toBe(false);
+    expect(isRebooking(cancelled, { ...candidate, format: 'GROUP' })).toBe(false);
+    expect(isRebooking(cancelled, { ...candidate, attendeeIds: ['b'] })).toBe(false);
+    expect(isRebooking(cancelled, { ...candidate, status: 'DECLINED' })).toBe(false);
+    expect(isRebooking(cancelled, { ...candidate, status: 'CANCELLED' })).toBe(false);
+  });
+});
+
+describe('stillProduced', () => {
+  const person = { id: 'p', lineManagerId: 'lm', supervisorIds: ['sup'], lastAttendedAt: at('2026-01-10T14:00:00Z'), joinedAt: at('2025-01-01T00:00:00Z') };
+  const produce = (p: typeof person) => (h: Horizon) => mandatoryCadenceReminders(p, { sessionsPerYear: 4 }, settings, 'Europe/London', h);
+
+  it('true while the facts still give the same reminder; false once a session attended since moves the due date', () => {
+    const [overdue] = mandatoryCadenceReminders(person, { sessionsPerYear: 4 }, settings, 'Europe/London', horizon('2026-04-12T00:00:00Z'));
+    expect(overdue).toMatchObject({ kind: 'MANDATORY_OVERDUE', recipientKey: 'person:p' });
+    expect(stillProduced(overdue!, produce(person))).toBe(true);
+    expect(stillProduced(overdue!, produce({ ...person, lastAttendedAt: at('2026-04-11T10:00:00Z') }))).toBe(false);
+  });
+
+  it('false for a line manager who is no longer the line manager', () => {
+    const specs = mandatoryCadenceReminders(person, { sessionsPerYear: 4 }, settings, 'Europe/London', horizon('2026-04-25T00:00:00Z'));
+    const lm = specs.find((s) => s.kind === 'LINE_MANAGER_OVERDUE')!;
+    expect(stillProduced(lm, produce(person))).toBe(true);
+    expect(stillProduced(lm, produce({ ...person, lineManagerId: 'other' }))).toBe(false);
   });
 });

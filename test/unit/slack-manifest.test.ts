@@ -71,7 +71,7 @@ describe('the Slack app manifest', () => {
 
   it('asks for exactly the bot scopes the bot needs, and no user scopes', () => {
     expect(at('oauth_config.scopes')).toEqual({
-      bot: ['chat:write', 'im:history', 'im:write', 'users:read', 'users:read.email', 'commands'],
+      bot: ['chat:write', 'im:history', 'im:write', 'users:read', 'users:read.email', 'commands', 'files:write'],
     });
   });
 

@@ -3,6 +3,7 @@ import { WebClient, WebClientEvent, type WebClientOptions } from '@slack/web-api
 import { renderAdaptiveCard } from '../../cards/render.js';
 import { createConversationRecorder } from '../../db/conversations.js';
 import { createActorLookup, linkIdentityByEmail, notInDirectoryMessage } from '../../db/directory.js';
+import { auditFileUpload } from '../../db/export-files.js';
 import { handleTurn } from '../../flows/router.js';
 import { requestFormsCard } from '../../flows/triage-actions.js';
 import type { Actor, CardRef, ConversationInfo, FlowDeps, Inbound, OutMessage, TurnResult } from '../../flows/types.js';
@@ -183,12 +184,37 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
     else await client.chat.postEphemeral({ channel, user: userId, text: escaped });
   }
 
-  async function deliver(result: TurnResult, where: { channel: string; userId: string; messageTs?: string }): Promise<void> {
+  async function deliver(result: TurnResult, where: { channel: string; userId: string; messageTs?: string }, actor?: Actor): Promise<void> {
     if (result.updatedCard && !result.refused && where.messageTs && !(await isPostedCard(where.channel, where.messageTs))) {
       await client.chat.update({ channel: where.channel, ts: where.messageTs, ...toSlackMessage({ card: result.updatedCard }) } as never);
     }
     if (result.notice) await tellPrivately(where.channel, where.userId, result.notice);
     for (const reply of result.replies) await client.chat.postMessage({ channel: where.channel, ...toSlackMessage(reply) } as never);
+    if (actor) await uploadFiles(result, where, actor);
+  }
+
+  /** Files for the actor alone: uploaded to their DM with the bot (files.uploadV2), each audited. */
+  async function uploadFiles(result: TurnResult, where: { channel: string; userId: string }, actor: Actor): Promise<void> {
+    if (!result.files?.length) return;
+    let channel = where.channel;
+    if (conversationFor(channel).kind !== 'PERSONAL') {
+      const opened = await client.conversations.open({ users: where.userId });
+      if (!opened.channel?.id) throw new Error('Slack did not open a direct message');
+      channel = opened.channel.id;
+    }
+    for (const file of result.files) {
+      let uploaded: unknown;
+      try {
+        uploaded = await client.files.uploadV2({ channel_id: channel, file: file.content, filename: file.filename, title: file.title });
+      } catch (error) {
+        // The rest of the turn stands; the person is told which file is missing, and why in general terms.
+        logger.warn({ err: errorFacts(error), filename: file.filename }, 'Slack file upload failed');
+        await tellPrivately(channel, where.userId, `I could not send you the file "${file.filename}": Slack refused the upload. Please ask again in a moment; if it keeps happening, ask your administrator to check the app has the files:write permission.`);
+        continue;
+      }
+      const files = (uploaded as { files?: Array<{ files?: Array<{ id?: string }> }> }).files;
+      await auditFileUpload(deps.db, actor, file, files?.[0]?.files?.[0]?.id ?? null);
+    }
   }
 
   /** One turn from any Slack surface: identity, reference, handler, delivery. */
@@ -201,7 +227,7 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
     }
     await remember(actor, input.teamId, conversation);
     const result = await handleTurn(deps, actor, input.inbound(conversation));
-    await deliver(result, input);
+    await deliver(result, input, actor);
   }
 
   /** A form too large to travel in its button is rebuilt from the current state of its subject. */

@@ -121,10 +121,14 @@ export function createSlackReceiver(options: { signingSecret: string; db: Db; lo
     try {
       await app!.processEvent(event);
     } catch (error) {
-      logger.error({ err: errorFacts(error), type: body.type ?? 'command' }, 'Slack event failed');
-      if (!acked) {
+      // Every listener acknowledges before doing anything, so a failure before the ack is
+      // Bolt refusing the payload's shape (a view_submission without a view, a team id
+      // Bolt cannot key a client by): bad input, answered as such.
+      const beforeAck = !acked;
+      logger[beforeAck ? 'warn' : 'error']({ err: errorFacts(error), type: typeof body.type === 'string' ? body.type : 'command' }, beforeAck ? 'Slack payload refused' : 'Slack event failed');
+      if (beforeAck) {
         acked = true;
-        res.status(500).json({ error: 'Something went wrong on our side.' });
+        res.status(400).json({ error: 'This Slack payload is malformed or not one this app handles.' });
       }
     } finally {
       clearTimeout(deadline);

@@ -17,10 +17,13 @@ import { createConversationRecorder, type StoredConversation } from '../../db/co
 import { createActorLookup, linkIdentityByEmail, notInDirectoryMessage } from '../../db/directory.js';
 import { handleTurn } from '../../flows/router.js';
 import type { Actor, FlowDeps, OutMessage, TurnResult } from '../../flows/types.js';
+import type { FileOffers } from '../../http/export-route.js';
 import { errorFacts, type ChannelSender } from '../outbox.js';
 import { channelConversationId, conversationOf, inboundOf, invokeBody, tenantOf } from './teams-activity.js';
 
 type ActorLookup = ReturnType<typeof createActorLookup>;
+
+const UNSUPPORTED_INVOKE = { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message: 'This bot does not handle that kind of request.' } };
 
 const SORRY = 'Sorry, something went wrong on my side and I could not finish that. Nothing you sent has been lost; please try again in a moment. If anyone is at immediate risk, call 999.';
 
@@ -131,8 +134,19 @@ async function respond(context: TurnContext, result: TurnResult, isInvoke: boole
   for (const reply of result.replies) await context.sendActivity(toTeamsActivity(reply));
 }
 
+/** Files for the actor alone: a signed link each, in their personal chat (never in a channel). */
+async function offerFiles(context: TurnContext, deps: FlowDeps, files: FileOffers | undefined, actor: Actor, result: TurnResult): Promise<void> {
+  if (!files || !result.files?.length) return;
+  const personal = conversationOf(context.activity).kind === 'PERSONAL';
+  for (const file of result.files) {
+    const offer = await files.offer(actor, file);
+    if (personal) await context.sendActivity(toTeamsActivity(offer));
+    else await deps.outbox.toPerson(actor.personId, offer);
+  }
+}
+
 /** The /api/messages handler: verify (botbuilder), parse, resolve the actor, dispatch, answer. */
-export function createTeamsHandler(adapter: CloudAdapter, deps: FlowDeps) {
+export function createTeamsHandler(adapter: CloudAdapter, deps: FlowDeps, files?: FileOffers) {
   const record = createConversationRecorder(deps.db);
   const rememberConversation = (context: TurnContext, actor: Actor) => record(storedConversation(context, actor));
   const lookup = createActorLookup(deps.db);
@@ -155,7 +169,13 @@ export function createTeamsHandler(adapter: CloudAdapter, deps: FlowDeps) {
       return;
     }
     const inbound = inboundOf(activity);
-    if (!inbound) return;
+    if (!inbound) {
+      // An invoke left unanswered makes botbuilder reply 501; one the bot does not offer is bad input.
+      if (activity.type === ActivityTypes.Invoke) {
+        await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 400, body: UNSUPPORTED_INVOKE } });
+      }
+      return;
+    }
     const isInvoke = inbound.kind === 'action';
     const actor = await resolveActor(deps, lookup, context);
     if (!actor) {
@@ -166,7 +186,27 @@ export function createTeamsHandler(adapter: CloudAdapter, deps: FlowDeps) {
     await rememberConversation(context, actor);
     const result = await handleTurn(deps, actor, inbound);
     await respond(context, result, isInvoke);
+    await offerFiles(context, deps, files, actor, result);
   };
 
-  return (req: BotRequest, res: BotResponse) => adapter.process(req, res, logic);
+  return (req: BotRequest, res: BotResponse) => adapter.process(req, withoutErrorDetail(res), logic);
+}
+
+/**
+ * botbuilder answers a turn that failed outside the turn handler (the connector refused a
+ * reply, a reply would not serialise) with the error's own message as the body; the caller
+ * gets the status and a plain sentence instead.
+ */
+function withoutErrorDetail(res: BotResponse): BotResponse {
+  let failed = false;
+  return {
+    socket: res.socket,
+    header: (name, value) => res.header(name, value),
+    status(code) {
+      failed = code >= 500;
+      return res.status(code);
+    },
+    send: (...args) => (failed ? res.send({ error: 'Something went wrong on our side.' }) : res.send(...args)),
+    end: (...args) => res.end(...args),
+  };
 }

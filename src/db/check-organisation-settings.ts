@@ -1,0 +1,44 @@
+// At start, every organisation's settings (Organisation.settings, schema in
+// src/domain/org-settings.ts) are checked. The sweep falls back to the defaults for settings it
+// cannot read, which would send reminders at times nobody chose without anyone noticing; so an
+// invalid one stops the start instead, naming the organisation, the field and why.
+import { ConfigError } from '../config.js';
+import { orgSettingsSchema } from '../domain/org-settings.js';
+import type { Db } from './client.js';
+
+export interface SettingsProblem {
+  organisation: { id: string; slug: string; name: string };
+  /** e.g. "settings.reminders.actionDueSoonDays" */
+  field: string;
+  message: string;
+}
+
+/** Every problem in every organisation's settings; empty when all are valid. */
+export async function findInvalidOrganisationSettings(db: Db): Promise<SettingsProblem[]> {
+  const orgs = await db.organisation.findMany({ select: { id: true, slug: true, name: true, settings: true }, orderBy: { slug: 'asc' } });
+  const problems: SettingsProblem[] = [];
+  for (const { settings, ...organisation } of orgs) {
+    const parsed = orgSettingsSchema.safeParse(settings ?? {});
+    if (parsed.success) continue;
+    for (const issue of parsed.error.issues) {
+      const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+      const path = ['settings', ...issue.path.map(String)];
+      if (keys.length > 0) {
+        for (const key of keys) problems.push({ organisation, field: [...path, key].join('.'), message: 'is not a known setting' });
+      } else {
+        problems.push({ organisation, field: path.join('.'), message: issue.message });
+      }
+    }
+  }
+  return problems;
+}
+
+/** Rejects with one line per problem when any organisation's settings are invalid. */
+export async function assertOrganisationSettingsValid(db: Db): Promise<void> {
+  const problems = await findInvalidOrganisationSettings(db);
+  if (problems.length === 0) return;
+  const lines = problems.map((p) => `  organisation "${p.organisation.name}" (${p.organisation.slug}): ${p.field}: ${p.message}`);
+  throw new ConfigError(
+    `Invalid reminder settings, so the bot did not start:\n${lines.join('\n')}\nCorrect these fields in the organisation's settings (Organisation.settings), then start again.`,
+  );
+}
