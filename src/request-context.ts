@@ -18,10 +18,6 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 /** A caller's id is taken only when it is short and plain (no spaces, quotes or markup to end up in logs). */
 const WELL_FORMED_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$/;
 
-export function currentRequestContext(): RequestContext | undefined {
-  return storage.getStore();
-}
-
 export function currentRequestId(): string | undefined {
   return storage.getStore()?.requestId;
 }
@@ -40,13 +36,11 @@ export function runWithRequestContext<T>(context: RequestContext, fn: () => T): 
 }
 
 /**
- * Express middleware: one id per inbound request, kept on `res.locals` and in the async
- * context for everything that request does (express's body parsers keep the context; the
+ * Express middleware: one id per inbound request, kept in the async context for everything that request does (express's body parsers keep the context; the
  * log-hygiene test proves it for both platforms' routes).
  */
 export function requestContextMiddleware(req: Request, res: Response, next: NextFunction): void {
   const context: RequestContext = { requestId: requestIdFrom(req.header(REQUEST_ID_HEADER)) };
-  res.locals.requestContext = context;
   res.setHeader(REQUEST_ID_HEADER, context.requestId);
   storage.run(context, next);
 }

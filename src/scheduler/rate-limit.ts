@@ -12,7 +12,8 @@
 // a later one takes no slot and is told when to come back (SendDeferredError: the worker
 // delays the job, using no attempt and pausing nothing else). Those deferrals are spread one
 // interval apart on a second timeline per key, so a burst of thousands of jobs on one key comes
-// back at the rate the key allows instead of all at once.
+// back at the rate the key allows instead of all at once. Card updates (an earlier reminder card
+// replaced after a new one was posted) always wait for their slot: they cannot be deferred.
 import type { Redis } from 'ioredis';
 import type { ChannelSender, StoredConversationRef } from '../channels/outbox.js';
 import { SendDeferredError } from './deliver-reminder.js';

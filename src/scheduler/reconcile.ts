@@ -27,7 +27,16 @@ export interface ReconcileOptions {
 export interface ReconcileResult {
   /** Due PENDING reminders seen (each has a job once this returns). */
   scanned: number;
+  /** Jobs that had ended in Redis while their row was still PENDING, and were added again. */
+  revived: number;
 }
+
+/**
+ * A PENDING row this long past its send time whose job has ended is stuck: BullMQ fails a job
+ * that stalled too often (its worker died twice holding it) without our code running, and a job
+ * id that still exists blocks adding it again.
+ */
+export const STUCK_AFTER_MS = 5 * 60_000;
 
 export type ReminderQueue = Queue<DeliverReminderPayload, unknown, string>;
 
@@ -52,6 +61,7 @@ export async function reconcileQueue(db: Db, queue: ReminderQueue, options: Reco
   const jobOptions = deliveryJobOptions(options.job);
   let cursor: DueCursor | undefined;
   let scanned = 0;
+  let revived = 0;
   for (;;) {
     const due = await dueForQueue(db, until, batchSize, cursor);
     if (due.length === 0) break;
@@ -67,9 +77,30 @@ export async function reconcileQueue(db: Db, queue: ReminderQueue, options: Reco
       })),
     );
     scanned += due.length;
+    revived += await reviveEndedJobs(queue, due, options.now, jobOptions);
     const last = due[due.length - 1]!;
     cursor = { sendAt: last.sendAt, id: last.id };
     if (due.length < batchSize) break;
   }
-  return { scanned };
+  return { scanned, revived };
+}
+
+/** Re-adds the job of each long-overdue row whose job is failed or completed in Redis. */
+async function reviveEndedJobs(
+  queue: ReminderQueue,
+  due: ReadonlyArray<{ id: string; sendAt: Date }>,
+  now: Date,
+  jobOptions: JobsOptions,
+): Promise<number> {
+  let revived = 0;
+  for (const reminder of due) {
+    if (now.getTime() - reminder.sendAt.getTime() < STUCK_AFTER_MS) break; // rows are in sendAt order
+    const jobId = reminderJobId(reminder.id);
+    const state = await queue.getJobState(jobId);
+    if (state !== 'failed' && state !== 'completed') continue;
+    await queue.remove(jobId);
+    await queue.add(JobName.deliverReminder, buildDeliverReminderPayload(reminder.id), { ...jobOptions, jobId });
+    revived += 1;
+  }
+  return revived;
 }

@@ -3,7 +3,7 @@
 // for FLUSHALL, which would also wipe the state of test files running in parallel) touches
 // nothing else.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { UnrecoverableError } from 'bullmq';
+import { UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Reminder } from '../../src/db/generated/client.js';
@@ -13,9 +13,9 @@ import {
   type DeliverDeps,
   type SendResult,
 } from '../../src/scheduler/deliver-reminder.js';
-import { buildDeliverReminderPayload, JobName, parseDeliverReminderPayload } from '../../src/scheduler/jobs.js';
+import { buildDeliverReminderPayload, JobName, parseDeliverReminderPayload, REMINDER_QUEUE } from '../../src/scheduler/jobs.js';
 import { createReminderQueue } from '../../src/scheduler/queue.js';
-import { reconcileQueue, type ReminderQueue } from '../../src/scheduler/reconcile.js';
+import { reconcileQueue, STUCK_AFTER_MS, type ReminderQueue } from '../../src/scheduler/reconcile.js';
 import { dueForQueue, upsertReminders, type ReminderSpec } from '../../src/scheduler/reminder-store.js';
 import { createReminderWorker, type ReminderWorker } from '../../src/scheduler/worker.js';
 import { withTestDatabase } from '../support/database.js';
@@ -169,7 +169,7 @@ describe('reconcile', () => {
     const { queue } = newQueue();
     const expected = due.map((r) => r.id).sort();
 
-    expect(await reconcileQueue(t.db, queue, { now, horizonMs: 60_000, batchSize: 2 })).toEqual({ scanned: 5 });
+    expect(await reconcileQueue(t.db, queue, { now, horizonMs: 60_000, batchSize: 2 })).toEqual({ scanned: 5, revived: 0 });
     expect(await jobIds(queue)).toEqual(expected);
     const future = await queue.getJob(due.find((r) => r.sendAt > now)!.id);
     expect(await future!.getState()).toBe('delayed');
@@ -188,6 +188,31 @@ describe('reconcile', () => {
     expect(await jobIds(queue)).toEqual([]);
     await reconcileQueue(t.db, queue, { now, horizonMs: 60_000 });
     expect(await jobIds(queue)).toEqual(expected);
+  });
+
+  it('adds again the job of a long-overdue PENDING row whose job ended in Redis without our code marking the row', async () => {
+    const now = new Date();
+    const [stuck] = await upsertReminders(t.db, specs(1, new Date(now.getTime() - STUCK_AFTER_MS - 60_000)));
+    const [recent] = await upsertReminders(t.db, specs(1, new Date(now.getTime() - 1000)));
+    const { queue, prefix } = newQueue();
+    await reconcileQueue(t.db, queue, { now, horizonMs: 0 });
+    // A worker that fails every job outright without touching the rows, as BullMQ does to a job
+    // that stalled too often.
+    const failing = new Worker(REMINDER_QUEUE, async () => {
+      throw new UnrecoverableError('job stalled more than allowable limit');
+    }, { connection, prefix });
+    await waitFor(async () => (await queue.getJobState(stuck!.id)) === 'failed' && (await queue.getJobState(recent!.id)) === 'failed');
+    await failing.close();
+
+    const result = await reconcileQueue(t.db, queue, { now, horizonMs: 0 });
+    expect(result).toEqual({ scanned: 2, revived: 1 });
+    expect(await queue.getJobState(stuck!.id)).toBe('waiting');
+    expect(await queue.getJobState(recent!.id)).toBe('failed'); // not yet overdue long enough to call stuck
+
+    const { calls, send } = recordingSend();
+    startWorker(prefix, { send });
+    await waitFor(async () => (await t.db.reminder.findUniqueOrThrow({ where: { id: stuck!.id } })).status === 'SENT');
+    expect(calls.filter((id) => id === stuck!.id)).toHaveLength(1);
   });
 });
 
@@ -211,7 +236,7 @@ describe('worker', () => {
       expect(row.sentAt).toBeInstanceOf(Date);
     }
     // A reconcile after delivery finds nothing due.
-    expect(await reconcileQueue(t.db, queue, { now: new Date(), horizonMs: 0, job: fast })).toEqual({ scanned: 0 });
+    expect(await reconcileQueue(t.db, queue, { now: new Date(), horizonMs: 0, job: fast })).toEqual({ scanned: 0, revived: 0 });
   });
 
   it('retries a send that fails twice and ends SENT with the attempts recorded', async () => {

@@ -93,7 +93,18 @@ describe('committed Teams manifest template', () => {
     expect(bot.supportsFiles).toBe(false);
     const commandsFor = (scope: string): string[] =>
       bot.commandLists.filter((l: Json) => l.scopes.includes(scope)).flatMap((l: Json) => l.commands.map((c: Json) => c.title));
-    expect(commandsFor('personal')).toEqual(['help', 'new request', 'my requests']);
+    expect(commandsFor('personal')).toEqual([
+      'help',
+      'new request',
+      'book supervision',
+      'my actions',
+      'history',
+      'my team',
+      'overdue supervision',
+      'report',
+      'audit',
+      'failed reminders',
+    ]);
     expect(commandsFor('team')).toEqual(['bind triage', 'help']);
     const bind = bot.commandLists.flatMap((l: Json) => l.commands).find((c: Json) => c.title === 'bind triage');
     expect(bind.description).toMatch(/triage channel/i);
