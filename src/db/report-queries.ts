@@ -41,6 +41,15 @@ export async function loadStaffGroups(db: Db, organisationId: string): Promise<{
   return { groups: groups.map((g) => ({ id: g.id, name: g.name })), cadences };
 }
 
+/** Active people per staff group, by the group's name (the report hides groups that are too small). */
+export async function loadGroupSizes(db: Db, organisationId: string): Promise<Map<string, number>> {
+  const groups = await db.staffGroup.findMany({
+    where: { organisationId },
+    select: { name: true, _count: { select: { members: { where: { active: true } } } } },
+  });
+  return new Map(groups.map((g) => [g.name, g._count.members]));
+}
+
 export interface ReportScope {
   organisationId: string;
   period: ReportPeriod;

@@ -93,6 +93,8 @@ export const orgSettingsSchema = z
     auditMaxRangeDays: z.number().int().min(1).max(3660).optional(),
     /** The longest date range one supervision report may cover; absent means 366 days (src/domain/report.ts). */
     reportMaxRangeDays: z.number().int().min(1).max(3660).optional(),
+    /** Staff groups with fewer active people are pooled or hidden in the report; absent means 5 (src/domain/report.ts). */
+    reportMinimumGroupSize: z.number().int().min(1).max(100).optional(),
   })
   .strict();
 export type OrgSettings = z.infer<typeof orgSettingsSchema>;

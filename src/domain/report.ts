@@ -197,6 +197,8 @@ export interface SessionRow {
   type: 'MANDATORY' | 'ON_REQUEST' | 'CHILD_DEATH';
   format: 'INDIVIDUAL' | 'GROUP';
   sessions: number;
+  /** Set by protectSmallGroups: in the totals, never shown on its own. */
+  suppressed?: boolean;
 }
 
 /**
@@ -216,6 +218,8 @@ export interface ComplianceRow {
   received: number;
   compliant: number;
   share: number | null;
+  /** Set by protectSmallGroups: in the totals, never shown on its own. */
+  suppressed?: boolean;
 }
 
 /**
@@ -250,6 +254,8 @@ export interface AttendanceRow {
   staffGroup: string;
   didNotAttend: number;
   apologies: number;
+  /** Set by protectSmallGroups: in the totals, never shown on its own. */
+  suppressed?: boolean;
 }
 
 /** Sessions cancelled in the period (cancelledAt inside it), by who cancelled. */
@@ -294,6 +300,77 @@ export function percent(share: number | null): string {
 /** Every kind listed, zeros included, in the order of seeds 000 procedure 6.3. */
 export function completeActionPointRows(rows: readonly ActionPointRow[]): ActionPointRow[] {
   return ACTION_POINT_KINDS.map((kind) => rows.find((r) => r.kind === kind) ?? { kind, total: 0, completed: 0, open: 0, overdue: 0 });
+}
+
+// ---------------------------------------------------------------------------
+// Small groups (seeds 000 12.2: no identities in the aggregate)
+// ---------------------------------------------------------------------------
+
+/**
+ * Staff groups with fewer active people than this are not shown on their own: a row for a group
+ * of one is that person's supervision record in all but name. Organisation setting
+ * `reportMinimumGroupSize`.
+ */
+export const DEFAULT_MINIMUM_GROUP_SIZE = 5;
+
+export const smallGroupsLabel = (minimum: number) => `Groups of fewer than ${minimum} people (pooled)`;
+
+/**
+ * Pools the rows of every staff group with fewer than `minimum` active people (groupSizes, by
+ * name) into one row per breakdown under smallGroupsLabel. When the pooled groups together are
+ * still fewer than `minimum` people, the pooled rows are marked suppressed: they count in every
+ * total and headline figure but are never shown on their own. Nothing else changes.
+ */
+export function protectSmallGroups(figures: ReportFigures, groupSizes: ReadonlyMap<string, number>, minimum: number): ReportFigures {
+  const small = new Set([...groupSizes].filter(([, size]) => size < minimum).map(([name]) => name));
+  if (small.size === 0) return figures;
+  const pooledSize = [...small].reduce((n, name) => n + (groupSizes.get(name) ?? 0), 0);
+  const pooled = smallGroupsLabel(minimum);
+  const suppress = pooledSize < minimum ? { suppressed: true } : {};
+
+  const sessions = new Map<string, SessionRow>();
+  for (const row of figures.sessions) {
+    const isSmall = small.has(row.staffGroup);
+    const staffGroup = isSmall ? pooled : row.staffGroup;
+    const key = `${staffGroup}\u0000${row.type}\u0000${row.format}`;
+    const into = sessions.get(key);
+    if (into) into.sessions += row.sessions;
+    else sessions.set(key, { ...row, staffGroup, ...(isSmall ? suppress : {}) });
+  }
+
+  const compliance = figures.compliance.filter((r) => !small.has(r.staffGroup));
+  const smallCompliance = figures.compliance.filter((r) => small.has(r.staffGroup));
+  if (smallCompliance.length > 0) {
+    const sum = (pick: (r: ComplianceRow) => number) => smallCompliance.reduce((n, r) => n + pick(r), 0);
+    const members = sum((r) => r.members);
+    const compliant = sum((r) => r.compliant);
+    compliance.push({
+      staffGroup: pooled,
+      members,
+      required: sum((r) => r.required),
+      received: sum((r) => r.received),
+      compliant,
+      share: members === 0 ? null : compliant / members,
+      ...suppress,
+    });
+  }
+
+  const attendance = figures.attendance.filter((r) => !small.has(r.staffGroup));
+  const smallAttendance = figures.attendance.filter((r) => small.has(r.staffGroup));
+  if (smallAttendance.length > 0) {
+    attendance.push({
+      staffGroup: pooled,
+      didNotAttend: smallAttendance.reduce((n, r) => n + r.didNotAttend, 0),
+      apologies: smallAttendance.reduce((n, r) => n + r.apologies, 0),
+      ...suppress,
+    });
+  }
+  return { ...figures, sessions: [...sessions.values()], compliance, attendance };
+}
+
+/** Whether any breakdown row is hidden by protectSmallGroups. */
+export function hasSuppressedRows(figures: ReportFigures): boolean {
+  return [...figures.sessions, ...figures.compliance, ...figures.attendance].some((r) => r.suppressed);
 }
 
 /** Headline figures for the card: totals across groups and kinds. */
@@ -365,8 +442,8 @@ export function reportCsv(figures: ReportFigures, period: ReportPeriod, staffGro
     ['period', staffGroup ?? 'All staff groups', 'time zone', '', 'zone', period.zone],
     ['sessions', 'All', '', '', 'sessions', figures.sessionTotal],
   ];
-  for (const r of figures.sessions) rows.push(['sessions', r.staffGroup, label(r.type), label(r.format), 'sessions', r.sessions]);
-  for (const r of figures.compliance) {
+  for (const r of figures.sessions.filter((x) => !x.suppressed)) rows.push(['sessions', r.staffGroup, label(r.type), label(r.format), 'sessions', r.sessions]);
+  for (const r of figures.compliance.filter((x) => !x.suppressed)) {
     rows.push(['compliance', r.staffGroup, '', '', 'members', r.members]);
     rows.push(['compliance', r.staffGroup, '', '', 'sessions required', round1(r.required)]);
     rows.push(['compliance', r.staffGroup, '', '', 'sessions received', r.received]);
@@ -382,7 +459,7 @@ export function reportCsv(figures: ReportFigures, period: ReportPeriod, staffGro
   for (const r of figures.actionPoints) {
     for (const measure of ['total', 'completed', 'open', 'overdue'] as const) rows.push(['action points', '', label(r.kind), '', measure, r[measure]]);
   }
-  for (const r of figures.attendance) {
+  for (const r of figures.attendance.filter((x) => !x.suppressed)) {
     rows.push(['attendance', r.staffGroup, '', '', 'did not attend', r.didNotAttend]);
     rows.push(['attendance', r.staffGroup, '', '', 'apologies', r.apologies]);
   }

@@ -1,12 +1,14 @@
 import { DateTime } from 'luxon';
 import { recordAudit } from '../db/audit.js';
 import { loadOrganisation } from '../db/organisations.js';
-import { loadOverduePeople, loadReportFigures, loadStaffGroups } from '../db/report-queries.js';
+import { loadGroupSizes, loadOverduePeople, loadReportFigures, loadStaffGroups } from '../db/report-queries.js';
 import { toCsv } from '../domain/csv.js';
 import { DomainError } from '../domain/errors.js';
 import {
   canRequestReport,
+  DEFAULT_MINIMUM_GROUP_SIZE,
   DEFAULT_REPORT_MAX_DAYS,
+  hasSuppressedRows,
   formatMinutes,
   headline,
   label,
@@ -14,6 +16,7 @@ import {
   overdueScope,
   parseReportCommand,
   percent,
+  protectSmallGroups,
   REPORT_REFUSAL,
   REPORT_USAGE,
   reportCsv,
@@ -50,13 +53,13 @@ function findStaffGroup(groups: Array<{ id: string; name: string }>, typed: stri
 
 const dayLabel = (iso: string) => DateTime.fromISO(iso).setLocale('en-GB').toFormat('d MMM yyyy');
 
-function reportCard(figures: ReportFigures, period: ReportPeriod, staffGroup: string | undefined) {
+function reportCard(figures: ReportFigures, period: ReportPeriod, staffGroup: string | undefined, minimumGroupSize: number) {
   const h = headline(figures);
   const members = figures.compliance.reduce((n, r) => n + r.members, 0);
   const compliant = figures.compliance.reduce((n, r) => n + r.compliant, 0);
   const all = figures.requests.find((r) => r.route === 'ALL');
   const sessionsByGroup = new Map<string, number>();
-  for (const r of figures.sessions) sessionsByGroup.set(r.staffGroup, (sessionsByGroup.get(r.staffGroup) ?? 0) + r.sessions);
+  for (const r of figures.sessions.filter((x) => !x.suppressed)) sessionsByGroup.set(r.staffGroup, (sessionsByGroup.get(r.staffGroup) ?? 0) + r.sessions);
   return {
     template: 'report',
     data: {
@@ -71,8 +74,8 @@ function reportCard(figures: ReportFigures, period: ReportPeriod, staffGroup: st
         { title: 'Did not attend', value: String(h.didNotAttend) },
         { title: 'Cancellations', value: `${h.cancellations} (${figures.cancellations.bySupervisor} by supervisors, ${figures.cancellations.bySupervisee} by supervisees)` },
       ],
-      hasCompliance: figures.compliance.length > 0,
-      compliance: figures.compliance.map((r) => ({
+      hasCompliance: figures.compliance.some((r) => !r.suppressed),
+      compliance: figures.compliance.filter((r) => !r.suppressed).map((r) => ({
         title: r.staffGroup,
         value: `${r.compliant} of ${r.members} compliant (${percent(r.share)}); ${r.received} sessions received, ${Math.round(r.required * 10) / 10} required`,
       })),
@@ -89,7 +92,7 @@ function reportCard(figures: ReportFigures, period: ReportPeriod, staffGroup: st
         .filter((r) => r.total > 0)
         .map((r) => ({ title: label(r.kind), value: `${r.total}: ${r.completed} done, ${r.open} open, ${r.overdue} overdue` })),
       hasActionPoints: figures.actionPoints.some((r) => r.total > 0),
-      note: 'The chart and a CSV with every figure follow, for you only.',
+      note: `${hasSuppressedRows(figures) ? `Staff groups with fewer than ${minimumGroupSize} people in all are counted in the totals but not shown on their own, so no one can be identified. ` : ''}The chart and a CSV with every figure follow, for you only.`,
     },
   };
 }
@@ -106,8 +109,20 @@ export async function showReport(deps: FlowDeps, actor: Actor, text: string): Pr
   const { groups, cadences } = await loadStaffGroups(deps.db, actor.organisationId);
   const staffGroup = command.staffGroup ? findStaffGroup(groups, command.staffGroup) : undefined;
   const today = DateTime.fromJSDate(now, { zone }).toISODate()!;
+  const minimumGroupSize = organisation.config.settings.reportMinimumGroupSize ?? DEFAULT_MINIMUM_GROUP_SIZE;
+  const groupSizes = await loadGroupSizes(deps.db, actor.organisationId);
+  if (staffGroup && (groupSizes.get(staffGroup.name) ?? 0) < minimumGroupSize) {
+    throw new DomainError(
+      'INVALID_INPUT',
+      `${staffGroup.name} has fewer than ${minimumGroupSize} people, so a report on it alone would identify them. Ask for the whole organisation instead ("report" without "for ...").`,
+    );
+  }
 
-  const figures = await loadReportFigures(deps.db, { organisationId: actor.organisationId, period, today, cadences, ...(staffGroup ? { staffGroup } : {}) });
+  const figures = protectSmallGroups(
+    await loadReportFigures(deps.db, { organisationId: actor.organisationId, period, today, cadences, ...(staffGroup ? { staffGroup } : {}) }),
+    groupSizes,
+    minimumGroupSize,
+  );
   const slug = `${period.from}_${period.to}${staffGroup ? `_${staffGroup.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}` : ''}`;
   const files: OutFile[] = [
     {
@@ -134,7 +149,7 @@ export async function showReport(deps: FlowDeps, actor: Actor, text: string): Pr
     platform: actor.platform,
     detail: { from: period.from, to: period.to, staffGroup: staffGroup?.name ?? null, files: files.length },
   });
-  return { replies: [{ card: reportCard(figures, period, staffGroup?.name) }], files };
+  return { replies: [{ card: reportCard(figures, period, staffGroup?.name, minimumGroupSize) }], files };
 }
 
 export async function showOverdueSupervision(deps: FlowDeps, actor: Actor, staffGroupText?: string): Promise<TurnResult> {

@@ -17,9 +17,10 @@ const TYPE_NAMES = { MANDATORY: 'Mandatory', ON_REQUEST: 'On request', CHILD_DEA
 const COLOURS = ['#005eb8', '#00a499', '#ffb81c'];
 
 export function chartOption(figures: ReportFigures, title: string): echarts.EChartsCoreOption {
-  const groups = [...new Set(figures.sessions.map((r) => r.staffGroup))].sort();
+  const shownSessions = figures.sessions.filter((r) => !r.suppressed);
+  const groups = [...new Set(shownSessions.map((r) => r.staffGroup))].sort();
   const types = Object.keys(TYPE_NAMES) as Array<keyof typeof TYPE_NAMES>;
-  const compliance = figures.compliance;
+  const compliance = figures.compliance.filter((r) => !r.suppressed);
   return {
     animation: false,
     color: COLOURS,
@@ -50,7 +51,7 @@ export function chartOption(figures: ReportFigures, title: string): echarts.ECha
         stack: 'sessions',
         xAxisIndex: 0,
         yAxisIndex: 0,
-        data: groups.map((g) => figures.sessions.filter((r) => r.staffGroup === g && r.type === type).reduce((n, r) => n + r.sessions, 0)),
+        data: groups.map((g) => shownSessions.filter((r) => r.staffGroup === g && r.type === type).reduce((n, r) => n + r.sessions, 0)),
       })),
       {
         name: 'Compliant',

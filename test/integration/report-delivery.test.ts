@@ -65,6 +65,22 @@ describe('Teams', () => {
     expect(await audits('export.downloaded')).toBe(2);
   });
 
+  it('a staff group too small to be anonymous is never shown on its own, and a report on it alone is refused', async () => {
+    const groups = await h.database.db.staffGroup.findMany({ select: { name: true, _count: { select: { members: { where: { active: true } } } } } });
+    const small = groups.filter((g) => g._count.members > 0 && g._count.members < 5).map((g) => g.name);
+    expect(small.length).toBeGreaterThan(0); // the demo organisation has groups of one or two people
+
+    const { cards } = await say('head', 'report');
+    const shown = textsOf(cards[0]).join('\n');
+    for (const name of small) expect(shown).not.toContain(name);
+
+    const before = { files: await exportsOf(), audit: await audits('report.export') };
+    const refused = await say('head', `report Q3 2026 for ${small[0]}`);
+    expect(refused.cards).toEqual([]);
+    expect(refused.texts.join('\n')).toMatch(/fewer than 5 people, so a report on it alone would identify them/);
+    expect({ files: await exportsOf(), audit: await audits('report.export') }).toEqual(before);
+  });
+
   it('a specialist may ask for a range and one staff group', async () => {
     const { cards } = await say('specialist', 'report 2026-07-01 to 2026-09-30 for mental health nurses');
     expect(cards[0].body[0].text).toBe('Supervision report: 2026-07-01 to 2026-09-30, Mental Health Nurses');

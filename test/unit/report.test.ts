@@ -11,6 +11,7 @@ import {
   lastCompleteQuarter,
   overdueScope,
   parseReportCommand,
+  protectSmallGroups,
   REPORT_CSV_HEADER,
   reportCsv,
   requiredSessions,
@@ -182,6 +183,61 @@ describe('figures for people', () => {
     expect(rows.find((r) => r.measure === 'first response p90 (minutes)' && r.category === 'Advice')?.value).toBe('20.3');
     expect(rows.some((r) => r.staff_group === "'=cmd|evil")).toBe(true);
     expect(rows.filter((r) => r.section === 'cancellations').map((r) => r.value)).toEqual(['3', '1', '1', '1']);
+  });
+});
+
+describe('small staff groups are never shown on their own (seeds 000 12.2)', () => {
+  const period = resolvePeriod({ kind: 'quarter', year: 2026, quarter: 3 }, NOW, ZONE, 366);
+  const SMALL: ReportFigures = {
+    ...FIGURES,
+    sessions: [
+      { staffGroup: 'Paramedics', type: 'MANDATORY', format: 'INDIVIDUAL', sessions: 9 },
+      { staffGroup: 'Dispatch', type: 'MANDATORY', format: 'INDIVIDUAL', sessions: 2 },
+      { staffGroup: 'Head of Safeguarding', type: 'MANDATORY', format: 'INDIVIDUAL', sessions: 1 },
+    ],
+    sessionTotal: 12,
+    compliance: [
+      { staffGroup: 'Paramedics', members: 20, required: 10, received: 9, compliant: 15, share: 0.75 },
+      { staffGroup: 'Dispatch', members: 3, required: 1.5, received: 2, compliant: 1, share: 1 / 3 },
+      { staffGroup: 'Head of Safeguarding', members: 1, required: 0.5, received: 1, compliant: 1, share: 1 },
+    ],
+    attendance: [
+      { staffGroup: 'Paramedics', didNotAttend: 2, apologies: 0 },
+      { staffGroup: 'Head of Safeguarding', didNotAttend: 1, apologies: 1 },
+    ],
+  };
+
+  it('leaves figures alone when every group is big enough', () => {
+    expect(protectSmallGroups(SMALL, new Map([['Paramedics', 20], ['Dispatch', 5], ['Head of Safeguarding', 5]]), 5)).toEqual(SMALL);
+  });
+
+  it('pools groups under the minimum into one row that adds up, keeping every total', () => {
+    const pooled = protectSmallGroups(SMALL, new Map([['Paramedics', 20], ['Dispatch', 4], ['Head of Safeguarding', 1]]), 5);
+    const label = 'Groups of fewer than 5 people (pooled)';
+    expect(pooled.compliance).toEqual([
+      SMALL.compliance[0],
+      { staffGroup: label, members: 4, required: 2, received: 3, compliant: 2, share: 0.5 },
+    ]);
+    expect(pooled.sessions).toEqual([SMALL.sessions[0], { staffGroup: label, type: 'MANDATORY', format: 'INDIVIDUAL', sessions: 3 }]);
+    expect(pooled.attendance).toEqual([SMALL.attendance[0], { staffGroup: label, didNotAttend: 1, apologies: 1 }]);
+    expect(headline(pooled)).toEqual(headline(SMALL));
+    const csv = reportCsv(pooled, period);
+    expect(csv).not.toMatch(/Dispatch|Head of Safeguarding/);
+    expect(csv).toContain(label);
+  });
+
+  it('hides the pooled rows when the small groups together are still under the minimum, yet counts them in the totals', () => {
+    const sizes = new Map([['Paramedics', 20], ['Dispatch', 3], ['Head of Safeguarding', 1]]);
+    const protectedFigures = protectSmallGroups(SMALL, sizes, 5);
+    expect(protectedFigures.compliance.filter((r) => !r.suppressed)).toEqual([SMALL.compliance[0]]);
+    expect(protectedFigures.compliance.filter((r) => r.suppressed).map((r) => r.members)).toEqual([4]);
+    expect(headline(protectedFigures)).toEqual(headline(SMALL));
+    const rows = parse(reportCsv(protectedFigures, period), { columns: true }) as Array<Record<string, string>>;
+    expect(new Set(rows.map((r) => r.staff_group)).has('Groups of fewer than 5 people (pooled)')).toBe(false);
+    expect(rows.filter((r) => r.section === 'compliance').map((r) => r.staff_group)).toEqual(Array(5).fill('Paramedics'));
+    expect(rows.find((r) => r.section === 'sessions' && r.staff_group === 'All')?.value).toBe('12');
+    const svg = renderChartSvg(protectedFigures, 'Q3');
+    expect(svg).not.toMatch(/Dispatch|Head of Safeguarding|fewer than/);
   });
 });
 
