@@ -631,9 +631,9 @@ describe('a newer reminder replaces the earlier card', () => {
     expect(calls.map((c) => c.method)).toEqual(['POST', 'POST', 'POST', 'PUT']);
     const put = calls[3]!;
     expect(put.path).toBe(`/v3/conversations/a:conv-${owner.id}/activities/${firstId}`);
-    const body = put.body.attachments[0].content.body.map((b: { text: string }) => b.text);
+    const body = put.body.attachments[0].content.body.map((b: { text?: string; inlines?: Array<{ text: string }> }) => b.text ?? b.inlines?.[0]?.text);
     expect(body).toEqual(['Reminder replaced', 'A newer reminder about this has been sent: see the latest message.']);
-    expect(calls[2]!.body.attachments[0].content.body[1].text).toBe('Action point due today (Tuesday 1 December).');
+    expect(calls[2]!.body.attachments[0].content.body[1].inlines[0].text).toBe('Action point due today (Tuesday 1 December).');
 
     const marked = await t.db.reminder.findUniqueOrThrow({ where: { id: due.id } });
     expect(marked).toMatchObject({ status: 'SENT', platform: 'TEAMS', platformMessageId: 'act-3' });

@@ -174,7 +174,7 @@ describe('a routine request for advice, claimed, advised and closed', () => {
     expect(detail!.path).toBe(`${personalPath('specialist')}`);
     const detailCard = cardOf(detail);
     expect(detailCard.body[0].text).toBe(`${reference}: confidential details`);
-    expect(detailCard.body[4].text).toBe(SUMMARY);
+    expect(detailCard.body[4].inlines[0].text).toBe(SUMMARY);
 
     const claimed = await requestByReference(reference);
     expect(claimed).toMatchObject({ status: 'CLAIMED', version: request.version + 1, claimedById: expect.any(String) });

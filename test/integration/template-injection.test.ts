@@ -7,9 +7,13 @@
 // field and payload by payload, that the text arrives as the person typed it: never
 // evaluated by the templating (cards/*.json via adaptivecards-templating), never turned into
 // a mention, a channel ping or a link on Slack (mrkdwn escaped, verbatim), never adding
-// elements or mention entities to a Teams card.
+// elements or mention entities to a Teams card. Teams renders markdown in TextBlocks and facts:
+// typed text and names reach Teams only in RichTextBlock TextRuns (never parsed) or, in facts,
+// with markdown characters replaced by look-alikes (src/cards/plain-facts.ts), so a typed
+// "[click](https://evil.example)" or "**bold**" can never show as a link or bold text.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { plainFactText } from '../../src/cards/plain-facts.js';
 import { escapeMrkdwn } from '../../src/channels/slack/block-kit.js';
 import { demoPerson } from '../../src/db/demo-organisation.js';
 import type { Db } from '../../src/db/client.js';
@@ -28,9 +32,12 @@ const PAYLOADS = [
   '[click](https://evil.example)',
   "${if(true,'a','b')}",
   '{{DATE(2017-02-14T06:00:00Z)}}',
-  '*b* _i_ ~s~',
+  '**b** _i_ ~s~',
   '&amp;',
 ] as const;
+
+/** The payloads Adaptive Cards markdown would turn into a link or emphasis (the whole typed text stays under the venue's 200 characters). */
+const MARKDOWN = ['[click](https://evil.example)', '**b** _i_ ~s~'] as const;
 
 const run = randomBytes(3).toString('hex');
 /**
@@ -140,6 +147,39 @@ async function recordPart(p: Platform, ctx: Awaited<ReturnType<typeof journey>>,
 
 const table = FIELDS.flatMap((field) => PAYLOADS.map((payload) => [field, payload] as [Field, string]));
 
+/** Where a string sits in a Teams card, as far as markdown goes. */
+type Place = 'TextBlock' | 'fact' | 'TextRun' | 'other';
+
+/** Every string of the cards with its place: TextBlock text and fact titles and values render markdown; TextRuns do not. */
+function placedStrings(value: unknown, out: Array<{ place: Place; text: string }> = []): Array<{ place: Place; text: string }> {
+  if (typeof value === 'string') out.push({ place: 'other', text: value });
+  else if (Array.isArray(value)) for (const v of value) placedStrings(v, out);
+  else if (value && typeof value === 'object') {
+    const node = value as Record<string, unknown>;
+    for (const [key, v] of Object.entries(node)) {
+      if (node.type === 'TextBlock' && key === 'text' && typeof v === 'string') out.push({ place: 'TextBlock', text: v });
+      else if (node.type === 'TextRun' && key === 'text' && typeof v === 'string') out.push({ place: 'TextRun', text: v });
+      else if (node.type === 'RichTextBlock' && key === 'inlines' && Array.isArray(v)) {
+        for (const inline of v) {
+          if (typeof inline === 'string') out.push({ place: 'TextRun', text: inline });
+          else placedStrings(inline, out);
+        }
+      } else if (node.type === 'FactSet' && key === 'facts' && Array.isArray(v)) {
+        for (const fact of v as Array<Record<string, unknown>>) {
+          for (const [factKey, text] of Object.entries(fact)) {
+            if ((factKey === 'title' || factKey === 'value') && typeof text === 'string') out.push({ place: 'fact', text });
+            else placedStrings(text, out);
+          }
+        }
+      } else placedStrings(v, out);
+    }
+  }
+  return out;
+}
+
+/** Adaptive Cards markdown that would render: emphasis, a link, or a list/heading/quote marker at a line start. */
+const LIVE_MARKDOWN = /[*_]|\]\s*\(|^[ \t]*([-+#>]|\d+[.)])/m;
+
 describe('Teams: free text is bound as data in the Adaptive Cards sent', () => {
   let h: TeamsHarness;
   const cards: Record<string, unknown>[] = [];
@@ -178,17 +218,46 @@ describe('Teams: free text is bound as data in the Adaptive Cards sent', () => {
     await h?.close();
   });
 
-  const stringsWith = (field: Field) => textsOf(cards).filter((t) => t.includes(tagOf(field)));
+  const placesWith = (field: Field) => placedStrings(cards).filter((s) => s.text.includes(tagOf(field)));
+  /** What a place shows of typed text: facts show it with markdown characters neutralised. */
+  const shown = (place: Place, text: string) => (place === 'fact' ? plainFactText(text) : text);
 
   it.each(table)('%s: "%s" arrives literally', (field, payload) => {
-    const strings = stringsWith(field);
+    const strings = placesWith(field);
     expect(strings.length, `no card showed the ${field}`).toBeGreaterThan(0);
-    for (const text of strings) expect(text).toContain(payload);
+    for (const { place, text } of strings) expect(text).toContain(shown(place, payload));
   });
 
   it('binds every field whole: each string showing a field holds exactly what was typed', () => {
     for (const field of FIELDS) {
-      for (const text of stringsWith(field)) expect(text).toContain(typed(field));
+      for (const { place, text } of placesWith(field)) expect(text).toContain(shown(place, typed(field)));
+    }
+  });
+
+  it.each(FIELDS)('%s: markdown typed by a person reaches Teams only in TextRuns or neutralised facts, never in a TextBlock', (field) => {
+    const strings = placesWith(field);
+    expect(strings.map((s) => s.place), `${field} is in a TextBlock, which renders markdown`).not.toContain('TextBlock');
+    // Shown at least once where markdown is not rendered at all, or as a neutralised fact.
+    expect(strings.some((s) => s.place === 'TextRun' || s.place === 'fact')).toBe(true);
+    for (const { place, text } of strings.filter((s) => s.place === 'TextRun')) {
+      for (const payload of MARKDOWN) expect(text, `${field} in a TextRun`).toContain(payload);
+    }
+    for (const { place, text } of strings.filter((s) => s.place === 'fact')) {
+      expect(text, `${field} in a ${place}`).not.toMatch(LIVE_MARKDOWN);
+      for (const payload of MARKDOWN) expect(text).not.toContain(payload);
+    }
+  });
+
+  it('shows the long free text (summary, advice, record content, action points, adjustments) in TextRuns', () => {
+    for (const field of ['summary', 'advice', 'content', 'actionPoint', 'adjustments'] as const) {
+      expect(placesWith(field).some((s) => s.place === 'TextRun' && s.text.includes(typed(field))), field).toBe(true);
+    }
+  });
+
+  it('leaves no markdown a person typed live anywhere Teams parses it', () => {
+    for (const { text } of placedStrings(cards).filter((s) => s.place === 'TextBlock' || s.place === 'fact')) {
+      if (!text.includes(`F${run}`)) continue;
+      expect(text).not.toMatch(LIVE_MARKDOWN);
     }
   });
 
@@ -200,7 +269,7 @@ describe('Teams: free text is bound as data in the Adaptive Cards sent', () => {
     expect(urls).not.toContain('evil.example');
     // Card elements come from the templates only: no element type appears that a template lacks.
     const types = new Set(JSON.stringify(cards).match(/"type":"[^"]+"/g));
-    for (const type of types) expect(type).toMatch(/"type":"(AdaptiveCard|TextBlock|FactSet|Container|ColumnSet|Column|ActionSet|Action\.\w+|Input\.\w+|Image)"/);
+    for (const type of types) expect(type).toMatch(/"type":"(AdaptiveCard|TextBlock|RichTextBlock|TextRun|FactSet|Container|ColumnSet|Column|ActionSet|Action\.\w+|Input\.\w+|Image)"/);
   });
 
   it('sends plain messages as plain text', () => {

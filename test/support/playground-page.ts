@@ -128,10 +128,11 @@ export class PlaygroundPage {
     await thread.getByRole('button', { name: 'Send Message' }).click();
   }
 
-  /** Waits for a bot message (or card TextBlock) containing `text`; both render as paragraphs.
+  /** Waits for a bot message (or card TextBlock) containing `text`; both render as paragraphs,
+   * and a card RichTextBlock (typed text, shown without markdown) as `.ac-richTextBlock`.
    * (The chat list preview and the log panel repeat message text but not as paragraphs.) */
   async waitForText(text: string, timeoutMs = this.timeoutMs): Promise<Locator> {
-    const all = this.page.getByRole('paragraph').filter({ hasText: text });
+    const all = this.page.getByRole('paragraph').or(this.page.locator('.ac-adaptiveCard .ac-richTextBlock')).filter({ hasText: text });
     const loc = this.view === 'channel' ? all.first() : all.last();
     await loc.waitFor({ timeout: timeoutMs });
     return loc;

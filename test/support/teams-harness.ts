@@ -191,11 +191,15 @@ export function textsOf(value: unknown): string[] {
   return [];
 }
 
-/** The text a person would read on a card: TextBlock texts and fact titles and values. */
+/**
+ * The text a person would read on a card: TextBlock texts, RichTextBlock inlines (TextRun texts
+ * and bare strings), fact titles and values.
+ */
 export function visibleTexts(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(visibleTexts);
   if (!value || typeof value !== 'object') return [];
   const node = value as Record<string, unknown>;
-  const own = [node.text, node.title, node.value].filter((v): v is string => typeof v === 'string');
+  const inlineStrings = node.type === 'RichTextBlock' && Array.isArray(node.inlines) ? node.inlines.filter((v): v is string => typeof v === 'string') : [];
+  const own = [node.text, node.title, node.value, ...inlineStrings].filter((v): v is string => typeof v === 'string');
   return [...own, ...Object.entries(node).filter(([k]) => !['text', 'title', 'value'].includes(k)).flatMap(([, v]) => visibleTexts(v))];
 }

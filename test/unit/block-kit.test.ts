@@ -59,6 +59,12 @@ const header = (text: string) => ({ type: 'header', text: { type: 'plain_text', 
 const divider = { type: 'divider' };
 const teamsOnly = context(TEAMS_ONLY_NOTICE);
 const text = (value: string, extra: Record<string, unknown> = {}) => ({ type: 'TextBlock', text: value, wrap: true, ...extra });
+/** A RichTextBlock of TextRuns (a run is its text, or its text and formatting); block-level `extra` stays on the block. */
+const rich = (runs: Array<string | [string, Record<string, unknown>]>, extra: Record<string, unknown> = {}) => ({
+  type: 'RichTextBlock',
+  inlines: runs.map((run) => (typeof run === 'string' ? { type: 'TextRun', text: run } : { type: 'TextRun', text: run[0], ...run[1] })),
+  ...extra,
+});
 const execute = (title: string, verb: string, data: unknown, extra: Record<string, unknown> = {}) => ({
   type: 'Action.Execute',
   title,
@@ -203,6 +209,76 @@ describe('TextBlock', () => {
   });
 });
 
+describe('RichTextBlock', () => {
+  it('becomes a mrkdwn section, its TextRun being the notification text', () => {
+    expect(cardToBlocks(card([rich(['Hello there'])]), 'message')).toEqual({ blocks: [section('Hello there')], text: 'Hello there' });
+  });
+
+  it('shows markdown a person typed as the characters typed, escaped for mrkdwn', () => {
+    const typed = '[click](https://evil.example) **bold** <@U123> & <!here>';
+    expect(blocksOf(card([text('Heading', { weight: 'Bolder' }), rich([typed])]))).toEqual([
+      header('Heading'),
+      section('[click](https://evil.example) **bold** &lt;@U123&gt; &amp; &lt;!here&gt;'),
+    ]);
+  });
+
+  it('takes heading, subtle and warning from its TextRun: header first, bold section after, context when subtle or small', () => {
+    expect(
+      blocksOf(
+        card([
+          rich([['Heading', { weight: 'Bolder', size: 'Medium' }]]),
+          rich([['Named heading', { weight: 'Bolder' }]]),
+          rich([['SGS-2026-0001, from Alex', { isSubtle: true }]], { spacing: 'None' }),
+          rich([['Small print', { size: 'Small' }]], { separator: true }),
+          rich([['Careful', { color: 'Attention' }]]),
+        ]),
+      ),
+    ).toEqual([header('Heading'), section('*Named heading*'), context('SGS-2026-0001, from Alex'), context('Small print'), section(':warning: Careful')]);
+  });
+
+  it('joins several runs and bare string inlines into one text, formatted only where every run is', () => {
+    const mixed = { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: 'Claimed by ', weight: 'Bolder' }, 'Alex ', { type: 'TextRun', text: 'Smith', isSubtle: true }] };
+    expect(blocksOf(card([text('Intro'), mixed]))).toEqual([section('Intro'), section('Claimed by Alex Smith')]);
+    expect(blocksOf(card([text('Intro'), rich([['Both ', { weight: 'Bolder' }], ['bold', { weight: 'Bolder' }]])]))).toEqual([section('Intro'), section('*Both bold*')]);
+  });
+
+  it('renders exactly what a TextBlock with the same text and formatting renders', () => {
+    const raw = `${'word '.repeat(900)}\n<@U1> & more`;
+    for (const style of [{}, { weight: 'Bolder' }, { isSubtle: true }, { color: 'Attention', weight: 'Bolder' }]) {
+      expect(cardToBlocks(card([text('Intro'), rich([[raw, style]])]), 'message')).toEqual(cardToBlocks(card([text('Intro'), text(raw, style)]), 'message'));
+    }
+  });
+
+  it('splits a 7,000-character run into 3 sections of at most 3,000 characters, and a long subtle one into context blocks', () => {
+    expect(blocksOf(card([rich(['x'.repeat(7000)])]))).toEqual([section('x'.repeat(3000)), section('x'.repeat(3000)), section('x'.repeat(1000))]);
+    expect(blocksOf(card([rich([['&'.repeat(1000), { isSubtle: true }]])]))).toEqual([context('&amp;'.repeat(600)), context('&amp;'.repeat(400))]);
+  });
+
+  it('is a bold section, never a cut header, when a first heading is longer than the header limit', () => {
+    const long = 'h'.repeat(MAX_HEADER_TEXT + 1);
+    expect(blocksOf(card([rich([[long, { weight: 'Bolder' }]])]))).toEqual([section(`*${long}*`)]);
+  });
+
+  it('skips a block with no runs, empty runs or only inlines that are not TextRuns, and one hidden with isVisible: false', () => {
+    expect(
+      blocksOf(
+        card([
+          { type: 'RichTextBlock' },
+          { type: 'RichTextBlock', inlines: [] },
+          rich(['', '  ']),
+          { type: 'RichTextBlock', inlines: [{ type: 'Image', url: 'https://example.org/a.png' }, 7, null] },
+          rich(['Hidden'], { isVisible: false }),
+          rich(['Shown']),
+        ]),
+      ),
+    ).toEqual([section('Shown')]);
+  });
+
+  it('is the fallback text when it comes first, even inside a container', () => {
+    expect(cardToBlocks(card([{ type: 'Container', items: [rich(['Alex & Sam'])] }, text('Later')]), 'message').text).toBe('Alex &amp; Sam');
+  });
+});
+
 describe('escaping user text', () => {
   const hostile = 'Ping <@U123> and <!channel> & <https://evil.example|click me>';
   const escaped = 'Ping &lt;@U123&gt; and &lt;!channel&gt; &amp; &lt;https://evil.example|click me&gt;';
@@ -343,7 +419,7 @@ describe('containers', () => {
 describe('unknown elements', () => {
   it('become a visible Teams-only notice, never dropped and never a throw', () => {
     expect(
-      blocksOf(card([text('Before'), { type: 'Image', url: 'https://example.org/a.png' }, { type: 'Container', items: [{ type: 'RichTextBlock' }] }, { type: 'Input.Toggle', id: 't', title: 'Agree' }, 'junk'])),
+      blocksOf(card([text('Before'), { type: 'Image', url: 'https://example.org/a.png' }, { type: 'Container', items: [{ type: 'Media', sources: [] }] }, { type: 'Input.Toggle', id: 't', title: 'Agree' }, 'junk'])),
     ).toEqual([section('Before'), teamsOnly, teamsOnly, teamsOnly]);
   });
 
@@ -917,6 +993,20 @@ describe('real templates', () => {
       { title: 'Close', data: { requestId: REQUEST_ID, version: 4 } },
     ]);
     expect(showCardToModal(rendered, 'card.open:request.close')?.verb).toBe('request.close');
+  });
+
+  it('request-detail and advice bind typed text in a TextRun, which Slack shows like the TextBlock it replaced', () => {
+    const noSupervisors = { supervisors: [], defaultSupervisorId: '', defaultDuration: 60 };
+    const detail = renderAdaptiveCard(requestDetailCard(request({ status: 'CLAIMED' }), noSupervisors)) as { body: Array<Record<string, unknown>> };
+    expect(detail.body[4]).toEqual(rich(['Worried about a child & <!channel>']));
+    const advice = renderAdaptiveCard(adviceCard({ requestId: REQUEST_ID, reference: 'SGS-2026-0042', specialist: 'Alex Smith', advice: '**Talk** to [them](https://evil.example)' })) as {
+      body: Array<Record<string, unknown>>;
+    };
+    expect(advice.body.slice(1, 3)).toEqual([
+      rich([['SGS-2026-0042, from Alex Smith', { isSubtle: true }]], { spacing: 'None' }),
+      rich(['**Talk** to [them](https://evil.example)']),
+    ]);
+    expect(blocksOf(advice as AdaptiveCard).slice(1, 3)).toEqual([context('SGS-2026-0042, from Alex Smith'), section('**Talk** to [them](https://evil.example)')]);
   });
 
   it('advice: two feedback buttons with one verb, made unique', () => {

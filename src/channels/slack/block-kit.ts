@@ -254,6 +254,33 @@ function innerExecute(showCard: Json): Json | undefined {
   return list(card?.actions).find((a) => a.type === 'Action.Execute' && str(a.verb) !== '');
 }
 
+const HEADING_SIZES = new Set(['medium', 'large', 'extralarge']);
+
+interface TextStyle {
+  heading: boolean;
+  subtle: boolean;
+  warning: boolean;
+}
+
+/** How text with these formatting properties (a TextBlock, or every TextRun of a RichTextBlock) is shown. */
+function textStyle(parts: Json[]): TextStyle {
+  const every = (test: (part: Json) => boolean) => parts.length > 0 && parts.every(test);
+  return {
+    heading: every((part) => lower(part.weight) === 'bolder' || HEADING_SIZES.has(lower(part.size))),
+    subtle: every((part) => part.isSubtle === true || lower(part.size) === 'small'),
+    warning: every((part) => lower(part.color) === 'attention'),
+  };
+}
+
+/** The inlines of a RichTextBlock as TextRuns (a bare string is a TextRun with default formatting). */
+function richTextRuns(inlines: unknown): Json[] {
+  if (!Array.isArray(inlines)) return [];
+  return inlines.flatMap((inline): Json[] => {
+    if (typeof inline === 'string') return [{ type: 'TextRun', text: inline }];
+    return isObject(inline) && inline.type === 'TextRun' ? [inline] : [];
+  });
+}
+
 // ---------------------------------------------------------------------------------------
 // The translator
 // ---------------------------------------------------------------------------------------
@@ -270,8 +297,6 @@ interface Translation {
   showCards: ShowCardEntry[];
 }
 
-const HEADING_SIZES = new Set(['medium', 'large', 'extralarge']);
-
 class Translator {
   readonly blocks: KnownBlock[] = [];
   readonly buttons: Button[] = [];
@@ -287,6 +312,8 @@ class Translator {
     switch (element.type) {
       case 'TextBlock':
         return this.textBlock(element);
+      case 'RichTextBlock':
+        return this.richTextBlock(element);
       case 'FactSet':
         return this.factSet(element);
       case 'Container':
@@ -316,12 +343,25 @@ class Translator {
   }
 
   textBlock(element: Json): void {
-    const raw = str(element.text);
+    this.showText(str(element.text), textStyle([element]));
+  }
+
+  /**
+   * A RichTextBlock's TextRuns: Teams shows them without markdown, so templates bind typed text
+   * in them. Here the runs' text, joined, is shown like a TextBlock (escaped, split to fit); the
+   * block is a heading, subtle or a warning only when every run with text is.
+   */
+  richTextBlock(element: Json): void {
+    const runs = richTextRuns(element.inlines).filter((run) => str(run.text) !== '');
+    this.showText(runs.map((run) => str(run.text)).join(''), textStyle(runs));
+  }
+
+  /** Text of a TextBlock or RichTextBlock: a header, mrkdwn sections or context blocks. */
+  private showText(raw: string, style: TextStyle): void {
     if (raw.trim() === '') return; // Slack refuses empty text; an empty TextBlock shows nothing in Teams either
     this.firstText ??= raw;
-    const warning = lower(element.color) === 'attention' ? ':warning: ' : '';
-    const size = lower(element.size);
-    const heading = lower(element.weight) === 'bolder' || HEADING_SIZES.has(size);
+    const warning = style.warning ? ':warning: ' : '';
+    const { heading } = style;
 
     if (heading && this.blocks.length === 0 && (warning + raw).length <= MAX_HEADER_TEXT && !raw.includes('\n')) {
       const header: HeaderBlock = { type: 'header', text: { type: 'plain_text', text: warning + raw, emoji: true } };
@@ -333,7 +373,7 @@ class Translator {
       return (index === 0 ? warning : '') + (heading ? bold(escaped) : escaped);
     };
     const pieces = splitToFit(raw, MAX_TEXT, render).map(render);
-    if (element.isSubtle === true || size === 'small') {
+    if (style.subtle) {
       for (const text of pieces) this.blocks.push(contextBlock(text));
     } else {
       for (const text of pieces) this.blocks.push({ type: 'section', text: mrkdwn(text) } satisfies SectionBlock);

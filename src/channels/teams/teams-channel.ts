@@ -11,6 +11,7 @@ import {
   type Response as BotResponse,
 } from 'botbuilder';
 import type { ConnectorClient } from 'botframework-connector';
+import { withPlainFacts } from '../../cards/plain-facts.js';
 import { renderAdaptiveCard } from '../../cards/render.js';
 import type { Config } from '../../config.js';
 import { createConversationRecorder, type StoredConversation } from '../../db/conversations.js';
@@ -47,7 +48,7 @@ export function createTeamsAdapter(config: Pick<Config, 'MICROSOFT_APP_ID' | 'MI
 
 export function toTeamsActivity(message: OutMessage): Partial<Activity> {
   if (message.card) {
-    return { type: ActivityTypes.Message, attachments: [CardFactory.adaptiveCard(renderAdaptiveCard(message.card))] };
+    return { type: ActivityTypes.Message, attachments: [CardFactory.adaptiveCard(withPlainFacts(renderAdaptiveCard(message.card)))] };
   }
   return { type: ActivityTypes.Message, text: message.text ?? '', textFormat: 'plain' };
 }
@@ -120,7 +121,7 @@ function storedConversation(context: TurnContext, actor: Actor): StoredConversat
 async function respond(context: TurnContext, result: TurnResult, isInvoke: boolean): Promise<void> {
   const personal = conversationOf(context.activity).kind === 'PERSONAL';
   if (isInvoke) {
-    const card = !result.refused && result.updatedCard ? renderAdaptiveCard(result.updatedCard) : undefined;
+    const card = !result.refused && result.updatedCard ? withPlainFacts(renderAdaptiveCard(result.updatedCard)) : undefined;
     await context.sendActivity({
       type: ActivityTypes.InvokeResponse,
       value: { status: 200, body: invokeBody(card, card ? undefined : result.notice) },
