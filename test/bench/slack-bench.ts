@@ -568,7 +568,14 @@ export async function runSlackBench(settings: BenchSettings, cleanups: CleanupSt
   });
   console.log(`Bench schema ${database.schema}: demo organisation + ${users.length} bench people with Slack identities (team ${TEAM_ID}).`);
 
-  const slackEnv = { SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: apiUrl };
+  // With platform credentials the bot also needs where it is reached and the secret its links are signed with.
+  const slackEnv = {
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_API_URL: apiUrl,
+    PUBLIC_BASE_URL: 'https://bench.invalid',
+    LINK_SECRET: 'bench-link-secret-0123456789abcdef0123456789',
+  };
   const bare = await startChild('bare Bolt app', `${HERE}bare-bolt.ts`, { ...process.env, ...slackEnv }, { profile: true });
   cleanups.push(() => bare.stop());
   const ours = await startChild(
