@@ -23,6 +23,7 @@ import { showTeamAttendance } from './team.js';
 import { showOverdueSupervision, showReport } from './report.js';
 import { isReportCommand, OVERDUE_COMMAND } from '../domain/report.js';
 import { exportSubjectAccess, parseSubjectAccessCommand } from './subject-access.js';
+import { auditRefusedRead } from './refused-reads.js';
 import { claimRequest, closeRequest, giveAdvice, showRequestDetails } from './triage-actions.js';
 import { StaleCardError, type Actor, type CardRef, type ConversationInfo, type FlowDeps, type Inbound, type TurnResult } from './types.js';
 
@@ -149,7 +150,11 @@ export async function handleTurn(deps: FlowDeps, actor: Actor, inbound: Inbound)
   } catch (error) {
     const refusal = refusalFor(error);
     if (!refusal) throw error;
-    deps.logger.info({ code: (error as DomainError).code, actorId: actor.personId }, 'turn refused');
+    const code = (error as DomainError).code;
+    deps.logger.info({ code, actorId: actor.personId }, 'turn refused');
+    if (code === 'NOT_PERMITTED') {
+      await auditRefusedRead(deps, actor, inbound, inbound.kind === 'message' ? normaliseCommand(inbound.text) : '');
+    }
     return { replies: [], refused: true, ...refusal };
   }
 }

@@ -51,7 +51,10 @@ describe('on Teams', () => {
   const toPerson = (calls: ConnectorCall[], key: string) => calls.filter((c) => c.path.startsWith(personalPath(key)));
   const count = (action: string) => h.database.db.auditEvent.count({ where: { action } });
   const lastAudit = (action: string) => h.database.db.auditEvent.findFirstOrThrow({ where: { action }, orderBy: { id: 'desc' } });
-  const dbState = async () => JSON.stringify({ audit: await h.database.db.auditEvent.count(), files: await h.database.db.exportFile.count() });
+  // A refused read writes its own audit entry (read.refused), counted apart from everything else.
+  const dbState = async () =>
+    JSON.stringify({ audit: await h.database.db.auditEvent.count({ where: { action: { not: 'read.refused' } } }), files: await h.database.db.exportFile.count() });
+  const refusedReads = () => h.database.db.auditEvent.count({ where: { action: 'read.refused' } });
 
   async function say(key: string, text: string) {
     h.take();
@@ -251,6 +254,7 @@ describe('on Teams', () => {
       ['frontline staff', 'paramedic'],
     ])('%s', async (_role, key) => {
       const before = await dbState();
+      const refused = await refusedReads();
       for (const command of commands()) {
         const { texts, cards } = await say(key, command);
         expect(texts).toEqual([REFUSAL]);
@@ -262,6 +266,8 @@ describe('on Teams', () => {
         expect(cards).toEqual([]);
       }
       expect(await dbState()).toBe(before);
+      // Each attempt is on the audit log as a refused read, by that person, and says no more.
+      expect(await refusedReads()).toBe(refused + commands().length + 2);
     });
   });
 
@@ -349,7 +355,10 @@ describe('on Slack', () => {
 
   const named = (calls: SlackCall[], method: string) => calls.filter((c) => c.method === method);
   const toHead = (calls: SlackCall[]) => named(calls, 'chat.postMessage').filter((c) => c.args.channel === dmChannel('head'));
-  const dbState = async () => JSON.stringify({ audit: await h.database.db.auditEvent.count(), files: await h.database.db.exportFile.count() });
+  // A refused read writes its own audit entry (read.refused), counted apart from everything else.
+  const dbState = async () =>
+    JSON.stringify({ audit: await h.database.db.auditEvent.count({ where: { action: { not: 'read.refused' } } }), files: await h.database.db.exportFile.count() });
+  const refusedReads = () => h.database.db.auditEvent.count({ where: { action: 'read.refused' } });
 
   beforeAll(async () => {
     // Registered before the harness's catch-all, so these two answer first: Slack's upload URL, and the upload itself.
@@ -442,6 +451,10 @@ describe('on Slack', () => {
     expect(JSON.stringify(calls.map((c) => c.args.text))).toContain(REFUSAL);
     expect(calls.filter((c) => c.method.startsWith('files.'))).toEqual([]);
     expect(await dbState()).toBe(before);
+    expect(await h.database.db.auditEvent.findFirstOrThrow({ where: { action: 'read.refused' }, orderBy: { id: 'desc' } })).toMatchObject({
+      subjectType: 'audit-trail',
+      platform: 'SLACK',
+    });
   });
 
   it('answers bad input from the Head with nothing uploaded', async () => {

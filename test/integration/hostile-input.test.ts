@@ -203,6 +203,7 @@ describe('Teams: generated malformed activities at POST /api/messages', () => {
   const ids: Record<string, string> = {};
   let before: Record<string, number>;
   let digest: string;
+  let auditBefore = 0n;
   let sent = 0;
 
   beforeAll(async () => {
@@ -227,6 +228,7 @@ describe('Teams: generated malformed activities at POST /api/messages', () => {
     h.take();
     before = await rowCounts(h.database);
     digest = await stateDigest(h.database);
+    auditBefore = (await h.database.db.auditEvent.findFirst({ orderBy: { id: 'desc' }, select: { id: true } }))?.id ?? 0n;
   });
   afterAll(async () => {
     await h?.close();
@@ -353,9 +355,21 @@ describe('Teams: generated malformed activities at POST /api/messages', () => {
     }
   });
 
-  it('changed nothing, sent at least 500 activities and still answers /healthz', async () => {
+  it('changed nothing but the log of refused reads, sent at least 500 activities and still answers /healthz', async () => {
     expect(sent).toBeGreaterThanOrEqual(500);
-    expect(await rowCounts(h.database)).toEqual(before);
+    // A forged "open this record / show me the summary" from someone in the directory is a
+    // refused read, and those are audited (read.refused, by the verified person): the only rows
+    // allowed to appear. Every other table is exactly as it was.
+    const { AuditEvent: auditAfter, ...after } = await rowCounts(h.database);
+    const { AuditEvent: auditStart, ...start } = before;
+    expect(after).toEqual(start);
+    const added = await h.database.db.auditEvent.findMany({ where: { id: { gt: auditBefore } } });
+    expect(added.length).toBe(auditAfter! - auditStart!);
+    const directory = new Set((await h.database.db.person.findMany({ select: { id: true } })).map((p) => p.id));
+    for (const event of added) {
+      expect(event.action).toBe('read.refused');
+      expect(directory.has(event.actorId!)).toBe(true);
+    }
     expect(await stateDigest(h.database)).toBe(digest);
     const health = await httpRequest(`${h.url}/healthz`, 'GET');
     expect(health.status).toBe(200);

@@ -40,6 +40,12 @@ export interface CellCheck {
   auditSince: bigint;
 }
 
+/** A fingerprint without the audit log, for refusals that are themselves audited. */
+function withoutAudit(print: Record<string, string>): Record<string, string> {
+  const { AuditEvent: _audit, ...rest } = print;
+  return rest;
+}
+
 export type Turn =
   | { action: string; where: Where; value: (fx: Fixture, c: { people: People; actorId: string }) => Record<string, unknown> }
   | { command: (fx: Fixture) => string; where: Where };
@@ -61,6 +67,11 @@ export interface Row {
   neverShows?: (fx: Fixture) => string;
   /** The audit action a permitted read writes for the reader. */
   auditedRead?: string;
+  /**
+   * A refused attempt is a refused read of something confidential: it writes exactly one audit
+   * entry, `read.refused` by the actor (DESIGN.md section 3), and changes nothing else.
+   */
+  refusedReadAudited?: true;
   /**
    * For commands: how src/flows/router.ts recognises it (the literal it compares with, or the
    * name of the pattern or predicate it calls), so a new command without a row is noticed.
@@ -125,6 +136,7 @@ export const ROWS: readonly Row[] = [
   },
   {
     name: "history <the supervisee's e-mail>",
+    refusedReadAudited: true,
     routes: ['HISTORY_COMMAND'],
     turn: { command: () => `history ${demoPerson(PLAYED_BY.supervisee).email}`, where: 'personal' },
     setup: recordFixture('signed'),
@@ -137,6 +149,7 @@ export const ROWS: readonly Row[] = [
   },
   {
     name: 'audit <reference>',
+    refusedReadAudited: true,
     routes: ['isAuditCommand'],
     turn: { command: (fx) => `audit ${fx.reference}`, where: 'personal' },
     setup: requestFixture('claimed'),
@@ -148,6 +161,7 @@ export const ROWS: readonly Row[] = [
   },
   {
     name: 'audit person <the supervisee\'s e-mail>',
+    refusedReadAudited: true,
     routes: ['isAuditCommand'],
     turn: { command: () => `audit person ${demoPerson(PLAYED_BY.supervisee).email}`, where: 'personal' },
     setup: recordFixture('signed'),
@@ -159,6 +173,7 @@ export const ROWS: readonly Row[] = [
   },
   {
     name: 'audit <dates> csv',
+    refusedReadAudited: true,
     routes: ['isAuditCommand'],
     turn: { command: () => 'audit 2026-11-01 to 2026-11-30 csv', where: 'personal' },
     setup: noFixture,
@@ -168,6 +183,7 @@ export const ROWS: readonly Row[] = [
   },
   {
     name: "subject access <the supervisee's e-mail>",
+    refusedReadAudited: true,
     routes: ['SUBJECT_ACCESS_COMMAND'],
     turn: { command: () => `subject access ${demoPerson(PLAYED_BY.supervisee).email}`, where: 'personal' },
     setup: recordFixture('signed'),
@@ -317,6 +333,7 @@ export const ROWS: readonly Row[] = [
   },
   {
     name: 'request.details (read the summary)',
+    refusedReadAudited: true,
     turn: { action: 'request.details', where: 'triage', value: (fx) => ({ requestId: fx.requestId, version: fx.requestVersion }) },
     setup: requestFixture('claimed'),
     permitted: ['requester', ...TEAM],
@@ -471,6 +488,7 @@ export const ROWS: readonly Row[] = [
   },
   {
     name: 'record.view (read a record)',
+    refusedReadAudited: true,
     turn: { action: 'record.view', where: 'personal', value: (fx) => ({ recordId: fx.recordId }) },
     setup: recordFixture('signed'),
     permitted: RECORD_READERS,
@@ -480,6 +498,7 @@ export const ROWS: readonly Row[] = [
   },
   {
     name: "record.audit (a record's audit trail)",
+    refusedReadAudited: true,
     turn: { action: 'record.audit', where: 'personal', value: (fx) => ({ recordId: fx.recordId }) },
     setup: recordFixture('signed'),
     permitted: ['Head'],
@@ -500,6 +519,7 @@ export const ROWS: readonly Row[] = [
 
   {
     name: "audit.csv (a record's audit trail as a file)",
+    refusedReadAudited: true,
     turn: { action: 'audit.csv', where: 'personal', value: (fx) => ({ recordId: fx.recordId }) },
     setup: recordFixture('signed'),
     permitted: ['Head'],
@@ -599,7 +619,13 @@ export function runPermissionMatrix(makeDriver: () => Promise<Driver>, rows: rea
         } else {
           expect.soft(seen, `${label}: refusal not shown`).toMatch(asPattern(row.refusal));
           if (row.shows) expect.soft(seen, `${label}: refused but content shown`).not.toMatch(asPattern(row.shows(fx)));
-          expect.soft(await fingerprint(driver.db), `${label}: refused but something changed`).toEqual(before);
+          if (row.refusedReadAudited) {
+            const audited = await driver.db.auditEvent.findMany({ where: { id: { gt: auditSince } }, select: { action: true, actorId: true } });
+            expect.soft(audited, `${label}: refused read not audited as read.refused`).toEqual([{ action: 'read.refused', actorId }]);
+            expect.soft(withoutAudit(await fingerprint(driver.db)), `${label}: refused but something changed`).toEqual(withoutAudit(before!));
+          } else {
+            expect.soft(await fingerprint(driver.db), `${label}: refused but something changed`).toEqual(before);
+          }
         }
       }
     });

@@ -211,13 +211,21 @@ describe('everyone else', () => {
     '%s is refused with the same answer whether or not the person exists, and nothing is exported',
     async (key) => {
       const db = h.database.db;
-      const before = { audit: await db.auditEvent.count(), files: await db.exportFile.count() };
+      const otherAudit = { action: { not: 'read.refused' } };
+      const before = { audit: await db.auditEvent.count({ where: otherAudit }), files: await db.exportFile.count() };
+      const since = (await db.auditEvent.findFirst({ orderBy: { id: 'desc' }, select: { id: true } }))?.id ?? 0n;
       for (const email of [demoPerson('call-handler').email, 'nobody@nhs.example']) {
         const { texts, cards } = await say(key, `subject access ${email}`);
         expect(texts).toEqual([REFUSAL]);
         expect(cards).toHaveLength(0);
       }
-      expect({ audit: await db.auditEvent.count(), files: await db.exportFile.count() }).toEqual(before);
+      expect({ audit: await db.auditEvent.count({ where: otherAudit }), files: await db.exportFile.count() }).toEqual(before);
+      // Both attempts are on the audit log as refused reads by this person (the unknown address as "unknown").
+      const refused = await db.auditEvent.findMany({ where: { id: { gt: since } }, orderBy: { id: 'asc' } });
+      expect(refused.map((e) => [e.action, e.actorId, e.subjectType, e.subjectId])).toEqual([
+        ['read.refused', ids[key], 'person', ids['call-handler']],
+        ['read.refused', ids[key], 'person', 'unknown'],
+      ]);
     },
   );
 

@@ -20,11 +20,22 @@ const toPerson = (calls: ConnectorCall[], key: string) => calls.filter((c) => c.
 const cardsTo = (calls: ConnectorCall[], key: string) => toPerson(calls, key).map(cardOf).filter(Boolean);
 const textsTo = (calls: ConnectorCall[], key: string) => toPerson(calls, key).map((c) => c.body.text).filter((t): t is string => typeof t === 'string');
 const count = (action: string) => h.database.db.auditEvent.count({ where: { action } });
+/** Everything a refusal must leave as it was; a refused read's own audit entry is checked apart. */
 const dbState = async () =>
   JSON.stringify({
-    audit: await h.database.db.auditEvent.count(),
+    audit: await h.database.db.auditEvent.count({ where: { action: { not: 'read.refused' } } }),
     records: await h.database.db.supervisionRecord.findMany({ orderBy: { id: 'asc' }, include: { signatures: true, actionPoints: true } }),
   });
+
+/** A refusal for lack of permission is a refused read, audited once; other refusals audit nothing. */
+async function expectRefusedReadAudit(before: number, answer: string | RegExp, key: string) {
+  const permissionRefusal = typeof answer === 'string' ? answer.startsWith('Only') : answer.source.startsWith('^Only');
+  expect(await count('read.refused')).toBe(before + (permissionRefusal ? 1 : 0));
+  if (permissionRefusal) {
+    const event = await h.database.db.auditEvent.findFirstOrThrow({ where: { action: 'read.refused' }, orderBy: { id: 'desc' } });
+    expect(event.actorId).toBe(ids[key]);
+  }
+}
 
 /** A message typed in the personal chat; returns what the bot sent back to that person. */
 async function say(key: string, text: string) {
@@ -171,10 +182,12 @@ describe('viewing a record from the history', () => {
     ['no id', 'call-handler', () => undefined, /can't find that record/],
   ])('refuses %s and changes nothing', async (_name, key, recordId, message) => {
     const before = await dbState();
+    const refused = await count('read.refused');
     const { notice, cards } = await press(key, 'record.view', { recordId: recordId() });
     expect(notice).toMatch(message);
     expect(cards).toEqual([]);
     expect(await dbState()).toBe(before);
+    await expectRefusedReadAudit(refused, message, key);
   });
 });
 
@@ -198,10 +211,12 @@ describe('someone else\'s history', () => {
     ['something that is not an e-mail', 'head', () => 'history @', '"@" is not an e-mail address. Type "history" followed by the person\'s e-mail.'],
   ])('refuses %s and changes nothing', async (_name, key, text, answer) => {
     const before = await dbState();
+    const refused = await count('read.refused');
     const { cards, texts } = await say(key, text());
     expect(texts).toContain(answer);
     expect(cards).toEqual([]);
     expect(await dbState()).toBe(before);
+    await expectRefusedReadAudit(refused, answer, key);
   });
 });
 
@@ -228,10 +243,12 @@ describe("a record's audit trail from the history card", () => {
     ['a forged id', 'head', () => '00000000-0000-4000-8000-000000000000', "I can't find that record. The card may be out of date or not one of mine."],
   ])('refuses %s and changes nothing', async (_name, key, recordId, message) => {
     const before = await dbState();
+    const refused = await count('read.refused');
     const { notice, cards } = await press(key, 'record.audit', { recordId: recordId() });
     expect(notice).toBe(message);
     expect(cards).toEqual([]);
     expect(await dbState()).toBe(before);
+    await expectRefusedReadAudit(refused, message, key);
   });
 });
 
