@@ -3,6 +3,7 @@ import { toCsv, type CsvValue } from './csv.js';
 import { DomainError } from './errors.js';
 import type { ActorIdentity } from './permissions.js';
 import { approximateDays, type CadenceInterval } from './reminder-policy.js';
+import { ACTION_POINT_KINDS, type ActionPointKind } from './records.js';
 
 /**
  * The quarterly supervision report for the Safeguarding Assurance Group (seeds 000 12.1) and
@@ -276,16 +277,7 @@ export interface ReportFigures {
   cancellations: Cancellations;
 }
 
-export const ACTION_POINT_KINDS = [
-  'NO_FURTHER_ACTION',
-  'TRAINING_NEED',
-  'SEEK_FURTHER_GUIDANCE',
-  'SIGNPOSTED_TO_SUPPORT',
-  'FOLLOW_UP_SUPERVISION',
-  'SAFEGUARDING_REFERRAL',
-  'ESCALATION',
-] as const;
-export type ActionPointKind = (typeof ACTION_POINT_KINDS)[number];
+export { ACTION_POINT_KINDS, type ActionPointKind };
 
 /** Sessions the matrix asks of `members` people over `days`, for a cadence (pro rata, one decimal kept by the caller). */
 export function requiredSessions(members: number, days: number, cadence: CadenceInterval): number {

@@ -9,11 +9,11 @@ import { WebClient } from '@slack/web-api';
 import { DateTime } from 'luxon';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ChannelSender, StoredConversationRef } from '../../src/channels/outbox.js';
+import type { ChannelSender } from '../../src/channels/outbox.js';
+import { recordingSender, type Sent } from '../support/recording-sender.js';
 import { createSlackSender } from '../../src/channels/slack/slack-channel.js';
 import { createTeamsAdapter, createTeamsSender } from '../../src/channels/teams/teams-channel.js';
 import type { Reminder } from '../../src/db/generated/client.js';
-import type { OutMessage } from '../../src/flows/types.js';
 import { deliverReminder } from '../../src/scheduler/deliver-reminder.js';
 import { createReminderQueue } from '../../src/scheduler/queue.js';
 import { resolveReminderTimings } from '../../src/domain/org-settings.js';
@@ -39,22 +39,6 @@ let organisationId: string;
 let prefixCount = 0;
 const started: Array<{ scheduler: Scheduler; prefix: string }> = [];
 
-interface Sent {
-  conversationId: string;
-  message: OutMessage;
-}
-
-function fakeSender(sent: Sent[]): ChannelSender {
-  let n = 0;
-  return {
-    platform: 'TEAMS',
-    async send(conversation: StoredConversationRef, message: OutMessage) {
-      sent.push({ conversationId: conversation.conversationId, message });
-      return `activity-${++n}`;
-    },
-    async update() {},
-  };
-}
 
 type Role = 'STAFF' | 'SUPERVISOR' | 'LINE_MANAGER' | 'SPECIALIST';
 
@@ -243,7 +227,7 @@ describe('mandatory cadence', () => {
     for (const quiet of [recent, otherGroup, inactive]) expect(of(quiet.id)).toEqual([]);
 
     const sent: Sent[] = [];
-    const { sender } = deliverDeps([fakeSender(sent)]);
+    const { sender } = deliverDeps([recordingSender(sent)]);
     const dueDate = DateTime.fromJSDate(adaLast, { zone: 'utc' }).plus({ months: 3 }).setLocale('en-GB').toFormat('cccc d LLLL yyyy');
     await sender.send(of(dueSoon.id)[0]!);
     expect(sent[0]!.message.card!.data).toEqual({
@@ -330,14 +314,14 @@ describe('mandatory cadence', () => {
 
     const sent: Sent[] = [];
     const toManager = rows.find((r) => r.kind === 'LINE_MANAGER_OVERDUE')!;
-    expect(await deliver([fakeSender(sent)], toManager)).toBe('sent');
+    expect(await deliver([recordingSender(sent)], toManager)).toBe('sent');
     const card = sent[0]!.message.card!;
     expect(card.data).toMatchObject({ heading: 'Mandatory supervision overdue' });
     expect(String(card.data.text)).toMatch(/^Ben Overdue has not attended mandatory safeguarding supervision that was due on \w+ \d+ \w+ \d{4}\. Last attended: /);
     expect(String(card.data.detail)).toMatch(/^Attendance only/);
 
     await pastSession(sinceNow(-HOUR), supervisor.id, { [staff.id]: 'ATTENDED' });
-    for (const r of rows.filter((x) => x.id !== toManager.id)) expect(await deliver([fakeSender(sent)], r)).toBe('cancelled');
+    for (const r of rows.filter((x) => x.id !== toManager.id)) expect(await deliver([recordingSender(sent)], r)).toBe('cancelled');
     expect(sent).toHaveLength(1);
     // And the sweep no longer makes any for the old due date.
     expect((await sweepDueFacts(t.db, { now: new Date(), horizonMs: QUARTER_HOUR })).created).toBe(0);
@@ -377,7 +361,7 @@ describe('agreements and contracts', () => {
     expect(await t.db.reminder.count({ where: { subjectId: fresh.id } })).toBe(0);
 
     const sent: Sent[] = [];
-    const { sender } = deliverDeps([fakeSender(sent)]);
+    const { sender } = deliverDeps([recordingSender(sent)]);
     expect(await sender.isSubjectLive(row!)).toBe(true);
     await sender.send(row!);
     expect(sent[0]!.message.card!.data).toMatchObject({
@@ -402,10 +386,10 @@ describe('agreements and contracts', () => {
     expect(rows.map((r) => r.recipientId).sort()).toEqual([supervisor.id, staff.id].sort());
 
     const sent: Sent[] = [];
-    expect(await deliver([fakeSender(sent)], rows[0]!)).toBe('sent');
+    expect(await deliver([recordingSender(sent)], rows[0]!)).toBe('sent');
     expect(String(sent[0]!.message.card!.data.text)).toMatch(/^Your supervision contract with (Sam Supervisor|Alex Staff) is due for review on /);
     await t.db.agreement.update({ where: { id: contract.id }, data: { status: 'SUPERSEDED' } });
-    expect(await deliver([fakeSender(sent)], rows[1]!)).toBe('cancelled');
+    expect(await deliver([recordingSender(sent)], rows[1]!)).toBe('cancelled');
     expect(sent).toHaveLength(1);
   });
 });
@@ -454,7 +438,7 @@ describe('rebooking after a cancellation', () => {
     expect(row).toMatchObject({ kind: 'REBOOK_AFTER_CANCELLATION', subjectId: session.id, recipientId: staff.id, dueAt: new Date(cancelledAt.getTime() + 7 * DAY) });
 
     const sent: Sent[] = [];
-    const { sender } = deliverDeps([fakeSender(sent)]);
+    const { sender } = deliverDeps([recordingSender(sent)]);
     await sender.send(row!);
     const text = String(sent[0]!.message.card!.data.text);
     expect(text).toMatch(/^You cancelled the supervision session with Sam Supervisor on .+\. Whoever cancels rearranges it: please arrange another session by .+\.$/);
@@ -512,7 +496,7 @@ describe('non-attendance', () => {
     expect((await sweepDueFacts(t.db, { now: sinceNow(HOUR), horizonMs: QUARTER_HOUR })).created).toBe(0);
 
     const sent: Sent[] = [];
-    expect(await deliver([fakeSender(sent)], notice!)).toBe('sent');
+    expect(await deliver([recordingSender(sent)], notice!)).toBe('sent');
     expect(sent[0]!.message.card!.data).toMatchObject({ heading: 'Missed supervision session' });
     expect(String(sent[0]!.message.card!.data.text)).toMatch(/^You were recorded as not attending your supervision session on .+\. Your line manager, Lee Manager, will be told that you did not attend/);
 
@@ -523,7 +507,7 @@ describe('non-attendance', () => {
     expect(nudge.dueAt).toEqual(sentNotice.sentAt);
     expect(nudge.dueAt.getTime()).toBeGreaterThanOrEqual(sentNotice.sentAt!.getTime());
 
-    expect(await deliver([fakeSender(sent)], nudge)).toBe('sent');
+    expect(await deliver([recordingSender(sent)], nudge)).toBe('sent');
     const card = JSON.stringify(sent[1]!.message);
     expect(sent[1]!.message.card!.data.text).toMatch(/^Alex Staff did not attend a safeguarding supervision session on .+\. They have been told that you are being informed\.$/);
     expect(card).not.toContain('child protection');
@@ -536,10 +520,10 @@ describe('non-attendance', () => {
     await sweepDueFacts(t.db, { now: new Date(), horizonMs: QUARTER_HOUR });
     const [notice] = await t.db.reminder.findMany();
     const sent: Sent[] = [];
-    const { sender } = deliverDeps([fakeSender(sent)]);
+    const { sender } = deliverDeps([recordingSender(sent)]);
     expect(await sender.isSubjectLive(notice!)).toBe(true);
     await t.db.sessionAttendee.update({ where: { sessionId_personId: { sessionId: session.id, personId: staff.id } }, data: { attendance: 'ATTENDED' } });
-    expect(await deliver([fakeSender(sent)], notice!)).toBe('cancelled');
+    expect(await deliver([recordingSender(sent)], notice!)).toBe('cancelled');
     expect(sent).toEqual([]);
 
     await t.db.sessionAttendee.update({ where: { sessionId_personId: { sessionId: session.id, personId: staff.id } }, data: { attendance: 'DID_NOT_ATTEND' } });
@@ -548,7 +532,7 @@ describe('non-attendance', () => {
     const nudge = await t.db.reminder.findFirstOrThrow({ where: { recipientId: { not: staff.id } } });
     const newManager = await person('Nat NewManager');
     await t.db.person.update({ where: { id: staff.id }, data: { lineManagerId: newManager.id } });
-    expect(await deliver([fakeSender(sent)], nudge)).toBe('cancelled');
+    expect(await deliver([recordingSender(sent)], nudge)).toBe('cancelled');
   });
 
   it('end to end through the scheduler and Redis: notice sent, then the nudge on a later sweep', async () => {
@@ -559,7 +543,7 @@ describe('non-attendance', () => {
       db: t.db,
       redisUrl: connection,
       prefix,
-      senders: [fakeSender(sent)],
+      senders: [recordingSender(sent)],
       logger: silent,
       clock,
       horizonMs: QUARTER_HOUR,
@@ -684,7 +668,7 @@ describe('a newer reminder replaces the earlier card', () => {
     const [soon, due] = await twoReminders(point.id, owner.id);
     const sent: Sent[] = [];
     const failing: ChannelSender = {
-      ...fakeSender(sent),
+      ...recordingSender(sent),
       async update() {
         throw Object.assign(new Error('Forbidden'), { statusCode: 403 });
       },

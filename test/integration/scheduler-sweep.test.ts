@@ -4,8 +4,7 @@
 // unique to this file; nothing shared is flushed.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ChannelSender, StoredConversationRef } from '../../src/channels/outbox.js';
-import type { OutMessage } from '../../src/flows/types.js';
+import { recordingSender, type Sent } from '../support/recording-sender.js';
 import { createReminderQueue } from '../../src/scheduler/queue.js';
 import { startScheduler, SWEEP_LOCK_KEY, type Scheduler } from '../../src/scheduler/scheduler.js';
 import { upsertReminders } from '../../src/scheduler/reminder-store.js';
@@ -25,22 +24,6 @@ let organisationId: string;
 let prefixCount = 0;
 const started: Array<{ scheduler: Scheduler; prefix: string }> = [];
 
-interface Sent {
-  conversationId: string;
-  message: OutMessage;
-}
-
-function fakeSender(sent: Sent[]): ChannelSender {
-  let n = 0;
-  return {
-    platform: 'TEAMS',
-    async send(conversation: StoredConversationRef, message: OutMessage) {
-      sent.push({ conversationId: conversation.conversationId, message });
-      return `activity-${++n}`;
-    },
-    async update() {},
-  };
-}
 
 async function person(name: string, extra: { quietHoursStart?: string; quietHoursEnd?: string; roles?: ('HEAD_OF_SAFEGUARDING' | 'SUPERVISOR')[]; conversation?: boolean } = {}) {
   const p = await t.db.person.create({
@@ -84,7 +67,7 @@ async function start(sent: Sent[], prefix = `${basePrefix}-${++prefixCount}`) {
     db: t.db,
     redisUrl: connection,
     prefix,
-    senders: [fakeSender(sent)],
+    senders: [recordingSender(sent)],
     logger: silent,
     clock,
     horizonMs: 15 * 60_000,
@@ -238,7 +221,7 @@ describe('the reminder card', () => {
       data: { recordId: record.id, ordinal: 1, description: 'Read the policy', kind: 'TRAINING_NEED', ownerId: owner.id, dueOn: new Date('2026-12-01') },
     });
     const sent: Sent[] = [];
-    const sender = createReminderSender({ db: t.db, senders: [fakeSender(sent)], logger: silent, clock });
+    const sender = createReminderSender({ db: t.db, senders: [recordingSender(sent)], logger: silent, clock });
     const [forOwner, forOther] = await upsertReminders(
       t.db,
       [owner, other].map((p) => ({
