@@ -3,6 +3,7 @@ import { FORMAT_LABELS, NONE, TYPE_LABELS } from './labels.js';
 import { cardVersion, isId } from '../domain/ids.js';
 import * as booking from '../domain/booking.js';
 import { DomainError } from '../domain/errors.js';
+import { isSafeguardingTeam } from '../domain/permissions.js';
 import { cleanText } from '../domain/text-limits.js';
 import { recordAudit } from '../db/audit.js';
 import { loadOrganisation } from '../db/organisations.js';
@@ -242,12 +243,16 @@ export async function proposeSession(deps: FlowDeps, actor: Actor, value: Record
     if (found !== others.length) throw new DomainError('INVALID_INPUT', 'Please choose the other supervisees from the list.');
   }
 
+  // A supervisee proposing for themselves (mandatory cadence) chooses from their staff group's
+  // supervisor pool, as "book supervision" offers; the safeguarding team may choose anyone.
+  const pool = isSafeguardingTeam(actor) ? undefined : await mandatoryRequirementOf(deps, actor);
   const { session, supervisor } = await createProposal(deps, actor, value, {
     request: { id: request.id, version: request.version, reference: request.reference },
     format,
     type: request.helpType === 'CHILD_DEATH' ? 'CHILD_DEATH' : 'ON_REQUEST',
     superviseeIds: [request.requesterId, ...others],
     requirement: requester.staffGroup?.requirements.find((r) => r.format === format),
+    ...(pool ? { allowedSupervisorIds: pool.supervisors.map((s) => s.id) } : {}),
   });
   const group = session.attendees.length > 1 ? ` (${session.attendees.length} supervisees)` : '';
   return { replies: [], notice: `Session proposed to ${supervisor.name} for ${request.reference}${group}. You will hear when they answer.` };

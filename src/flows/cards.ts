@@ -142,8 +142,15 @@ export interface BookingChoices {
   defaultCapacity?: number;
 }
 
-/** The confidential view for the safeguarding team: every time it is built, a read is audited. */
-export function requestDetailCard(request: RequestWithPeople, booking: BookingChoices): CardRef {
+/** What the requester sees of their own request's details: no working forms, no colleagues' names. */
+export const REQUESTER_VIEW: BookingChoices = { supervisors: [], defaultSupervisorId: '', defaultDuration: 0, otherSupervisees: [] };
+
+/**
+ * The confidential view: for the safeguarding team with the working forms (advice, booking,
+ * close); for the requester (`forTeam` false) the same facts without them. Every time it is
+ * built, a read is audited.
+ */
+export function requestDetailCard(request: RequestWithPeople, booking: BookingChoices, forTeam = true): CardRef {
   const warnings = request.identifierWarnings as IdentifierKind[];
   return {
     template: 'request-detail',
@@ -156,8 +163,9 @@ export function requestDetailCard(request: RequestWithPeople, booking: BookingCh
       warnings: warnings.length
         ? `The requester kept text the bot flagged as possibly ${warnings.map((k) => IDENTIFIER_LABELS[k] ?? k).join(', ')}.`
         : '',
-      canBook: request.status !== 'OPEN' && request.status !== 'CLOSED' && request.status !== 'BOOKED' && booking.supervisors.length > 0,
+      canBook: forTeam && request.status !== 'OPEN' && request.status !== 'CLOSED' && request.status !== 'BOOKED' && booking.supervisors.length > 0,
       ...booking,
+      ...(forTeam ? {} : { isWorked: false, canClose: false }),
     },
   };
 }

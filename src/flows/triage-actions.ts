@@ -1,6 +1,6 @@
 import { DomainError } from '../domain/errors.js';
 import { cardVersion } from '../domain/ids.js';
-import { assertCanActOnRequest } from '../domain/permissions.js';
+import { assertCanActOnRequest, isSafeguardingTeam } from '../domain/permissions.js';
 import * as lifecycle from '../domain/request-lifecycle.js';
 import { cleanText, MAX_ADVICE_LENGTH } from '../domain/text-limits.js';
 import { recordAudit } from '../db/audit.js';
@@ -10,7 +10,7 @@ import { loadOrganisation } from '../db/organisations.js';
 import { loadRequest, requestWithPeople, updateRequestAtVersion, type RequestWithPeople } from '../db/requests.js';
 import type { Prisma } from '../db/generated/client.js';
 import type { CardRef } from './types.js';
-import { adviceCard, requestDetailCard } from './cards.js';
+import { adviceCard, REQUESTER_VIEW, requestDetailCard } from './cards.js';
 import { triageCardFor } from './request-intake.js';
 import { StaleCardError, type Actor, type FlowDeps, type TurnResult } from './types.js';
 
@@ -58,7 +58,12 @@ async function sendDetailsPrivately(deps: FlowDeps, actor: Actor, request: Reque
     subjectId: request.id,
     platform: actor.platform,
   });
-  await deps.outbox.toPerson(actor.personId, { card: requestDetailCard(request, await bookingChoices(deps, actor, request)) });
+  // The requester reading their own request gets the facts only: the forms and the choice of
+  // supervisors and colleagues are the safeguarding team's working tools.
+  const card = isSafeguardingTeam(actor)
+    ? requestDetailCard(request, await bookingChoices(deps, actor, request))
+    : requestDetailCard(request, REQUESTER_VIEW, false);
+  await deps.outbox.toPerson(actor.personId, { card });
 }
 
 /** Who can supervise, and the defaults for the booking form (the matrix duration for the requester's group). */

@@ -185,6 +185,39 @@ describe('supervisees in mandatory groups book their own session', () => {
   });
 });
 
+describe('a supervisee proposing a session on their own request', () => {
+  it("may only choose from their staff group's supervisor pool, as \"book supervision\" offers", async () => {
+    const summary = 'POOL-CHECK a case I would like to talk through';
+    await h.message('mh-nurse', 'hello');
+    await h.action('mh-nurse', 'intake.risk', { answer: 'no' });
+    await h.action('mh-nurse', 'intake.kind', { helpType: 'SESSION' });
+    await h.action('mh-nurse', 'intake.details', { acknowledged: 'no', format: 'INDIVIDUAL', summary, availability: 'weekdays' });
+    const request = await h.database.db.supervisionRequest.findFirstOrThrow({ where: { summary } });
+    await h.action('specialist', 'request.claim', { requestId: request.id, version: request.version }, 'channel');
+    const claimed = await h.database.db.supervisionRequest.findUniqueOrThrow({ where: { id: request.id } });
+    h.take();
+    const propose = (supervisorId: string) =>
+      h.action('mh-nurse', 'session.propose', {
+        requestId: claimed.id,
+        version: claimed.version,
+        supervisorId,
+        date1: '2026-12-08',
+        time1: '11:00',
+        durationMinutes: '60',
+        venue: 'Room 2',
+      });
+
+    const before = await sessionCount();
+    const outside = await propose(ids['external-supervisor']!);
+    expect(outside.body.value).toMatch(/choose a supervisor from the list/);
+    expect(await sessionCount()).toBe(before);
+
+    const inPool = await propose(ids['specialist-2']!);
+    expect(JSON.stringify(inPool.body)).toMatch(/Session proposed to/);
+    expect(await sessionCount()).toBe(before + 1);
+  });
+});
+
 describe('line managers see attendance only', () => {
   const RECORD_CONTENT = 'RECORD-CONTENT discussed the neighbour at number 12';
   const ACTION_TEXT = 'ACTION-TEXT refer the family to early help';

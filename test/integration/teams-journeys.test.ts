@@ -183,6 +183,21 @@ describe('a routine request for advice, claimed, advised and closed', () => {
     expect(reads).toHaveLength(1);
   });
 
+  it("gives the requester their own request's details as facts only: no working forms, no supervisors or colleagues", async () => {
+    const request = await requestByReference(reference);
+    h.take();
+    await h.action('paramedic', 'request.details', { requestId: request.id, version: request.version }, 'personal');
+    const detail = h.take().find((c) => c.method === 'POST' && c.path.startsWith(personalPath('paramedic')));
+    const card = cardOf(detail);
+    expect(card.body[0].text).toBe(`${reference}: confidential details`);
+    expect(card.body[4].inlines[0].text).toBe(SUMMARY);
+    expect(card.actions ?? []).toEqual([]);
+    const everything = JSON.stringify(card);
+    for (const form of ['request.advise', 'session.propose', 'request.close']) expect(everything).not.toContain(form);
+    expect(everything).not.toContain(demoPerson('external-supervisor').name);
+    expect(await h.database.db.auditEvent.count({ where: { action: 'request.summary.read', subjectId: request.id, actor: { email: demoPerson('paramedic').email } } })).toBe(1);
+  });
+
   it('refuses a second claim and a stale card, naming the claimer', async () => {
     const request = await requestByReference(reference);
     const second = await h.action('specialist-2', 'request.claim', { requestId: request.id, version: request.version }, 'channel');
