@@ -312,6 +312,30 @@ export async function rebookedSessionIds(db: Db, cancelled: readonly CancelledSe
   return out;
 }
 
+/**
+ * For each supervisee (Person subject), the due times of their own MANDATORY_OVERDUE reminders
+ * that have been SENT to them: the line manager's overdue reminder waits for one of these.
+ */
+export async function overdueToldAt(db: Db, personIds: readonly string[]): Promise<Map<string, Date[]>> {
+  const out = new Map<string, Date[]>();
+  if (personIds.length === 0) return out;
+  const rows = await db.reminder.findMany({
+    where: {
+      subjectType: 'Person',
+      subjectId: { in: [...new Set(personIds)] },
+      kind: 'MANDATORY_OVERDUE',
+      status: 'SENT',
+      recipientKey: { in: [...new Set(personIds)].map(personRecipient) },
+    },
+    select: { subjectId: true, recipientKey: true, dueAt: true },
+  });
+  for (const r of rows) {
+    if (r.recipientKey !== personRecipient(r.subjectId)) continue;
+    out.set(r.subjectId, [...(out.get(r.subjectId) ?? []), r.dueAt]);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------
 // Non-attendance: has the supervisee been told?
 // ---------------------------------------------------------------------------

@@ -33,7 +33,7 @@ import {
   type ReminderSpec as PolicySpec,
 } from '../domain/reminder-policy.js';
 import { unsignedParties } from '../domain/agreements.js';
-import { cadenceSupervisors, loadCadenceCandidates, loadGroupCadences, rebookedSessionIds, superviseeToldAt } from './reminder-facts.js';
+import { cadenceSupervisors, loadCadenceCandidates, loadGroupCadences, overdueToldAt, rebookedSessionIds, superviseeToldAt } from './reminder-facts.js';
 import { upsertReminders, type ReminderSpec } from './reminder-store.js';
 
 export interface SweepOptions {
@@ -208,6 +208,7 @@ export async function sweepDueFacts(db: Db, options: SweepOptions): Promise<Swee
     horizonEnd: horizon.horizonEnd,
     timings: (organisationId) => timingsByOrg.get(organisationId) ?? resolveReminderTimings({}),
   });
+  const lineManagerSpecs: Array<{ organisationId: string; spec: PolicySpec; lastAttendedAt: Date | null }> = [];
   for (const c of candidates) {
     const group = groups.get(c.staffGroupId);
     if (!group) continue;
@@ -226,7 +227,19 @@ export async function sweepDueFacts(db: Db, options: SweepOptions): Promise<Swee
       c.timeZone ?? org.timeZone,
       horizon,
     );
-    push(c.organisationId, specs);
+    push(c.organisationId, specs.filter((spec) => spec.kind !== 'LINE_MANAGER_OVERDUE'));
+    for (const spec of specs) if (spec.kind === 'LINE_MANAGER_OVERDUE') lineManagerSpecs.push({ organisationId: c.organisationId, spec, lastAttendedAt: c.lastAttendedAt });
+  }
+  // The line manager hears only once the supervisee has been told themselves (seeds 001): the
+  // supervisee's own overdue reminder of this chain must have been SENT. Until then the line
+  // manager's reminder is not created; a later sweep creates it (its due time is fixed).
+  const overdueSent = await overdueToldAt(
+    db,
+    lineManagerSpecs.map(({ spec }) => spec.subjectId),
+  );
+  for (const { organisationId, spec, lastAttendedAt } of lineManagerSpecs) {
+    const sent = overdueSent.get(spec.subjectId) ?? [];
+    if (sent.some((dueAt) => dueAt <= spec.dueAt && (!lastAttendedAt || dueAt > lastAttendedAt))) push(organisationId, [spec]);
   }
 
   // Agreements awaiting signature for at least the shortest reminder delay.

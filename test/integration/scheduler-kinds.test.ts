@@ -206,7 +206,14 @@ describe('mandatory cadence', () => {
     const now = new Date();
     const result = await sweepDueFacts(t.db, { now, horizonMs: QUARTER_HOUR });
     // (Ben's missed session 10 days ago also tells him first of the line manager's nudge.)
-    expect(result.byKind).toEqual({ MANDATORY_DUE: 1, MANDATORY_OVERDUE: 4, LINE_MANAGER_OVERDUE: 2, LINE_MANAGER_NON_ATTENDANCE: 1 });
+    // The line managers' overdue reminders wait until each supervisee has been told themselves.
+    expect(result.byKind).toEqual({ MANDATORY_DUE: 1, MANDATORY_OVERDUE: 4, LINE_MANAGER_NON_ATTENDANCE: 1 });
+    expect((await sweepDueFacts(t.db, { now, horizonMs: QUARTER_HOUR })).created).toBe(0);
+    await t.db.reminder.updateMany({
+      where: { kind: 'MANDATORY_OVERDUE', subjectId: { in: [overdue.id, neverAttended.id] }, recipientId: { in: [overdue.id, neverAttended.id] } },
+      data: { status: 'SENT', sentAt: now },
+    });
+    expect((await sweepDueFacts(t.db, { now, horizonMs: QUARTER_HOUR })).byKind).toEqual({ LINE_MANAGER_OVERDUE: 2 });
     expect((await sweepDueFacts(t.db, { now, horizonMs: QUARTER_HOUR })).created).toBe(0);
 
     const rows = await t.db.reminder.findMany({ where: { subjectType: 'Person' } });
@@ -255,6 +262,10 @@ describe('mandatory cadence', () => {
     const rows = await t.db.reminder.findMany({ where: { subjectId: london.id } });
     const own = rows.find((r) => r.recipientId === london.id)!;
     expect(own.dueAt.toISOString()).toBe('2026-11-01T09:00:00.000Z');
+    // Once Lou has been told, the line manager's step is created and nothing is left to read.
+    await t.db.reminder.update({ where: { id: own.id }, data: { status: 'SENT', sentAt: new Date() } });
+    await sweepDueFacts(t.db, { now: new Date(), horizonMs: QUARTER_HOUR });
+    expect(await t.db.reminder.count({ where: { subjectId: london.id, kind: 'LINE_MANAGER_OVERDUE', recipientId: manager.id } })).toBe(1);
     const groups = await loadGroupCadences(t.db);
     const window = { now: new Date(), horizonEnd: sinceNow(QUARTER_HOUR), timings: () => resolveReminderTimings({}) };
     expect(await loadCadenceCandidates(t.db, groups, window)).toEqual([]);
@@ -309,8 +320,12 @@ describe('mandatory cadence', () => {
     const staff = await person('Ben Overdue', { staffGroupId: group.id, lineManagerId: manager.id, createdAt: sinceNow(-400 * DAY) });
     await pastSession(DateTime.now().minus({ months: 3, days: 17 }).toJSDate(), supervisor.id, { [staff.id]: 'ATTENDED' });
     await sweepDueFacts(t.db, { now: new Date(), horizonMs: QUARTER_HOUR });
-    const rows = await t.db.reminder.findMany({ where: { subjectId: staff.id }, orderBy: { dueAt: 'asc' } });
-    expect(rows).toHaveLength(3);
+    // Not yet the line manager: the supervisee has not been told.
+    expect(await t.db.reminder.count({ where: { subjectId: staff.id, kind: 'LINE_MANAGER_OVERDUE' } })).toBe(0);
+    await t.db.reminder.updateMany({ where: { subjectId: staff.id, kind: 'MANDATORY_OVERDUE', recipientId: staff.id }, data: { status: 'SENT', sentAt: new Date() } });
+    await sweepDueFacts(t.db, { now: new Date(), horizonMs: QUARTER_HOUR });
+    const rows = await t.db.reminder.findMany({ where: { subjectId: staff.id, status: 'PENDING' }, orderBy: { dueAt: 'asc' } });
+    expect(rows).toHaveLength(2);
 
     const sent: Sent[] = [];
     const toManager = rows.find((r) => r.kind === 'LINE_MANAGER_OVERDUE')!;
