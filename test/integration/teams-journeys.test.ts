@@ -1,8 +1,10 @@
 // Journeys 1-3 on Teams through real HTTP: activities posted to the running server, the
 // connector intercepted and every outbound payload asserted, state read from PostgreSQL.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { renderAdaptiveCard } from '../../src/cards/render.js';
 import { demoPerson } from '../../src/db/demo-organisation.js';
+import { createLogger } from '../../src/logger.js';
 import { cardOf, httpRequest, personalConversationId, startTeamsHarness, textsOf, TRIAGE_CHANNEL, visibleTexts, type TeamsHarness } from '../support/teams-harness.js';
 
 const SUMMARY = 'Crew attended a child with unexplained bruising; parent left before police arrived. Unsure if the referral was enough.';
@@ -389,18 +391,46 @@ describe('health', () => {
 
 describe('with an app id configured, Bot Framework authentication is on', () => {
   let secured: TeamsHarness;
+  const logLines: string[] = [];
   beforeAll(async () => {
-    secured = await startTeamsHarness({ appId: '00000000-0000-4000-8000-00000000b07a', appPassword: 'not-a-real-secret' });
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    });
+    secured = await startTeamsHarness({
+      appId: '00000000-0000-4000-8000-00000000b07a',
+      appPassword: 'not-a-real-secret',
+      logger: createLogger({ level: 'info', destination }),
+    });
   });
   afterAll(async () => {
     await secured.close();
   });
 
   it('answers 401 to an activity without a token and runs no turn', async () => {
-    const res = await secured.message('paramedic', 'hello');
-    expect(res.status).toBe(401);
-    expect(secured.take()).toEqual([]);
-    expect(await secured.database.db.requestDraft.count()).toBe(0);
+    const stderr = vi.spyOn(process.stderr, 'write');
+    const consoleError = vi.spyOn(console, 'error');
+    try {
+      logLines.length = 0;
+      const res = await secured.message('paramedic', 'hello');
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ error: 'Unauthorized.' });
+      expect(secured.take()).toEqual([]);
+      expect(await secured.database.db.requestDraft.count()).toBe(0);
+      // One structured line with the error's name, no stack, nothing on stderr.
+      const lines = logLines.map((l) => JSON.parse(l));
+      const refused = lines.find((l) => l.msg === 'Teams request not authenticated');
+      expect(refused).toMatchObject({ level: 40, err: { name: expect.any(String) } });
+      expect(logLines.join('')).not.toMatch(/\bat \S+ \(/);
+      expect(refused.err.stack ?? '').toBe('');
+      expect(consoleError).not.toHaveBeenCalled();
+      expect(stderr).not.toHaveBeenCalled();
+    } finally {
+      stderr.mockRestore();
+      consoleError.mockRestore();
+    }
   });
 
   it('answers 401 to a forged token', async () => {

@@ -3,6 +3,7 @@ import {
   CardFactory,
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
+  StatusCodes,
   TeamsInfo,
   TurnContext,
   type Activity,
@@ -10,7 +11,7 @@ import {
   type Request as BotRequest,
   type Response as BotResponse,
 } from 'botbuilder';
-import type { ConnectorClient } from 'botframework-connector';
+import { AuthenticationError, type ConnectorClient } from 'botframework-connector';
 import { withPlainFacts } from '../../cards/plain-facts.js';
 import { renderAdaptiveCard } from '../../cards/render.js';
 import type { Config } from '../../config.js';
@@ -32,7 +33,14 @@ const SORRY = 'Sorry, something went wrong on my side and I could not finish tha
  * The Bot Framework adapter. With an app id, every inbound request's JWT is validated by
  * botbuilder; without one (local mode only) requests are accepted unauthenticated.
  */
-export function createTeamsAdapter(config: Pick<Config, 'MICROSOFT_APP_ID' | 'MICROSOFT_APP_PASSWORD' | 'MICROSOFT_APP_TYPE' | 'MICROSOFT_APP_TENANT_ID'>): CloudAdapter {
+/** CloudAdapter with its authenticate-then-run step callable, so errors reach our log, not stderr. */
+export class TeamsAdapter extends CloudAdapter {
+  run(authorization: string, activity: Activity, logic: (context: TurnContext) => Promise<void>) {
+    return this.processActivity(authorization, activity, logic);
+  }
+}
+
+export function createTeamsAdapter(config: Pick<Config, 'MICROSOFT_APP_ID' | 'MICROSOFT_APP_PASSWORD' | 'MICROSOFT_APP_TYPE' | 'MICROSOFT_APP_TENANT_ID'>): TeamsAdapter {
   const auth = new ConfigurationBotFrameworkAuthentication(
     config.MICROSOFT_APP_ID
       ? {
@@ -43,7 +51,7 @@ export function createTeamsAdapter(config: Pick<Config, 'MICROSOFT_APP_ID' | 'MI
         }
       : {},
   );
-  return new CloudAdapter(auth);
+  return new TeamsAdapter(auth);
 }
 
 export function toTeamsActivity(message: OutMessage): Partial<Activity> {
@@ -147,7 +155,7 @@ async function offerFiles(context: TurnContext, deps: FlowDeps, files: FileOffer
 }
 
 /** The /api/messages handler: verify (botbuilder), parse, resolve the actor, dispatch, answer. */
-export function createTeamsHandler(adapter: CloudAdapter, deps: FlowDeps, files?: FileOffers) {
+export function createTeamsHandler(adapter: TeamsAdapter, deps: FlowDeps, files?: FileOffers) {
   const record = createConversationRecorder(deps.db);
   const rememberConversation = (context: TurnContext, actor: Actor) => record(storedConversation(context, actor));
   const lookup = createActorLookup(deps.db);
@@ -190,24 +198,36 @@ export function createTeamsHandler(adapter: CloudAdapter, deps: FlowDeps, files?
     await offerFiles(context, deps, files, actor, result);
   };
 
-  return (req: BotRequest, res: BotResponse) => adapter.process(req, withoutErrorDetail(res), logic);
+  // What CloudAdapter.process does, without its console.error of the whole error (a stack on
+  // stderr for every unauthenticated request) and without echoing the error's message to the
+  // caller: failures go to the structured log as facts, the caller gets a status and a sentence.
+  return async (req: BotRequest, res: BotResponse) => {
+    const authorization = req.headers?.authorization ?? req.headers?.Authorization;
+    try {
+      const activity = validateActivity(req.body as unknown as Activity);
+      const invokeResponse = await adapter.run(typeof authorization === 'string' ? authorization : '', activity, logic);
+      res.status(invokeResponse?.status ?? StatusCodes.OK);
+      if (invokeResponse?.body !== undefined) res.send(invokeResponse.body);
+      res.end();
+    } catch (error) {
+      const unauthorized = error instanceof AuthenticationError;
+      deps.logger[unauthorized ? 'warn' : 'error']({ err: errorFacts(error) }, unauthorized ? 'Teams request not authenticated' : 'Teams request failed');
+      res.status(unauthorized ? StatusCodes.UNAUTHORIZED : StatusCodes.INTERNAL_SERVER_ERROR);
+      res.send({ error: unauthorized ? 'Unauthorized.' : 'Something went wrong on our side.' });
+      res.end();
+    }
+  };
 }
 
-/**
- * botbuilder answers a turn that failed outside the turn handler (the connector refused a
- * reply, a reply would not serialise) with the error's own message as the body; the caller
- * gets the status and a plain sentence instead.
- */
-function withoutErrorDetail(res: BotResponse): BotResponse {
-  let failed = false;
-  return {
-    socket: res.socket,
-    header: (name, value) => res.header(name, value),
-    status(code) {
-      failed = code >= 500;
-      return res.status(code);
-    },
-    send: (...args) => (failed ? res.send({ error: 'Something went wrong on our side.' }) : res.send(...args)),
-    end: (...args) => res.end(...args),
-  };
+/** The timestamp fields arrive as strings; botbuilder's turn expects Dates (as its own process() makes them). */
+function validateActivity(activity: Activity): Activity {
+  const raw = activity as Activity & Record<string, unknown>;
+  for (const field of ['timestamp', 'expiration', 'localTimestamp'] as const) {
+    const value = raw[field];
+    if (typeof value === 'string') {
+      raw[`raw${field[0]!.toUpperCase()}${field.slice(1)}`] = value;
+      raw[field] = new Date(value) as never;
+    }
+  }
+  return activity;
 }
