@@ -289,7 +289,20 @@ async function purgeProcessedDeliveries(db: Db, now: Date): Promise<number> {
   return (await db.processedDelivery.deleteMany({ where: { at: { lt: before } } })).count;
 }
 
-export type LockedPurge = { purged: false } | { purged: true; organisations: OrganisationPurge[]; processedDeliveries: number };
+/**
+ * A request someone started and never finished: the draft holds what they had typed (perhaps a
+ * summary) and nothing needs it after this long. The next message starts afresh.
+ */
+export const ABANDONED_DRAFT_DAYS = 30;
+
+async function purgeAbandonedDrafts(db: Db, now: Date): Promise<number> {
+  const before = new Date(now.getTime() - ABANDONED_DRAFT_DAYS * 24 * 3600_000);
+  return (await db.requestDraft.deleteMany({ where: { updatedAt: { lt: before } } })).count;
+}
+
+export type LockedPurge =
+  | { purged: false }
+  | { purged: true; organisations: OrganisationPurge[]; processedDeliveries: number; abandonedDrafts: number };
 
 /**
  * One purge across every process: a transaction holds a PostgreSQL transaction-level advisory
@@ -299,14 +312,16 @@ export type LockedPurge = { purged: false } | { purged: true; organisations: Org
 export async function purgeExpiredOnce(db: Db, options: PurgeOptions): Promise<LockedPurge> {
   let organisations: OrganisationPurge[] | undefined;
   let processedDeliveries = 0;
+  let abandonedDrafts = 0;
   await db.$transaction(
     async (tx) => {
       const [row] = await tx.$queryRaw<Array<{ locked: boolean }>>`SELECT pg_try_advisory_xact_lock(${RETENTION_LOCK_KEY}::bigint) AS locked`;
       if (!row?.locked) return;
       organisations = await purgeExpired(db, options);
       processedDeliveries = await purgeProcessedDeliveries(db, options.now);
+      abandonedDrafts = await purgeAbandonedDrafts(db, options.now);
     },
     { timeout: 6 * 60 * 60_000, maxWait: 10_000 },
   );
-  return organisations ? { purged: true, organisations, processedDeliveries } : { purged: false };
+  return organisations ? { purged: true, organisations, processedDeliveries, abandonedDrafts } : { purged: false };
 }

@@ -155,7 +155,7 @@ beforeAll(async () => {
   // Gone: an advice request closed 8 years ago and its signed advice record.
   f.goneAdviceRequest = await request({ closedAt: CLOSED_OLD });
   f.goneAdviceRecord = await record({ requestId: f.goneAdviceRequest.id, completedAt: OLD });
-  const draft = await db.requestDraft.create({ data: { personId: people.paramedic!, step: 'details', requestId: f.goneAdviceRequest.id } });
+  const draft = await db.requestDraft.create({ data: { personId: people.paramedic!, step: 'details', requestId: f.goneAdviceRequest.id, updatedAt: new Date(NOW.getTime() - 86400_000) } });
   f.draftId = draft.id;
 
   // Gone: a request, its completed session (slots, attendance, events, agreement, reminders) and its record.
@@ -237,8 +237,14 @@ describe('the purge', () => {
         { key: 'slack:recent', at: new Date(NOW.getTime() - 86400_000) },
       ],
     });
+    // A request started 60 days ago and never finished: what was typed goes after 30 days.
+    const abandoned = await db.requestDraft.create({
+      data: { personId: people.specialist!, step: 'details', data: { summary: 'typed and left' }, updatedAt: new Date(NOW.getTime() - 60 * 86400_000) },
+    });
     const result = await purgeExpiredOnce(db, { now: NOW, batchSize: 2 });
     expect(result.purged).toBe(true);
+    expect(result.purged && result.abandonedDrafts).toBe(1);
+    expect(await db.requestDraft.findUnique({ where: { id: abandoned.id } })).toBeNull();
     // Remembered inbound deliveries are kept for a week, to drop platform retries.
     expect(result.purged && result.processedDeliveries).toBe(1);
     expect((await db.processedDelivery.findMany({ select: { key: true } })).map((d) => d.key)).toEqual(['slack:recent']);
