@@ -30,3 +30,14 @@ export function toCsv(header: string[], rows: CsvValue[][]): string {
   const lines = [header, ...rows].map((row) => row.map(csvField).join(','));
   return lines.map((line) => `${line}\r\n`).join('');
 }
+
+/** UTF-8's byte-order mark: Excel on Windows reads a CSV as UTF-8 only when the file starts with it. */
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * A CSV document as the bytes of a file people will open in a spreadsheet: UTF-8 with a
+ * byte-order mark, so names with accents survive Excel (csv-parse reads it with `bom: true`).
+ */
+export function csvFileBytes(csv: string): Buffer {
+  return Buffer.concat([UTF8_BOM, Buffer.from(csv, 'utf8')]);
+}

@@ -10,6 +10,7 @@ import {
   type ResolvedRange,
 } from '../domain/audit-query.js';
 import { AUDIT_CARD_MAX_LINES, AUDIT_EXPORT_MAX_ROWS, auditCsv, auditLine, auditTime } from '../domain/audit-rows.js';
+import { csvFileBytes } from '../domain/csv.js';
 import { DomainError } from '../domain/errors.js';
 import { recordAudit } from '../db/audit.js';
 import {
@@ -214,7 +215,7 @@ async function exportTrail(deps: FlowDeps, actor: Actor, trail: Trail, zone: str
     );
   }
   const rows = await listAuditEvents(deps.db, trail.selection, { order: 'asc' });
-  const content = Buffer.from(auditCsv(rows, zone, { withRelation: trail.byPerson }), 'utf8');
+  const content = csvFileBytes(auditCsv(rows, zone, { withRelation: trail.byPerson }));
   await recordAudit(deps.db, {
     organisationId: actor.organisationId,
     actorId: actor.personId,

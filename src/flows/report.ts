@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { recordAudit } from '../db/audit.js';
 import { loadOrganisation } from '../db/organisations.js';
 import { loadGroupSizes, loadOverduePeople, loadReportFigures, loadStaffGroups } from '../db/report-queries.js';
-import { toCsv } from '../domain/csv.js';
+import { csvFileBytes, toCsv } from '../domain/csv.js';
 import { DomainError } from '../domain/errors.js';
 import {
   canRequestReport,
@@ -135,7 +135,7 @@ export async function showReport(deps: FlowDeps, actor: Actor, text: string): Pr
     {
       filename: `supervision-report_${slug}.csv`,
       contentType: 'text/csv; charset=utf-8',
-      content: Buffer.from(reportCsv(figures, period, staffGroup?.name), 'utf8'),
+      content: csvFileBytes(reportCsv(figures, period, staffGroup?.name)),
       title: `Supervision report ${period.label} (CSV)`,
       allowedRoles: REPORT_ROLES,
     },
@@ -210,7 +210,7 @@ export async function showOverdueSupervision(deps: FlowDeps, actor: Actor, staff
       {
         filename: `overdue-supervision_${today}.csv`,
         contentType: 'text/csv; charset=utf-8',
-        content: Buffer.from(csv, 'utf8'),
+        content: csvFileBytes(csv),
         title: `Overdue supervision ${today} (CSV)`,
         allowedRoles: scope.kind === 'reports-of' ? ['LINE_MANAGER'] : REPORT_ROLES,
       },

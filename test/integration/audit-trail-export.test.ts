@@ -165,7 +165,8 @@ describe('on Teams', () => {
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
       expect(res.text).toContain('"\'=HYPERLINK(""http://evil.example"",""click"")"');
-      const rows = parse(res.text) as string[][];
+      expect(res.text.startsWith('\uFEFF')).toBe(true); // UTF-8 byte-order mark, for Excel
+      const rows = parse(res.text, { bom: true }) as string[][];
       expect(rows[0]).toEqual(['Time (Europe/London)', 'Time (UTC)', 'Actor', 'Actor e-mail', 'Action', 'Subject type', 'Subject', 'Subject id', 'Platform', 'Event id']);
       expect(rows).toHaveLength(inOctober + 1);
       expect(rows[1]!.slice(0, 7)).toEqual(['2026-10-01 00:00:00', '2026-09-30T23:00:00.000Z', demoPerson('specialist').name, demoPerson('specialist').email, 'request.claimed', 'request', reference]);
@@ -185,7 +186,7 @@ describe('on Teams', () => {
       const exports = await count('audit.export');
       const { cards } = await press('head', 'audit.csv', { query: OCTOBER, recordId: '' });
       const [offer] = downloadCards(cards);
-      const rows = parse((await download(offer)).text) as string[][];
+      const rows = parse((await download(offer)).text, { bom: true }) as string[][];
       expect(rows).toHaveLength(inOctober + 1);
       expect(await count('audit.export')).toBe(exports + 1);
     });
@@ -208,7 +209,7 @@ describe('on Teams', () => {
     it('exports a person\'s range with whether each event was by or about them', async () => {
       const email = demoPerson('call-handler').email;
       const { cards } = await say('head', `audit person ${email} from 2026-10-01 to 2026-10-31 csv`);
-      const rows = parse((await download(downloadCards(cards)[0])).text) as string[][];
+      const rows = parse((await download(downloadCards(cards)[0])).text, { bom: true }) as string[][];
       expect(rows[0]).toContain('Relation');
       // The 28 reads of their advice record and the two request events: all about them, none by them.
       expect(rows.slice(1).map((r) => `${r[4]} ${r[9]}`)).toEqual([
@@ -228,7 +229,7 @@ describe('on Teams', () => {
       const button = auditCards(shownCards)[0].body.find((b: any) => b.type === 'ActionSet').actions[0];
       expect(button.data).toEqual({ query: '', recordId });
       const { cards } = await press('head', 'audit.csv', button.data);
-      const rows = parse((await download(downloadCards(cards)[0])).text) as string[][];
+      const rows = parse((await download(downloadCards(cards)[0])).text, { bom: true }) as string[][];
       expect(rows.slice(1).filter((r) => r[4] === 'record.read')).toHaveLength(28);
       expect(rows.slice(1).every((r) => r[7] === recordId || r[5] !== 'record')).toBe(true);
       const exported = await lastAudit('audit.export');
@@ -429,7 +430,8 @@ describe('on Slack', () => {
       `Audit trail for ${demoPerson('call-handler').name}: what they did, and what was done or read about them: 30 events as a CSV file, for you only. This export is itself recorded in the audit trail.`,
     );
     expect(uploads).toHaveLength(1);
-    const csv = uploads[0]!.toString('utf8');
+    expect([...uploads[0]!.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // UTF-8 byte-order mark, for Excel
+    const csv = uploads[0]!.subarray(3).toString('utf8');
     expect(csv.startsWith('Time (Europe/London),Time (UTC),Actor,')).toBe(true);
     expect(parse(csv)).toHaveLength(31);
     expect(csv).not.toMatch(/neighbour|threshold/);

@@ -56,7 +56,8 @@ describe('Teams', () => {
     const download = csv.actions.find((a: { type: string }) => a.type === 'Action.OpenUrl');
     const first = await fetchLink(download.url);
     expect(first.status).toBe(200);
-    const rows = parse(first.text, { columns: true }) as Array<Record<string, string>>;
+    expect(first.text.startsWith('\uFEFF')).toBe(true); // UTF-8 byte-order mark, for Excel
+    const rows = parse(first.text, { columns: true, bom: true }) as Array<Record<string, string>>;
     expect(Object.keys(rows[0]!)).toEqual(REPORT_CSV_HEADER);
     expect(rows.find((r) => r.section === 'sessions' && r.staff_group === 'All')!.value).toBe(headline.Sessions);
     expect((await fetchLink(download.url)).status).toBe(410);
@@ -169,7 +170,8 @@ describe('Slack', () => {
     const png = uploaded.find((u) => u.filename.endsWith('.png'))!;
     expect(png.bytes.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
     const csv = uploaded.find((u) => u.filename.endsWith('.csv'))!;
-    expect(csv.bytes.toString('utf8').split('\r\n')[0]).toBe(REPORT_CSV_HEADER.join(','));
+    expect([...csv.bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(csv.bytes.subarray(3).toString('utf8').split('\r\n')[0]).toBe(REPORT_CSV_HEADER.join(','));
     // Audited just after Slack confirms each upload.
     await expect.poll(() => h.database.db.auditEvent.count({ where: { action: 'export.uploaded', platform: 'SLACK' } })).toBe(2);
     expect(await h.database.db.exportFile.count()).toBe(0); // nothing kept: Slack holds the file
