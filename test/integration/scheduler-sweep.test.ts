@@ -249,7 +249,12 @@ describe('the scheduler', () => {
     const supervisor = await person('Sam Supervisor');
     const staff = await person('Alex Staff');
     const unreachable = await person('Una Unreachable', { conversation: false });
-    const session = await confirmedSession(new Date(Date.now() + 10 * 60_000), supervisor.id, [staff.id, unreachable.id]);
+    const startsAt = new Date(Date.now() + 10 * 60_000);
+    const session = await confirmedSession(startsAt, supervisor.id, [staff.id, unreachable.id]);
+    // The card says "today" or "tomorrow" from the recipient's zone (UTC here) at sending time:
+    // ten minutes before midnight the session is tomorrow.
+    const dayWord = (now: Date) => (now.toISOString().slice(0, 10) === startsAt.toISOString().slice(0, 10) ? 'today' : 'tomorrow');
+    const wordsBefore = dayWord(new Date());
 
     const sent: Sent[] = [];
     await start(sent);
@@ -269,7 +274,8 @@ describe('the scheduler', () => {
     expect(sent.map((s) => s.conversationId).sort()).toEqual([`conv-${staff.id}`, `conv-${supervisor.id}`].sort());
     for (const s of sent) {
       expect(s.message.card?.template).toBe('reminder');
-      expect(s.message.card?.data.text).toMatch(/^Supervision today at \d\d:\d\d with Sam Supervisor\.$/);
+      const at = startsAt.toISOString().slice(11, 16);
+      expect([wordsBefore, dayWord(new Date())].map((word) => `Supervision ${word} at ${at} with Sam Supervisor.`)).toContain(s.message.card?.data.text);
     }
   });
 
