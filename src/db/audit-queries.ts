@@ -203,10 +203,6 @@ export function recordTrailSubjects(records: { id: string; actionPoints: { id: s
   ];
 }
 
-export function findPersonByEmail(db: Db, organisationId: string, email: string) {
-  return db.person.findFirst({ where: { organisationId, email: { equals: email, mode: 'insensitive' } }, select: { id: true, name: true, email: true } });
-}
-
 /**
  * Everything that is about a person: the person themself (someone read their history), their
  * requests, the sessions they attended or that came from their requests, the records they are

@@ -57,6 +57,17 @@ export async function linkIdentityByEmail(
   return findActor(db, platform, tenantId, platformUserId);
 }
 
+/**
+ * The person with this e-mail in the organisation, or null. E-mails are stored lower-case, so
+ * this is a lookup on the (organisationId, email) unique key.
+ */
+export function findPersonByEmail(db: Db, organisationId: string, email: string) {
+  return db.person.findUnique({
+    where: { organisationId_email: { organisationId, email: email.trim().toLowerCase() } },
+    select: { id: true, name: true, email: true },
+  });
+}
+
 /** The organisation a tenant or workspace belongs to; with a single organisation, that one. */
 export async function organisationForTenant(db: Db, platform: Platform, tenantId: string) {
   const byTenant = await db.organisation.findFirst({

@@ -25,11 +25,22 @@ export interface StaffGroupCadence {
   interval: CadenceInterval;
 }
 
-/** The organisation's staff groups, and the mandatory cadence of those that have one (few rows). */
-export async function loadStaffGroups(db: Db, organisationId: string): Promise<{ groups: Array<{ id: string; name: string }>; cadences: StaffGroupCadence[] }> {
+/**
+ * The organisation's staff groups with their active members counted (the report hides groups
+ * that are too small), and the mandatory cadence of those that have one (few rows).
+ */
+export async function loadStaffGroups(
+  db: Db,
+  organisationId: string,
+): Promise<{ groups: Array<{ id: string; name: string; activeMembers: number }>; cadences: StaffGroupCadence[] }> {
   const groups = await db.staffGroup.findMany({
     where: { organisationId },
-    select: { id: true, name: true, requirements: { select: { kind: true, format: true, sessionsPerYear: true, intervalMonths: true } } },
+    select: {
+      id: true,
+      name: true,
+      requirements: { select: { kind: true, format: true, sessionsPerYear: true, intervalMonths: true } },
+      _count: { select: { members: { where: { active: true } } } },
+    },
     orderBy: { name: 'asc' },
   });
   const cadences: StaffGroupCadence[] = [];
@@ -38,16 +49,7 @@ export async function loadStaffGroups(db: Db, organisationId: string): Promise<{
     const interval = requirement ? cadenceInterval(requirement) : null;
     if (interval) cadences.push({ staffGroupId: group.id, name: group.name, interval });
   }
-  return { groups: groups.map((g) => ({ id: g.id, name: g.name })), cadences };
-}
-
-/** Active people per staff group, by the group's name (the report hides groups that are too small). */
-export async function loadGroupSizes(db: Db, organisationId: string): Promise<Map<string, number>> {
-  const groups = await db.staffGroup.findMany({
-    where: { organisationId },
-    select: { name: true, _count: { select: { members: { where: { active: true } } } } },
-  });
-  return new Map(groups.map((g) => [g.name, g._count.members]));
+  return { groups: groups.map((g) => ({ id: g.id, name: g.name, activeMembers: g._count.members })), cadences };
 }
 
 export interface ReportScope {

@@ -13,6 +13,16 @@ export const sessionWithPeople = {
 
 export type SessionWithPeople = Prisma.SessionGetPayload<{ include: typeof sessionWithPeople }>;
 
+/** Who a session concerns, as the permission rules (booking, records) take it. */
+export function sessionRelation(session: SessionWithPeople) {
+  return {
+    organisationId: session.organisationId,
+    supervisorId: session.supervisorId,
+    proposedById: session.proposedById,
+    superviseeIds: session.attendees.map((a) => a.personId),
+  };
+}
+
 /** A session of the actor's organisation; anything else (unknown, forged, elsewhere) is not found. */
 export async function loadSession(db: Db | Prisma.TransactionClient, sessionId: unknown, organisationId: string): Promise<SessionWithPeople> {
   const session =

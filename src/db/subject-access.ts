@@ -27,10 +27,6 @@ export interface SubjectAccessData {
 
 const nameOf = (p: { name: string } | null | undefined) => p?.name ?? null;
 
-/** The person with this e-mail in the organisation, or null. */
-export function findPersonForSubjectAccess(db: Db, organisationId: string, email: string) {
-  return db.person.findFirst({ where: { organisationId, email: email.toLowerCase() }, select: { id: true, name: true, email: true } });
-}
 
 export async function collectSubjectAccessData(db: Db, organisationId: string, personId: string): Promise<SubjectAccessData> {
   const person = await db.person.findFirstOrThrow({

@@ -13,9 +13,9 @@ import { AUDIT_CARD_MAX_LINES, AUDIT_EXPORT_MAX_ROWS, auditCsv, auditLine, audit
 import { csvFileBytes } from '../domain/csv.js';
 import { DomainError } from '../domain/errors.js';
 import { recordAudit } from '../db/audit.js';
+import { findPersonByEmail } from '../db/directory.js';
 import {
   countAuditEvents,
-  findPersonByEmail,
   listAuditEvents,
   personTrailSubjects,
   recordTrailSubjects,

@@ -8,7 +8,7 @@ import { cleanText } from '../domain/text-limits.js';
 import { recordAudit } from '../db/audit.js';
 import { loadOrganisation } from '../db/organisations.js';
 import { loadRequest, updateRequestAtVersion } from '../db/requests.js';
-import { loadSession, sessionWithPeople, supervisorBusy, updateSessionAtVersion, type SessionWithPeople } from '../db/sessions.js';
+import { loadSession, sessionRelation, sessionWithPeople, supervisorBusy, updateSessionAtVersion, type SessionWithPeople } from '../db/sessions.js';
 import type { Prisma } from '../db/generated/client.js';
 import type { SupervisionFormat, SupervisionType } from '../db/generated/enums.js';
 import { offerAgreements } from './agreements.js';
@@ -16,15 +16,6 @@ import type { Actor, CardRef, FlowDeps, TurnResult } from './types.js';
 
 
 type BookingDeps = FlowDeps;
-
-function relation(session: SessionWithPeople) {
-  return {
-    organisationId: session.organisationId,
-    supervisorId: session.supervisorId,
-    proposedById: session.proposedById,
-    superviseeIds: session.attendees.map((a) => a.personId),
-  };
-}
 
 
 function when(session: SessionWithPeople, zone: string): string {
@@ -352,7 +343,7 @@ export async function acceptSuggestedTime(deps: BookingDeps, actor: Actor, value
 
 async function confirmSlot(deps: BookingDeps, actor: Actor, value: Record<string, unknown>, by: 'supervisor' | 'proposer'): Promise<TurnResult> {
   const before = await loadSession(deps.db, value.sessionId, actor.organisationId);
-  if (by === 'supervisor') booking.assertCanRespondToProposal(actor, relation(before));
+  if (by === 'supervisor') booking.assertCanRespondToProposal(actor, sessionRelation(before));
   else if (before.proposedById !== actor.personId) {
     throw new DomainError('NOT_PERMITTED', 'Only the person who proposed this session can accept the suggested time.');
   }
@@ -417,7 +408,7 @@ async function confirmSlot(deps: BookingDeps, actor: Actor, value: Record<string
 /** The supervisor cannot take the session. */
 export async function declineProposedSession(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
   const before = await loadSession(deps.db, value.sessionId, actor.organisationId);
-  booking.assertCanRespondToProposal(actor, relation(before));
+  booking.assertCanRespondToProposal(actor, sessionRelation(before));
   const status = booking.declineSession(before.status);
   if (cardVersion(value) !== before.version) throw new DomainError('STALE_CARD', 'That card was out of date; please use the latest one.');
   const reason = cleanText(value.reason, 'reason', 500);
@@ -447,7 +438,7 @@ export async function declineProposedSession(deps: FlowDeps, actor: Actor, value
 /** The supervisor suggests another time; the proposer can accept it with one click. */
 export async function suggestAnotherTime(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
   const before = await loadSession(deps.db, value.sessionId, actor.organisationId);
-  booking.assertCanRespondToProposal(actor, relation(before));
+  booking.assertCanRespondToProposal(actor, sessionRelation(before));
   booking.suggestAnotherTime(before.status);
   if (cardVersion(value) !== before.version) throw new DomainError('STALE_CARD', 'That card was out of date; please use the latest one.');
   const zone = (await loadOrganisation(deps.db, actor.organisationId)).config.timeZone;
@@ -482,7 +473,7 @@ export async function suggestAnotherTime(deps: FlowDeps, actor: Actor, value: Re
 /** Any party cancels with a reason; whoever cancels is asked to rebook within the window. */
 export async function cancelBookedSession(deps: BookingDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
   const before = await loadSession(deps.db, value.sessionId, actor.organisationId);
-  booking.assertCanCancelSession(actor, relation(before));
+  booking.assertCanCancelSession(actor, sessionRelation(before));
   if (cardVersion(value) !== before.version) throw new DomainError('STALE_CARD', 'That card was out of date; please use the latest one.');
   const reason = cleanText(value.reason, 'reason', 500);
   if (!reason) throw new DomainError('INVALID_INPUT', 'Please say why you are cancelling.');

@@ -3,6 +3,7 @@ import { DomainError } from '../domain/errors.js';
 import { isSafeguardingTeam } from '../domain/permissions.js';
 import { assertCanReadRecord } from '../domain/records.js';
 import { recordAudit } from '../db/audit.js';
+import { findPersonByEmail } from '../db/directory.js';
 import { loadOrganisation } from '../db/organisations.js';
 import { auditRead, loadRecord, relationOf, STATUS_LABELS, viewCard } from './record-cards.js';
 import { NONE, TYPE_LABELS } from './labels.js';
@@ -32,7 +33,7 @@ export async function showHistory(deps: FlowDeps, actor: Actor, email?: string):
     }
     const address = email.trim().toLowerCase();
     if (!EMAIL.test(address)) throw new DomainError('INVALID_INPUT', `"${email}" is not an e-mail address. Type "history" followed by the person's e-mail.`);
-    const found = await deps.db.person.findFirst({ where: { organisationId: actor.organisationId, email: address }, select: { id: true, name: true } });
+    const found = await findPersonByEmail(deps.db, actor.organisationId, address);
     if (!found) throw new DomainError('NOT_FOUND', `I can't find anyone with the e-mail ${address} in the staff directory.`);
     person = found;
   }

@@ -1,12 +1,12 @@
 import { DateTime } from 'luxon';
 import { assertCanSign, isFullySigned } from '../domain/agreements.js';
 import { DomainError } from '../domain/errors.js';
-import { assertCanAmendRecord, assertCanWriteRecord, assertEditable, recordDueAt, recordPartyIds, REFLECTIVE_MODELS, isReflectiveModel, validateActionPoints, validateReflectiveNotes, type ActionPoint as CleanActionPoint, type ActionPointInput, type RecordRelation } from '../domain/records.js';
+import { assertCanAmendRecord, assertCanWriteRecord, assertEditable, recordDueAt, recordPartyIds, REFLECTIVE_MODELS, isReflectiveModel, validateActionPoints, validateReflectiveNotes, type ActionPoint as CleanActionPoint, type ActionPointInput } from '../domain/records.js';
 import { cleanText } from '../domain/text-limits.js';
 import { recordAudit } from '../db/audit.js';
 import { Prisma } from '../db/generated/client.js';
 import { loadOrganisation } from '../db/organisations.js';
-import { loadSession, type SessionWithPeople } from '../db/sessions.js';
+import { loadSession, sessionRelation } from '../db/sessions.js';
 import type { Actor, FlowDeps, TurnResult } from './types.js';
 import { relationOf, loadRecord, isoDate, auditRead, formCard, viewCard, actionPointCard, pointInclude } from './record-cards.js';
 import { cardVersion } from '../domain/ids.js';
@@ -19,10 +19,6 @@ import type { AttendanceValue, FullRecord, Tx } from './record-cards.js';
  * changed by an amendment; owners mark their action points done. Every read of a record's
  * content, including sending it to someone, writes a `record.read` audit entry.
  */
-
-function sessionRelation(session: SessionWithPeople): RecordRelation {
-  return { organisationId: session.organisationId, supervisorId: session.supervisorId, superviseeIds: session.attendees.map((a) => a.personId) };
-}
 
 /** The supervisor opens the record form for a confirmed session (creating the draft once). */
 export async function startRecord(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {

@@ -2,6 +2,7 @@
 // person's data is itself written to the audit log (DESIGN.md section 3: every read of a record
 // is audited; an information-governance lead needs the attempts too). Nothing else changes.
 import { recordAudit } from '../db/audit.js';
+import { findPersonByEmail } from '../db/directory.js';
 import { isAuditCommand } from './audit-trail.js';
 import { HISTORY_COMMAND } from './history.js';
 import { parseSubjectAccessCommand } from './subject-access.js';
@@ -25,8 +26,7 @@ interface Attempt {
 
 async function personByEmail(deps: FlowDeps, actor: Actor, email: string | undefined): Promise<string> {
   if (!email) return 'unknown';
-  const person = await deps.db.person.findFirst({ where: { organisationId: actor.organisationId, email: email.toLowerCase() }, select: { id: true } });
-  return person?.id ?? 'unknown';
+  return (await findPersonByEmail(deps.db, actor.organisationId, email))?.id ?? 'unknown';
 }
 
 /** What a refused turn was trying to read, or undefined when it was not a read. */

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { recordAudit } from '../db/audit.js';
 import { loadOrganisation } from '../db/organisations.js';
-import { loadGroupSizes, loadOverduePeople, loadReportFigures, loadStaffGroups } from '../db/report-queries.js';
+import { loadOverduePeople, loadReportFigures, loadStaffGroups } from '../db/report-queries.js';
 import { csvFileBytes, toCsv } from '../domain/csv.js';
 import { DomainError } from '../domain/errors.js';
 import {
@@ -110,7 +110,7 @@ export async function showReport(deps: FlowDeps, actor: Actor, text: string): Pr
   const staffGroup = command.staffGroup ? findStaffGroup(groups, command.staffGroup) : undefined;
   const today = DateTime.fromJSDate(now, { zone }).toISODate()!;
   const minimumGroupSize = organisation.config.settings.reportMinimumGroupSize ?? DEFAULT_MINIMUM_GROUP_SIZE;
-  const groupSizes = await loadGroupSizes(deps.db, actor.organisationId);
+  const groupSizes = new Map(groups.map((g) => [g.name, g.activeMembers]));
   if (staffGroup && (groupSizes.get(staffGroup.name) ?? 0) < minimumGroupSize) {
     throw new DomainError(
       'INVALID_INPUT',

@@ -1,6 +1,7 @@
 import { DomainError } from '../domain/errors.js';
 import { recordAudit } from '../db/audit.js';
-import { collectSubjectAccessData, findPersonForSubjectAccess } from '../db/subject-access.js';
+import { findPersonByEmail } from '../db/directory.js';
+import { collectSubjectAccessData } from '../db/subject-access.js';
 import type { Actor, FlowDeps, TurnResult } from './types.js';
 
 /** "subject access <e-mail>" (or "sar <e-mail>"); the e-mail part is checked by the flow. */
@@ -34,7 +35,7 @@ export async function exportSubjectAccess(deps: FlowDeps, actor: Actor, emailTex
   if (!EMAIL.test(email)) {
     throw new DomainError('INVALID_INPUT', 'Type "subject access" followed by the person\'s e-mail address, for example "subject access jane.doe@nhs.example".');
   }
-  const person = await findPersonForSubjectAccess(deps.db, actor.organisationId, email);
+  const person = await findPersonByEmail(deps.db, actor.organisationId, email);
   if (!person) {
     throw new DomainError('NOT_FOUND', `I can't find anyone with the e-mail ${email} in the staff directory, so I hold nothing about them under that address.`);
   }
