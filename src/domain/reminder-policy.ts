@@ -35,17 +35,27 @@ export const REMINDER_KINDS = [
 ] as const;
 export type ReminderKind = (typeof REMINDER_KINDS)[number];
 
-/** What a reminder is about: the table of its subject (subjectId is that row's id). */
-export type ReminderSubjectType =
-  | 'Session'
-  | 'ActionPoint'
-  | 'SupervisionRecord'
-  | 'SupervisionRequest'
-  | 'Agreement'
-  /** Mandatory cadence: the supervisee (subjectId is the person's id). */
-  | 'Person'
-  /** Non-attendance: subjectId is `${sessionId}:${personId}`. */
-  | 'SessionAttendee';
+/**
+ * What a reminder is about: the table of its subject (subjectId is that row's id). One closed list
+ * shared by every writer of reminder rows and by the sender's liveness check, so a misspelt type
+ * does not compile. 'Person' is mandatory cadence (subjectId is the supervisee's id);
+ * 'SessionAttendee' is non-attendance (subjectId is `${sessionId}:${personId}`).
+ */
+export const REMINDER_SUBJECT_TYPES = [
+  'Session',
+  'ActionPoint',
+  'SupervisionRecord',
+  'SupervisionRequest',
+  'Agreement',
+  'Person',
+  'SessionAttendee',
+] as const;
+export type ReminderSubjectType = (typeof REMINDER_SUBJECT_TYPES)[number];
+
+/** A subject type read back from the database is one this code knows (rows may predate or postdate it). */
+export function isReminderSubjectType(value: string): value is ReminderSubjectType {
+  return (REMINDER_SUBJECT_TYPES as readonly string[]).includes(value);
+}
 
 export interface ReminderSpec {
   kind: ReminderKind;

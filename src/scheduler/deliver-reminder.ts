@@ -16,6 +16,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { Db } from '../db/client.js';
 import type { Reminder } from '../db/generated/client.js';
 import type { Logger } from '../logger.js';
+import { isReminderSubjectType } from '../domain/reminder-policy.js';
 
 export interface SendResult {
   platform: 'TEAMS' | 'SLACK';
@@ -114,6 +115,17 @@ export async function deliverReminder(deps: DeliverDeps, reminderId: string, att
   if (reminder.status !== 'PENDING') {
     logger.info({ ...facts, status: reminder.status }, 'reminder duplicate avoided');
     return 'duplicate-avoided';
+  }
+
+  if (!isReminderSubjectType(reminder.subjectType)) {
+    // A row this code cannot judge (written by a newer version, or by hand): surfaced to
+    // administrators as FAILED, never cancelled as if its subject were gone.
+    const { count } = await db.reminder.updateMany({
+      where: { id: reminderId, status: 'PENDING' },
+      data: { status: 'FAILED', failedAt: clock.now(), lastError: 'unknown subject type' },
+    });
+    logger.error({ ...facts, subjectType: reminder.subjectType }, count === 1 ? 'reminder failed: unknown subject type' : 'reminder duplicate avoided');
+    return count === 1 ? 'failed' : 'duplicate-avoided';
   }
 
   if (!(await deps.isSubjectLive(reminder))) {

@@ -1,11 +1,12 @@
 // Reminder rows: PostgreSQL is the source of truth for what is to be sent and what was sent.
 import type { Db } from '../db/client.js';
 import type { Reminder, ReminderKind } from '../db/generated/client.js';
+import type { ReminderSubjectType } from '../domain/reminder-policy.js';
 
 export interface ReminderSpec {
   organisationId: string;
   kind: ReminderKind;
-  subjectType: string;
+  subjectType: ReminderSubjectType;
   subjectId: string;
   /** "person:<id>" or "triage:<organisationId>". */
   recipientKey: string;

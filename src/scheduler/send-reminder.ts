@@ -16,7 +16,7 @@ import { personalConversation } from '../db/conversations.js';
 import type { Db } from '../db/client.js';
 import type { Reminder } from '../db/generated/client.js';
 import { orgSettingsSchema } from '../domain/org-settings.js';
-import { mandatoryCadenceReminders, parseSessionAttendeeSubject, personRecipient, stillProduced } from '../domain/reminder-policy.js';
+import { mandatoryCadenceReminders, parseSessionAttendeeSubject, personRecipient, stillProduced, type ReminderSubjectType } from '../domain/reminder-policy.js';
 import type { Logger } from '../logger.js';
 import { RecipientUnreachableError, type SendResult } from './deliver-reminder.js';
 import { REPLACED_CARD, createReminderCards } from './reminder-cards.js';
@@ -170,7 +170,8 @@ export function createReminderSender(deps: ReminderSenderDeps) {
     },
 
     async isSubjectLive(reminder: Reminder): Promise<boolean> {
-      switch (reminder.subjectType) {
+      const subjectType = reminder.subjectType as ReminderSubjectType; // deliverReminder checked it
+      switch (subjectType) {
         case 'Session':
           if (reminder.kind === 'REBOOK_AFTER_CANCELLATION') return isCancelledSessionLive(reminder);
           return (await db.session.count({ where: { id: reminder.subjectId, status: 'CONFIRMED' } })) === 1;
@@ -186,8 +187,10 @@ export function createReminderSender(deps: ReminderSenderDeps) {
           return isCadenceLive(reminder);
         case 'SessionAttendee':
           return isNonAttendanceLive(reminder);
-        default:
-          return false;
+        default: {
+          const unknown: never = subjectType;
+          throw new Error(`unknown reminder subject type ${String(unknown)}`);
+        }
       }
     },
   };

@@ -205,7 +205,7 @@ describe('Teams: a whole journey logs no free text, names or secrets, and one id
     const request = await h.database.db.supervisionRequest.findFirstOrThrow();
     const now = h.clock.now();
     await upsertReminders(h.database.db, [
-      { organisationId: request.organisationId, kind: 'ACTION_DUE', subjectType: 'action-point', subjectId: point.id, recipientKey: `person:${point.ownerId}`, recipientId: point.ownerId, dueAt: now, sendAt: now },
+      { organisationId: request.organisationId, kind: 'ACTION_DUE', subjectType: 'ActionPoint', subjectId: point.id, recipientKey: `person:${point.ownerId}`, recipientId: point.ownerId, dueAt: now, sendAt: now },
     ]);
     const delivered: string[] = [];
     const sender: ChannelSender = {

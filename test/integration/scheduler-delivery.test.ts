@@ -70,7 +70,7 @@ function specs(n: number, sendAt: Date, overrides: Partial<ReminderSpec> = {}): 
   return Array.from({ length: n }, () => ({
     organisationId,
     kind: 'ACTION_DUE' as const,
-    subjectType: 'action-point',
+    subjectType: 'ActionPoint' as const,
     subjectId: randomUUID(),
     recipientKey: `person:${randomUUID()}`,
     dueAt: sendAt,
@@ -115,7 +115,7 @@ function startWorker(prefix: string, deps: Partial<Omit<DeliverDeps, 'db'>>, con
       send: deps.send ?? recordingSend().send,
       isSubjectLive: deps.isSubjectLive ?? (async () => true),
       clock,
-      logger: silent,
+      logger: deps.logger ?? silent,
     },
   });
   workers.push(worker);
@@ -279,6 +279,34 @@ describe('worker', () => {
     const [row] = await settled();
     expect(row).toMatchObject({ id: reminder!.id, status: 'CANCELLED', attempts: 0 });
     expect(calls).toEqual([]);
+  });
+
+  it('fails a reminder whose subject type it does not know, and its log says so (not "subject gone")', async () => {
+    const [reminder] = await upsertReminders(t.db, specs(1, new Date(Date.now() - 1000)));
+    // A row this version cannot judge: written by hand, or by a newer version.
+    await t.db.reminder.update({ where: { id: reminder!.id }, data: { subjectType: 'action-point' } });
+    const { queue, prefix } = newQueue();
+    const { calls, send } = recordingSend();
+    const lines: Array<{ level: string; msg: string; facts: Record<string, unknown> }> = [];
+    const capture = (level: string) => (facts: Record<string, unknown>, msg: string) => void lines.push({ level, msg, facts });
+    let asked = 0;
+    startWorker(prefix, {
+      send,
+      isSubjectLive: async () => {
+        asked += 1;
+        return true;
+      },
+      logger: { info: capture('info'), warn: capture('warn'), error: capture('error') } as unknown as DeliverDeps['logger'],
+    });
+    await reconcileQueue(t.db, queue, { now: new Date(), horizonMs: 0, job: fast });
+
+    const [row] = await settled();
+    expect(row).toMatchObject({ id: reminder!.id, status: 'FAILED', lastError: 'unknown subject type' });
+    expect(calls).toEqual([]);
+    expect(asked).toBe(0);
+    const said = lines.filter((l) => l.facts['reminderId'] === reminder!.id);
+    expect(said).toContainEqual(expect.objectContaining({ level: 'error', msg: 'reminder failed: unknown subject type', facts: expect.objectContaining({ subjectType: 'action-point' }) }));
+    expect(said.map((l) => l.msg)).not.toContain('reminder cancelled: subject gone');
   });
 
   it('fails an unreachable recipient at once, FAILED and not retried', async () => {

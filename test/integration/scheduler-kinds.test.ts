@@ -282,7 +282,7 @@ describe('mandatory cadence', () => {
     await pastSession(longAgo, supervisor.id, { [reminded.id]: 'ATTENDED', [forgotten.id]: 'ATTENDED' });
     await pastSession(sinceNow(-20 * DAY), supervisor.id, { [compliant.id]: 'ATTENDED' });
     // Gil's chain was reminded when it fell due: to him on the due date, his supervisor a week later.
-    const base = { organisationId, kind: 'MANDATORY_OVERDUE' as const, subjectType: 'Person', subjectId: reminded.id };
+    const base = { organisationId, kind: 'MANDATORY_OVERDUE' as const, subjectType: 'Person' as const, subjectId: reminded.id };
     await upsertReminders(t.db, [
       { ...base, recipientKey: `person:${reminded.id}`, recipientId: reminded.id, dueAt: nineOn(longAgo, { months: 3 }) },
       { ...base, recipientKey: `person:${supervisor.id}`, recipientId: supervisor.id, dueAt: nineOn(longAgo, { months: 3, days: 7 }) },
@@ -588,7 +588,7 @@ describe('a newer reminder replaces the earlier card', () => {
   }
 
   async function twoReminders(subjectId: string, recipientId: string) {
-    const base = { organisationId, subjectType: 'ActionPoint', subjectId, recipientKey: `person:${recipientId}`, recipientId };
+    const base = { organisationId, subjectType: 'ActionPoint' as const, subjectId, recipientKey: `person:${recipientId}`, recipientId };
     const [soon] = await upsertReminders(t.db, [{ ...base, kind: 'ACTION_DUE_SOON', dueAt: sinceNow(-2 * DAY) }]);
     const [due] = await upsertReminders(t.db, [{ ...base, kind: 'ACTION_DUE', dueAt: sinceNow(-HOUR) }]);
     return [soon!, due!] as const;

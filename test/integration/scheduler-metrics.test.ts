@@ -14,6 +14,7 @@ import { JobName, reminderJobId } from '../../src/scheduler/jobs.js';
 import { createSchedulerMetrics, errorClassOf } from '../../src/scheduler/metrics.js';
 import { deliveryJobOptions, reconcileQueue } from '../../src/scheduler/reconcile.js';
 import { upsertReminders } from '../../src/scheduler/reminder-store.js';
+import type { ReminderSubjectType } from '../../src/domain/reminder-policy.js';
 import { startScheduler, type Scheduler } from '../../src/scheduler/scheduler.js';
 import { withTestDatabase } from '../support/database.js';
 
@@ -97,7 +98,7 @@ describe('scheduler metrics', () => {
       },
     });
     const now = Date.now();
-    const spec = (kind: 'SESSION_HOUR_BEFORE' | 'SESSION_DAY_BEFORE' | 'ACTION_DUE', recipientId: string, dueAt: Date, subject = { type: 'Session', id: session.id }) => ({
+    const spec = (kind: 'SESSION_HOUR_BEFORE' | 'SESSION_DAY_BEFORE' | 'ACTION_DUE', recipientId: string, dueAt: Date, subject: { type: ReminderSubjectType; id: string } = { type: 'Session', id: session.id }) => ({
       organisationId: org.id,
       kind,
       subjectType: subject.type,

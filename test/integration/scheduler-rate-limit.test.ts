@@ -213,7 +213,7 @@ describe('deliverReminder and 429s', () => {
   const spec = () => ({
     organisationId,
     kind: 'ACTION_DUE' as const,
-    subjectType: 'action-point',
+    subjectType: 'ActionPoint' as const,
     subjectId: randomUUID(),
     recipientKey: `person:${randomUUID()}`,
     dueAt: new Date(),
@@ -262,7 +262,7 @@ describe('a deferred send in the worker', () => {
   const spec = (subjectId = randomUUID()) => ({
     organisationId,
     kind: 'ACTION_DUE' as const,
-    subjectType: 'action-point',
+    subjectType: 'ActionPoint' as const,
     subjectId,
     recipientKey: `person:${randomUUID()}`,
     dueAt: new Date(Date.now() - 1000),

@@ -316,7 +316,7 @@ export const failedReminderFixture = async (ctx: FixtureContext) => {
     data: {
       organisationId: ctx.organisationId,
       kind: 'ACTION_OVERDUE',
-      subjectType: 'action-point',
+      subjectType: 'ActionPoint',
       subjectId: randomUUID(),
       recipientKey: `person:${ctx.people.supervisee}`,
       recipientId: ctx.people.supervisee,
