@@ -39,7 +39,7 @@ export function createSenders(config: BotDeps['config'], logger: Logger) {
 /** The composition root for the web role: channels, outbox and flows wired to one HTTP app. */
 export function createBot(deps: BotDeps) {
   const { adapter, senders, slackConfig, slackClient } = createSenders(deps.config, deps.logger);
-  const outbox = createOutbox({ db: deps.db, senders, logger: deps.logger });
+  const outbox = createOutbox({ db: deps.db, senders, logger: deps.logger, clock: deps.clock });
   // Tests and benchmarks may leave these out: links then point at localhost, signed with a per-process secret.
   const linkSecret = deps.config.linkSecret ?? randomBytes(32).toString('base64url');
   const links = createLinks({ baseUrl: deps.config.publicBaseUrl ?? 'http://localhost:3978', secret: linkSecret, clock: deps.clock });

@@ -73,8 +73,8 @@ export interface SessionInviteInput {
   timeZone: string;
   /** Full PRODID, e.g. "-//NHS Trust//Safeguarding Supervision//EN". */
   productId?: string;
-  /** DTSTAMP; defaults to the current time. */
-  now?: Date;
+  /** DTSTAMP: the product clock's time. */
+  now: Date;
 }
 
 export const SESSION_UID_DOMAIN = 'sg-supervision';
@@ -171,7 +171,7 @@ export function sessionInvite(input: SessionInviteInput): string {
   if (endsAt.getTime() <= startsAt.getTime()) {
     throw new Error('Session invite: the session must end after it starts');
   }
-  const stamp = checkDate(input.now ?? new Date(), 'now');
+  const stamp = checkDate(input.now, 'now');
   if (!isValidTimeZone(input.timeZone)) throw new Error(`Session invite: unknown time zone ${JSON.stringify(input.timeZone)}`);
   const title = input.title.replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
   if (title === '') throw new Error('Session invite: title is empty');

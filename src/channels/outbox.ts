@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.js';
 import { personalConversation, saveConversation } from '../db/conversations.js';
 import type { Logger } from '../logger.js';
+import { systemClock, type Clock } from '../domain/time.js';
 import type { CardRef, OutMessage, Outbox, Platform } from '../flows/types.js';
 
 export interface StoredConversationRef {
@@ -31,7 +32,8 @@ export interface ChannelSender {
  * behind a message is already committed when it is sent, so a failed delivery is logged
  * with its ids and never undoes or hides the change.
  */
-export function createOutbox(deps: { db: Db; senders: ChannelSender[]; logger: Logger }): Outbox {
+export function createOutbox(deps: { db: Db; senders: ChannelSender[]; logger: Logger; clock?: Clock }): Outbox {
+  const clock = deps.clock ?? systemClock;
   const { db, logger } = deps;
   const senders = new Map(deps.senders.map((s) => [s.platform, s]));
 
@@ -124,7 +126,7 @@ export function createOutbox(deps: { db: Db; senders: ChannelSender[]; logger: L
         if (!conversation) continue;
         try {
           await senderFor(post.platform).update(conversation, post.messageId, { card });
-          await db.postedCard.update({ where: { id: post.id }, data: { updatedAt: new Date() } });
+          await db.postedCard.update({ where: { id: post.id }, data: { updatedAt: clock.now() } });
         } catch (error) {
           logger.error({ requestId, platform: post.platform, err: errorFacts(error) }, 'triage card update failed');
         }

@@ -12,6 +12,8 @@ export interface AuditEntry {
   platform?: Platform;
   /** Facts only (ids, states, kinds); never confidential text. */
   detail?: Record<string, string | number | boolean | null>;
+  /** When it happened, from the caller's clock (retention and audit ranges compare it). */
+  at: Date;
 }
 
 /** Who read or changed what, and when: written in the same transaction as the change. */
@@ -25,6 +27,7 @@ export async function recordAudit(tx: Tx, entry: AuditEntry): Promise<void> {
       subjectId: entry.subjectId,
       platform: entry.platform ?? null,
       detail: entry.detail ?? undefined,
+      at: entry.at,
     },
   });
 }

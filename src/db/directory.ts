@@ -112,6 +112,7 @@ export async function notInDirectoryMessage(db: Db, platform: Platform, tenantId
 export function createActorLookup(db: Db, options: { ttlMs?: number; maxEntries?: number; now?: () => number } = {}) {
   const ttlMs = options.ttlMs ?? 5_000;
   const maxEntries = options.maxEntries ?? 10_000;
+  // Wall time on purpose: how long a cached lookup lives is real elapsed time, not a product date.
   const now = options.now ?? Date.now;
   const cache = new Map<string, { actor: Actor; expires: number }>();
   return async (platform: Platform, tenantId: string, platformUserId: string): Promise<Actor | null> => {

@@ -34,6 +34,7 @@ export async function storeExportFile(db: Db, actor: Actor, file: OutFile, optio
       select: { id: true, expiresAt: true },
     });
     await recordAudit(tx, {
+      at: options.now,
       organisationId: actor.organisationId,
       actorId: actor.personId,
       action: 'export.offered',
@@ -47,8 +48,9 @@ export async function storeExportFile(db: Db, actor: Actor, file: OutFile, optio
 }
 
 /** A file sent straight to the platform (a Slack upload): nothing stored, but audited. */
-export async function auditFileUpload(db: Db, actor: Actor, file: OutFile, platformFileId: string | null): Promise<void> {
+export async function auditFileUpload(db: Db, actor: Actor, file: OutFile, platformFileId: string | null, now: Date): Promise<void> {
   await recordAudit(db, {
+    at: now,
     organisationId: actor.organisationId,
     actorId: actor.personId,
     action: 'export.uploaded',
@@ -99,6 +101,7 @@ export async function fetchExportFile(db: Db, fileId: string, personId: string, 
 
   const refuse = async (reason: FetchRefusal): Promise<FetchResult> => {
     await recordAudit(db, {
+      at: now,
       organisationId: row.organisationId,
       actorId: personId,
       action: 'export.refused',
@@ -128,6 +131,7 @@ export async function fetchExportFile(db: Db, fileId: string, personId: string, 
   }
   if (!content) return refuse('used');
   await recordAudit(db, {
+    at: now,
     organisationId: row.organisationId,
     actorId: personId,
     action: 'export.downloaded',

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../domain/time.js';
 import { recordAudit } from './audit.js';
 import type { Db } from './client.js';
 import { Platform } from './generated/enums.js';
@@ -28,6 +29,8 @@ export const LOCAL_TENANT = 'local';
 export interface ImportDirectoryOptions {
   /** Interactive transaction timeout; a directory of thousands of people takes a while. */
   timeoutMs?: number;
+  /** Stamps new people's createdAt (cadence counts from it) and the audit entry. */
+  clock?: Clock;
 }
 
 /**
@@ -43,6 +46,7 @@ export async function importDirectory(
   csvText: string,
   options: ImportDirectoryOptions = {},
 ): Promise<ImportDirectoryResult> {
+  const now = (options.clock ?? systemClock).now();
   return db.$transaction(
     async (tx) => {
       const org = await tx.organisation.findUnique({
@@ -98,7 +102,7 @@ export async function importDirectory(
         const fields = personFields(person, groupIdByName);
         const saved = await tx.person.upsert({
           where: { organisationId_email: { organisationId, email: before?.email ?? person.email } },
-          create: { organisationId, ...fields },
+          create: { organisationId, ...fields, createdAt: now },
           update: fields,
           select: { id: true },
         });
@@ -139,6 +143,7 @@ export async function importDirectory(
       }
 
       await recordAudit(tx, {
+        at: now,
         organisationId,
         actorId: null,
         action: 'directory.imported',

@@ -7,6 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { systemClock, type Clock } from '../domain/time.js';
 
 export const defaultMigrationsDir = fileURLToPath(new URL('../../prisma/migrations/', import.meta.url));
 
@@ -29,6 +30,8 @@ export interface ApplyMigrationsOptions {
   /** Directory holding `<name>/migration.sql` folders (default: prisma/migrations). */
   migrationsDir?: string;
   log?: (line: string) => void;
+  /** The stamps written to `_prisma_migrations` (started, finished, rolled back): one clock for all three. */
+  clock?: Clock;
 }
 
 export class MigrationError extends Error {
@@ -172,7 +175,7 @@ export async function applyMigrations(
       const done: string[] = [];
       for (const migration of migrations) {
         if (applied.has(migration.name)) continue;
-        await applyOne(client, migration);
+        await applyOne(client, migration, options.clock ?? systemClock);
         log(`applied ${migration.name}`);
         done.push(migration.name);
       }
@@ -186,9 +189,9 @@ export async function applyMigrations(
   }
 }
 
-async function applyOne(client: pg.Client, migration: MigrationFile): Promise<void> {
+async function applyOne(client: pg.Client, migration: MigrationFile, clock: Clock): Promise<void> {
   const id = randomUUID();
-  const startedAt = new Date();
+  const startedAt = clock.now();
   await client.query('BEGIN');
   try {
     await client.query(
@@ -199,8 +202,8 @@ async function applyOne(client: pg.Client, migration: MigrationFile): Promise<vo
     // No parameters: the simple protocol runs the whole multi-statement script.
     await client.query(migration.sql);
     await client.query(
-      `UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = applied_steps_count + 1 WHERE id = $1`,
-      [id],
+      `UPDATE "_prisma_migrations" SET finished_at = $2, applied_steps_count = applied_steps_count + 1 WHERE id = $1`,
+      [id, clock.now()],
     );
     await client.query('COMMIT');
   } catch (error) {
@@ -210,8 +213,8 @@ async function applyOne(client: pg.Client, migration: MigrationFile): Promise<vo
     await client
       .query(
         `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, logs, started_at, rolled_back_at, applied_steps_count)
-         VALUES ($1, $2, $3, $4, $5, now(), 0)`,
-        [id, migration.checksum, migration.name, message, startedAt],
+         VALUES ($1, $2, $3, $4, $5, $6, 0)`,
+        [id, migration.checksum, migration.name, message, startedAt, clock.now()],
       )
       .catch(() => {});
     throw new MigrationError(`Migration ${migration.name} failed and was rolled back: ${message}`, migration.name);

@@ -3,6 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Db } from './client.js';
+import { systemClock, type Clock } from '../domain/time.js';
 import { Platform } from './generated/enums.js';
 import {
   DEMO_AGREEMENT_TEMPLATES,
@@ -18,6 +19,8 @@ import {
 export interface SeedDemoOptions {
   /** Tenant of the Teams identities; defaults to DEMO_TENANT_ID (the playground's). */
   tenantId?: string;
+  /** Stamps the people's createdAt (cadence counts from it); the harnesses pass their test clock. */
+  clock?: Clock;
 }
 
 export interface SeedDemoResult {
@@ -60,6 +63,7 @@ function managersFirst(people: readonly DemoPerson[]): DemoPerson[] {
  */
 export async function seedDemoOrganisation(db: Db, options: SeedDemoOptions = {}): Promise<SeedDemoResult> {
   const tenantId = options.tenantId ?? DEMO_TENANT_ID;
+  const now = (options.clock ?? systemClock).now();
 
   return db.$transaction(
     async (tx) => {
@@ -105,6 +109,7 @@ export async function seedDemoOrganisation(db: Db, options: SeedDemoOptions = {}
       await tx.person.createMany({
         data: managersFirst(DEMO_PEOPLE).map((p) => ({
           id: personIds.get(p.key)!,
+          createdAt: now,
           organisationId,
           name: p.name,
           email: p.email,

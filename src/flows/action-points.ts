@@ -27,6 +27,7 @@ export async function markActionDone(deps: FlowDeps, actor: Actor, value: Record
     });
     if (count === 0) throw new DomainError('STALE_CARD', 'This action point has already been marked done.');
     await recordAudit(tx, {
+      at: now,
       organisationId: point.record.organisationId,
       actorId: actor.personId,
       action: 'action-point.done',
@@ -35,7 +36,7 @@ export async function markActionDone(deps: FlowDeps, actor: Actor, value: Record
       platform: actor.platform,
       detail: { recordId: point.recordId },
     });
-    if (point.record.supervisorId !== actor.personId) await auditRead(tx, { id: point.recordId, organisationId: point.record.organisationId }, point.record.supervisorId, actor, 'action-point-done');
+    if (point.record.supervisorId !== actor.personId) await auditRead(tx, { id: point.recordId, organisationId: point.record.organisationId }, point.record.supervisorId, actor, 'action-point-done', deps.clock.now());
     return tx.actionPoint.findUniqueOrThrow({ where: { id: point.id }, include: pointInclude });
   });
   if (point.record.supervisorId !== actor.personId) {
@@ -67,7 +68,7 @@ export async function listMyActions(deps: FlowDeps, actor: Actor): Promise<TurnR
   const zone = (await loadOrganisation(deps.db, actor.organisationId)).config.timeZone;
   await deps.db.$transaction(async (tx) => {
     for (const recordId of new Set([...points, ...supervised].map((p) => p.recordId))) {
-      await auditRead(tx, { id: recordId, organisationId: actor.organisationId }, actor.personId, actor, 'my-actions');
+      await auditRead(tx, { id: recordId, organisationId: actor.organisationId }, actor.personId, actor, 'my-actions', deps.clock.now());
     }
   });
   const replies: OutMessage[] = [

@@ -44,6 +44,7 @@ export async function answerAdvice(deps: FlowDeps, actor: Actor, value: Record<s
       await tx.supervisionRecord.update({ where: { id: advice.id }, data: { status: 'SIGNED' } });
     }
     await recordAudit(tx, {
+      at: now,
       organisationId: before.organisationId,
       actorId: actor.personId,
       action: wantsSession ? 'request.session-requested' : 'request.advice-helped',

@@ -173,9 +173,11 @@ export async function offerAgreements(deps: FlowDeps, sessionId: string): Promis
       });
       if (covering) continue;
     }
+    const now = deps.clock.now();
     const agreement = await deps.db.$transaction(async (tx) => {
       const created = await tx.agreement.create({
         data: {
+          createdAt: now, // the unsigned-agreement reminder counts from it
           templateId: template.id,
           sessionId,
           supervisorId: session.supervisorId,
@@ -183,6 +185,7 @@ export async function offerAgreements(deps: FlowDeps, sessionId: string): Promis
         },
       });
       await recordAudit(tx, {
+        at: now,
         organisationId: session.organisationId,
         actorId: null,
         action: 'agreement.offered',
@@ -227,6 +230,7 @@ async function addSignature(
     });
   }
   await recordAudit(tx, {
+    at: now,
     organisationId: agreement.template.organisationId,
     actorId: actor.personId,
     action: 'agreement.signed',

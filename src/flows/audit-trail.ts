@@ -174,6 +174,7 @@ async function showTrail(deps: FlowDeps, actor: Actor, trail: Trail, zone: strin
     listAuditEvents(deps.db, trail.selection, { order: 'desc', take: AUDIT_CARD_MAX_LINES }),
   ]);
   await recordAudit(deps.db, {
+    at: deps.clock.now(),
     organisationId: actor.organisationId,
     actorId: actor.personId,
     action: 'audit.read',
@@ -217,6 +218,7 @@ async function exportTrail(deps: FlowDeps, actor: Actor, trail: Trail, zone: str
   const rows = await listAuditEvents(deps.db, trail.selection, { order: 'asc' });
   const content = csvFileBytes(auditCsv(rows, zone, { withRelation: trail.byPerson }));
   await recordAudit(deps.db, {
+    at: deps.clock.now(),
     organisationId: actor.organisationId,
     actorId: actor.personId,
     action: 'audit.export',

@@ -24,6 +24,7 @@ export async function bindTriageChannel(deps: FlowDeps, actor: Actor, conversati
       update: data,
     });
     await recordAudit(tx, {
+      at: deps.clock.now(),
       organisationId: actor.organisationId,
       actorId: actor.personId,
       action: 'triage-channel.bound',

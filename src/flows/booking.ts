@@ -167,6 +167,7 @@ async function createProposal(deps: FlowDeps, actor: Actor, value: Record<string
     if (proposal.request) await updateRequestAtVersion(tx, proposal.request.id, proposal.request.version, {});
     const created = await tx.session.create({
       data: {
+        createdAt: now, // rebooking and retention compare it
         organisationId: actor.organisationId,
         requestId: proposal.request?.id ?? null,
         format,
@@ -183,6 +184,7 @@ async function createProposal(deps: FlowDeps, actor: Actor, value: Record<string
       },
     });
     await recordAudit(tx, {
+      at: now,
       organisationId: actor.organisationId,
       actorId: actor.personId,
       action: 'session.proposed',
@@ -365,6 +367,7 @@ async function confirmSlot(deps: BookingDeps, actor: Actor, value: Record<string
       await tx.supervisionRequest.update({ where: { id: before.requestId }, data: { status: 'BOOKED', version: { increment: 1 } } });
     }
     await recordAudit(tx, {
+      at: now,
       organisationId: before.organisationId,
       actorId: actor.personId,
       action: 'session.confirmed',
@@ -418,7 +421,7 @@ export async function declineProposedSession(deps: FlowDeps, actor: Actor, value
   const session = await deps.db.$transaction(async (tx) => {
     await updateSessionAtVersion(tx, before.id, before.version, { status });
     await tx.sessionEvent.create({ data: { sessionId: before.id, actorId: actor.personId, fromStatus: before.status, toStatus: status, note: reason, at: now } });
-    await recordAudit(tx, { organisationId: before.organisationId, actorId: actor.personId, action: 'session.declined', subjectType: 'session', subjectId: before.id, platform: actor.platform });
+    await recordAudit(tx, { at: now, organisationId: before.organisationId, actorId: actor.personId, action: 'session.declined', subjectType: 'session', subjectId: before.id, platform: actor.platform });
     return reload(tx, before.id);
   });
   for (const personId of new Set([session.proposedById, ...session.attendees.map((a) => a.personId)])) {
@@ -452,7 +455,7 @@ export async function suggestAnotherTime(deps: FlowDeps, actor: Actor, value: Re
     await updateSessionAtVersion(tx, before.id, before.version, {});
     const suggested = await tx.sessionSlot.create({ data: { sessionId: before.id, ...slot } });
     await tx.sessionEvent.create({ data: { sessionId: before.id, actorId: actor.personId, fromStatus: 'PROPOSED', toStatus: 'PROPOSED', note: 'another time suggested', at: now } });
-    await recordAudit(tx, { organisationId: before.organisationId, actorId: actor.personId, action: 'session.time-suggested', subjectType: 'session', subjectId: before.id, platform: actor.platform });
+    await recordAudit(tx, { at: now, organisationId: before.organisationId, actorId: actor.personId, action: 'session.time-suggested', subjectType: 'session', subjectId: before.id, platform: actor.platform });
     return { session: await reload(tx, before.id), suggested };
   });
   await deps.outbox.toPerson(session.proposedById, {
@@ -490,7 +493,7 @@ export async function cancelBookedSession(deps: BookingDeps, actor: Actor, value
       rebookBy: plan.rebookBy,
     });
     await tx.sessionEvent.create({ data: { sessionId: before.id, actorId: actor.personId, fromStatus: before.status, toStatus: plan.status, note: reason, at: now } });
-    await recordAudit(tx, { organisationId: before.organisationId, actorId: actor.personId, action: 'session.cancelled', subjectType: 'session', subjectId: before.id, platform: actor.platform });
+    await recordAudit(tx, { at: now, organisationId: before.organisationId, actorId: actor.personId, action: 'session.cancelled', subjectType: 'session', subjectId: before.id, platform: actor.platform });
     return reload(tx, before.id);
   });
   const wasConfirmed = before.status === 'CONFIRMED';

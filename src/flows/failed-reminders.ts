@@ -64,6 +64,7 @@ async function failedRemindersCard(deps: FlowDeps, actor: Actor): Promise<CardRe
     deps.db.reminder.count({ where }),
   ]);
   await recordAudit(deps.db, {
+    at: deps.clock.now(),
     organisationId: actor.organisationId,
     actorId: actor.personId,
     action: 'reminders.failed-listed',
@@ -130,6 +131,7 @@ export async function retryFailedReminder(deps: FlowDeps, actor: Actor, value: R
     });
     if (count === 0) throw new DomainError('STALE_CARD', alreadyDone);
     await recordAudit(tx, {
+      at: now,
       organisationId: actor.organisationId,
       actorId: actor.personId,
       action: 'reminder.retried',

@@ -56,6 +56,7 @@ export async function showHistory(deps: FlowDeps, actor: Actor, email?: string):
   });
   if (person.id !== actor.personId) {
     await recordAudit(deps.db, {
+      at: deps.clock.now(),
       organisationId: actor.organisationId,
       actorId: actor.personId,
       action: 'history.read',
@@ -97,7 +98,7 @@ export async function showHistory(deps: FlowDeps, actor: Actor, email?: string):
 export async function viewRecord(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
   const record = await loadRecord(deps.db, value.recordId, actor.organisationId);
   assertCanReadRecord(actor, relationOf(record));
-  await auditRead(deps.db, record, actor.personId, actor, 'history');
+  await auditRead(deps.db, record, actor.personId, actor, 'history', deps.clock.now());
   const zone = (await loadOrganisation(deps.db, actor.organisationId)).config.timeZone;
   const heading = record.kind === 'ADVICE' ? 'Advice record' : 'Supervision record';
   return { replies: [{ card: viewCard(record, zone, actor.personId, heading) }] };

@@ -57,8 +57,9 @@ export function sessionWhen(session: { startsAt: Date | null; endsAt: Date | nul
   return session.startsAt && session.endsAt ? describeSlot({ startsAt: session.startsAt, endsAt: session.endsAt }, zone) : NONE;
 }
 
-export async function auditRead(tx: Pick<Tx, 'auditEvent'>, record: { id: string; organisationId: string }, readerId: string, actor: Actor, part: string) {
+export async function auditRead(tx: Pick<Tx, 'auditEvent'>, record: { id: string; organisationId: string }, readerId: string, actor: Actor, part: string, at: Date) {
   await recordAudit(tx, {
+    at,
     organisationId: record.organisationId,
     actorId: readerId,
     action: 'record.read',

@@ -50,11 +50,11 @@ export async function startRecord(deps: FlowDeps, actor: Actor, value: Record<st
         },
       });
       id = created.id;
-      await recordAudit(tx, { organisationId: session.organisationId, actorId: actor.personId, action: 'record.created', subjectType: 'record', subjectId: id, platform: actor.platform, detail: { sessionId: session.id } });
+      await recordAudit(tx, { at: deps.clock.now(), organisationId: session.organisationId, actorId: actor.personId, action: 'record.created', subjectType: 'record', subjectId: id, platform: actor.platform, detail: { sessionId: session.id } });
     }
     const full = await loadRecord(tx, id, actor.organisationId);
     // The form shows what is already written: that is a read.
-    if (existing) await auditRead(tx, full, actor.personId, actor, 'form');
+    if (existing) await auditRead(tx, full, actor.personId, actor, 'form', deps.clock.now());
     return full;
   });
   const amending = record.status === 'SIGNED';
@@ -186,7 +186,7 @@ async function sendForSigning(deps: FlowDeps, actor: Actor, recordId: string, zo
   const record = await loadRecord(deps.db, recordId, actor.organisationId);
   const partyIds = recordPartyIds(relationOf(record));
   await deps.db.$transaction(async (tx) => {
-    for (const personId of partyIds) await auditRead(tx, record, personId, actor, 'for-signing');
+    for (const personId of partyIds) await auditRead(tx, record, personId, actor, 'for-signing', deps.clock.now());
   });
   for (const personId of partyIds) {
     await deps.outbox.toPerson(personId, {
@@ -210,6 +210,7 @@ export async function saveRecord(deps: FlowDeps, actor: Actor, value: Record<str
   await deps.db.$transaction(async (tx) => {
     await writeFields(tx, record, fields, now, actor.personId);
     await recordAudit(tx, {
+      at: now,
       organisationId: record.organisationId,
       actorId: actor.personId,
       action: 'record.saved',
@@ -271,6 +272,7 @@ export async function amendRecord(deps: FlowDeps, actor: Actor, value: Record<st
       data: { recordId: record.id, fromVersion: record.version, toVersion: record.version + 1, changedById: actor.personId, reason, previous: previous as Prisma.InputJsonValue, at: now },
     });
     await recordAudit(tx, {
+      at: now,
       organisationId: record.organisationId,
       actorId: actor.personId,
       action: 'record.amended',
@@ -315,6 +317,7 @@ export async function signRecord(deps: FlowDeps, actor: Actor, value: Record<str
     const done = isFullySigned(partyIds, signatures, record.version);
     if (done) await tx.supervisionRecord.update({ where: { id: record.id }, data: { status: 'SIGNED' } });
     await recordAudit(tx, {
+      at: now,
       organisationId: record.organisationId,
       actorId: actor.personId,
       action: 'record.signed',
@@ -325,7 +328,7 @@ export async function signRecord(deps: FlowDeps, actor: Actor, value: Record<str
     });
     if (done) {
       for (const ownerId of new Set(record.actionPoints.filter((p) => p.status === 'OPEN').map((p) => p.ownerId))) {
-        await auditRead(tx, record, ownerId, actor, 'action-points');
+        await auditRead(tx, record, ownerId, actor, 'action-points', deps.clock.now());
       }
     }
     return done;

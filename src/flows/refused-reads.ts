@@ -51,6 +51,7 @@ export async function auditRefusedRead(deps: FlowDeps, actor: Actor, inbound: In
   const attempt = await readAttemptOf(deps, actor, inbound, command);
   if (!attempt) return;
   await recordAudit(deps.db, {
+    at: deps.clock.now(),
     organisationId: actor.organisationId,
     actorId: actor.personId,
     action: 'read.refused',

@@ -141,6 +141,7 @@ export async function showReport(deps: FlowDeps, actor: Actor, text: string): Pr
     },
   ];
   await recordAudit(deps.db, {
+    at: now,
     organisationId: actor.organisationId,
     actorId: actor.personId,
     action: 'report.export',
@@ -175,6 +176,7 @@ export async function showOverdueSupervision(deps: FlowDeps, actor: Actor, staff
     ...(staffGroup ? { staffGroupId: staffGroup.id } : {}),
   });
   await recordAudit(deps.db, {
+    at: now,
     organisationId: actor.organisationId,
     actorId: actor.personId,
     action: 'report.overdue-read',

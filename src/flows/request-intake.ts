@@ -40,10 +40,12 @@ const YES = /^(y|yes|yeah|yep|someone is at risk)\b/i;
 const NO = /^(n|no|nope|not now)\b/i;
 
 async function saveDraft(deps: FlowDeps, actor: Actor, step: Step, data: DraftData, requestId?: string | null) {
+  // Stamped by the product's clock: the retention purge compares updatedAt.
+  const now = deps.clock.now();
   await deps.db.requestDraft.upsert({
     where: { personId: actor.personId },
-    create: { personId: actor.personId, step, data, requestId: requestId ?? null },
-    update: { step, data, ...(requestId !== undefined ? { requestId } : {}) },
+    create: { personId: actor.personId, step, data, requestId: requestId ?? null, createdAt: now, updatedAt: now },
+    update: { step, data, ...(requestId !== undefined ? { requestId } : {}), updatedAt: now },
   });
 }
 
@@ -127,7 +129,7 @@ export async function answerRisk(deps: FlowDeps, actor: Actor, immediateRisk: bo
     // One conditional update: the draft must still be at the risk question.
     const { count } = await deps.db.requestDraft.updateMany({
       where: { personId: actor.personId, step: 'risk' },
-      data: { step: 'kind', data: { immediateRisk: false } },
+      data: { step: 'kind', data: { immediateRisk: false }, updatedAt: deps.clock.now() },
     });
     if (count === 0) throw stale();
     return { replies: [{ card: kindCard('Thank you.') }] };
@@ -154,9 +156,10 @@ export async function answerRisk(deps: FlowDeps, actor: Actor, immediateRisk: bo
     );
     await tx.requestDraft.update({
       where: { personId: actor.personId },
-      data: { step: 'kind', data: { immediateRisk: true }, requestId: created.id },
+      data: { step: 'kind', data: { immediateRisk: true }, requestId: created.id, updatedAt: now },
     });
     await recordAudit(tx, {
+      at: now,
       organisationId: actor.organisationId,
       actorId: actor.personId,
       action: 'request.created',
@@ -271,6 +274,7 @@ export async function submitDetails(deps: FlowDeps, actor: Actor, value: Record<
     }
     await tx.requestDraft.delete({ where: { personId: actor.personId } });
     await recordAudit(tx, {
+      at: now,
       organisationId: actor.organisationId,
       actorId: actor.personId,
       action: existing ? 'request.details-added' : 'request.created',

@@ -58,6 +58,7 @@ export async function exportSubjectAccess(deps: FlowDeps, actor: Actor, emailTex
   await deps.db.$transaction(async (tx) => {
     for (const recordId of data.recordIds) {
       await recordAudit(tx, {
+        at: now,
         organisationId: actor.organisationId,
         actorId: actor.personId,
         action: 'record.read',
@@ -68,6 +69,7 @@ export async function exportSubjectAccess(deps: FlowDeps, actor: Actor, emailTex
       });
     }
     await recordAudit(tx, {
+      at: now,
       organisationId: actor.organisationId,
       actorId: actor.personId,
       action: 'sar.export',

@@ -51,6 +51,7 @@ async function changeRequest(
 /** The confidential details, sent to the actor's personal chat and audited as a read. */
 async function sendDetailsPrivately(deps: FlowDeps, actor: Actor, request: RequestWithPeople): Promise<void> {
   await recordAudit(deps.db, {
+    at: deps.clock.now(),
     organisationId: request.organisationId,
     actorId: actor.personId,
     action: 'request.summary.read',
@@ -104,6 +105,7 @@ export async function claimRequest(deps: FlowDeps, actor: Actor, value: Record<s
       firstResponseAt: req.firstResponseAt ?? now,
     });
     await recordAudit(tx, {
+      at: deps.clock.now(),
       organisationId: req.organisationId,
       actorId: actor.personId,
       action: 'request.claimed',
@@ -155,6 +157,7 @@ export async function giveAdvice(deps: FlowDeps, actor: Actor, value: Record<str
       },
     });
     await recordAudit(tx, {
+      at: deps.clock.now(),
       organisationId: req.organisationId,
       actorId: actor.personId,
       action: 'request.advice-given',
@@ -184,6 +187,7 @@ export async function closeRequest(deps: FlowDeps, actor: Actor, value: Record<s
       closedAt: now,
     });
     await recordAudit(tx, {
+      at: deps.clock.now(),
       organisationId: req.organisationId,
       actorId: actor.personId,
       action: 'request.closed',

@@ -163,6 +163,7 @@ export function limitedKeysFor(
 }
 
 /** Retry-After of a platform's 429 in ms (botbuilder's RestError, Slack's rate-limited error), if any. */
+// Wall time on purpose: an HTTP-date Retry-After is the platform's real time, and the wait is real.
 export function platformRetryAfterMs(error: unknown, now = Date.now()): number | undefined {
   const e = error as {
     statusCode?: unknown;

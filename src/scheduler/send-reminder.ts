@@ -26,7 +26,7 @@ export interface ReminderSenderDeps {
   db: Db;
   senders: ChannelSender[];
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
-  clock?: { now(): Date };
+  clock: { now(): Date };
 }
 
 const TRIAGE = 'triage:';
@@ -41,7 +41,7 @@ export function replacedReminderPurpose(recipientKey: string): string {
 
 export function createReminderSender(deps: ReminderSenderDeps) {
   const { db, logger } = deps;
-  const clock = deps.clock ?? { now: () => new Date() };
+  const { clock } = deps;
   const senders = new Map(deps.senders.map((s) => [s.platform, s]));
   const cardFor = createReminderCards(db, clock);
 

@@ -394,7 +394,7 @@ export async function sweepDueFacts(db: Db, options: SweepOptions): Promise<Swee
       urgent: withSend.urgent,
     };
   });
-  const created = await upsertReminders(db, await withoutExisting(db, stored));
+  const created = await upsertReminders(db, await withoutExisting(db, stored), horizon.now);
   const byKind: Partial<Record<ReminderKind, number>> = {};
   for (const r of created) byKind[r.kind] = (byKind[r.kind] ?? 0) + 1;
   return { created: created.length, byKind };

@@ -61,6 +61,7 @@ export function createReminderWorker(options: ReminderWorkerOptions): ReminderWo
             ? error.retryAfterMs * (1 + Math.random() * RETRY_AFTER_JITTER)
             : undefined;
       if (delayMs !== undefined) {
+        // Wall time on purpose: BullMQ schedules delayed jobs by Redis's and Node's real clocks.
         await job.moveToDelayed(Date.now() + Math.ceil(delayMs), token);
         throw new DelayedError();
       }

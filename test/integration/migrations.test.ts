@@ -103,9 +103,14 @@ describe('applyMigrations', () => {
 
   it("records each migration like Prisma: sha256 of the file, finished, one step", async () => {
     const schema = newSchema();
-    const started = Date.now();
-    await applyMigrations(url, { schema });
+    // Stamps come from the injected clock only (never PostgreSQL's now()): a clock far from the
+    // real date, one minute a tick, shows each stamp's source and their order.
+    const ticks: Date[] = [];
+    let at = Date.UTC(2040, 0, 1, 9, 0, 0);
+    const clock = { now: () => (ticks.push(new Date((at += 60_000))), ticks.at(-1)!) };
+    await applyMigrations(url, { schema, clock });
     const rows = await bookkeeping(schema);
+    expect(ticks).toHaveLength(rows.length * 2);
     const migrations = await readMigrations();
     expect(rows.map((r) => r.migration_name)).toEqual(migrations.map((m) => m.name));
     for (const [i, row] of rows.entries()) {
@@ -113,9 +118,9 @@ describe('applyMigrations', () => {
       expect(row.checksum).toBe(createHash('sha256').update(bytes).digest('hex'));
       expect(row.checksum).toBe(migrations[i]!.checksum);
       expect(row.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-      expect(row.finished_at).toBeInstanceOf(Date);
-      expect(row.finished_at!.getTime()).toBeGreaterThanOrEqual(row.started_at.getTime());
-      expect(row.started_at.getTime()).toBeGreaterThan(started - 60_000);
+      expect(row.started_at).toEqual(ticks[2 * i]);
+      expect(row.finished_at).toEqual(ticks[2 * i + 1]);
+      expect(row.finished_at!.getTime()).toBeGreaterThan(row.started_at.getTime());
       expect(row.rolled_back_at).toBeNull();
       expect(row.logs).toBeNull();
       expect(row.applied_steps_count).toBe(1);

@@ -84,8 +84,8 @@ export function slackState(values: Record<string, string>) {
 
 export async function startSlackHarness(options: { now?: Date; directoryEmails?: Record<string, string>; logger?: Logger } = {}): Promise<SlackHarness> {
   const database = await createTestDatabase();
-  await seedDemoOrganisation(database.db);
   const clock = new TestClock(options.now ?? new Date('2026-11-23T10:00:00Z'));
+  await seedDemoOrganisation(database.db, { clock });
   const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
   const bot = createBot({
     config: {

@@ -78,8 +78,8 @@ export function activityFrom(personKey: string, conversation: 'personal' | 'chan
 
 export async function startTeamsHarness(options: { now?: Date; appId?: string; appPassword?: string; logger?: Logger } = {}): Promise<TeamsHarness> {
   const database = await createTestDatabase();
-  const { organisationId } = await seedDemoOrganisation(database.db);
   const clock = new TestClock(options.now ?? new Date('2026-11-23T10:00:00Z'));
+  const { organisationId } = await seedDemoOrganisation(database.db, { clock });
   const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
   const logger = options.logger ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const bot = createBot({

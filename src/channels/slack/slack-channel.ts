@@ -129,11 +129,12 @@ function parseValue(raw: unknown): Record<string, unknown> {
 export function createSlackChannel(options: { config: SlackConfig; deps: FlowDeps; client: WebClient; buildHome?: (personId: string) => Promise<CardRef> }) {
   const { deps, client } = options;
   const logger = deps.logger;
-  const receiver = createSlackReceiver({ signingSecret: options.config.signingSecret, db: deps.db, logger });
+  const receiver = createSlackReceiver({ signingSecret: options.config.signingSecret, db: deps.db, logger, clock: deps.clock });
   const botToken = options.config.botToken;
   // A single-workspace app: the token is known, so no auth.test round trip per event.
   const app = new App({ receiver, authorize: async () => ({ botToken }), client, ignoreSelf: false, logLevel: LogLevel.ERROR } as never);
   const lookup = createActorLookup(deps.db);
+  // Expires by wall time (real elapsed time for a cache), not the product's clock.
   const emails = new Map<string, { email: string | null; expires: number }>();
 
   async function emailOf(userId: string): Promise<string | null> {
@@ -213,7 +214,7 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
         continue;
       }
       const files = (uploaded as { files?: Array<{ files?: Array<{ id?: string }> }> }).files;
-      await auditFileUpload(deps.db, actor, file, files?.[0]?.files?.[0]?.id ?? null);
+      await auditFileUpload(deps.db, actor, file, files?.[0]?.files?.[0]?.id ?? null, deps.clock.now());
     }
   }
 

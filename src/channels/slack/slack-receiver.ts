@@ -4,6 +4,7 @@ import type { Db } from '../../db/client.js';
 import type { Logger } from '../../logger.js';
 import { errorFacts } from '../outbox.js';
 import { verifySlackSignature } from './verify-signature.js';
+import { systemClock, type Clock } from '../../domain/time.js';
 
 /** Largest Slack request accepted; interaction payloads with a full message are tens of KB. */
 export const MAX_SLACK_BODY_BYTES = 256 * 1024;
@@ -50,15 +51,17 @@ export function parseSlackBody(contentType: string | undefined, raw: string): Bo
  * parses, de-duplicates and acknowledges; Bolt routes the event to the listeners, which
  * acknowledge first and do the slow work afterwards.
  */
-export function createSlackReceiver(options: { signingSecret: string; db: Db; logger: Logger; now?: () => number }) {
+export function createSlackReceiver(options: { signingSecret: string; db: Db; logger: Logger; now?: () => number; clock?: Clock }) {
   const { db, logger } = options;
+  // Wall time on purpose: Slack's signature window is five minutes of real time, whatever the
+  // product's clock says (a test clock or a replayed day must not widen or shut it).
   const now = options.now ?? Date.now;
   let app: App | undefined;
 
   /** Events API retries (X-Slack-Retry-Num) carry the same event_id: process each once. */
   async function firstDelivery(body: Body): Promise<boolean> {
     if (body.type !== 'event_callback' || typeof body.event_id !== 'string') return true;
-    const { count } = await db.processedDelivery.createMany({ data: [{ key: `slack:${body.event_id}` }], skipDuplicates: true });
+    const { count } = await db.processedDelivery.createMany({ data: [{ key: `slack:${body.event_id}`, at: (options.clock ?? systemClock).now() }], skipDuplicates: true });
     return count === 1;
   }
 
