@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { createOutbox, type ChannelSender } from './channels/outbox.js';
 import { createSlackChannel, createSlackSender, createSlackWebClient } from './channels/slack/slack-channel.js';
+import { createServiceUrlPolicy } from './channels/teams/service-url.js';
 import { createTeamsAdapter, createTeamsHandler, createTeamsSender } from './channels/teams/teams-channel.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
@@ -23,22 +24,35 @@ export interface BotDeps {
 }
 
 /**
- * The platforms' senders (Teams always, Slack when configured), shared by the web role (outbox)
- * and the worker role (reminders).
+ * Which platforms this process serves. Teams: with an app id, or in local mode (no credentials
+ * at all, the Agents Playground). Slack: with its signing secret and token. Local mode is the
+ * only one in which tenants are not pinned and Teams requests are not authenticated.
+ */
+export function platformsOf(config: BotDeps['config']) {
+  const slack = Boolean(config.SLACK_SIGNING_SECRET && config.SLACK_BOT_TOKEN);
+  const localMode = !config.MICROSOFT_APP_ID && !config.SLACK_SIGNING_SECRET && !config.SLACK_BOT_TOKEN;
+  return { teams: Boolean(config.MICROSOFT_APP_ID) || localMode, slack, localMode, tenancy: localMode ? ('local' as const) : ('pinned' as const) };
+}
+
+/**
+ * The senders of the configured platforms, shared by the web role (outbox) and the worker
+ * role (reminders).
  */
 export function createSenders(config: BotDeps['config'], logger: Logger) {
-  const adapter = createTeamsAdapter(config);
-  const senders: ChannelSender[] = [createTeamsSender(adapter, config.MICROSOFT_APP_ID)];
+  const platforms = platformsOf(config);
+  const serviceUrls = createServiceUrlPolicy({ authenticated: Boolean(config.MICROSOFT_APP_ID) });
+  const adapter = platforms.teams ? createTeamsAdapter(config) : undefined;
+  const senders: ChannelSender[] = adapter ? [createTeamsSender(adapter, config.MICROSOFT_APP_ID, serviceUrls)] : [];
   const { SLACK_SIGNING_SECRET: signingSecret, SLACK_BOT_TOKEN: botToken } = config;
   const slackConfig = signingSecret && botToken ? { signingSecret, botToken, apiUrl: config.SLACK_API_URL } : undefined;
   const slackClient = slackConfig ? createSlackWebClient(slackConfig, logger) : undefined;
   if (slackClient) senders.push(createSlackSender(slackClient));
-  return { adapter, senders, slackConfig, slackClient };
+  return { adapter, senders, slackConfig, slackClient, serviceUrls, platforms };
 }
 
 /** The composition root for the web role: channels, outbox and flows wired to one HTTP app. */
 export function createBot(deps: BotDeps) {
-  const { adapter, senders, slackConfig, slackClient } = createSenders(deps.config, deps.logger);
+  const { adapter, senders, slackConfig, slackClient, serviceUrls, platforms } = createSenders(deps.config, deps.logger);
   const outbox = createOutbox({ db: deps.db, senders, logger: deps.logger, clock: deps.clock });
   // Tests and benchmarks may leave these out: links then point at localhost, signed with a per-process secret.
   const linkSecret = deps.config.linkSecret ?? randomBytes(32).toString('base64url');
@@ -50,12 +64,21 @@ export function createBot(deps: BotDeps) {
           config: slackConfig,
           deps: flowDeps,
           client: slackClient,
+          tenancy: platforms.tenancy,
           buildHome: (personId) => buildAppHome(deps.db, personId, deps.clock.now()),
         })
       : undefined;
   const app = createApp({
     logger: deps.logger,
-    teams: createTeamsHandler(adapter, flowDeps, createFileOffers({ db: deps.db, secret: linkSecret, baseUrl: deps.config.publicBaseUrl ?? 'http://localhost:3978', clock: deps.clock })),
+    ...(adapter
+      ? {
+          teams: createTeamsHandler(adapter, flowDeps, {
+            serviceUrls,
+            tenancy: platforms.tenancy,
+            files: createFileOffers({ db: deps.db, secret: linkSecret, baseUrl: deps.config.publicBaseUrl ?? 'http://localhost:3978', clock: deps.clock }),
+          }),
+        }
+      : {}),
     routers: [
       createInviteRouter({ db: deps.db, secret: linkSecret, clock: deps.clock }),
       createExportRouter({ db: deps.db, secret: linkSecret, clock: deps.clock }),
@@ -71,5 +94,5 @@ export function createBot(deps: BotDeps) {
       },
     },
   });
-  return { app, adapter, outbox, flowDeps, slack, senders };
+  return { app, adapter, outbox, flowDeps, slack, senders, serviceUrls, platforms };
 }

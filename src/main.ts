@@ -11,6 +11,7 @@ import { listen } from './server.js';
 import { connectionOf, startScheduler } from './scheduler/scheduler.js';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { assertOrganisationSettingsValid } from './db/check-organisation-settings.js';
+import { assertTenantsPinned } from './db/organisation-platforms.js';
 import { startMetricsServer } from './http/metrics-route.js';
 import { withOperationsRoutes } from './http/operations.js';
 import { startExportFilePurge } from './http/export-route.js';
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
 
   const db = createDb(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA, maxConnections: config.DATABASE_POOL_SIZE });
   await assertOrganisationSettingsValid(db);
+  if (!config.localMode) await assertTenantsPinned(db, { teams: config.teamsAuthEnabled, slack: Boolean(config.SLACK_SIGNING_SECRET) });
   // One metrics registry per process: process metrics, and the scheduler's where it runs.
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -46,9 +48,11 @@ async function main(): Promise<void> {
   const stops: Array<() => Promise<unknown>> = [];
   let server: Server | undefined;
   let senders = undefined as ReturnType<typeof createSenders>['senders'] | undefined;
+  let serviceUrls = undefined as ReturnType<typeof createSenders>['serviceUrls'] | undefined;
   if (config.PROCESS_ROLE !== 'worker') {
     const bot = createBot({ config, db, redis, logger, clock: systemClock });
     senders = bot.senders;
+    serviceUrls = bot.serviceUrls;
     // The dashboard reads the reminder queue through a Queue of its own (web processes run no scheduler).
     const dashboardQueue =
       config.ADMIN_DASHBOARD_USER && config.ADMIN_DASHBOARD_PASSWORD
@@ -59,9 +63,10 @@ async function main(): Promise<void> {
       metrics: { registry, token: config.METRICS_TOKEN },
       dashboard: dashboardQueue && { queues: [dashboardQueue], user: config.ADMIN_DASHBOARD_USER!, password: config.ADMIN_DASHBOARD_PASSWORD!, logger },
     });
-    server = await listen(web, config.PORT);
+    // Local mode answers without authentication: only this machine may reach it.
+    server = await listen(web, config.PORT, config.localMode ? '127.0.0.1' : '0.0.0.0');
     stops.push(startExportFilePurge({ db, clock: systemClock, logger }));
-    logger.info({ port: config.PORT, teamsAuth: config.teamsAuthEnabled }, 'bot listening on /api/messages');
+    logger.info({ port: config.PORT, teams: bot.platforms.teams, slack: bot.platforms.slack, teamsAuth: config.teamsAuthEnabled }, 'bot listening');
   }
   if (config.PROCESS_ROLE !== 'web') {
     const scheduler = await startScheduler({
@@ -85,7 +90,7 @@ async function main(): Promise<void> {
     stops.push(() => new Promise((resolve) => metricsServer.close(resolve)));
   }
   if (config.localMode) {
-    const local = await startLocalMode({ config, db, logger });
+    const local = await startLocalMode({ config, db, logger, ...(serviceUrls ? { serviceUrls } : {}) });
     stops.push(local.stop);
   }
 

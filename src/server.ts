@@ -2,7 +2,6 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { AsyncResource } from 'node:async_hooks';
 import type { Server } from 'node:http';
 import type { Logger } from './logger.js';
-import { activityShapeProblem } from './channels/teams/activity-shape.js';
 import { requestContextMiddleware } from './request-context.js';
 
 /** Largest request body accepted; a Teams activity with a full card is a few kilobytes. */
@@ -10,7 +9,7 @@ export const MAX_BODY_BYTES = 256 * 1024;
 
 export interface ServerDeps {
   logger: Logger;
-  /** Teams /api/messages handler (botbuilder CloudAdapter). */
+  /** Teams /api/messages handler (botbuilder CloudAdapter); absent when Teams is not configured, so the route is 404. */
   teams?: (req: Request, res: Response) => Promise<void>;
   /** Further routers (Slack's /slack/events). */
   routers?: express.Router[];
@@ -68,7 +67,10 @@ export function createApp(deps: ServerDeps): express.Express {
           checks[name] = 'ok';
         } catch (error) {
           ready = false;
-          checks[name] = error instanceof Error ? error.message : 'unavailable';
+          checks[name] = 'failed';
+          // A driver's message can name hosts, users or the connection string: name and code only.
+          const err = error instanceof Error ? { name: error.name, code: (error as { code?: unknown }).code } : { name: 'non-error thrown' };
+          deps.logger.warn({ check: name, err }, 'readiness check failed');
         }
       }),
     );
@@ -78,11 +80,6 @@ export function createApp(deps: ServerDeps): express.Express {
   if (deps.teams) {
     const teams = deps.teams;
     app.post('/api/messages', express.json({ limit: MAX_BODY_BYTES, type: () => true }), async (req, res, next) => {
-      const problem = activityShapeProblem(req.body);
-      if (problem) {
-        res.status(400).json({ error: problem });
-        return;
-      }
       try {
         await teams(req, res);
       } catch (error) {

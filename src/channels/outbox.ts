@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.js';
 import { personalConversation, saveConversation } from '../db/conversations.js';
+import { auditLink } from '../db/directory.js';
 import type { Logger } from '../logger.js';
 import { systemClock, type Clock } from '../domain/time.js';
 import type { CardRef, OutMessage, Outbox, Platform } from '../flows/types.js';
@@ -44,19 +45,22 @@ export function createOutbox(deps: { db: Db; senders: ChannelSender[]; logger: L
   };
 
   /** A first direct conversation on a platform that lets the bot start one. */
-  async function openPersonal(personId: string) {
+  async function openPersonal(personId: string, platform: Platform | undefined) {
     const person = await db.person.findUnique({ where: { id: personId }, include: { identities: { orderBy: { createdAt: 'desc' } } } });
     if (!person) return null;
     for (const sender of senders.values()) {
-      if (!sender.openPersonal) continue;
+      if (!sender.openPersonal || (platform && sender.platform !== platform)) continue;
       const identity = person.identities.find((i) => i.platform === sender.platform);
       const opened = await sender.openPersonal({ email: person.email, ...(identity ? { tenantId: identity.tenantId, platformUserId: identity.platformUserId } : {}) });
       if (!opened) continue;
       if (!identity) {
-        await db.platformIdentity.upsert({
-          where: { platform_tenantId_platformUserId: { platform: sender.platform, tenantId: opened.tenantId, platformUserId: opened.platformUserId } },
-          create: { personId, platform: sender.platform, tenantId: opened.tenantId, platformUserId: opened.platformUserId },
-          update: {},
+        // The platform found the person by their directory e-mail: a link it proved, audited.
+        await db.$transaction(async (tx) => {
+          const { count } = await tx.platformIdentity.createMany({
+            data: [{ personId, platform: sender.platform, tenantId: opened.tenantId, platformUserId: opened.platformUserId }],
+            skipDuplicates: true,
+          });
+          if (count === 1) await auditLink(tx, { organisationId: person.organisationId, personId, platform: sender.platform, tenantId: opened.tenantId, how: 'opened', at: clock.now() });
         });
       }
       await saveConversation(db, {
@@ -73,11 +77,12 @@ export function createOutbox(deps: { db: Db; senders: ChannelSender[]; logger: L
   }
 
   return {
-    async toPerson(personId, message) {
+    async toPerson(personId, message, options = {}) {
       try {
-        const conversation = (await personalConversation(db, personId, undefined)) ?? (await openPersonal(personId));
-        if (!conversation || !senders.has(conversation.platform)) {
-          logger.warn({ personId }, 'cannot reach person: no personal conversation on a configured platform');
+        const existing = await personalConversation(db, personId, options.platform, [...senders.keys()]);
+        const conversation = existing ?? (options.existingOnly ? null : await openPersonal(personId, options.platform));
+        if (!conversation) {
+          logger.warn({ personId, platform: options.platform }, 'cannot reach person: no personal conversation on a configured platform');
           return;
         }
         await senderFor(conversation.platform).send(conversation, message);

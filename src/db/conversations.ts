@@ -45,10 +45,10 @@ export function createConversationRecorder(db: Db) {
   };
 }
 
-/** The personal chat a person used most recently (on any platform unless one is given). */
-export async function personalConversation(db: Db, personId: string, platform?: Platform) {
+/** The personal chat a person used most recently (on `platform`, else on any of `among`). */
+export async function personalConversation(db: Db, personId: string, platform?: Platform, among?: Platform[]) {
   return db.conversationReference.findFirst({
-    where: { personId, kind: 'PERSONAL', ...(platform ? { platform } : {}) },
+    where: { personId, kind: 'PERSONAL', ...(platform ? { platform } : among ? { platform: { in: among } } : {}) },
     orderBy: { updatedAt: 'desc' },
   });
 }

@@ -33,6 +33,23 @@ export async function loadSession(db: Db | Prisma.TransactionClient, sessionId: 
   return session;
 }
 
+/**
+ * Namespace of the booking lock: the two-key advisory lock space never meets the bot's one-key
+ * locks, and two supervisors whose ids hash alike only wait for each other.
+ */
+const SUPERVISOR_DIARY_LOCK = 0x5c5_b00c;
+
+/**
+ * Confirmed sessions of a supervisor overlapping a window, read while holding that supervisor's
+ * booking lock until the transaction ends. Every confirmation reads through this before it
+ * writes, so two confirmations for one supervisor run one after the other and the second sees
+ * the first (READ COMMITTED: each statement after the wait takes a fresh snapshot).
+ */
+export async function supervisorBusyLocked(tx: Prisma.TransactionClient, supervisorId: string, from: Date, to: Date, exceptSessionId?: string) {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SUPERVISOR_DIARY_LOCK}::int, hashtext(${supervisorId}))`;
+  return supervisorBusy(tx, supervisorId, from, to, exceptSessionId);
+}
+
 /** Confirmed sessions of a supervisor overlapping a window, for the double-booking check. */
 export async function supervisorBusy(db: Db | Prisma.TransactionClient, supervisorId: string, from: Date, to: Date, exceptSessionId?: string) {
   const sessions = await db.session.findMany({

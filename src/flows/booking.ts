@@ -8,7 +8,7 @@ import { cleanText } from '../domain/text-limits.js';
 import { recordAudit } from '../db/audit.js';
 import { loadOrganisation } from '../db/organisations.js';
 import { loadRequest, updateRequestAtVersion } from '../db/requests.js';
-import { loadSession, sessionRelation, sessionWithPeople, supervisorBusy, updateSessionAtVersion, type SessionWithPeople } from '../db/sessions.js';
+import { loadSession, sessionRelation, sessionWithPeople, supervisorBusy, supervisorBusyLocked, updateSessionAtVersion, type SessionWithPeople } from '../db/sessions.js';
 import type { Prisma } from '../db/generated/client.js';
 import type { SupervisionFormat, SupervisionType } from '../db/generated/enums.js';
 import { offerAgreements } from './agreements.js';
@@ -359,7 +359,7 @@ async function confirmSlot(deps: BookingDeps, actor: Actor, value: Record<string
   if (slot.startsAt <= now) throw new DomainError('INVALID_TIME', 'That time has already passed. Please suggest another time.');
 
   const session = await deps.db.$transaction(async (tx) => {
-    booking.assertNoClash(slot, await supervisorBusy(tx, before.supervisorId, slot.startsAt, slot.endsAt, before.id), zone, before.supervisor.name);
+    booking.assertNoClash(slot, await supervisorBusyLocked(tx, before.supervisorId, slot.startsAt, slot.endsAt, before.id), zone, before.supervisor.name);
     await updateSessionAtVersion(tx, before.id, before.version, { status: 'CONFIRMED', startsAt: slot.startsAt, endsAt: slot.endsAt });
     await tx.sessionSlot.update({ where: { id: slot.id }, data: { chosen: true } });
     await tx.sessionEvent.create({ data: { sessionId: before.id, actorId: actor.personId, fromStatus: 'PROPOSED', toStatus: 'CONFIRMED', at: now } });
@@ -376,7 +376,7 @@ async function confirmSlot(deps: BookingDeps, actor: Actor, value: Record<string
       platform: actor.platform,
     });
     return reload(tx, before.id);
-  });
+  }, { isolationLevel: 'ReadCommitted' }); // the booking lock relies on a fresh snapshot after its wait
 
   const parties = new Set([session.supervisorId, session.proposedById, ...session.attendees.map((a) => a.personId)]);
   parties.delete(actor.personId);

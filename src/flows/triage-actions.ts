@@ -64,7 +64,8 @@ async function sendDetailsPrivately(deps: FlowDeps, actor: Actor, request: Reque
   const card = isSafeguardingTeam(actor)
     ? requestDetailCard(request, await bookingChoices(deps, actor, request))
     : requestDetailCard(request, REQUESTER_VIEW, false);
-  await deps.outbox.toPerson(actor.personId, { card });
+  // Where the person acted, never whichever chat they touched last (it may be another platform's).
+  await deps.outbox.toPerson(actor.personId, { card }, { platform: actor.platform });
 }
 
 /** Who can supervise, and the defaults for the booking form (the matrix duration for the requester's group). */

@@ -73,8 +73,12 @@ export interface TurnResult {
 
 /** Delivery to places other than the actor's conversation, implemented by the channels. */
 export interface Outbox {
-  /** A message to a person's personal chat, on the platform they last used. */
-  toPerson(personId: string, message: OutMessage): Promise<void>;
+  /**
+   * A message to a person's personal chat: on `platform` when given (a confidential answer
+   * goes where the person acted), else on the platform they last used. `existingOnly`: only
+   * to a chat the person already has, never one opened for the occasion.
+   */
+  toPerson(personId: string, message: OutMessage, options?: { platform?: Platform; existingOnly?: boolean }): Promise<void>;
   /** A new triage card in every triage channel bound for the organisation. */
   postTriageCard(organisationId: string, requestId: string, card: CardRef): Promise<void>;
   /** Replace every triage card already posted for the request, for everyone. */

@@ -64,7 +64,9 @@ const REFUSALS: Record<FetchRefusal | 'invalid', { status: number; error: string
 /**
  * GET /exports/<signed token>: a stored file for the person the link was made for. Tampered,
  * malformed and foreign links get 404 and learn nothing; expired or used ones 410; a person
- * who left or lost the role the file needs 403. Never cached.
+ * who left or lost the role the file needs 403. Never cached. A link that fails verification
+ * (bad signature, expired) touches no row: otherwise anyone could make the database run a
+ * delete per request. Expired files go on offer, on valid use and in the periodic purge.
  */
 export function createExportRouter(options: { db: Db; secret: string; clock: Clock }): express.Router {
   const router = express.Router();
@@ -72,7 +74,6 @@ export function createExportRouter(options: { db: Db; secret: string; clock: Clo
     try {
       const now = options.clock.now();
       const check = verifyLink(options.secret, req.params.token, PURPOSE, Math.floor(now.getTime() / 1000));
-      if (!check.ok) await purgeExpiredExportFiles(options.db, now);
       const result = check.ok
         ? await fetchExportFile(options.db, check.claims.subjectId, check.claims.personId, now)
         : ({ ok: false, reason: check.reason === 'expired' ? 'expired' : 'invalid' } as const);

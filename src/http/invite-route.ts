@@ -20,8 +20,9 @@ export function createLinks(options: { baseUrl: string; secret: string; clock: C
 
 /**
  * GET /invites/<signed token>.ics: the calendar invite of a confirmed (or cancelled) session
- * for the party the link was made for. An invalid, expired or foreign link gets 404 and says
- * nothing about why. The invite holds times, people and place only, never request content.
+ * for the party the link was made for, while they are still an active party. An invalid,
+ * expired or foreign link, or one whose person left, gets 404 and says nothing about why.
+ * The invite holds times, people and place only, never request content.
  */
 export function createInviteRouter(options: { db: Db; secret: string; clock: Clock }): express.Router {
   const router = express.Router();
@@ -34,13 +35,18 @@ export function createInviteRouter(options: { db: Db; secret: string; clock: Clo
             where: { id: check.claims.subjectId },
             include: {
               organisation: { select: { timeZone: true } },
-              supervisor: { select: { id: true, name: true, email: true } },
-              attendees: { include: { person: { select: { id: true, name: true, email: true } } } },
+              supervisor: { select: { id: true, name: true, email: true, active: true } },
+              proposedBy: { select: { id: true, active: true } },
+              attendees: { include: { person: { select: { id: true, name: true, email: true, active: true } } } },
             },
           })
         : null;
-      const partyIds = session ? [session.supervisorId, session.proposedById, ...session.attendees.map((a) => a.personId)] : [];
-      if (!check.ok || !session || !partyIds.includes(check.claims.personId) || !session.startsAt || !session.endsAt || !['CONFIRMED', 'CANCELLED', 'COMPLETED'].includes(session.status)) {
+      // Checked at use, not when the link was made: a person who left or was removed from the
+      // session keeps the link but not the invite.
+      const activePartyIds = session
+        ? [session.supervisor, session.proposedBy, ...session.attendees.map((a) => a.person)].filter((p) => p.active).map((p) => p.id)
+        : [];
+      if (!check.ok || !session || !activePartyIds.includes(check.claims.personId) || !session.startsAt || !session.endsAt || !['CONFIRMED', 'CANCELLED', 'COMPLETED'].includes(session.status)) {
         res.status(404).json({ error: 'This invite link is not valid, or has expired. Ask the bot for the session again.' });
         return;
       }

@@ -6,6 +6,7 @@ import { saveConversation } from '../db/conversations.js';
 import { DEMO_ORGANISATION_SLUG, DEMO_PEOPLE, DEMO_TENANT_ID, demoPerson } from '../db/demo-organisation.js';
 import { isDatabaseEmpty, seedDemoOrganisation } from '../db/seed-demo.js';
 import type { Logger } from '../logger.js';
+import type { ServiceUrlPolicy } from '../channels/teams/service-url.js';
 import { DEFAULT_PLAYGROUND_BOT, playgroundIds, startUserPlaygrounds, type UserPlayground } from './playground.js';
 
 /** Who the newcomer can be: one playground each, since a playground cannot switch user. */
@@ -67,7 +68,7 @@ export function playgroundServiceUrl(playground: Pick<UserPlayground, 'url'>): s
  * Local mode (no platform credentials): the demo organisation when the database is empty,
  * and one Agents Playground per demo role so a newcomer can try every journey.
  */
-export async function startLocalMode(options: { config: Config; db: Db; logger: Logger }) {
+export async function startLocalMode(options: { config: Config; db: Db; logger: Logger; serviceUrls?: ServiceUrlPolicy }) {
   const { config, db, logger } = options;
   if (await isDatabaseEmpty(db)) {
     await seedDemoOrganisation(db);
@@ -76,13 +77,15 @@ export async function startLocalMode(options: { config: Config; db: Db; logger: 
   if (!config.PLAYGROUND) return { stop: async () => undefined };
 
   const playgrounds = await startUserPlaygrounds({
-    botEndpoint: `http://localhost:${config.PORT}/api/messages`,
+    botEndpoint: `http://127.0.0.1:${config.PORT}/api/messages`,
     basePort: config.PLAYGROUND_PORT,
     baseDir: path.join(PLAYGROUND_DIR, 'local'),
     config: localPlaygroundConfig(),
     userKeys: LOCAL_USERS.map((u) => u.key),
     logger: (line) => logger.debug(line),
   });
+  // The bot answers activities only from the playgrounds it started (their serviceUrl).
+  for (const playground of playgrounds.values()) options.serviceUrls?.allowLocalOrigin(playgroundServiceUrl(playground));
   await bindLocalTriageChannel(db, playgroundServiceUrl(playgrounds.get('specialist')!));
 
   const lines = LOCAL_USERS.map((u) => `  ${playgrounds.get(u.key)!.url.padEnd(28)} ${demoPerson(u.key).name}, ${u.as}`);

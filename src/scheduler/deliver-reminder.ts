@@ -101,7 +101,9 @@ function retryAfterMsOf(error: unknown): number | undefined {
 }
 
 function isUnreachable(error: unknown): boolean {
-  return error instanceof RecipientUnreachableError || (error as { code?: unknown } | null)?.code === 'NO_CONVERSATION';
+  const code = (error as { code?: unknown } | null)?.code;
+  // UNSAFE_SERVICE_URL: a stored Teams reference the bot may not call (service-url.ts).
+  return error instanceof RecipientUnreachableError || code === 'NO_CONVERSATION' || code === 'UNSAFE_SERVICE_URL';
 }
 
 export async function deliverReminder(deps: DeliverDeps, reminderId: string, attempt: DeliveryAttempt): Promise<DeliveryOutcome> {

@@ -29,6 +29,8 @@ void runBenchChild('sg-bot', async () => {
   redis.on('error', (error) => logger.warn({ err: { message: error.message } }, 'redis connection problem'));
 
   const bot = createBot({ config, db, redis, logger, clock: systemClock });
+  // Local mode answers only activities from connectors it registered (main.ts: its playgrounds).
+  if (process.env.BENCH_CONNECTOR_URL && bot.platforms.localMode) bot.serviceUrls.allowLocalOrigin(process.env.BENCH_CONNECTOR_URL);
   const server = await listen(bot.app, 0, '127.0.0.1');
   logger.info(
     { schema: config.DATABASE_SCHEMA, poolSize: config.DATABASE_POOL_SIZE, slack: Boolean(bot.slack) },

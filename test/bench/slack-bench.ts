@@ -542,6 +542,8 @@ export async function runSlackBench(settings: BenchSettings, cleanups: CleanupSt
   const database = await createTestDatabase();
   cleanups.push(() => database.drop());
   const { organisationId } = await seedDemoOrganisation(database.db);
+  // Slack is configured, so the organisation is pinned to the bench's workspace.
+  await database.db.organisation.update({ where: { id: organisationId }, data: { slackTeamId: TEAM_ID } });
   const paramedic = await database.db.person.findFirstOrThrow({ where: { organisationId, email: demo.demoPerson('paramedic').email } });
   const admin = await database.db.person.findFirstOrThrow({ where: { organisationId, email: demo.demoPerson('admin').email } });
   const users: SlackUser[] = Array.from({ length: concurrency }, (_, i) => {

@@ -355,6 +355,8 @@ export async function runTeamsBench(settings: BenchSettings, cleanups: CleanupSt
       MICROSOFT_APP_PASSWORD: '',
       SLACK_SIGNING_SECRET: '',
       SLACK_BOT_TOKEN: '',
+      // Local mode accepts only serviceUrls it registered (as it does for its playgrounds).
+      BENCH_CONNECTOR_URL: stubUrl,
     },
     { profile: true },
   );

@@ -268,6 +268,8 @@ async function runDrill(settings: Settings, cleanups: CleanupStack): Promise<num
   cleanups.push(() => database.drop());
   const db = database.db;
   const { organisationId } = await seedDemoOrganisation(db);
+  // Slack is configured, so the organisation is pinned to the drill's workspace (and tenant).
+  await db.organisation.update({ where: { id: organisationId }, data: { slackTeamId: TEAM_ID, teamsTenantId: DEMO_TENANT_ID } });
   const paramedic = await db.person.findFirstOrThrow({ where: { organisationId, email: demoPerson('paramedic').email } });
   const teamsUsers: TeamsUser[] = Array.from({ length: settings.teamsUsers }, (_, i) => ({
     personId: randomUUID(),

@@ -54,6 +54,7 @@ beforeAll(async () => {
     config: localPlaygroundConfig(),
     userKeys: ['paramedic', 'specialist', 'specialist-2'],
   });
+  for (const playground of playgrounds.values()) bot.serviceUrls.allowLocalOrigin(playgroundServiceUrl(playground));
   await bindLocalTriageChannel(database.db, playgroundServiceUrl(playgrounds.get('specialist')!));
   browser = await launchBrowser();
 }, 120_000);

@@ -87,13 +87,15 @@ describe('download links for files', () => {
     expect(answers.map((a) => a.status).sort()).toEqual([200, 410, 410]);
   });
 
-  it('refuses a link once it has expired, and deletes the expired file', async () => {
+  it('refuses a link once it has expired; the purge, not the refused request, deletes the file', async () => {
     const { path } = await offer(await actorFor('head'), csv);
     clock.advance(DOWNLOAD_LINK_MINUTES + 1);
     try {
       const late = await get(path);
       expect(late.status).toBe(410);
       expect(JSON.parse(late.text).error).toMatch(/expired/);
+      expect(await database.db.exportFile.findUnique({ where: { id: fileIdOf(path) } })).not.toBeNull();
+      await purgeExpiredExportFiles(database.db, clock.now());
       expect(await database.db.exportFile.findUnique({ where: { id: fileIdOf(path) } })).toBeNull();
     } finally {
       clock.advance(-(DOWNLOAD_LINK_MINUTES + 1));

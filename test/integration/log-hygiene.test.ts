@@ -236,7 +236,7 @@ describe('Teams: a whole journey logs no free text, names or secrets, and one id
     const logsWithAuth = captureLogs();
     const secured = await startTeamsHarness({ appId: '00000000-0000-4000-8000-0000000000aa', appPassword: APP_PASSWORD, logger: logsWithAuth.logger });
     try {
-      const res = await secured.post(activityFrom('paramedic', 'personal', { type: 'message', text: marker('unauthenticated') }), { authorization: `Bearer ${BEARER}` });
+      const res = await secured.post(activityFrom('paramedic', 'personal', { type: 'message', text: marker('unauthenticated'), serviceUrl: secured.serviceUrl }), { authorization: `Bearer ${BEARER}` });
       expect(res.status).toBe(401);
       expectClean(logsWithAuth.raw, [APP_PASSWORD, BEARER]);
     } finally {

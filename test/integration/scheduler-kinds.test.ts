@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { ChannelSender } from '../../src/channels/outbox.js';
 import { recordingSender, type Sent } from '../support/recording-sender.js';
 import { createSlackSender } from '../../src/channels/slack/slack-channel.js';
+import { createServiceUrlPolicy } from '../../src/channels/teams/service-url.js';
 import { createTeamsAdapter, createTeamsSender } from '../../src/channels/teams/teams-channel.js';
 import type { Reminder } from '../../src/db/generated/client.js';
 import { deliverReminder } from '../../src/scheduler/deliver-reminder.js';
@@ -31,7 +32,8 @@ const clock = { now: () => new Date() };
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const QUARTER_HOUR = 15 * 60_000;
-const SERVICE_URL = 'http://connector.kinds.test';
+// A loopback origin (the only kind an unauthenticated sender may call), intercepted by nock.
+const SERVICE_URL = 'http://127.0.0.1:47011';
 const SLACK_API = 'https://slack.kinds.test';
 
 const t = withTestDatabase();
@@ -618,6 +620,7 @@ describe('a newer reminder replaces the earlier card', () => {
     const teams = createTeamsSender(
       createTeamsAdapter({ MICROSOFT_APP_ID: undefined, MICROSOFT_APP_PASSWORD: undefined, MICROSOFT_APP_TYPE: 'MultiTenant', MICROSOFT_APP_TENANT_ID: undefined }),
       undefined,
+      createServiceUrlPolicy({ authenticated: false }),
     );
 
     expect(await deliver([teams], soon)).toBe('sent');

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { renderAdaptiveCard } from '../../src/cards/render.js';
 import { demoPerson } from '../../src/db/demo-organisation.js';
 import { createLogger } from '../../src/logger.js';
-import { cardOf, httpRequest, personalConversationId, startTeamsHarness, textsOf, TRIAGE_CHANNEL, visibleTexts, type TeamsHarness } from '../support/teams-harness.js';
+import { cardOf, httpRequest, personalConversationId, SERVICE_URL, startTeamsHarness, textsOf, TRIAGE_CHANNEL, visibleTexts, type TeamsHarness } from '../support/teams-harness.js';
 
 const SUMMARY = 'Crew attended a child with unexplained bruising; parent left before police arrived. Unsure if the referral was enough.';
 
@@ -316,13 +316,13 @@ describe('bad input gets a clear answer and changes nothing', () => {
   it('answers 400 to JSON that is not an activity', async () => {
     expect(await h.post({ hello: 'world' })).toEqual({
       status: 400,
-      body: { error: 'The body must be a Bot Framework activity (type, serviceUrl and conversation.id).' },
+      body: { error: 'The body must be a Bot Framework activity (type, serviceUrl, conversation.id, from.id and recipient.id).' },
     });
     expect((await h.post([1, 2, 3])).status).toBe(400);
   });
 
   it('answers 413 to an oversized body', async () => {
-    const res = await h.post({ type: 'message', text: 'x'.repeat(300 * 1024), serviceUrl: 'http://connector.test', conversation: { id: 'a' } });
+    const res = await h.post({ type: 'message', text: 'x'.repeat(300 * 1024), serviceUrl: SERVICE_URL, conversation: { id: 'a' } });
     expect(res.status).toBe(413);
   });
 
@@ -332,7 +332,7 @@ describe('bad input gets a clear answer and changes nothing', () => {
       type: 'message',
       id: 'stranger-1',
       channelId: 'msteams',
-      serviceUrl: 'http://connector.test',
+      serviceUrl: SERVICE_URL,
       text: 'hello',
       from: { id: '29:stranger', aadObjectId: '99999999-9999-4999-8999-999999999999', name: 'Stranger' },
       recipient: { id: '28:bot' },
@@ -436,7 +436,7 @@ describe('with an app id configured, Bot Framework authentication is on', () => 
   it('answers 401 to a forged token', async () => {
     const forged = 'eyJhbGciOiJub25lIn0.eyJhdWQiOiIwMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMGIwN2EifQ.';
     const res = await secured.post(
-      { type: 'message', text: 'hi', serviceUrl: 'http://connector.test', conversation: { id: 'a:x' }, from: { id: 'x' }, channelId: 'msteams' },
+      { type: 'message', text: 'hi', serviceUrl: secured.serviceUrl, conversation: { id: 'a:x' }, from: { id: 'x' }, recipient: { id: '28:bot' }, channelId: 'msteams' },
       { authorization: `Bearer ${forged}` },
     );
     expect(res.status).toBe(401);

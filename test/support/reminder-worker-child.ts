@@ -9,6 +9,7 @@
 // CONCURRENCY, LOCK_MS (lock duration; the stalled check runs at half of it), SAFETY (the
 // limiter's safety share), MAX_HOLD_MS.
 import { Redis } from 'ioredis';
+import { createServiceUrlPolicy } from '../../src/channels/teams/service-url.js';
 import { createTeamsAdapter, createTeamsSender } from '../../src/channels/teams/teams-channel.js';
 import { createDb } from '../../src/db/client.js';
 import { createRateLimiter, rateLimitSender } from '../../src/scheduler/rate-limit.js';
@@ -40,7 +41,7 @@ const limiter = createRateLimiter(redis, {
   safety: Number(env('SAFETY', '0.03')),
   maxHoldMs: Number(env('MAX_HOLD_MS', '1000')),
 });
-const teams = rateLimitSender(createTeamsSender(createTeamsAdapter({} as Parameters<typeof createTeamsAdapter>[0]), undefined), limiter);
+const teams = rateLimitSender(createTeamsSender(createTeamsAdapter({} as Parameters<typeof createTeamsAdapter>[0]), undefined, createServiceUrlPolicy({ authenticated: false })), limiter);
 const sender = createReminderSender({ db, senders: [teams], logger, clock });
 const worker = createReminderWorker({
   connection,

@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBot } from '../../src/app.js';
 import { signSlackBody } from '../../src/channels/slack/verify-signature.js';
-import { DEMO_PEOPLE, demoPerson } from '../../src/db/demo-organisation.js';
+import { DEMO_PEOPLE, DEMO_TENANT_ID, demoPerson } from '../../src/db/demo-organisation.js';
 import { seedDemoOrganisation } from '../../src/db/seed-demo.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { listen } from '../../src/server.js';
@@ -82,15 +82,18 @@ export function slackState(values: Record<string, string>) {
   };
 }
 
-export async function startSlackHarness(options: { now?: Date; directoryEmails?: Record<string, string>; logger?: Logger } = {}): Promise<SlackHarness> {
+/** With `teamsAppId`, Teams is configured too (authenticated, the demo tenant pinned): a bot on both platforms. */
+export async function startSlackHarness(options: { now?: Date; directoryEmails?: Record<string, string>; logger?: Logger; teamsAppId?: string } = {}): Promise<SlackHarness> {
   const database = await createTestDatabase();
   const clock = new TestClock(options.now ?? new Date('2026-11-23T10:00:00Z'));
-  await seedDemoOrganisation(database.db, { clock });
+  const { organisationId } = await seedDemoOrganisation(database.db, { clock });
+  // Slack is configured, so tenants are pinned: the demo organisation records the test workspace.
+  await database.db.organisation.update({ where: { id: organisationId }, data: { slackTeamId: TEAM_ID, ...(options.teamsAppId ? { teamsTenantId: DEMO_TENANT_ID } : {}) } });
   const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
   const bot = createBot({
     config: {
-      MICROSOFT_APP_ID: undefined,
-      MICROSOFT_APP_PASSWORD: undefined,
+      MICROSOFT_APP_ID: options.teamsAppId,
+      MICROSOFT_APP_PASSWORD: options.teamsAppId ? 'not-a-real-secret' : undefined,
       MICROSOFT_APP_TYPE: 'MultiTenant',
       MICROSOFT_APP_TENANT_ID: undefined,
       SLACK_SIGNING_SECRET: SIGNING_SECRET,

@@ -13,7 +13,13 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import { listen } from '../../src/server.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
-export const SERVICE_URL = 'http://connector.test';
+/**
+ * The connector Teams activities name as their serviceUrl, intercepted by nock. Without an app
+ * id (local mode) the bot only calls a loopback origin it was told about; with one, only a Bot
+ * Framework host (src/channels/teams/service-url.ts).
+ */
+export const SERVICE_URL = 'http://127.0.0.1:47010';
+export const BOT_FRAMEWORK_SERVICE_URL = 'https://smba.trafficmanager.net/uk/';
 export const TRIAGE_CHANNEL = '19:triage@thread.tacv2';
 export const BOT = { id: '28:sg-supervision-bot', name: 'SG Supervision' };
 
@@ -36,10 +42,14 @@ export class TestClock {
 
 export interface TeamsHarness {
   url: string;
+  /** The serviceUrl of this harness's activities: SERVICE_URL, or the Bot Framework one with an app id. */
+  serviceUrl: string;
   database: TestDatabase;
   organisationId: string;
   clock: TestClock;
   calls: ConnectorCall[];
+  /** What getMember answers for a `from.id`; unknown ids get 404. */
+  members: Map<string, { email?: string; userPrincipalName?: string; aadObjectId?: string; name?: string }>;
   /** Calls made since the last `take()`, and forget them. */
   take(): ConnectorCall[];
   post(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
@@ -80,6 +90,9 @@ export async function startTeamsHarness(options: { now?: Date; appId?: string; a
   const database = await createTestDatabase();
   const clock = new TestClock(options.now ?? new Date('2026-11-23T10:00:00Z'));
   const { organisationId } = await seedDemoOrganisation(database.db, { clock });
+  // With an app id tenants are pinned: the demo organisation records the playground's tenant.
+  if (options.appId) await database.db.organisation.update({ where: { id: organisationId }, data: { teamsTenantId: DEMO_TENANT_ID } });
+  const serviceUrl = options.appId ? BOT_FRAMEWORK_SERVICE_URL : SERVICE_URL;
   const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
   const logger = options.logger ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const bot = createBot({
@@ -94,12 +107,14 @@ export async function startTeamsHarness(options: { now?: Date; appId?: string; a
     logger,
     clock,
   });
+  if (!options.appId) bot.serviceUrls.allowLocalOrigin(SERVICE_URL);
   const server: Server = await listen(bot.app, 0, '127.0.0.1');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   nock.disableNetConnect();
   nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
   const calls: ConnectorCall[] = [];
+  const members = new Map<string, { email?: string; userPrincipalName?: string; aadObjectId?: string; name?: string }>();
   let outSeq = 0;
   const record = (method: string) => async (req: Request) => {
     const text = await req.text();
@@ -108,10 +123,18 @@ export async function startTeamsHarness(options: { now?: Date; appId?: string; a
     outSeq += 1;
     return [200, { id: `out-${outSeq}` }] as const;
   };
-  const scope = nock(SERVICE_URL).persist();
+  const scope = nock(serviceUrl).persist();
   scope.post(/\/v3\/conversations\/.*\/activities.*/).reply(record('POST'));
   scope.put(/\/v3\/conversations\/.*\/activities\/.*/).reply(record('PUT'));
-  scope.get(/\/v3\/conversations\/.*\/members\/.*/).reply(404, { error: { code: 'MemberNotFoundInConversation' } });
+  // TeamsInfo.getMember: what Teams knows of a user (by `from.id`), as the test sets it.
+  scope.get(/\/v3\/conversations\/.*\/members\/.*/).reply((req: Request) => {
+    const path = decodeURIComponent(new URL(req.url).pathname);
+    const memberId = path.split('/members/')[1] ?? '';
+    calls.push({ method: 'GET', path, body: {} });
+    const member = members.get(memberId);
+    if (member) return [200, { id: memberId, ...member }] as const;
+    return [404, { error: { code: 'MemberNotFoundInConversation' } }] as const;
+  });
 
   let taken = 0;
   const post = async (body: unknown, headers: Record<string, string> = {}) => {
@@ -130,20 +153,23 @@ export async function startTeamsHarness(options: { now?: Date; appId?: string; a
 
   return {
     url,
+    serviceUrl,
     database,
     organisationId,
     clock,
     calls,
+    members,
     take() {
       const fresh = calls.slice(taken);
       taken = calls.length;
       return fresh;
     },
     post,
-    message: (personKey, text, conversation = 'personal') => post(activityFrom(personKey, conversation, { type: 'message', text })),
+    message: (personKey, text, conversation = 'personal') => post(activityFrom(personKey, conversation, { type: 'message', text, serviceUrl })),
     action: (personKey, verb, data, conversation = 'personal') =>
       post(
         activityFrom(personKey, conversation, {
+          serviceUrl,
           type: 'invoke',
           name: 'adaptiveCard/action',
           value: { action: { type: 'Action.Execute', verb, data } },

@@ -8,14 +8,18 @@ describe('configuration', () => {
     expect(config).toMatchObject({ localMode: true, teamsAuthEnabled: false, PORT: 3978, PROCESS_ROLE: 'all', MIGRATE_ON_START: true });
   });
 
-  it('turns local mode off and Teams authentication on with an app id', () => {
+  it('turns local mode off and Teams authentication on with an app id, single-tenant by default', () => {
+    expect(() => loadConfig({ MICROSOFT_APP_ID: 'abc', MICROSOFT_APP_PASSWORD: 'secret', LINK_SECRET: 'x'.repeat(32), PUBLIC_BASE_URL: 'https://sg.example.nhs.uk/' })).toThrow(
+      /MICROSOFT_APP_TENANT_ID: is required when MICROSOFT_APP_TYPE=SingleTenant/,
+    );
     const config = loadConfig({
       MICROSOFT_APP_ID: 'abc',
       MICROSOFT_APP_PASSWORD: 'secret',
+      MICROSOFT_APP_TENANT_ID: '11111111-2222-4333-8444-555555555555',
       LINK_SECRET: 'x'.repeat(32),
       PUBLIC_BASE_URL: 'https://sg.example.nhs.uk/',
     });
-    expect(config).toMatchObject({ localMode: false, teamsAuthEnabled: true, publicBaseUrl: 'https://sg.example.nhs.uk', linkSecret: 'x'.repeat(32) });
+    expect(config).toMatchObject({ localMode: false, teamsAuthEnabled: true, MICROSOFT_APP_TYPE: 'SingleTenant', publicBaseUrl: 'https://sg.example.nhs.uk', linkSecret: 'x'.repeat(32) });
   });
 
   it('requires a link secret and a public address with platform credentials', () => {

@@ -2,8 +2,9 @@ import { App, LogLevel } from '@slack/bolt';
 import { WebClient, WebClientEvent, type WebClientOptions } from '@slack/web-api';
 import { renderAdaptiveCard } from '../../cards/render.js';
 import { createConversationRecorder } from '../../db/conversations.js';
-import { createActorLookup, linkIdentityByEmail, notInDirectoryMessage } from '../../db/directory.js';
+import { createActorLookup, linkIdentityByEmail, notInDirectoryMessage, organisationForTenant, type Tenancy } from '../../db/directory.js';
 import { auditFileUpload } from '../../db/export-files.js';
+import { tellOfNewLink } from '../../flows/identity-link.js';
 import { handleTurn } from '../../flows/router.js';
 import { requestFormsCard } from '../../flows/triage-actions.js';
 import type { Actor, CardRef, ConversationInfo, FlowDeps, Inbound, OutMessage, TurnResult } from '../../flows/types.js';
@@ -11,6 +12,7 @@ import type { Logger } from '../../logger.js';
 import { errorFacts, type ChannelSender } from '../outbox.js';
 import { baseActionId, cardToBlocks, escapeMrkdwn, OPEN_URL_ACTION, SHOW_CARD_PREFIX, showCardToModal, type AdaptiveCard } from './block-kit.js';
 import { embedForms, formCardOf } from './slack-forms.js';
+import { blockAction, eventEnvelope, homeOpened, messageEvent, parsePayload, pressedButton, slashCommand, teamOf, viewSubmission } from './slack-payloads.js';
 import { createSlackReceiver } from './slack-receiver.js';
 
 export interface SlackConfig {
@@ -126,14 +128,15 @@ function parseValue(raw: unknown): Record<string, unknown> {
  * at once, resolve the actor from the verified request's user and team, call the same
  * platform-neutral handlers as Teams and render the same cards as Block Kit.
  */
-export function createSlackChannel(options: { config: SlackConfig; deps: FlowDeps; client: WebClient; buildHome?: (personId: string) => Promise<CardRef> }) {
+export function createSlackChannel(options: { config: SlackConfig; deps: FlowDeps; client: WebClient; tenancy?: Tenancy; buildHome?: (personId: string) => Promise<CardRef> }) {
   const { deps, client } = options;
+  const tenancy = options.tenancy ?? 'pinned';
   const logger = deps.logger;
   const receiver = createSlackReceiver({ signingSecret: options.config.signingSecret, db: deps.db, logger, clock: deps.clock });
   const botToken = options.config.botToken;
   // A single-workspace app: the token is known, so no auth.test round trip per event.
   const app = new App({ receiver, authorize: async () => ({ botToken }), client, ignoreSelf: false, logLevel: LogLevel.ERROR } as never);
-  const lookup = createActorLookup(deps.db);
+  const lookup = createActorLookup(deps.db, { tenancy });
   // Expires by wall time (real elapsed time for a cache), not the product's clock.
   const emails = new Map<string, { email: string | null; expires: number }>();
 
@@ -146,12 +149,16 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
     return email;
   }
 
+  /** The user and team come from a request whose signature was verified; the e-mail from Slack's users.info. */
   async function resolveActor(teamId: string, userId: string): Promise<Actor | null> {
     const known = await lookup('SLACK', teamId, userId);
     if (known) return known;
+    if (!(await organisationForTenant(deps.db, 'SLACK', teamId, tenancy))) return null;
     try {
       const email = await emailOf(userId);
-      return email ? await linkIdentityByEmail(deps.db, 'SLACK', teamId, userId, email) : null;
+      const linked = email ? await linkIdentityByEmail(deps.db, 'SLACK', teamId, userId, email, tenancy, deps.clock.now()) : null;
+      if (linked?.created) await tellOfNewLink(deps, linked.actor);
+      return linked?.actor ?? null;
     } catch (error) {
       logger.warn({ err: errorFacts(error) }, 'could not look up Slack user');
       return null;
@@ -223,11 +230,14 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
     const conversation = { ...conversationFor(input.channel), ...(input.channelName ? { name: input.channelName } : {}) };
     const actor = await resolveActor(input.teamId, input.userId);
     if (!actor) {
-      await tellPrivately(input.channel, input.userId, await notInDirectoryMessage(deps.db, 'SLACK', input.teamId));
+      await tellPrivately(input.channel, input.userId, await notInDirectoryMessage(deps.db, 'SLACK', input.teamId, tenancy));
       return;
     }
-    await remember(actor, input.teamId, conversation);
+    // As on Teams: a DM is kept at once, a channel only after a turn that was not refused.
+    const personal = conversation.kind === 'PERSONAL';
+    if (personal) await remember(actor, input.teamId, conversation);
     const result = await handleTurn(deps, actor, input.inbound(conversation));
+    if (!personal && !result.refused) await remember(actor, input.teamId, conversation);
     await deliver(result, input, actor);
   }
 
@@ -245,11 +255,12 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
 
   // Direct messages to the bot.
   app.event('message', async ({ event, body }) => {
-    const message = event as { channel_type?: string; subtype?: string; bot_id?: string; user?: string; text?: string; channel: string };
+    const message = parsePayload(messageEvent, event, 'message event');
     if (message.channel_type !== 'im' || message.subtype || message.bot_id || !message.user) return;
+    const userId = message.user;
     await turn({
-      teamId: String((body as { team_id?: string }).team_id ?? ''),
-      userId: message.user,
+      teamId: parsePayload(eventEnvelope, body, 'event').team_id,
+      userId,
       channel: message.channel,
       inbound: (conversation) => ({ kind: 'message', text: message.text ?? '', conversation }),
     });
@@ -257,11 +268,12 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
 
   // Every button: the same action ids as Teams' Action.Execute verbs.
   app.action(/.*/, async ({ ack, body, action }) => {
+    // Checked before the ack, so a payload that does not fit is answered 400.
+    const block = parsePayload(blockAction, body, 'interaction');
+    const pressed = parsePayload(pressedButton, action, 'action');
     await ack();
-    const block = body as { team?: { id?: string } | null; user: { id: string; team_id?: string }; channel?: { id: string }; message?: { ts: string }; state?: unknown; trigger_id?: string };
-    const pressed = action as { action_id: string; value?: string; type: string };
     if (pressed.type !== 'button' || !block.channel) return;
-    const teamId = block.team?.id ?? block.user.team_id ?? '';
+    const teamId = teamOf(block);
     const actionId = baseActionId(pressed.action_id);
     if (actionId === OPEN_URL_ACTION) return; // Slack opened the link; nothing to do
     if (actionId.startsWith(SHOW_CARD_PREFIX)) {
@@ -302,18 +314,20 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
 
   // Modal forms (advice, closing with an outcome, and the later issues' forms).
   app.view('card.form', async ({ ack, body, view }) => {
+    const submission = parsePayload(viewSubmission, body, 'view submission');
     await ack();
-    const meta = parseValue(view.private_metadata) as { verb?: string; data?: Record<string, unknown>; channel?: string; ts?: string };
+    const meta = parseValue(view.private_metadata) as { verb?: unknown; data?: unknown; channel?: unknown; ts?: unknown };
     if (typeof meta.verb !== 'string' || typeof meta.channel !== 'string') return;
+    const data = meta.data && typeof meta.data === 'object' && !Array.isArray(meta.data) ? (meta.data as Record<string, unknown>) : {};
     await turn({
-      teamId: body.team?.id ?? body.user.team_id ?? '',
-      userId: body.user.id,
+      teamId: teamOf(submission),
+      userId: submission.user.id,
       channel: meta.channel,
-      ...(meta.ts ? { messageTs: meta.ts } : {}),
+      ...(typeof meta.ts === 'string' ? { messageTs: meta.ts } : {}),
       inbound: (conversation) => ({
         kind: 'action',
-        actionId: meta.verb!,
-        value: { ...stateValues(view.state), ...(meta.data ?? {}) },
+        actionId: meta.verb as string,
+        value: { ...stateValues(view.state), ...data },
         conversation,
       }),
     });
@@ -321,7 +335,8 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
 
   // /supervision [help | new request | bind triage | anything]: binding happens in the
   // channel it is typed in; everything else continues in the person's DM with the bot.
-  app.command('/supervision', async ({ ack, command }) => {
+  app.command('/supervision', async ({ ack, command: raw }) => {
+    const command = parsePayload(slashCommand, raw, 'command');
     await ack();
     const text = command.text.trim() || 'new request';
     const here = conversationFor(command.channel_id);
@@ -342,13 +357,14 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
 
   // App Home: my requests, my sessions, my action points.
   app.event('app_home_opened', async ({ event, body }) => {
-    const opened = event as { user: string; tab?: string };
+    const opened = parsePayload(homeOpened, event, 'app_home_opened event');
+    const teamId = parsePayload(eventEnvelope, body, 'event').team_id;
     if (opened.tab && opened.tab !== 'home') return;
     if (!options.buildHome) return;
-    const actor = await resolveActor(String((body as { team_id?: string }).team_id ?? ''), opened.user);
+    const actor = await resolveActor(teamId, opened.user);
     const card = actor
       ? await options.buildHome(actor.personId)
-      : { template: 'not-in-directory', data: { text: await notInDirectoryMessage(deps.db, 'SLACK', String((body as { team_id?: string }).team_id ?? '')) } };
+      : { template: 'not-in-directory', data: { text: await notInDirectoryMessage(deps.db, 'SLACK', teamId, tenancy) } };
     const { blocks } = cardToBlocks(renderAdaptiveCard(card) as AdaptiveCard, 'home');
     await client.views.publish({ user_id: opened.user, view: { type: 'home', blocks } } as never);
   });

@@ -4,6 +4,7 @@ import type { Db } from '../../db/client.js';
 import type { Logger } from '../../logger.js';
 import { errorFacts } from '../outbox.js';
 import { verifySlackSignature } from './verify-signature.js';
+import { slackEnvelope } from './slack-envelope.js';
 import { systemClock, type Clock } from '../../domain/time.js';
 
 /** Largest Slack request accepted; interaction payloads with a full message are tens of KB. */
@@ -94,6 +95,17 @@ export function createSlackReceiver(options: { signingSecret: string; db: Db; lo
       res.status(200).end();
       return;
     }
+    const envelope = slackEnvelope(body);
+    if (!envelope.ok) {
+      logger.warn({ type: typeof body.type === 'string' ? body.type.slice(0, 40) : typeof body.command === 'string' ? 'command' : 'unknown' }, 'Slack payload refused');
+      res.status(400).json({ error: envelope.problem });
+      return;
+    }
+    if (envelope.kind === 'rate-limited') {
+      logger.warn({ minuteRateLimited: typeof body.minute_rate_limited === 'number' ? body.minute_rate_limited : null }, 'Slack says the app was rate limited');
+      res.status(200).end();
+      return;
+    }
     let acked = false;
     if (body.type === 'event_callback') {
       // Events carry no response: acknowledge before the de-duplication write, so the
@@ -128,10 +140,11 @@ export function createSlackReceiver(options: { signingSecret: string; db: Db; lo
       // Bolt refusing the payload's shape (a view_submission without a view, a team id
       // Bolt cannot key a client by): bad input, answered as such.
       const beforeAck = !acked;
-      logger[beforeAck ? 'warn' : 'error']({ err: errorFacts(error), type: typeof body.type === 'string' ? body.type : 'command' }, beforeAck ? 'Slack payload refused' : 'Slack event failed');
+      const refused = beforeAck || error instanceof BadSlackRequest;
+      logger[refused ? 'warn' : 'error']({ err: errorFacts(error), type: typeof body.type === 'string' ? body.type : 'command' }, refused ? 'Slack payload refused' : 'Slack event failed');
       if (beforeAck) {
         acked = true;
-        res.status(400).json({ error: 'This Slack payload is malformed or not one this app handles.' });
+        res.status(400).json({ error: error instanceof BadSlackRequest ? error.message : 'This Slack payload is malformed or not one this app handles.' });
       }
     } finally {
       clearTimeout(deadline);

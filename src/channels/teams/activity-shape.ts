@@ -7,11 +7,8 @@ import { z } from 'zod';
 // Unknown fields pass through untouched: Teams adds new ones over time.
 const optionalString = z.string().optional().nullable();
 
-const account = z
-  .object({ id: optionalString, name: optionalString, aadObjectId: optionalString, role: optionalString })
-  .loose()
-  .optional()
-  .nullable();
+// botbuilder swaps `from` and `recipient` into every reply: both must be there, with an id.
+const account = z.object({ id: z.string(), name: optionalString, aadObjectId: optionalString, role: optionalString }).loose();
 
 const activitySkeleton = z
   .object({
@@ -33,18 +30,19 @@ const activitySkeleton = z
       .loose()
       .optional()
       .nullable(),
-    entities: z.array(z.object({}).loose()).optional().nullable(),
-    attachments: z.array(z.object({}).loose()).optional().nullable(),
+    // botbuilder reads their length (mentions, card actions): an array or absent, never null.
+    entities: z.array(z.object({}).loose()).optional(),
+    attachments: z.array(z.object({}).loose()).optional(),
   })
   .loose();
 
-const SKELETON = new Set(['', 'type', 'serviceUrl', 'conversation', 'conversation.id']);
+const SKELETON = new Set(['', 'type', 'serviceUrl', 'conversation', 'conversation.id', 'from', 'from.id', 'recipient', 'recipient.id']);
 
 /** Null when the body can be handed to botbuilder, else what is wrong with it (field names only, never values). */
 export function activityShapeProblem(body: unknown): string | null {
   const result = activitySkeleton.safeParse(body);
   if (result.success) return null;
   const fields = [...new Set(result.error.issues.map((issue) => issue.path.join('.')))];
-  if (fields.some((field) => SKELETON.has(field))) return 'The body must be a Bot Framework activity (type, serviceUrl and conversation.id).';
+  if (fields.some((field) => SKELETON.has(field))) return 'The body must be a Bot Framework activity (type, serviceUrl, conversation.id, from.id and recipient.id).';
   return `The activity has fields of the wrong type: ${fields.slice(0, 5).join(', ')}.`;
 }

@@ -16,11 +16,14 @@ import { withPlainFacts } from '../../cards/plain-facts.js';
 import { renderAdaptiveCard } from '../../cards/render.js';
 import type { Config } from '../../config.js';
 import { createConversationRecorder, type StoredConversation } from '../../db/conversations.js';
-import { createActorLookup, linkIdentityByEmail, notInDirectoryMessage } from '../../db/directory.js';
+import { createActorLookup, linkIdentityByEmail, notInDirectoryMessage, organisationForTenant, type Tenancy } from '../../db/directory.js';
+import { tellOfNewLink } from '../../flows/identity-link.js';
 import { handleTurn } from '../../flows/router.js';
 import type { Actor, FlowDeps, OutMessage, TurnResult } from '../../flows/types.js';
 import type { FileOffers } from '../../http/export-route.js';
 import { errorFacts, type ChannelSender } from '../outbox.js';
+import { activityShapeProblem } from './activity-shape.js';
+import type { ServiceUrlPolicy } from './service-url.js';
 import { channelConversationId, conversationOf, inboundOf, invokeBody, tenantOf } from './teams-activity.js';
 
 type ActorLookup = ReturnType<typeof createActorLookup>;
@@ -61,13 +64,24 @@ export function toTeamsActivity(message: OutMessage): Partial<Activity> {
   return { type: ActivityTypes.Message, text: message.text ?? '', textFormat: 'plain' };
 }
 
+/** A stored reference whose serviceUrl the bot may not call (see service-url.ts): never retried. */
+export class UnsafeServiceUrlError extends Error {
+  override name = 'UnsafeServiceUrlError';
+  readonly code = 'UNSAFE_SERVICE_URL';
+}
+
 /** Proactive sends and in-place updates through stored conversation references. */
-export function createTeamsSender(adapter: CloudAdapter, appId: string | undefined): ChannelSender {
+export function createTeamsSender(adapter: CloudAdapter, appId: string | undefined, serviceUrls: ServiceUrlPolicy): ChannelSender {
   const botAppId = appId ?? '';
+  const checked = (reference: unknown) => {
+    const problem = serviceUrls.outboundProblem((reference as Partial<ConversationReference>).serviceUrl);
+    if (problem) throw new UnsafeServiceUrlError(problem);
+    return reference as Partial<ConversationReference>;
+  };
   return {
     platform: 'TEAMS',
     async send(conversation, message) {
-      const reference = conversation.reference as Partial<ConversationReference>;
+      const reference = checked(conversation.reference);
       let id = '';
       await adapter.continueConversationAsync(botAppId, reference, async (context) => {
         // sendToConversation, not a reply: in a channel this starts a new post.
@@ -81,26 +95,36 @@ export function createTeamsSender(adapter: CloudAdapter, appId: string | undefin
       return id;
     },
     async update(conversation, messageId, message) {
-      await adapter.continueConversationAsync(botAppId, conversation.reference as Partial<ConversationReference>, async (context) => {
+      await adapter.continueConversationAsync(botAppId, checked(conversation.reference), async (context) => {
         await context.updateActivity({ ...toTeamsActivity(message), id: messageId });
       });
     },
   };
 }
 
+interface Trust {
+  /** Requests carry a Bot Framework JWT that botbuilder validated. */
+  authenticated: boolean;
+  tenancy: Tenancy;
+}
+
 /** Who is acting: from the activity the Bot Framework delivered, never from card data. */
-async function resolveActor(deps: FlowDeps, lookup: ActorLookup, context: TurnContext): Promise<Actor | null> {
+async function resolveActor(deps: FlowDeps, lookup: ActorLookup, trust: Trust, context: TurnContext): Promise<Actor | null> {
   const activity = context.activity;
   const aadObjectId = activity.from?.aadObjectId;
   if (!aadObjectId) return null;
   const tenantId = tenantOf(activity);
   const known = await lookup('TEAMS', tenantId, aadObjectId);
-  if (known) return known;
-  // First contact: ask Teams for the user's e-mail and link them to the directory.
+  if (known || !trust.authenticated) return known;
+  if (!(await organisationForTenant(deps.db, 'TEAMS', tenantId, trust.tenancy))) return null;
+  // First contact on a validated request: ask Teams (at the serviceUrl the token vouches
+  // for) for the user's e-mail, and link them to the directory entry with that e-mail.
   try {
     const member = await TeamsInfo.getMember(context, activity.from.id);
     const email = member.email ?? member.userPrincipalName;
-    return email ? await linkIdentityByEmail(deps.db, 'TEAMS', tenantId, aadObjectId, email) : null;
+    const linked = email ? await linkIdentityByEmail(deps.db, 'TEAMS', tenantId, aadObjectId, email, trust.tenancy, deps.clock.now()) : null;
+    if (linked?.created) await tellOfNewLink(deps, linked.actor);
+    return linked?.actor ?? null;
   } catch (error) {
     deps.logger.warn({ err: errorFacts(error) }, 'could not look up Teams member');
     return null;
@@ -150,15 +174,20 @@ async function offerFiles(context: TurnContext, deps: FlowDeps, files: FileOffer
   for (const file of result.files) {
     const offer = await files.offer(actor, file);
     if (personal) await context.sendActivity(toTeamsActivity(offer));
-    else await deps.outbox.toPerson(actor.personId, offer);
+    else await deps.outbox.toPerson(actor.personId, offer, { platform: 'TEAMS' });
   }
 }
 
-/** The /api/messages handler: verify (botbuilder), parse, resolve the actor, dispatch, answer. */
-export function createTeamsHandler(adapter: TeamsAdapter, deps: FlowDeps, files?: FileOffers) {
+/**
+ * The /api/messages handler: check the activity's shape and serviceUrl, verify (botbuilder),
+ * resolve the actor, dispatch, answer.
+ */
+export function createTeamsHandler(adapter: TeamsAdapter, deps: FlowDeps, options: { serviceUrls: ServiceUrlPolicy; tenancy: Tenancy; files?: FileOffers }) {
+  const { serviceUrls, files } = options;
+  const trust: Trust = { authenticated: serviceUrls.authenticated, tenancy: options.tenancy };
   const record = createConversationRecorder(deps.db);
   const rememberConversation = (context: TurnContext, actor: Actor) => record(storedConversation(context, actor));
-  const lookup = createActorLookup(deps.db);
+  const lookup = createActorLookup(deps.db, { tenancy: options.tenancy });
   adapter.onTurnError = async (context, error) => {
     deps.logger.error({ err: errorFacts(error), activityType: context.activity.type }, 'Teams turn failed');
     if (context.activity.type === 'invoke') {
@@ -173,8 +202,8 @@ export function createTeamsHandler(adapter: TeamsAdapter, deps: FlowDeps, files?
     if (activity.type === ActivityTypes.ConversationUpdate || activity.type === ActivityTypes.InstallationUpdate) {
       // The app was installed or a chat opened: keep the reference so the bot can write
       // to this person or channel later, without waiting for them to speak first.
-      const actor = await resolveActor(deps, lookup, context);
-      if (actor) await rememberConversation(context, actor);
+      const actor = await resolveActor(deps, lookup, trust, context);
+      if (actor && conversationOf(activity).kind === 'PERSONAL') await rememberConversation(context, actor);
       return;
     }
     const inbound = inboundOf(activity);
@@ -186,14 +215,18 @@ export function createTeamsHandler(adapter: TeamsAdapter, deps: FlowDeps, files?
       return;
     }
     const isInvoke = inbound.kind === 'action';
-    const actor = await resolveActor(deps, lookup, context);
+    const actor = await resolveActor(deps, lookup, trust, context);
     if (!actor) {
-      const message = await notInDirectoryMessage(deps.db, 'TEAMS', tenantOf(activity));
+      const message = await notInDirectoryMessage(deps.db, 'TEAMS', tenantOf(activity), options.tenancy);
       await respond(context, { replies: isInvoke ? [] : [{ text: message }], notice: isInvoke ? message : undefined, refused: true }, isInvoke);
       return;
     }
-    await rememberConversation(context, actor);
+    // A personal chat is where the person's own messages go; a channel or group chat is kept
+    // only after a turn that was not refused (a refused "bind triage" leaves no trace of it).
+    const personal = inbound.conversation.kind === 'PERSONAL';
+    if (personal) await rememberConversation(context, actor);
     const result = await handleTurn(deps, actor, inbound);
+    if (!personal && !result.refused) await rememberConversation(context, actor);
     await respond(context, result, isInvoke);
     await offerFiles(context, deps, files, actor, result);
   };
@@ -203,6 +236,13 @@ export function createTeamsHandler(adapter: TeamsAdapter, deps: FlowDeps, files?
   // caller: failures go to the structured log as facts, the caller gets a status and a sentence.
   return async (req: BotRequest, res: BotResponse) => {
     const authorization = req.headers?.authorization ?? req.headers?.Authorization;
+    const problem = activityShapeProblem(req.body) ?? serviceUrls.inboundProblem((req.body as { serviceUrl?: unknown }).serviceUrl);
+    if (problem) {
+      res.status(StatusCodes.BAD_REQUEST);
+      res.send({ error: problem });
+      res.end();
+      return;
+    }
     try {
       const activity = validateActivity(req.body as unknown as Activity);
       const invokeResponse = await adapter.run(typeof authorization === 'string' ? authorization : '', activity, logic);
