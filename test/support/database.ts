@@ -40,8 +40,20 @@ export async function withPgClient<T>(
   }
 }
 
+/**
+ * Drops a test schema. PostgreSQL may pick this DROP as the victim of a deadlock with another
+ * file's teardown running at the same moment (seen once in a full run): it is tried again.
+ */
 export async function dropSchema(schema: string, databaseUrl: string = testDatabaseUrl): Promise<void> {
-  await withPgClient((client) => client.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`), databaseUrl);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await withPgClient((client) => client.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`), databaseUrl);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '40P01' || attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
 }
 
 export async function createTestDatabase(): Promise<TestDatabase> {
