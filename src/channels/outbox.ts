@@ -1,9 +1,9 @@
 import type { Db } from '../db/client.js';
-import { personalConversation, saveConversation } from '../db/conversations.js';
-import { auditLink } from '../db/directory.js';
+import type { Prisma } from '../db/generated/client.js';
 import type { Logger } from '../logger.js';
 import { systemClock, type Clock } from '../domain/time.js';
-import type { CardRef, OutMessage, Outbox, Platform } from '../flows/types.js';
+import type { CardRef, OutboxOptions, OutMessage, Outbox, Platform } from '../flows/types.js';
+import { createMessageDelivery, MESSAGE_LEASE_MS, type MessageOutcome } from './message-delivery.js';
 
 export interface StoredConversationRef {
   conversationId: string;
@@ -29,113 +29,112 @@ export interface ChannelSender {
 }
 
 /**
- * Delivery to people and triage channels on whichever platform they use. The change
- * behind a message is already committed when it is sent, so a failed delivery is logged
- * with its ids and never undoes or hides the change.
+ * Delivery to people and triage channels on whichever platform they use. Every message is first
+ * written as an OutboundMessage row (inside the change's transaction with `stage`, else just after
+ * it committed), then tried at once; a
+ * try that fails leaves the row for the workers to retry (message-delivery.ts), so nothing that
+ * should be said is lost to a platform error. Each call says what happened ('sent', or 'queued'
+ * for a later try), so nobody is told "sent" before it is.
  */
 export function createOutbox(deps: { db: Db; senders: ChannelSender[]; logger: Logger; clock?: Clock }): Outbox {
   const clock = deps.clock ?? systemClock;
   const { db, logger } = deps;
-  const senders = new Map(deps.senders.map((s) => [s.platform, s]));
+  const delivery = createMessageDelivery({ db, senders: deps.senders, logger, clock });
 
-  const senderFor = (platform: Platform) => {
-    const sender = senders.get(platform);
-    if (!sender) throw new Error(`no sender configured for ${platform}`);
-    return sender;
+  type Row = Omit<Prisma.OutboundMessageUncheckedCreateInput, 'nextAttemptAt' | 'createdAt'>;
+
+  /** Writes the rows with `client` (a transaction's, to commit with the change), leased to this process for its first try. */
+  async function write(client: Pick<Prisma.TransactionClient, 'outboundMessage'>, rows: Row[]): Promise<string[]> {
+    const now = clock.now();
+    const lease = new Date(now.getTime() + MESSAGE_LEASE_MS);
+    const ids: string[] = [];
+    for (const data of rows) ids.push((await client.outboundMessage.create({ data: { ...data, nextAttemptAt: lease, createdAt: now }, select: { id: true } })).id);
+    return ids;
+  }
+
+  /** The first try of rows this process wrote (and holds the lease of). */
+  async function tryNow(ids: string[]): Promise<MessageOutcome[]> {
+    const outcomes: MessageOutcome[] = [];
+    for (const id of ids) {
+      outcomes.push(
+        await delivery.deliver(id, { leased: true }).catch((error: unknown) => {
+          // The row stays PENDING and the workers take it when its lease ends.
+          logger.error({ messageId: id, err: errorFacts(error) }, 'message try failed');
+          return 'queued' as const;
+        }),
+      );
+    }
+    return outcomes;
+  }
+
+  const writeAndTry = async (rows: Row[]) => tryNow(await db.$transaction((tx) => write(tx, rows)));
+
+  const personRow = async (client: Pick<Prisma.TransactionClient, 'person'>, personId: string, message: OutMessage, options: OutboxOptions): Promise<Row | null> => {
+    const person = await client.person.findUnique({ where: { id: personId }, select: { organisationId: true } });
+    if (!person) return null;
+    return {
+      organisationId: person.organisationId,
+      kind: 'person',
+      personId,
+      platform: options.platform ?? null,
+      existingOnly: options.existingOnly ?? false,
+      message: message as object,
+      label: options.label ?? null,
+      causedById: options.causedBy ?? null,
+    };
   };
 
-  /** A first direct conversation on a platform that lets the bot start one. */
-  async function openPersonal(personId: string, platform: Platform | undefined) {
-    const person = await db.person.findUnique({ where: { id: personId }, include: { identities: { orderBy: { createdAt: 'desc' } } } });
-    if (!person) return null;
-    for (const sender of senders.values()) {
-      if (!sender.openPersonal || (platform && sender.platform !== platform)) continue;
-      const identity = person.identities.find((i) => i.platform === sender.platform);
-      const opened = await sender.openPersonal({ email: person.email, ...(identity ? { tenantId: identity.tenantId, platformUserId: identity.platformUserId } : {}) });
-      if (!opened) continue;
-      if (!identity) {
-        // The platform found the person by their directory e-mail: a link it proved, audited.
-        await db.$transaction(async (tx) => {
-          const { count } = await tx.platformIdentity.createMany({
-            data: [{ personId, platform: sender.platform, tenantId: opened.tenantId, platformUserId: opened.platformUserId }],
-            skipDuplicates: true,
-          });
-          if (count === 1) await auditLink(tx, { organisationId: person.organisationId, personId, platform: sender.platform, tenantId: opened.tenantId, how: 'opened', at: clock.now() });
-        });
-      }
-      await saveConversation(db, {
-        platform: sender.platform,
-        conversationId: opened.conversationId,
-        kind: 'PERSONAL',
-        tenantId: opened.tenantId,
-        personId,
-        reference: opened.reference as object,
-      });
-      return { platform: sender.platform, conversationId: opened.conversationId, reference: opened.reference };
-    }
-    return null;
-  }
+  const triagePostRows = async (client: Pick<Prisma.TransactionClient, 'triageChannel'>, organisationId: string, requestId: string, card: CardRef): Promise<Row[]> => {
+    const channels = await client.triageChannel.findMany({ where: { organisationId } });
+    if (channels.length === 0) logger.warn({ organisationId, requestId }, 'no triage channel bound: request recorded but not posted');
+    return channels.map((channel) => ({ organisationId, kind: 'triage-post', requestId, conversationId: channel.conversationId, message: { card } as object }));
+  };
+
+  /** The overall outcome of several rows: sent only if every one was. */
+  const overall = (outcomes: MessageOutcome[]): MessageOutcome =>
+    outcomes.find((o) => o === 'failed') ?? outcomes.find((o) => o === 'queued') ?? outcomes.find((o) => o === 'sent') ?? outcomes[0] ?? 'cancelled';
 
   return {
     async toPerson(personId, message, options = {}) {
-      try {
-        const existing = await personalConversation(db, personId, options.platform, [...senders.keys()]);
-        const conversation = existing ?? (options.existingOnly ? null : await openPersonal(personId, options.platform));
-        if (!conversation) {
-          logger.warn({ personId, platform: options.platform }, 'cannot reach person: no personal conversation on a configured platform');
-          return;
-        }
-        await senderFor(conversation.platform).send(conversation, message);
-      } catch (error) {
-        logger.error({ personId, err: errorFacts(error) }, 'message to person failed');
+      const row = await personRow(db, personId, message, options);
+      if (!row) {
+        logger.warn({ personId }, 'message to a person not in the directory dropped');
+        return 'cancelled';
       }
+      return overall(await writeAndTry([row]));
     },
 
-    async postTriageCard(organisationId, requestId, card) {
-      const channels = await db.triageChannel.findMany({ where: { organisationId } });
-      if (channels.length === 0) logger.warn({ organisationId, requestId }, 'no triage channel bound: request recorded but not posted');
-      for (const channel of channels) {
-        if (!senders.has(channel.platform)) continue;
-        const conversation = await db.conversationReference.findUnique({
-          where: { platform_conversationId: { platform: channel.platform, conversationId: channel.conversationId } },
-        });
-        if (!conversation) {
-          logger.warn({ organisationId, platform: channel.platform }, 'triage channel has no conversation reference');
-          continue;
-        }
-        try {
-          const messageId = await senderFor(channel.platform).send(conversation, { card });
-          await db.postedCard.create({
-            data: {
-              subjectType: 'request',
-              subjectId: requestId,
-              purpose: 'triage',
-              platform: channel.platform,
-              conversationId: channel.conversationId,
-              messageId,
-            },
-          });
-        } catch (error) {
-          logger.error({ requestId, platform: channel.platform, err: errorFacts(error) }, 'triage card post failed');
+    async stage(tx, messages) {
+      const rows: Row[] = [];
+      for (const m of messages) {
+        if (m.to === 'person') {
+          const row = await personRow(tx, m.personId, m.message, m.options ?? {});
+          if (row) rows.push(row);
+        } else {
+          rows.push(...(await triagePostRows(tx, m.organisationId, m.requestId, m.card)));
         }
       }
+      return write(tx, rows);
+    },
+
+    async send(ids) {
+      return overall(await tryNow(ids));
     },
 
     async updateTriageCards(requestId: string, card: CardRef) {
-      const posted = await db.postedCard.findMany({ where: { subjectType: 'request', subjectId: requestId, purpose: 'triage' } });
-      for (const post of posted) {
-        if (!senders.has(post.platform)) continue;
-        const conversation = await db.conversationReference.findUnique({
-          where: { platform_conversationId: { platform: post.platform, conversationId: post.conversationId } },
-        });
-        if (!conversation) continue;
-        try {
-          await senderFor(post.platform).update(conversation, post.messageId, { card });
-          await db.postedCard.update({ where: { id: post.id }, data: { updatedAt: clock.now() } });
-        } catch (error) {
-          logger.error({ requestId, platform: post.platform, err: errorFacts(error) }, 'triage card update failed');
-        }
-      }
+      const request = await db.supervisionRequest.findUnique({ where: { id: requestId }, select: { organisationId: true } });
+      if (!request) return 'cancelled';
+      const channels = await db.triageChannel.findMany({ where: { organisationId: request.organisationId } });
+      // Earlier states of the same card not yet sent are superseded: only the latest is worth sending.
+      await db.outboundMessage.updateMany({
+        where: { kind: 'triage-update', requestId, status: 'PENDING', nextAttemptAt: { lte: clock.now() } },
+        data: { status: 'CANCELLED', lastError: 'superseded' },
+      });
+      return overall(
+        await writeAndTry(
+          channels.map((channel) => ({ organisationId: request.organisationId, kind: 'triage-update', requestId, conversationId: channel.conversationId, message: { card } as object })),
+        ),
+      );
     },
   };
 }

@@ -300,9 +300,30 @@ async function purgeAbandonedDrafts(db: Db, now: Date): Promise<number> {
   return (await db.requestDraft.deleteMany({ where: { updatedAt: { lt: before } } })).count;
 }
 
+/**
+ * Outbound messages hold what was said (advice, a request's details): once delivered, or given
+ * up as undeliverable and seen by the administrators, the row is not needed for long. The record
+ * itself (request, advice record) keeps its own retention.
+ */
+export const DELIVERED_MESSAGE_DAYS = 7;
+export const FAILED_MESSAGE_DAYS = 30;
+
+async function purgeOutboundMessages(db: Db, now: Date): Promise<number> {
+  const day = 24 * 3600_000;
+  const { count } = await db.outboundMessage.deleteMany({
+    where: {
+      OR: [
+        { status: { in: ['SENT', 'CANCELLED'] }, createdAt: { lt: new Date(now.getTime() - DELIVERED_MESSAGE_DAYS * day) } },
+        { status: 'FAILED', createdAt: { lt: new Date(now.getTime() - FAILED_MESSAGE_DAYS * day) } },
+      ],
+    },
+  });
+  return count;
+}
+
 export type LockedPurge =
   | { purged: false }
-  | { purged: true; organisations: OrganisationPurge[]; processedDeliveries: number; abandonedDrafts: number };
+  | { purged: true; organisations: OrganisationPurge[]; processedDeliveries: number; abandonedDrafts: number; outboundMessages: number };
 
 /**
  * One purge across every process: a transaction holds a PostgreSQL transaction-level advisory
@@ -313,6 +334,7 @@ export async function purgeExpiredOnce(db: Db, options: PurgeOptions): Promise<L
   let organisations: OrganisationPurge[] | undefined;
   let processedDeliveries = 0;
   let abandonedDrafts = 0;
+  let outboundMessages = 0;
   await db.$transaction(
     async (tx) => {
       const [row] = await tx.$queryRaw<Array<{ locked: boolean }>>`SELECT pg_try_advisory_xact_lock(${RETENTION_LOCK_KEY}::bigint) AS locked`;
@@ -320,8 +342,9 @@ export async function purgeExpiredOnce(db: Db, options: PurgeOptions): Promise<L
       organisations = await purgeExpired(db, options);
       processedDeliveries = await purgeProcessedDeliveries(db, options.now);
       abandonedDrafts = await purgeAbandonedDrafts(db, options.now);
+      outboundMessages = await purgeOutboundMessages(db, options.now);
     },
     { timeout: 6 * 60 * 60_000, maxWait: 10_000 },
   );
-  return organisations ? { purged: true, organisations, processedDeliveries, abandonedDrafts } : { purged: false };
+  return organisations ? { purged: true, organisations, processedDeliveries, abandonedDrafts, outboundMessages } : { purged: false };
 }

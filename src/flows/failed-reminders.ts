@@ -37,6 +37,12 @@ export const REMINDER_KIND_LABELS: Record<ReminderKind, string> = {
   LINE_MANAGER_OVERDUE: 'Line manager: supervision overdue',
 };
 
+const MESSAGE_KIND_LABELS: Record<string, string> = {
+  person: 'Message to a person',
+  'triage-post': 'Triage card',
+  'triage-update': 'Triage card update',
+};
+
 /** lastError holds an error's name and status only (deliver-reminder.ts); say the usual ones plainly. */
 export function describeFailure(lastError: string | null): string {
   if (!lastError) return NONE;
@@ -74,6 +80,17 @@ async function failedRemindersCard(deps: FlowDeps, actor: Actor): Promise<CardRe
     detail: { listed: rows.length, total },
   });
   const due = (d: Date) => DateTime.fromJSDate(d, { zone: actor.timeZone }).setLocale('en-GB').toFormat('d LLL yyyy HH:mm');
+  // Messages other than reminders (advice, triage cards, notices) that failed for good: the label
+  // names what it was ("the advice on SGS-…"), never its content.
+  const messages = await deps.db.outboundMessage.findMany({
+    where: { organisationId: actor.organisationId, status: 'FAILED' },
+    select: { kind: true, label: true, personId: true, attempts: true, lastError: true, failedAt: true },
+    orderBy: [{ failedAt: 'desc' }, { id: 'asc' }],
+    take: FAILED_REMINDERS_LIMIT,
+  });
+  const names = new Map(
+    (await deps.db.person.findMany({ where: { id: { in: messages.flatMap((m) => (m.personId ? [m.personId] : [])) } }, select: { id: true, name: true } })).map((p) => [p.id, p.name]),
+  );
   return {
     template: 'failed-reminders',
     data: {
@@ -87,6 +104,14 @@ async function failedRemindersCard(deps: FlowDeps, actor: Actor): Promise<CardRe
         due: due(r.dueAt),
         attempts: String(r.attempts),
         error: describeFailure(r.lastError),
+      })),
+      messageCount: messages.length,
+      messages: messages.map((m) => ({
+        what: m.label ?? MESSAGE_KIND_LABELS[m.kind] ?? 'Message',
+        recipient: m.personId ? (names.get(m.personId) ?? NONE) : 'Triage channel',
+        failed: m.failedAt ? due(m.failedAt) : NONE,
+        attempts: String(m.attempts),
+        error: describeFailure(m.lastError),
       })),
     },
   };

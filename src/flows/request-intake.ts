@@ -141,7 +141,7 @@ export async function answerRisk(deps: FlowDeps, actor: Actor, immediateRisk: bo
   // alerted before anything else is asked.
   const now = deps.clock.now();
   const org = await loadOrganisation(deps.db, actor.organisationId);
-  const request = await deps.db.$transaction(async (tx) => {
+  const { request, staged } = await deps.db.$transaction(async (tx) => {
     const created = await insertRequest(
       tx,
       {
@@ -168,9 +168,12 @@ export async function answerRisk(deps: FlowDeps, actor: Actor, immediateRisk: bo
       platform: actor.platform,
       detail: { urgency: 'URGENT' },
     });
-    return tx.supervisionRequest.findUniqueOrThrow({ where: { id: created.id }, include: requestWithPeople });
+    const request = await tx.supervisionRequest.findUniqueOrThrow({ where: { id: created.id }, include: requestWithPeople });
+    // The URGENT alert commits with the request (see submitDetails).
+    const staged = await deps.outbox.stage(tx, [{ to: 'triage', organisationId: actor.organisationId, requestId: request.id, card: triageCardFor(request, org, now) }]);
+    return { request, staged };
   });
-  await deps.outbox.postTriageCard(actor.organisationId, request.id, triageCardFor(request, org, now));
+  await deps.outbox.send(staged);
   deps.logger.info({ requestId: request.id, urgency: 'URGENT' }, 'urgent request recorded');
 
   const inHours = isWithinServiceHours(now, org.config.serviceHours, org.config.timeZone);
@@ -246,7 +249,7 @@ export async function submitDetails(deps: FlowDeps, actor: Actor, value: Record<
     summary: answers.summary,
     identifierWarnings: [...new Set(findings.map((f) => f.kind))],
   };
-  const { request, created } = await deps.db.$transaction(async (tx) => {
+  const { request, created, staged } = await deps.db.$transaction(async (tx) => {
     const existing = draft.requestId
       ? await tx.supervisionRequest.findUnique({ where: { id: draft.requestId } })
       : null;
@@ -284,12 +287,14 @@ export async function submitDetails(deps: FlowDeps, actor: Actor, value: Record<
       detail: { helpType, route, identifierWarnings: fields.identifierWarnings.join(',') || null },
     });
     const request = await tx.supervisionRequest.findUniqueOrThrow({ where: { id: requestId }, include: requestWithPeople });
-    return { request, created: !existing };
+    // A new request's triage card commits with it: a process that dies after the commit leaves
+    // the card for the workers to post, never a request the team cannot see.
+    const staged = existing ? [] : await deps.outbox.stage(tx, [{ to: 'triage', organisationId: actor.organisationId, requestId, card: triageCardFor(request, org, now) }]);
+    return { request, created: !existing, staged };
   });
 
-  const card = triageCardFor(request, org, now);
-  if (created) await deps.outbox.postTriageCard(actor.organisationId, request.id, card);
-  else await deps.outbox.updateTriageCards(request.id, card);
+  if (created) await deps.outbox.send(staged);
+  else await deps.outbox.updateTriageCards(request.id, triageCardFor(request, org, now));
 
   const expected = expectedContactBy(request.createdAt, request.urgency, route, org.config.responseTargets, org.config.serviceHours, org.config.timeZone);
   const nextSteps =

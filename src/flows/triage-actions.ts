@@ -9,7 +9,7 @@ import { DEFAULT_GROUP_CAPACITY, defaultDurationMinutes } from '../domain/bookin
 import { loadOrganisation } from '../db/organisations.js';
 import { loadRequest, requestWithPeople, updateRequestAtVersion, type RequestWithPeople } from '../db/requests.js';
 import type { Prisma } from '../db/generated/client.js';
-import type { CardRef } from './types.js';
+import type { CardRef, DeliveryOutcome } from './types.js';
 import { adviceCard, REQUESTER_VIEW, requestDetailCard } from './cards.js';
 import { triageCardFor } from './request-intake.js';
 import { StaleCardError, type Actor, type FlowDeps, type TurnResult } from './types.js';
@@ -49,7 +49,7 @@ async function changeRequest(
 }
 
 /** The confidential details, sent to the actor's personal chat and audited as a read. */
-async function sendDetailsPrivately(deps: FlowDeps, actor: Actor, request: RequestWithPeople): Promise<void> {
+async function sendDetailsPrivately(deps: FlowDeps, actor: Actor, request: RequestWithPeople): Promise<DeliveryOutcome> {
   await recordAudit(deps.db, {
     at: deps.clock.now(),
     organisationId: request.organisationId,
@@ -65,7 +65,14 @@ async function sendDetailsPrivately(deps: FlowDeps, actor: Actor, request: Reque
     ? requestDetailCard(request, await bookingChoices(deps, actor, request))
     : requestDetailCard(request, REQUESTER_VIEW, false);
   // Where the person acted, never whichever chat they touched last (it may be another platform's).
-  await deps.outbox.toPerson(actor.personId, { card }, { platform: actor.platform });
+  return deps.outbox.toPerson(actor.personId, { card }, { platform: actor.platform });
+}
+
+/** What the actor is told of a message the bot sent for them: only "sent" once it is. */
+function detailsNotice(outcome: DeliveryOutcome, reference: string): string {
+  if (outcome === 'sent') return `I've sent you the details of ${reference} in our personal chat.`;
+  if (outcome === 'queued') return `The details of ${reference} are queued for delivery to our personal chat: I could not send them just now and will keep trying.`;
+  return `I could not send you the details of ${reference}: open a personal chat with me, then press Details again.`;
 }
 
 /** Who can supervise, and the defaults for the booking form (the matrix duration for the requester's group). */
@@ -115,24 +122,25 @@ export async function claimRequest(deps: FlowDeps, actor: Actor, value: Record<s
       platform: actor.platform,
     });
   });
-  await sendDetailsPrivately(deps, actor, request);
+  const sent = await sendDetailsPrivately(deps, actor, request);
   return {
     replies: [],
     updatedCard,
-    notice: `You have claimed ${request.reference}. I've sent you its details in our personal chat.`,
+    notice: `You have claimed ${request.reference}. ${detailsNotice(sent, request.reference).replace(`the details of ${request.reference}`, 'its details')}`,
   };
 }
 
 export async function showRequestDetails(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
   const request = await loadRequest(deps.db, value.requestId, actor.organisationId);
   assertCanActOnRequest(actor, 'request.read-summary', request);
-  await sendDetailsPrivately(deps, actor, request);
-  return { replies: [], notice: `I've sent you the details of ${request.reference} in our personal chat.` };
+  const sent = await sendDetailsPrivately(deps, actor, request);
+  return { replies: [], notice: detailsNotice(sent, request.reference) };
 }
 
 export async function giveAdvice(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
   const advice = cleanText(value.advice, 'advice', MAX_ADVICE_LENGTH);
   if (!advice) throw new DomainError('INVALID_INPUT', 'Please write the advice before sending it.');
+  let staged: string[] = [];
   const { request, updatedCard } = await changeRequest(deps, actor, value, 'request.advise', async (req, tx, now) => {
     const status = lifecycle.giveAdvice({ status: req.status });
     await updateRequestAtVersion(tx, req.id, req.version, {
@@ -167,11 +175,24 @@ export async function giveAdvice(deps: FlowDeps, actor: Actor, value: Record<str
       platform: actor.platform,
       detail: { recordId: record.id },
     });
+    // The advice to the requester commits with its record: it cannot be recorded and never sent.
+    staged = await deps.outbox.stage(tx, [
+      {
+        to: 'person',
+        personId: req.requesterId,
+        message: { card: adviceCard({ requestId: req.id, reference: req.reference, specialist: actor.name, advice }) },
+        options: { causedBy: actor.personId, label: `the advice on ${req.reference}` },
+      },
+    ]);
   });
-  await deps.outbox.toPerson(request.requesterId, {
-    card: adviceCard({ requestId: request.id, reference: request.reference, specialist: actor.name, advice }),
-  });
-  return { replies: [], updatedCard, notice: `Your advice on ${request.reference} has been sent and recorded.` };
+  const sent = await deps.outbox.send(staged);
+  const notice =
+    sent === 'sent'
+      ? `Your advice on ${request.reference} has been sent and recorded.`
+      : sent === 'queued'
+        ? `Your advice on ${request.reference} is recorded and queued for delivery: I could not send it just now and will keep trying. I will tell you here if it cannot be delivered.`
+        : `Your advice on ${request.reference} is recorded, but I could not deliver it to the requester: please contact them another way.`;
+  return { replies: [], updatedCard, notice, ...(sent === 'sent' ? {} : { noticeMatters: true }) };
 }
 
 export async function closeRequest(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.js';
+import type { Prisma } from '../db/generated/client.js';
 import { DomainError } from '../domain/errors.js';
 import type { ActorIdentity, Role } from '../domain/permissions.js';
 import type { Clock } from '../domain/time.js';
@@ -65,11 +66,36 @@ export interface TurnResult {
   updatedCard?: CardRef;
   /** A short private notice for the actor alone (refusals, confirmations). */
   notice?: string;
+  /**
+   * The notice says something the actor must not miss (a message of theirs is not delivered
+   * yet): where the platform shows only the refreshed card (a Teams channel card action), it is
+   * also sent to the actor's personal chat.
+   */
+  noticeMatters?: boolean;
   /** The turn was refused: nothing changed, and the notice says why. */
   refused?: boolean;
   /** Files for the actor alone (see OutFile). */
   files?: OutFile[];
 }
+
+/**
+ * What became of a message: sent now; queued (kept, to be retried by the workers); failed for
+ * good (its causer is told); cancelled (nobody left to deliver it to); or already handled.
+ */
+export type DeliveryOutcome = 'sent' | 'queued' | 'failed' | 'cancelled' | 'duplicate-avoided';
+
+export interface OutboxOptions {
+  platform?: Platform;
+  existingOnly?: boolean;
+  /** Who caused the message: told in their chat if it cannot be delivered in the end. */
+  causedBy?: string;
+  /** A plain label for that notice and the administrators' list ("the advice on SGS-2026-0001"), never the content. */
+  label?: string;
+}
+
+export type StagedMessage =
+  | { to: 'person'; personId: string; message: OutMessage; options?: OutboxOptions }
+  | { to: 'triage'; organisationId: string; requestId: string; card: CardRef };
 
 /** Delivery to places other than the actor's conversation, implemented by the channels. */
 export interface Outbox {
@@ -78,11 +104,16 @@ export interface Outbox {
    * goes where the person acted), else on the platform they last used. `existingOnly`: only
    * to a chat the person already has, never one opened for the occasion.
    */
-  toPerson(personId: string, message: OutMessage, options?: { platform?: Platform; existingOnly?: boolean }): Promise<void>;
-  /** A new triage card in every triage channel bound for the organisation. */
-  postTriageCard(organisationId: string, requestId: string, card: CardRef): Promise<void>;
+  toPerson(personId: string, message: OutMessage, options?: OutboxOptions): Promise<DeliveryOutcome>;
+  /**
+   * Writes messages inside the transaction of the change that causes them, so they commit (or
+   * not) with it; `send` tries them once the transaction has committed. Returns the row ids.
+   */
+  stage(tx: Prisma.TransactionClient, messages: StagedMessage[]): Promise<string[]>;
+  /** The first try of staged messages, after their transaction committed. */
+  send(ids: string[]): Promise<DeliveryOutcome>;
   /** Replace every triage card already posted for the request, for everyone. */
-  updateTriageCards(requestId: string, card: CardRef): Promise<void>;
+  updateTriageCards(requestId: string, card: CardRef): Promise<DeliveryOutcome>;
 }
 
 /** Links to things the bot serves itself (signed, short-lived, for one person). */

@@ -8,6 +8,8 @@ export const REMINDER_QUEUE = 'reminders';
 
 export const JobName = {
   deliverReminder: 'deliver-reminder',
+  /** One try of an OutboundMessage row (channels/message-delivery.ts); the row keeps the retry schedule. */
+  deliverMessage: 'deliver-message',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -34,6 +36,23 @@ export function parseDeliverReminderPayload(data: unknown): DeliverReminderPaylo
   if (!result.success) {
     const fields = [...new Set(result.error.issues.map((issue) => issue.path.join('.') || '(root)'))].join(', ');
     throw new UnrecoverableError(`invalid ${JobName.deliverReminder} payload: ${fields}`);
+  }
+  return result.data;
+}
+
+export const deliverMessagePayload = z.object({ messageId: z.uuid() }).strict();
+export type DeliverMessagePayload = z.infer<typeof deliverMessagePayload>;
+
+/** One job per try of a message row: the row id and the try's number (a retried row gets a new job). */
+export function messageJobId(messageId: string, attempts: number): string {
+  return `message-${messageId}-${attempts}`;
+}
+
+export function parseDeliverMessagePayload(data: unknown): DeliverMessagePayload {
+  const result = deliverMessagePayload.safeParse(data);
+  if (!result.success) {
+    const fields = [...new Set(result.error.issues.map((issue) => issue.path.join('.') || '(root)'))].join(', ');
+    throw new UnrecoverableError(`invalid ${JobName.deliverMessage} payload: ${fields}`);
   }
   return result.data;
 }

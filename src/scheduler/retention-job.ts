@@ -34,7 +34,7 @@ export function startRetentionJob(options: RetentionJobOptions): RetentionJob {
     running = runOnce()
       .then((result) => {
         if (!result.purged) return;
-        logger.info({ processedDeliveries: result.processedDeliveries, abandonedDrafts: result.abandonedDrafts }, 'retention purge: old inbound delivery ids and abandoned request drafts removed');
+        logger.info({ processedDeliveries: result.processedDeliveries, abandonedDrafts: result.abandonedDrafts, outboundMessages: result.outboundMessages }, 'retention purge: old inbound delivery ids, abandoned request drafts and delivered messages removed');
         for (const org of result.organisations) {
           if (org.skipped) logger.warn({ organisationId: org.organisationId, reason: org.skipped }, 'retention purge skipped: invalid retention settings');
           else logger.info({ organisationId: org.organisationId, counts: org.counts }, 'retention purge');

@@ -7,9 +7,11 @@ import { Redis, type RedisOptions } from 'ioredis';
 import cron from 'node-cron';
 import type { ConnectionOptions } from 'bullmq';
 import type { ChannelSender } from '../channels/outbox.js';
+import { createMessageDelivery, dueMessages } from '../channels/message-delivery.js';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import { newRequestId, requestIdTelemetry, runWithRequestContext } from '../request-context.js';
+import { JobName, messageJobId } from './jobs.js';
 import { instrumentDelivery, type SchedulerMetrics } from './metrics.js';
 import { createReminderQueue } from './queue.js';
 import { createRateLimiter, rateLimitSender, type PlatformRateLimits } from './rate-limit.js';
@@ -44,6 +46,8 @@ export interface SchedulerOptions {
   /** Worker lock and stalled-check periods (worker.ts; BullMQ's 30 s defaults otherwise). */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** How often due message rows are queued for a try (default 5 s). */
+  messagePollMs?: number;
   /** Counts deliveries, lateness and sweeps, and reports the queue's depth (metrics.ts). */
   metrics?: SchedulerMetrics;
 }
@@ -93,10 +97,13 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
   const created = createReminderSender({ db, senders, logger, clock });
   const delivery = options.metrics ? instrumentDelivery(options.metrics, created, { clock, db }) : undefined;
   const sender = delivery?.deps ?? created;
+  // Turn messages go through the same queue, senders and limiter as reminders.
+  const messages = createMessageDelivery({ db, senders, logger, clock });
   const worker = createReminderWorker({
     connection,
     ...(prefix ? { prefix } : {}),
     db,
+    messages,
     deliverDeps: { send: sender.send, isSubjectLive: sender.isSubjectLive, clock, logger },
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     ...(options.lockDurationMs ? { lockDurationMs: options.lockDurationMs } : {}),
@@ -141,8 +148,34 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
     await running;
   };
 
+  /** Queues a job per due message row (a try each); every worker may do this: job ids and the row's lease dedupe. */
+  async function queueMessages(): Promise<number> {
+    const due = await dueMessages(db, clock.now());
+    if (due.length === 0) return 0;
+    await queue.addBulk(
+      due.map((m) => ({
+        name: JobName.deliverMessage,
+        data: { messageId: m.id } as never,
+        opts: { jobId: messageJobId(m.id, m.attempts), attempts: 1, removeOnComplete: true, removeOnFail: true }, // the row is the record: an ended job must not block the next try
+      })),
+    );
+    return due.length;
+  }
+  let polling: Promise<unknown> | undefined;
+  const pollMessages = () => {
+    if (polling) return;
+    polling = queueMessages()
+      .catch((error: unknown) => logger.error({ err: { name: (error as Error)?.name } }, 'queueing due messages failed'))
+      .finally(() => {
+        polling = undefined;
+      });
+  };
+
   await tick();
+  pollMessages();
   const task = cron.schedule(options.schedule ?? '* * * * *', () => tick(), { noOverlap: true });
+  const messageTimer = setInterval(pollMessages, options.messagePollMs ?? 5_000);
+  messageTimer.unref();
 
   let stopping: Promise<void> | undefined;
   return {
@@ -152,6 +185,8 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
       stopping ??= (async () => {
         await task.stop();
         await task.destroy();
+        clearInterval(messageTimer);
+        if (polling) await polling;
         if (running) await running;
         await worker.close();
         await queue.close();

@@ -21,6 +21,7 @@ import type { Logger } from '../logger.js';
 import { RecipientUnreachableError, type SendResult } from './deliver-reminder.js';
 import { REPLACED_CARD, createReminderCards } from './reminder-cards.js';
 import { loadPersonCadence, rebookedSessionIds } from './reminder-facts.js';
+import { openPersonalChat } from '../channels/message-delivery.js';
 
 export interface ReminderSenderDeps {
   db: Db;
@@ -63,7 +64,8 @@ export function createReminderSender(deps: ReminderSenderDeps) {
       const found = await personalConversation(db, reminder.recipientId, platform);
       if (found) return found;
     }
-    return null;
+    // Someone who never wrote to the bot: open the chat where the platform allows it.
+    return openPersonalChat({ db, senders: [...senders.values()], clock }, reminder.recipientId, null);
   }
 
   /** Records the card just posted and turns the earlier live card(s) about the same thing into "replaced". */

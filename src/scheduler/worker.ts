@@ -6,7 +6,8 @@
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job, type Telemetry } from 'bullmq';
 import type { Db } from '../db/client.js';
 import { DeliveryRateLimitedError, deliverReminder, SendDeferredError, type DeliverDeps, type DeliveryOutcome } from './deliver-reminder.js';
-import { JobName, parseDeliverReminderPayload, REMINDER_QUEUE } from './jobs.js';
+import { JobName, parseDeliverMessagePayload, parseDeliverReminderPayload, REMINDER_QUEUE } from './jobs.js';
+import type { MessageDelivery } from '../channels/message-delivery.js';
 
 export interface ReminderWorkerOptions {
   connection: ConnectionOptions;
@@ -14,6 +15,8 @@ export interface ReminderWorkerOptions {
   prefix?: string;
   db: Db;
   deliverDeps: Omit<DeliverDeps, 'db'>;
+  /** Tries of OutboundMessage rows (the turn messages), on the same queue, senders and limiter. */
+  messages?: MessageDelivery;
   /** Jobs processed at once by this process (default 5). */
   concurrency?: number;
   /** At most `max` jobs per `duration` ms across all workers of the queue (platform quotas). */
@@ -43,7 +46,12 @@ export function createReminderWorker(options: ReminderWorkerOptions): ReminderWo
   const deps: DeliverDeps = { ...options.deliverDeps, db: options.db };
   const { logger } = deps;
 
-  const processor = async (job: Job, token?: string): Promise<DeliveryOutcome> => {
+  const processor = async (job: Job, token?: string): Promise<DeliveryOutcome | string> => {
+    if (job.name === JobName.deliverMessage && options.messages) {
+      const { messageId } = parseDeliverMessagePayload(job.data);
+      // One try; the row keeps the retry schedule (a failed try is PENDING with a later nextAttemptAt).
+      return options.messages.deliver(messageId);
+    }
     if (job.name !== JobName.deliverReminder) {
       throw new UnrecoverableError(`unknown job name on ${REMINDER_QUEUE}`);
     }

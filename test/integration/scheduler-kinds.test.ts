@@ -679,6 +679,36 @@ describe('a newer reminder replaces the earlier card', () => {
     expect(await t.db.reminder.findUniqueOrThrow({ where: { id: due.id } })).toMatchObject({ status: 'SENT', platform: 'SLACK', platformMessageId: `${1_800_000_002}.000100` });
   });
 
+  it('reaches a person with a Slack identity who never wrote to the bot through conversations.open', async () => {
+    const supervisor = await person('Sam Supervisor', { conversation: 'SLACK' });
+    const owner = await person('Nia Neverwrote', { conversation: false });
+    await t.db.platformIdentity.create({ data: { personId: owner.id, platform: 'SLACK', tenantId: 'T0KINDS01', platformUserId: 'U0NEVER01' } });
+    const point = await actionPoint(owner.id, supervisor.id);
+    const [soon] = await twoReminders(point.id, owner.id);
+
+    const calls: Array<{ method: string; args: Record<string, string> }> = [];
+    nock.disableNetConnect();
+    nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
+    nock(SLACK_API)
+      .persist()
+      .post(/\/api\/.+/)
+      .reply(async (req: Request) => {
+        const method = new URL(req.url).pathname.replace('/api/', '');
+        const args = Object.fromEntries(new URLSearchParams(await req.text()));
+        calls.push({ method, args });
+        if (method === 'conversations.open') return [200, { ok: true, channel: { id: 'D0OPENED01' } }] as const;
+        return [200, { ok: true, channel: args.channel, ts: '1800000100.000100' }] as const;
+      });
+    const slack = createSlackSender(new WebClient('xoxb-test', { slackApiUrl: `${SLACK_API}/api/`, retryConfig: { retries: 0 } }));
+
+    expect(await deliver([slack], soon)).toBe('sent');
+    expect(calls.map((c) => c.method)).toEqual(['conversations.open', 'chat.postMessage']);
+    expect(calls[0]!.args.users).toBe('U0NEVER01');
+    expect(calls[1]!.args.channel).toBe('D0OPENED01');
+    // The chat is kept for next time: no second conversations.open.
+    expect(await t.db.conversationReference.findFirst({ where: { personId: owner.id, kind: 'PERSONAL' } })).toMatchObject({ platform: 'SLACK', conversationId: 'D0OPENED01' });
+  });
+
   it('a failed replacement never fails the send (a retry would send the new card twice)', async () => {
     const owner = await person('Olu Owner');
     const supervisor = await person('Sam Supervisor');

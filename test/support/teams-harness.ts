@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createBot } from '../../src/app.js';
+import type { ChannelSender } from '../../src/channels/outbox.js';
 import { demoPerson, DEMO_TENANT_ID } from '../../src/db/demo-organisation.js';
 import { seedDemoOrganisation } from '../../src/db/seed-demo.js';
 import { createLogger, type Logger } from '../../src/logger.js';
@@ -52,6 +53,14 @@ export interface TeamsHarness {
   members: Map<string, { email?: string; userPrincipalName?: string; aadObjectId?: string; name?: string }>;
   /** Calls made since the last `take()`, and forget them. */
   take(): ConnectorCall[];
+  /** The platform senders of the bot under test (for a worker run by the test). */
+  senders: ChannelSender[];
+  /**
+   * A connector fault: while set, activity posts and updates it matches are answered 503 (and
+   * counted in `refused`, not in `calls`). Null restores the connector.
+   */
+  refuse(match: ((call: { method: string; path: string }) => boolean) | null): void;
+  refused: Array<{ method: string; path: string }>;
   post(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
   message(personKey: string, text: string, conversation?: 'personal' | 'channel'): Promise<{ status: number; body: any }>;
   action(personKey: string, verb: string, data: Record<string, unknown>, conversation?: 'personal' | 'channel'): Promise<{ status: number; body: any }>;
@@ -116,9 +125,16 @@ export async function startTeamsHarness(options: { now?: Date; appId?: string; a
   const calls: ConnectorCall[] = [];
   const members = new Map<string, { email?: string; userPrincipalName?: string; aadObjectId?: string; name?: string }>();
   let outSeq = 0;
+  let refusing: ((call: { method: string; path: string }) => boolean) | null = null;
+  const refused: Array<{ method: string; path: string }> = [];
   const record = (method: string) => async (req: Request) => {
     const text = await req.text();
     const url = new URL(req.url);
+    const path = decodeURIComponent(url.pathname);
+    if (refusing?.({ method, path })) {
+      refused.push({ method, path });
+      return [503, { error: { code: 'ServiceUnavailable' } }] as const;
+    }
     calls.push({ method, path: decodeURIComponent(url.pathname), body: text ? (JSON.parse(text) as Record<string, unknown>) : {} });
     outSeq += 1;
     return [200, { id: `out-${outSeq}` }] as const;
@@ -164,6 +180,11 @@ export async function startTeamsHarness(options: { now?: Date; appId?: string; a
       taken = calls.length;
       return fresh;
     },
+    senders: bot.senders,
+    refuse(match) {
+      refusing = match;
+    },
+    refused,
     post,
     message: (personKey, text, conversation = 'personal') => post(activityFrom(personKey, conversation, { type: 'message', text, serviceUrl })),
     action: (personKey, verb, data, conversation = 'personal') =>

@@ -11,7 +11,7 @@ import {
   type Request as BotRequest,
   type Response as BotResponse,
 } from 'botbuilder';
-import { AuthenticationError, type ConnectorClient } from 'botframework-connector';
+import { AuthenticationError, type ConnectorClient, type ConnectorFactory } from 'botframework-connector';
 import { withPlainFacts } from '../../cards/plain-facts.js';
 import { renderAdaptiveCard } from '../../cards/render.js';
 import type { Config } from '../../config.js';
@@ -54,7 +54,38 @@ export function createTeamsAdapter(config: Pick<Config, 'MICROSOFT_APP_ID' | 'MI
         }
       : {},
   );
-  return new TeamsAdapter(auth);
+  return new TeamsAdapter(withoutClientRetries(auth));
+}
+
+/** The connector client's own retry policies (@azure/core-rest-pipeline names). */
+const RETRY_POLICIES = ['defaultRetryPolicy', 'retryPolicy', 'exponentialRetryPolicy', 'throttlingRetryPolicy', 'systemErrorRetryPolicy'];
+
+function stripRetries(factory: ConnectorFactory): ConnectorFactory {
+  return {
+    async create(serviceUrl: string, audience?: string) {
+      const client = await factory.create(serviceUrl, audience);
+      const pipeline = (client as unknown as { client?: { pipeline?: { removePolicy(options: { name: string }): unknown } } }).client?.pipeline;
+      for (const name of RETRY_POLICIES) pipeline?.removePolicy({ name });
+      return client;
+    },
+  };
+}
+
+/**
+ * No retries inside the connector client. A message that is not the reply to a turn is an
+ * OutboundMessage row that the workers retry with backoff through the shared limiter, and a
+ * turn's own reply must fail fast rather than hang past Teams' deadline: the client would
+ * otherwise retry a 5xx for about ten seconds, unpaced (its noRetryPolicy option is ignored).
+ */
+function withoutClientRetries(auth: ConfigurationBotFrameworkAuthentication): ConfigurationBotFrameworkAuthentication {
+  const authenticateRequest = auth.authenticateRequest.bind(auth);
+  const createConnectorFactory = auth.createConnectorFactory.bind(auth);
+  auth.authenticateRequest = async (activity, authHeader) => {
+    const result = await authenticateRequest(activity, authHeader);
+    return result.connectorFactory ? { ...result, connectorFactory: stripRetries(result.connectorFactory) } : result;
+  };
+  auth.createConnectorFactory = (claims) => stripRetries(createConnectorFactory(claims));
+  return auth;
 }
 
 export function toTeamsActivity(message: OutMessage): Partial<Activity> {
@@ -78,12 +109,28 @@ export function createTeamsSender(adapter: CloudAdapter, appId: string | undefin
     if (problem) throw new UnsafeServiceUrlError(problem);
     return reference as Partial<ConversationReference>;
   };
+  /**
+   * Runs `work` in a proactive turn and gives its error back to the caller. An error thrown inside
+   * the turn would reach the adapter's onTurnError, which answers a person whose own turn failed
+   * with an apology: a failed delivery must never post one into the conversation it was for.
+   */
+  async function proactive(reference: Partial<ConversationReference>, work: (context: TurnContext) => Promise<void>): Promise<void> {
+    let failure: { error: unknown } | undefined;
+    await adapter.continueConversationAsync(botAppId, reference, async (context) => {
+      try {
+        await work(context);
+      } catch (error) {
+        failure = { error };
+      }
+    });
+    if (failure) throw failure.error;
+  }
   return {
     platform: 'TEAMS',
     async send(conversation, message) {
       const reference = checked(conversation.reference);
       let id = '';
-      await adapter.continueConversationAsync(botAppId, reference, async (context) => {
+      await proactive(reference, async (context) => {
         // sendToConversation, not a reply: in a channel this starts a new post.
         const client = context.turnState.get<ConnectorClient>(context.adapter.ConnectorClientKey);
         const activity = TurnContext.applyConversationReference({ ...toTeamsActivity(message) }, reference);
@@ -95,7 +142,7 @@ export function createTeamsSender(adapter: CloudAdapter, appId: string | undefin
       return id;
     },
     async update(conversation, messageId, message) {
-      await adapter.continueConversationAsync(botAppId, checked(conversation.reference), async (context) => {
+      await proactive(checked(conversation.reference), async (context) => {
         await context.updateActivity({ ...toTeamsActivity(message), id: messageId });
       });
     },
@@ -228,6 +275,9 @@ export function createTeamsHandler(adapter: TeamsAdapter, deps: FlowDeps, option
     const result = await handleTurn(deps, actor, inbound);
     if (!personal && !result.refused) await rememberConversation(context, actor);
     await respond(context, result, isInvoke);
+    if (isInvoke && !personal && result.updatedCard && result.notice && result.noticeMatters) {
+      await deps.outbox.toPerson(actor.personId, { text: result.notice }, { platform: 'TEAMS', existingOnly: true });
+    }
     await offerFiles(context, deps, files, actor, result);
   };
 
