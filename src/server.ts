@@ -4,6 +4,9 @@ import type { Server } from 'node:http';
 import type { Logger } from './logger.js';
 import { requestContextMiddleware } from './request-context.js';
 
+/** Longest a readiness check may take before /readyz counts it as failed (the probe answers within a second). */
+export const READINESS_TIMEOUT_MS = 800;
+
 /** Largest request body accepted; a Teams activity with a full card is a few kilobytes. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
@@ -15,6 +18,8 @@ export interface ServerDeps {
   routers?: express.Router[];
   /** Resolves when a dependency answers; rejects with the reason otherwise. */
   readiness: Record<string, () => Promise<void>>;
+  /** Per-check limit (default READINESS_TIMEOUT_MS). */
+  readinessTimeoutMs?: number;
 }
 
 /**
@@ -62,15 +67,24 @@ export function createApp(deps: ServerDeps): express.Express {
     let ready = true;
     await Promise.all(
       Object.entries(deps.readiness).map(async ([name, check]) => {
+        let timer: NodeJS.Timeout | undefined;
         try {
-          await check();
+          // A dependency that hangs (Redis unreachable, a saturated pool) must not hang the probe.
+          await Promise.race([
+            check(),
+            new Promise((_resolve, reject) => {
+              timer = setTimeout(() => reject(Object.assign(new Error('readiness check timed out'), { name: 'TimeoutError' })), deps.readinessTimeoutMs ?? READINESS_TIMEOUT_MS);
+            }),
+          ]);
           checks[name] = 'ok';
         } catch (error) {
           ready = false;
-          checks[name] = 'failed';
+          checks[name] = (error as Error | null)?.name === 'TimeoutError' ? 'timed out' : 'failed';
           // A driver's message can name hosts, users or the connection string: name and code only.
           const err = error instanceof Error ? { name: error.name, code: (error as { code?: unknown }).code } : { name: 'non-error thrown' };
           deps.logger.warn({ check: name, err }, 'readiness check failed');
+        } finally {
+          clearTimeout(timer);
         }
       }),
     );

@@ -12,7 +12,7 @@ import { createExportRouter } from '../../src/http/export-route.js';
 import { createInviteRouter, createLinks } from '../../src/http/invite-route.js';
 import { signLink } from '../../src/http/signed-links.js';
 import { createLogger } from '../../src/logger.js';
-import { createApp, listen } from '../../src/server.js';
+import { createApp, listen, READINESS_TIMEOUT_MS } from '../../src/server.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { httpRequest, TestClock } from '../support/teams-harness.js';
 
@@ -65,6 +65,26 @@ describe('/readyz', () => {
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({ check: 'postgres', err: { name: 'Error', code: 'ENOTFOUND' } });
     for (const fragment of fragments) expect(lines.join('\n')).not.toContain(fragment);
+  });
+
+  it('answers within a second when a dependency hangs, naming it as timed out', async () => {
+    const url = await serve(
+      createApp({
+        logger: createLogger({ level: 'silent' }),
+        readiness: {
+          postgres: async () => {},
+          // Redis unreachable: ioredis queues the command and never answers.
+          redis: () => new Promise<void>(() => {}),
+        },
+      }),
+    );
+    const started = performance.now();
+    const ready = await httpRequest(`${url}/readyz`, 'GET');
+    const ms = performance.now() - started;
+    expect(ready.status).toBe(503);
+    expect(JSON.parse(ready.text)).toEqual({ status: 'not ready', checks: { postgres: 'ok', redis: 'timed out' } });
+    expect(ms).toBeGreaterThanOrEqual(READINESS_TIMEOUT_MS - 50);
+    expect(ms).toBeLessThan(READINESS_TIMEOUT_MS + 1_000);
   });
 });
 
