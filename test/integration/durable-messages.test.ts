@@ -3,7 +3,7 @@
 // platform answers again, the person who caused a message that fails for good is told, and the
 // actor is never told "sent" before it is. Over real HTTP, the Teams connector intercepted.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMessageDelivery, MESSAGE_MAX_ATTEMPTS } from '../../src/channels/message-delivery.js';
 import { createOutbox } from '../../src/channels/outbox.js';
 import { demoPerson } from '../../src/db/demo-organisation.js';
@@ -24,10 +24,14 @@ beforeAll(async () => {
   // Everyone has a personal chat with the bot.
   for (const key of ['paramedic', 'specialist', 'specialist-2']) await h.message(key, 'help');
 });
+afterEach(() => {
+  h.refuse(null); // a failed test leaves no fault behind for the next
+});
 afterAll(async () => {
   await h?.close();
 });
 
+/** Summaries are plain words: a random string can look like a date of birth or a postcode and be held back for checking. */
 async function newRequest(summary: string): Promise<{ id: string; reference: string }> {
   // One open request per person: the previous test's is done with.
   await h.database.db.supervisionRequest.updateMany({ where: { status: { not: 'CLOSED' } }, data: { status: 'CLOSED', closedAt: h.clock.now() } });
@@ -55,7 +59,7 @@ const noticeOf = (res: { body: any }) => JSON.stringify(res.body);
 
 describe('advice the platform cannot take at once', () => {
   it('is recorded and queued, the specialist is told so (not "sent"), and a worker delivers it once the platform answers', async () => {
-    const request = await claimed(`queued advice ${randomBytes(3).toString('hex')}`);
+    const request = await claimed('Queued advice: a crew worried about a referral.');
     h.take();
     h.refuse(toParamedic);
     const res = await advise(request.id, 'Call the duty line and file the referral today.');
@@ -100,7 +104,7 @@ describe('advice the platform cannot take at once', () => {
   });
 
   it('tells the specialist, in their chat, when the advice could not be delivered after the last attempt', async () => {
-    const request = await claimed(`failing advice ${randomBytes(3).toString('hex')}`);
+    const request = await claimed('Failing advice: a crew asking about a debrief.');
     h.refuse(toParamedic);
     await advise(request.id, 'Speak to your line manager about a debrief.');
     const row = await h.database.db.outboundMessage.findFirstOrThrow({ where: { label: `the advice on ${request.reference}` } });
@@ -132,7 +136,7 @@ describe('advice the platform cannot take at once', () => {
 describe('the triage card while the channel is unreachable', () => {
   it('is posted once the channel answers, and the claim that came meanwhile lands on it as the last state', async () => {
     h.refuse(toTriage);
-    const request = await newRequest(`late card ${randomBytes(3).toString('hex')}`);
+    const request = await newRequest('Late card: a neighbour raised a concern.');
     const post = await h.database.db.outboundMessage.findFirstOrThrow({ where: { requestId: request.id, kind: 'triage-post' } });
     expect(post).toMatchObject({ status: 'PENDING', attempts: 1 });
     // A claim arrives (from the card's data) before the card is posted: its update waits for the post.
@@ -154,7 +158,7 @@ describe('the triage card while the channel is unreachable', () => {
   });
 
   it('sends only the latest of several updates not yet sent', async () => {
-    const request = await newRequest(`coalesced ${randomBytes(3).toString('hex')}`);
+    const request = await newRequest('Coalesced updates: a school called the crew.');
     h.refuse(toTriage);
     const version = (await h.database.db.supervisionRequest.findUniqueOrThrow({ where: { id: request.id } })).version;
     await h.action('specialist', 'request.claim', { requestId: request.id, version }, 'channel');
@@ -176,7 +180,7 @@ describe('the triage card while the channel is unreachable', () => {
 describe('messages written with the change', () => {
   it('roll back with it, and survive a process that dies after the commit: the workers send them when the lease ends', async () => {
     const outbox = createOutbox({ db: h.database.db, senders: h.senders, logger: silent, clock: h.clock });
-    const request = await newRequest(`staged ${randomBytes(3).toString('hex')}`);
+    const request = await newRequest('Staged card: a carer asked for help.');
     const card = { template: 'not-in-directory', data: { text: 'staged card' } };
     const before = await h.database.db.outboundMessage.count();
     // The change fails: its messages go with it.
