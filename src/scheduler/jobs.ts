@@ -31,13 +31,17 @@ export function buildDeliverReminderPayload(reminderId: string): DeliverReminder
  * UnrecoverableError (BullMQ fails the job without retrying it). The message names the
  * failing fields only, never their values.
  */
-export function parseDeliverReminderPayload(data: unknown): DeliverReminderPayload {
-  const result = deliverReminderPayload.safeParse(data);
+function parsePayload<T extends z.ZodType>(schema: T, name: JobName, data: unknown): z.infer<T> {
+  const result = schema.safeParse(data);
   if (!result.success) {
     const fields = [...new Set(result.error.issues.map((issue) => issue.path.join('.') || '(root)'))].join(', ');
-    throw new UnrecoverableError(`invalid ${JobName.deliverReminder} payload: ${fields}`);
+    throw new UnrecoverableError(`invalid ${name} payload: ${fields}`);
   }
   return result.data;
+}
+
+export function parseDeliverReminderPayload(data: unknown): DeliverReminderPayload {
+  return parsePayload(deliverReminderPayload, JobName.deliverReminder, data);
 }
 
 export const deliverMessagePayload = z.object({ messageId: z.uuid() }).strict();
@@ -49,10 +53,5 @@ export function messageJobId(messageId: string, attempts: number): string {
 }
 
 export function parseDeliverMessagePayload(data: unknown): DeliverMessagePayload {
-  const result = deliverMessagePayload.safeParse(data);
-  if (!result.success) {
-    const fields = [...new Set(result.error.issues.map((issue) => issue.path.join('.') || '(root)'))].join(', ');
-    throw new UnrecoverableError(`invalid ${JobName.deliverMessage} payload: ${fields}`);
-  }
-  return result.data;
+  return parsePayload(deliverMessagePayload, JobName.deliverMessage, data);
 }

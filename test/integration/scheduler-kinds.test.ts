@@ -579,6 +579,24 @@ describe('non-attendance', () => {
   });
 });
 
+/** Slack's Web API intercepted: every call recorded, answered by `answer`; a sender that uses it. */
+function interceptSlack(answer: (method: string, args: Record<string, string>) => Record<string, unknown>) {
+  const calls: Array<{ method: string; args: Record<string, string> }> = [];
+  nock.disableNetConnect();
+  nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
+  nock(SLACK_API)
+    .persist()
+    .post(/\/api\/.+/)
+    .reply(async (req: Request) => {
+      const method = new URL(req.url).pathname.replace('/api/', '');
+      const args = Object.fromEntries(new URLSearchParams(await req.text()));
+      calls.push({ method, args });
+      return [200, answer(method, args)] as const;
+    });
+  const slack = createSlackSender(new WebClient('xoxb-test', { slackApiUrl: `${SLACK_API}/api/`, retryConfig: { retries: 0 } }));
+  return { calls, slack };
+}
+
 describe('a newer reminder replaces the earlier card', () => {
   async function actionPoint(ownerId: string, supervisorId: string) {
     const record = await t.db.supervisionRecord.create({
@@ -653,22 +671,10 @@ describe('a newer reminder replaces the earlier card', () => {
     const point = await actionPoint(owner.id, supervisor.id);
     const [soon, due] = await twoReminders(point.id, owner.id);
 
-    const calls: Array<{ method: string; args: Record<string, string> }> = [];
     let ts = 1_800_000_000;
-    nock.disableNetConnect();
-    nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
-    nock(SLACK_API)
-      .persist()
-      .post(/\/api\/.+/)
-      .reply(async (req: Request) => {
-        const method = new URL(req.url).pathname.replace('/api/', '');
-        const args = Object.fromEntries(new URLSearchParams(await req.text()));
-        calls.push({ method, args });
-        return method === 'chat.postMessage'
-          ? ([200, { ok: true, channel: args.channel, ts: `${++ts}.000100` }] as const)
-          : ([200, { ok: true, channel: args.channel, ts: args.ts }] as const);
-      });
-    const slack = createSlackSender(new WebClient('xoxb-test', { slackApiUrl: `${SLACK_API}/api/`, retryConfig: { retries: 0 } }));
+    const { calls, slack } = interceptSlack((method, args) =>
+      method === 'chat.postMessage' ? { ok: true, channel: args.channel, ts: `${++ts}.000100` } : { ok: true, channel: args.channel, ts: args.ts },
+    );
 
     expect(await deliver([slack], soon)).toBe('sent');
     expect(await deliver([slack], due)).toBe('sent');
@@ -686,20 +692,9 @@ describe('a newer reminder replaces the earlier card', () => {
     const point = await actionPoint(owner.id, supervisor.id);
     const [soon] = await twoReminders(point.id, owner.id);
 
-    const calls: Array<{ method: string; args: Record<string, string> }> = [];
-    nock.disableNetConnect();
-    nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
-    nock(SLACK_API)
-      .persist()
-      .post(/\/api\/.+/)
-      .reply(async (req: Request) => {
-        const method = new URL(req.url).pathname.replace('/api/', '');
-        const args = Object.fromEntries(new URLSearchParams(await req.text()));
-        calls.push({ method, args });
-        if (method === 'conversations.open') return [200, { ok: true, channel: { id: 'D0OPENED01' } }] as const;
-        return [200, { ok: true, channel: args.channel, ts: '1800000100.000100' }] as const;
-      });
-    const slack = createSlackSender(new WebClient('xoxb-test', { slackApiUrl: `${SLACK_API}/api/`, retryConfig: { retries: 0 } }));
+    const { calls, slack } = interceptSlack((method, args) =>
+      method === 'conversations.open' ? { ok: true, channel: { id: 'D0OPENED01' } } : { ok: true, channel: args.channel, ts: '1800000100.000100' },
+    );
 
     expect(await deliver([slack], soon)).toBe('sent');
     expect(calls.map((c) => c.method)).toEqual(['conversations.open', 'chat.postMessage']);
