@@ -18,6 +18,27 @@ export const OUTCOME_LABELS: Record<RequestOutcome, string> = {
   DUPLICATE: 'Duplicate request',
 };
 
+/** How the requester is told their request was closed (the outcome, in words meant for them). */
+export const OUTCOME_FOR_REQUESTER: Record<RequestOutcome, string> = {
+  ADVICE_GIVEN: 'the advice you were given is recorded in your history',
+  SESSION_BOOKED: 'a supervision session has been booked for you (see your sessions)',
+  REFERRED_ELSEWHERE: 'it has been passed to another service, and the safeguarding team will tell you which',
+  NO_FURTHER_ACTION: 'the safeguarding team found nothing more to do',
+  WITHDRAWN: 'it was withdrawn, as you asked',
+  DUPLICATE: 'it repeated another request of yours, which stays open',
+};
+
+/** The requester's notice that a specialist has picked their request up, and what happens next. */
+export function claimedNotice(reference: string, specialistName: string, route: 'ADVICE' | 'SUPERVISION'): string {
+  const next = route === 'ADVICE' ? 'They will reply to you here with advice.' : 'They will contact you here to arrange a supervision session.';
+  return `${specialistName} from the safeguarding team has picked up your request ${reference}. ${next}`;
+}
+
+/** The requester's notice that their request is closed, with the outcome in their words. */
+export function closedNotice(reference: string, outcome: RequestOutcome): string {
+  return `Your request ${reference} is now closed: ${OUTCOME_FOR_REQUESTER[outcome]}. If you need more help, message me at any time.`;
+}
+
 export const STATUS_LABELS: Record<RequestStatus, string> = {
   OPEN: 'Waiting to be claimed',
   CLAIMED: 'Claimed',

@@ -43,12 +43,17 @@ export function addServiceMinutes(from: Date, minutes: number, hours: ServiceHou
 
 /** "by 14:30 today", "by 10:00 tomorrow", "by 12:30 on Monday 23 November". */
 export function describeDeadline(deadline: Date, now: Date, zone: string): string {
+  return `by ${describeWhen(deadline, now, zone)}`;
+}
+
+/** "14:30 today", "10:00 tomorrow", "12:30 on Monday 23 November". */
+export function describeWhen(deadline: Date, now: Date, zone: string): string {
   // Fixed locale: the wording is English whatever the server's default locale is.
   const due = DateTime.fromJSDate(deadline, { zone }).setLocale('en-GB');
   const today = DateTime.fromJSDate(now, { zone }).startOf('day');
   const time = due.toFormat('HH:mm');
   const days = Math.round(due.startOf('day').diff(today, 'days').days);
-  if (days === 0) return `by ${time} today`;
-  if (days === 1) return `by ${time} tomorrow`;
-  return `by ${time} on ${due.toFormat('cccc d LLLL')}`;
+  if (days === 0) return `${time} today`;
+  if (days === 1) return `${time} tomorrow`;
+  return `${time} on ${due.toFormat('cccc d LLLL')}`;
 }

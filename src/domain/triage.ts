@@ -47,9 +47,26 @@ export function expectedContactBy(
   hours: ServiceHours,
   zone: string,
 ): Date {
-  if (urgency === 'URGENT') return new Date(createdAt.getTime() + targets.urgentMinutes * 60_000);
-  const minutes = route === 'ADVICE' ? targets.adviceMinutes : targets.sessionMinutes;
-  return addServiceMinutes(createdAt, minutes, hours, zone);
+  // Every promise counts only time when the team is on duty: an urgent request at 21:11 on a
+  // Friday is answered after Monday's opening, and until then the 24/7 routes carry it.
+  const minutes = urgency === 'URGENT' ? targets.urgentMinutes : route === 'ADVICE' ? targets.adviceMinutes : targets.sessionMinutes;
+  try {
+    return addServiceMinutes(createdAt, minutes, hours, zone);
+  } catch (error) {
+    // No service hours in the next two weeks (a misconfiguration): the plain target is all there is.
+    if (error instanceof RangeError) return new Date(createdAt.getTime() + minutes * 60_000);
+    throw error;
+  }
+}
+
+/** When the team is next on duty: `at` itself within service hours, else the next opening. */
+export function nextOnDuty(at: Date, hours: ServiceHours, zone: string): Date | null {
+  try {
+    return addServiceMinutes(at, 0, hours, zone);
+  } catch (error) {
+    if (error instanceof RangeError) return null;
+    throw error;
+  }
 }
 
 /** "3 h 20 min", "2 days 4 h": how long a request has waited, for the triage card. */

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { DomainError } from '../domain/errors.js';
 import { findIdentifiers } from '../domain/identifiers.js';
-import { describeDeadline, isWithinServiceHours } from '../domain/service-time.js';
+import { describeDeadline, describeWhen, isWithinServiceHours } from '../domain/service-time.js';
 import { cleanText } from '../domain/text-limits.js';
 import {
   expectedContactBy,
   HELP_TYPES,
+  nextOnDuty,
   routeFor,
   signpostsStaffSupport,
   urgencyFor,
@@ -65,6 +66,15 @@ export function triageCardFor(request: RequestWithPeople, org: OrganisationConte
     org.config.timeZone,
   );
   return triageCard(request, now, expected, org.config.timeZone);
+}
+
+/** The promise of first contact, honest out of hours: an urgent request waits for the team to be on duty. */
+function expectationFor(urgency: string, expected: Date, now: Date, org: OrganisationContext): string {
+  const zone = org.config.timeZone;
+  if (urgency !== 'URGENT' || isWithinServiceHours(now, org.config.serviceHours, zone)) return describeDeadline(expected, now, zone);
+  const onDuty = nextOnDuty(now, org.config.serviceHours, zone);
+  const until = onDuty ? describeWhen(onDuty, now, zone) : 'their next working day';
+  return `The safeguarding team is not on duty until ${until}; expect contact ${describeDeadline(expected, now, zone)}. If anyone is at risk before then, use the 24/7 routes I gave you.`;
 }
 
 /** Start (or restart) the request conversation: the immediate-risk question always comes first. */
@@ -177,13 +187,15 @@ export async function answerRisk(deps: FlowDeps, actor: Actor, immediateRisk: bo
   deps.logger.info({ requestId: request.id, urgency: 'URGENT' }, 'urgent request recorded');
 
   const inHours = isWithinServiceHours(now, org.config.serviceHours, org.config.timeZone);
+  const onDuty = inHours ? null : nextOnDuty(now, org.config.serviceHours, org.config.timeZone);
+  // Out of hours nobody on the team may see the alert for a while: say so, and point to the routes.
+  const alerted = inHours
+    ? `I have alerted the safeguarding team (reference ${request.reference}). When you are able to, tell me a little more below so they can help.`
+    : `I have alerted the safeguarding team (reference ${request.reference}), but they are not on duty until ${onDuty ? describeWhen(onDuty, now, org.config.timeZone) : 'their next working day'}: if anyone is at risk now, use the routes above. When you are able to, tell me a little more below.`;
   return {
     replies: [
       {
-        card: urgentRoutesCard(
-          urgentRoutes(org.contacts, inHours),
-          `I have alerted the safeguarding team (reference ${request.reference}). When you are able to, tell me a little more below so they can help.`,
-        ),
+        card: urgentRoutesCard(urgentRoutes(org.contacts, inHours), alerted),
       },
       { card: kindCard('When you are safe to, tell us a little more.') },
     ],
@@ -307,7 +319,7 @@ export async function submitDetails(deps: FlowDeps, actor: Actor, value: Record<
         card: confirmationCard({
           reference: request.reference,
           helpType,
-          expectation: describeDeadline(expected, now, org.config.timeZone),
+          expectation: expectationFor(request.urgency, expected, now, org),
           nextSteps,
           support: signpostsStaffSupport(helpType) ? staffSupport(org.contacts) : [],
         }),

@@ -104,8 +104,13 @@ async function bookingChoices(deps: FlowDeps, actor: Actor, request: RequestWith
 }
 
 export async function claimRequest(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
+  let staged: string[] = [];
   const { request, updatedCard } = await changeRequest(deps, actor, value, 'request.claim', async (req, tx, now) => {
     lifecycle.claim({ status: req.status, claimedByName: req.claimedBy?.name });
+    // Close the loop: the requester learns who has their request, with the change.
+    staged = await deps.outbox.stage(tx, [
+      { to: 'person', personId: req.requesterId, message: { text: lifecycle.claimedNotice(req.reference, actor.name, req.route) } },
+    ]);
     await updateRequestAtVersion(tx, req.id, req.version, {
       status: 'CLAIMED',
       claimedById: actor.personId,
@@ -123,6 +128,7 @@ export async function claimRequest(deps: FlowDeps, actor: Actor, value: Record<s
     });
   });
   const sent = await sendDetailsPrivately(deps, actor, request);
+  await deps.outbox.send(staged);
   return {
     replies: [],
     updatedCard,
@@ -200,6 +206,7 @@ export async function closeRequest(deps: FlowDeps, actor: Actor, value: Record<s
     throw new DomainError('INVALID_INPUT', 'Please choose an outcome before closing the request.');
   }
   const outcome = value.outcome;
+  let staged: string[] = [];
   const { request, updatedCard } = await changeRequest(deps, actor, value, 'request.close', async (req, tx, now) => {
     lifecycle.close({ status: req.status });
     await updateRequestAtVersion(tx, req.id, req.version, {
@@ -218,7 +225,9 @@ export async function closeRequest(deps: FlowDeps, actor: Actor, value: Record<s
       platform: actor.platform,
       detail: { outcome },
     });
+    staged = await deps.outbox.stage(tx, [{ to: 'person', personId: req.requesterId, message: { text: lifecycle.closedNotice(req.reference, outcome) } }]);
   });
+  await deps.outbox.send(staged);
   return { replies: [], updatedCard, notice: `${request.reference} is closed: ${lifecycle.OUTCOME_LABELS[outcome]}.` };
 }
 

@@ -148,7 +148,8 @@ describe('a request from a Slack DM to advice, through the triage channel', () =
     const request = await requestOf('paramedic');
     const posted = await h.database.db.postedCard.findFirstOrThrow({ where: { subjectId: request.id, platform: 'SLACK' } });
     await h.press('specialist', 'request.claim', { requestId: request.id, version: request.version }, { channel: TRIAGE_CHANNEL, ts: posted.messageId });
-    const calls = await h.until((c) => named(c, 'chat.update').length >= 1 && named(c, 'chat.postMessage').length === 1);
+    // The details to the claimer and the claimed notice to the requester.
+    const calls = await h.until((c) => named(c, 'chat.update').length >= 1 && named(c, 'chat.postMessage').length === 2);
     await new Promise((resolve) => setTimeout(resolve, 150));
     const updates = [...named(calls, 'chat.update'), ...named(h.take(), 'chat.update')];
     // The outbox updates the triage card; the clicked message is that card, so once only.
@@ -156,9 +157,12 @@ describe('a request from a Slack DM to advice, through the triage channel', () =
     expect(updates.every((u) => u.args.channel === TRIAGE_CHANNEL && u.args.ts === posted.messageId)).toBe(true);
     expect(texts(updates[0]!.args).join(' ')).toContain(demoPerson('specialist').name);
     expect(texts(updates[0]!.args).join(' ')).not.toContain('older man');
-    const [detail] = named(calls, 'chat.postMessage');
-    expect(detail!.args.channel).toBe(dmChannel('specialist'));
+    const detail = named(calls, 'chat.postMessage').find((c) => c.args.channel === dmChannel('specialist'));
     expect(texts(detail!.args.blocks).join(' ')).toContain(SUMMARY);
+    const toRequester = named(calls, 'chat.postMessage').filter((c) => c.args.channel === dmChannel('paramedic'));
+    expect(toRequester.map((c) => c.args.text)).toEqual([
+      `${demoPerson('specialist').name} from the safeguarding team has picked up your request ${request.reference}. They will reply to you here with advice.`,
+    ]);
     expect(await h.database.db.auditEvent.count({ where: { action: 'request.summary.read', subjectId: request.id } })).toBe(1);
   });
 

@@ -178,6 +178,12 @@ describe('a routine request for advice, claimed, advised and closed', () => {
     expect(detailCard.body[0].text).toBe(`${reference}: confidential details`);
     expect(detailCard.body[4].inlines[0].text).toBe(SUMMARY);
 
+    // The requester learns who has their request and what happens next.
+    const toRequester = calls.filter((c) => c.path === personalPath('paramedic'));
+    expect(toRequester.map((c) => c.body.text)).toEqual([
+      `${demoPerson('specialist').name} from the safeguarding team has picked up your request ${reference}. They will reply to you here with advice.`,
+    ]);
+
     const claimed = await requestByReference(reference);
     expect(claimed).toMatchObject({ status: 'CLAIMED', version: request.version + 1, claimedById: expect.any(String) });
     expect(claimed.firstResponseAt).toEqual(h.clock.now());
@@ -260,9 +266,13 @@ describe('a routine request for advice, claimed, advised and closed', () => {
     const request = await requestByReference(reference);
     const noOutcome = await h.action('specialist', 'request.close', { requestId: request.id, version: request.version }, 'channel');
     expect(noOutcome.body.value).toBe('Please choose an outcome before closing the request.');
+    h.take();
     const res = await h.action('specialist', 'request.close', { requestId: request.id, version: request.version, outcome: 'REFERRED_ELSEWHERE' }, 'channel');
     expect(res.body.value.body[0].items[0].text).toBe(`${reference}: closed (Referred elsewhere)`);
     expect(res.body.value.actions).toEqual([]);
+    expect(h.take().filter((c) => c.path === personalPath('paramedic')).map((c) => c.body.text)).toEqual([
+      `Your request ${reference} is now closed: it has been passed to another service, and the safeguarding team will tell you which. If you need more help, message me at any time.`,
+    ]);
     const closed = await requestByReference(reference);
     expect(closed).toMatchObject({ status: 'CLOSED', outcome: 'REFERRED_ELSEWHERE' });
     const again = await h.action('specialist', 'request.close', { requestId: request.id, version: closed.version, outcome: 'DUPLICATE' }, 'channel');

@@ -124,7 +124,8 @@ export const JOURNEYS_1_TO_3: readonly Step[] = [
     expect: {
       actorCard: true,
       triageUpdated: true,
-      toPerson: ['specialist'],
+      // The claimer's confidential details, and the requester told who has their request.
+      toPerson: ['specialist', 'paramedic'],
       notice: /^You have claimed SGS-2026-0001\. I've sent you its details in our personal chat\.$/,
     },
   },
@@ -167,7 +168,7 @@ export const JOURNEYS_1_TO_3: readonly Step[] = [
     press: 'request.close',
     on: { triageCardOf: 'call-handler' },
     inputs: { outcome: 'REFERRED_ELSEWHERE' },
-    expect: { actorCard: true, triageUpdated: true, notice: /^SGS-2026-0002 is closed: Referred elsewhere\.$/ },
+    expect: { actorCard: true, triageUpdated: true, toPerson: ['call-handler'], notice: /^SGS-2026-0002 is closed: Referred elsewhere\.$/ },
   },
 ];
 

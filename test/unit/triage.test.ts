@@ -6,6 +6,7 @@ import {
   asksForFormat,
   describeWaiting,
   expectedContactBy,
+  nextOnDuty,
   routeFor,
   signpostsStaffSupport,
   urgencyFor,
@@ -53,13 +54,13 @@ describe('urgencyFor', () => {
 });
 
 describe('expectedContactBy', () => {
-  describe('urgent requests: createdAt plus urgentMinutes, whatever the service hours', () => {
+  describe('urgent requests: urgentMinutes of service time (out of hours the 24/7 routes carry them)', () => {
     it.each([
       ['a weekday in hours', '2026-01-19T10:00:00Z', '2026-01-19T10:30:00Z'],
-      ['a weekday just before closing', '2026-01-19T16:50:00Z', '2026-01-19T17:20:00Z'],
-      ['a weekday night', '2026-01-19T23:45:00Z', '2026-01-20T00:15:00Z'],
-      ['a Saturday', '2026-01-24T03:00:00Z', '2026-01-24T03:30:00Z'],
-      ['across the spring clock change', '2026-03-29T00:45:00Z', '2026-03-29T01:15:00Z'],
+      ['a weekday just before closing: 10 min today, 20 min at the next opening', '2026-01-19T16:50:00Z', '2026-01-20T09:20:00Z'],
+      ['a weekday night: the next opening plus 30 min', '2026-01-19T23:45:00Z', '2026-01-20T09:30:00Z'],
+      ['a Saturday: Monday morning', '2026-01-24T03:00:00Z', '2026-01-26T09:30:00Z'],
+      ['across the spring clock change: Monday 09:30 BST', '2026-03-29T00:45:00Z', '2026-03-30T08:30:00Z'],
     ])('on %s', (_label, created, expected) => {
       for (const route of ['ADVICE', 'SUPERVISION'] as const) {
         expect(expectedContactBy(utc(created), 'URGENT', route, TARGETS, HOURS, LONDON).toISOString()).toBe(
@@ -69,18 +70,28 @@ describe('expectedContactBy', () => {
     });
 
     it('uses the organisation’s urgent target', () => {
-      const created = utc('2026-01-24T03:00:00Z');
+      const created = utc('2026-01-19T10:00:00Z');
       const targets = { ...TARGETS, urgentMinutes: 5 };
       expect(expectedContactBy(created, 'URGENT', 'ADVICE', targets, HOURS, LONDON).toISOString()).toBe(
-        '2026-01-24T03:05:00.000Z',
+        '2026-01-19T10:05:00.000Z',
       );
     });
 
-    it('ignores service hours even when there are none', () => {
+    it('falls back to the plain target when no service hours are configured at all', () => {
       const closed = { mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] };
       expect(
         expectedContactBy(utc('2026-01-19T10:00:00Z'), 'URGENT', 'SUPERVISION', TARGETS, closed, LONDON).toISOString(),
       ).toBe('2026-01-19T10:30:00.000Z');
+    });
+  });
+
+  describe('nextOnDuty', () => {
+    it('is the instant itself in service hours, the next opening outside them, and null with no hours', () => {
+      expect(nextOnDuty(utc('2026-01-19T10:00:00Z'), HOURS, LONDON)?.toISOString()).toBe('2026-01-19T10:00:00.000Z');
+      expect(nextOnDuty(utc('2026-01-23T21:11:00Z'), HOURS, LONDON)?.toISOString()).toBe('2026-01-26T09:00:00.000Z');
+      expect(nextOnDuty(utc('2026-03-28T12:00:00Z'), HOURS, LONDON)?.toISOString()).toBe('2026-03-30T08:00:00.000Z');
+      const closed = { mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] };
+      expect(nextOnDuty(utc('2026-01-19T10:00:00Z'), closed, LONDON)).toBeNull();
     });
   });
 
