@@ -99,8 +99,20 @@ describe('request, triage and advice in the Agents Playground', () => {
     );
     expect(await specialist.card(`New request ${request.reference}`).innerText()).not.toContain('teenager');
 
+    // Every message the claim caused has been delivered (the card update, the details, the
+    // requester's notice): a card update arriving later re-renders the card and folds the form.
+    await expect
+      .poll(async () => database.db.outboundMessage.count({ where: { status: 'PENDING' } }), { timeout: 30_000 })
+      .toBe(0);
+
     // ... and gives advice from the card.
-    await specialist.clickCardAction(`New request ${request.reference}`, 'Give advice');
+    const card = specialist.card(`New request ${request.reference}`);
+    const adviceBox = card.getByRole('textbox', { name: 'Advice for the requester' }).or(card.getByPlaceholder('Advice for the requester')).first();
+    for (let tries = 0; !(await adviceBox.isVisible()); tries += 1) {
+      if (tries === 3) throw new Error('the Give advice form did not open');
+      await specialist.clickCardAction(`New request ${request.reference}`, 'Give advice');
+      await adviceBox.waitFor({ timeout: 5_000 }).catch(() => undefined);
+    }
     await specialist.fillCardInput(`New request ${request.reference}`, 'Advice for the requester', ADVICE);
     await specialist.clickCardAction(`New request ${request.reference}`, 'Send advice');
 
