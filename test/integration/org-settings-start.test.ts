@@ -1,15 +1,13 @@
 // Invalid reminder settings stop the start with a clear message naming the organisation, the
 // field and why, instead of the sweep quietly falling back to the defaults.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config.js';
 import { assertOrganisationSettingsValid, findInvalidOrganisationSettings } from '../../src/db/check-organisation-settings.js';
 import { testDatabaseUrl, withTestDatabase } from '../support/database.js';
+import { runMainUntilExit } from '../support/run-main.js';
 
 const t = withTestDatabase();
-const root = fileURLToPath(new URL('../..', import.meta.url));
 let badSlug: string;
 
 beforeAll(async () => {
@@ -75,12 +73,7 @@ describe('organisation settings at start', () => {
       REDIS_PREFIX: `settings-start-${randomUUID().slice(0, 8)}`,
       LOG_LEVEL: 'info',
     };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { code, stdout, stderr } = await runMainUntilExit(env);
     expect(code).toBe(1);
     expect(stderr).toContain('Invalid reminder settings, so the bot did not start:');
     expect(stderr).toContain(`organisation "Bad trust" (${badSlug}): settings.reminders.sessionReminderHoursBefore`);

@@ -2,19 +2,17 @@
 // it: the start stops while a configured platform is not pinned (saying which command pins
 // it), the command validates and audits what it records, and a pinned directory answers only
 // its own tenant.
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main as orgCli } from '../../src/cli/org.js';
 import { ConfigError } from '../../src/config.js';
 import { findActor, organisationForTenant } from '../../src/db/directory.js';
 import { assertTenantsPinned, findUnpinnedOrganisations, setPlatformIds } from '../../src/db/organisation-platforms.js';
 import { testDatabaseUrl, withTestDatabase } from '../support/database.js';
+import { runMainUntilExit } from '../support/run-main.js';
 
 const t = withTestDatabase();
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const TENANT = '3c1f0000-0000-4000-8000-00000000aaaa';
 let slug: string;
 let orgId: string;
@@ -63,12 +61,7 @@ describe('tenant pinning', () => {
       REDIS_URL: 'redis://127.0.0.1:6379',
       LOG_LEVEL: 'info',
     };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { code, stdout, stderr } = await runMainUntilExit(env);
     expect(code).toBe(1);
     expect(stderr).toContain('Tenants are not pinned, so the bot did not start');
     expect(stderr).toContain(`npm run org -- set-platform-ids ${slug} --slack-workspace <Slack team id>`);
