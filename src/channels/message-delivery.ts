@@ -119,13 +119,15 @@ export function createMessageDelivery(deps: MessageDeliveryDeps): MessageDeliver
   const { db, logger, clock } = deps;
   const senders = new Map(deps.senders.map((s) => [s.platform, s]));
 
-  async function finish(row: OutboundMessage, data: { status: 'SENT' | 'CANCELLED' | 'FAILED'; lastError?: string; platform?: Platform; platformMessageId?: string }) {
+  /** Ends the row in one guarded UPDATE; `tried`: this call's send counts as an attempt. */
+  async function finish(row: OutboundMessage, data: { status: 'SENT' | 'CANCELLED' | 'FAILED'; tried?: boolean; lastError?: string; platformMessageId?: string }) {
     const now = clock.now();
     const { count } = await db.outboundMessage.updateMany({
       where: { id: row.id, status: 'PENDING' },
       data: {
         status: data.status,
-        ...(data.status === 'SENT' ? { sentAt: now, attempts: { increment: 1 } } : {}),
+        ...(data.tried ? { attempts: { increment: 1 } } : {}),
+        ...(data.status === 'SENT' ? { sentAt: now } : {}),
         ...(data.status === 'FAILED' ? { failedAt: now } : {}),
         ...(data.lastError ? { lastError: data.lastError } : {}),
         ...(data.platformMessageId ? { platformMessageId: data.platformMessageId } : {}),
@@ -236,7 +238,7 @@ export function createMessageDelivery(deps: MessageDeliveryDeps): MessageDeliver
         logger.info({ ...facts, reason: result.reason }, 'message cancelled');
         return 'cancelled';
       }
-      const marked = await finish(row, { status: 'SENT', platform: result.platform, platformMessageId: result.messageId });
+      const marked = await finish(row, { status: 'SENT', tried: true, platformMessageId: result.messageId });
       if (marked) logger.info({ ...facts, attempt: row.attempts + 1 }, 'message sent');
       return marked ? 'sent' : 'duplicate-avoided';
     } catch (error) {
@@ -249,8 +251,7 @@ export function createMessageDelivery(deps: MessageDeliveryDeps): MessageDeliver
       const lastError = describeError(error);
       const final = error instanceof Unreachable || isPermanent(error) || row.attempts + 1 >= MESSAGE_MAX_ATTEMPTS;
       if (final) {
-        await db.outboundMessage.updateMany({ where: { id, status: 'PENDING' }, data: { attempts: { increment: 1 } } });
-        await finish(row, { status: 'FAILED', lastError });
+        await finish(row, { status: 'FAILED', tried: true, lastError });
         logger.error({ ...facts, err: lastError, attempts: row.attempts + 1 }, 'message failed');
         await tellCauser(row).catch((notifyError: unknown) => logger.error({ ...facts, err: describeError(notifyError) }, 'could not tell who caused a failed message'));
         return 'failed';

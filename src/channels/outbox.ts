@@ -67,7 +67,8 @@ export function createOutbox(deps: { db: Db; senders: ChannelSender[]; logger: L
     return outcomes;
   }
 
-  const writeAndTry = async (rows: Row[]) => tryNow(await db.$transaction((tx) => write(tx, rows)));
+  // Rows written just after their change committed: each stands alone, so no transaction is needed.
+  const writeAndTry = async (rows: Row[]) => tryNow(await write(db, rows));
 
   const personRow = async (client: Pick<Prisma.TransactionClient, 'person'>, personId: string, message: OutMessage, options: OutboxOptions): Promise<Row | null> => {
     const person = await client.person.findUnique({ where: { id: personId }, select: { organisationId: true } });
