@@ -88,7 +88,7 @@ export async function findOrganisation(db: Db, slug: string | undefined): Promis
     );
   }
   const all = await db.organisation.findMany({ select, orderBy: { slug: 'asc' }, take: 50 });
-  if (all.length === 0) throw new ImportPeopleError('NO_ORGANISATION', 'There are no organisations in this database yet; create one first (npm run db:seed).');
+  if (all.length === 0) throw new ImportPeopleError('NO_ORGANISATION', 'There are no organisations in this database yet; create one first: npm run org -- create <slug> --name "<name>" (or npm run db:seed for the demo).');
   if (all.length > 1) {
     throw new ImportPeopleError('SEVERAL_ORGANISATIONS', `There are several organisations (${all.map((o) => o.slug).join(', ')}); choose one with --org <slug>.`);
   }

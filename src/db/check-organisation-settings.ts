@@ -4,6 +4,7 @@
 // invalid one stops the start instead, naming the organisation, the field and why.
 import { ConfigError } from '../config.js';
 import { orgSettingsSchema } from '../domain/org-settings.js';
+import { problemsFromZod } from '../domain/setup-problems.js';
 import type { Db } from './client.js';
 
 export interface SettingsProblem {
@@ -20,15 +21,7 @@ export async function findInvalidOrganisationSettings(db: Db): Promise<SettingsP
   for (const { settings, ...organisation } of orgs) {
     const parsed = orgSettingsSchema.safeParse(settings ?? {});
     if (parsed.success) continue;
-    for (const issue of parsed.error.issues) {
-      const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-      const path = ['settings', ...issue.path.map(String)];
-      if (keys.length > 0) {
-        for (const key of keys) problems.push({ organisation, field: [...path, key].join('.'), message: 'is not a known setting' });
-      } else {
-        problems.push({ organisation, field: path.join('.'), message: issue.message });
-      }
-    }
+    for (const { field, reason } of problemsFromZod(parsed.error, ['settings'])) problems.push({ organisation, field, message: reason });
   }
   return problems;
 }
@@ -39,6 +32,6 @@ export async function assertOrganisationSettingsValid(db: Db): Promise<void> {
   if (problems.length === 0) return;
   const lines = problems.map((p) => `  organisation "${p.organisation.name}" (${p.organisation.slug}): ${p.field}: ${p.message}`);
   throw new ConfigError(
-    `Invalid reminder settings, so the bot did not start:\n${lines.join('\n')}\nCorrect these fields in the organisation's settings (Organisation.settings), then start again.`,
+    `Invalid reminder settings, so the bot did not start:\n${lines.join('\n')}\nCorrect these fields with npm run org (set-response-policy, set-reminders, set-retention, set-report or set-records <slug> key=value; npm run org -- show <slug> lists them), then start again.`,
   );
 }

@@ -3,6 +3,7 @@
 // organisation has no id for would leave its people unable to use the bot without anyone
 // noticing why, so the start stops and says which command records it.
 import { ConfigError } from '../config.js';
+import { SLACK_TEAM_ID, TENANT_ID } from '../domain/organisation-identity.js';
 import { recordAudit } from './audit.js';
 import type { Db } from './client.js';
 
@@ -15,9 +16,6 @@ export interface PlatformIds {
   teamsTenantId?: string | null;
   slackTeamId?: string | null;
 }
-
-const TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const SLACK_TEAM_ID = /^[TE][A-Z0-9]{2,20}$/;
 
 export class PlatformIdsError extends Error {
   override name = 'PlatformIdsError';

@@ -1,8 +1,10 @@
+import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { isValidTimeZone } from './time.js';
 import { retentionSchema } from './retention.js';
 
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time as HH:mm');
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+const hhmm = z.string().regex(HHMM, 'expected a time as HH:mm');
 
 const openingWindow = z
   .object({ from: hhmm, to: hhmm })
@@ -11,27 +13,108 @@ const openingWindow = z
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
-/** Service hours of the safeguarding team, per local weekday. A missing day is closed. */
+/** One day's opening windows: each "from" before its "to", and no two windows overlapping. */
+const dayWindows = z
+  .array(openingWindow)
+  .superRefine((windows, ctx) => {
+    // Only well-formed windows: a malformed or inverted one is already reported on its own.
+    const wellFormed = windows.map((w, index) => ({ ...w, index })).filter((w) => HHMM.test(w.from) && HHMM.test(w.to) && w.from < w.to);
+    const sorted = wellFormed.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+    for (let i = 1; i < sorted.length; i++) {
+      const before = sorted[i - 1]!;
+      const window = sorted[i]!;
+      if (window.from < before.to) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [window.index],
+          message: `${window.from}-${window.to} overlaps ${before.from}-${before.to}`,
+        });
+      }
+    }
+  })
+  .default([]);
+
+/** A calendar date, YYYY-MM-DD, that exists. */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+export const isoDateSchema = z
+  .string()
+  .regex(ISO_DATE, 'expected a date as YYYY-MM-DD')
+  .refine((d) => !ISO_DATE.test(d) || DateTime.fromISO(d, { zone: 'utc' }).isValid, { message: 'not a date in the calendar' });
+
+/** The most holidays one organisation keeps (years of bank holidays and closures). */
+export const MAX_HOLIDAYS = 500;
+
+/**
+ * Days the team is closed whatever the weekday says (bank holidays, closures), as local dates
+ * in the organisation's zone. Unique; absent means none.
+ */
+const holidays = z
+  .array(isoDateSchema)
+  .max(MAX_HOLIDAYS, `at most ${MAX_HOLIDAYS} holidays`)
+  .superRefine((dates, ctx) => {
+    const seen = new Set<string>();
+    dates.forEach((date, index) => {
+      if (seen.has(date)) ctx.addIssue({ code: 'custom', path: [index], message: 'is listed twice' });
+      seen.add(date);
+    });
+  });
+
+/** Service hours of the safeguarding team, per local weekday, and holidays. A missing day is closed. */
 export const serviceHoursSchema = z
-  .object(Object.fromEntries(WEEKDAYS.map((d) => [d, z.array(openingWindow).default([])])) as Record<
-    Weekday,
-    z.ZodDefault<z.ZodArray<typeof openingWindow>>
-  >)
+  .object({
+    mon: dayWindows,
+    tue: dayWindows,
+    wed: dayWindows,
+    thu: dayWindows,
+    fri: dayWindows,
+    sat: dayWindows,
+    sun: dayWindows,
+    holidays: holidays.optional(),
+  })
   .strict();
 export type ServiceHours = z.infer<typeof serviceHoursSchema>;
 
 /**
+ * The range of each response target, in minutes of service time. An urgent follow-up later than
+ * one 8-hour service day is not urgent; a first contact later than 10 (advice) or 20 (session)
+ * service days would leave a request waiting longer than the rebooking window of seeds 003.
+ */
+export const RESPONSE_TARGET_RANGES = {
+  urgentMinutes: { min: 5, max: 8 * 60 },
+  adviceMinutes: { min: 5, max: 10 * 8 * 60 },
+  sessionMinutes: { min: 5, max: 20 * 8 * 60 },
+} as const;
+
+const targetMinutes = (key: keyof typeof RESPONSE_TARGET_RANGES) => {
+  const { min, max } = RESPONSE_TARGET_RANGES[key];
+  const message = `must be a whole number of service minutes from ${min} to ${max}`;
+  return z.number({ error: message }).int(message).min(min, message).max(max, message);
+};
+
+/** Every target is a whole number in its range (a target outside it is reported on its own). */
+function allInRange(targets: Record<keyof typeof RESPONSE_TARGET_RANGES, number>): boolean {
+  return (Object.keys(RESPONSE_TARGET_RANGES) as (keyof typeof RESPONSE_TARGET_RANGES)[]).every((key) => {
+    const value = targets[key];
+    return Number.isInteger(value) && value >= RESPONSE_TARGET_RANGES[key].min && value <= RESPONSE_TARGET_RANGES[key].max;
+  });
+}
+
+/**
  * How soon the safeguarding team aims to make first contact, in minutes of service time
  * (time inside service hours). Urgent requests are answered at once with the urgent routes;
- * the target here is for a specialist's follow-up.
+ * the target here is for a specialist's follow-up, and is never longer than a routine one.
  */
 export const responseTargetsSchema = z
   .object({
-    urgentMinutes: z.number().int().positive(),
-    adviceMinutes: z.number().int().positive(),
-    sessionMinutes: z.number().int().positive(),
+    urgentMinutes: targetMinutes('urgentMinutes'),
+    adviceMinutes: targetMinutes('adviceMinutes'),
+    sessionMinutes: targetMinutes('sessionMinutes'),
   })
-  .strict();
+  .strict()
+  .refine((t) => !allInRange(t) || (t.urgentMinutes <= t.adviceMinutes && t.urgentMinutes <= t.sessionMinutes), {
+    message: 'the urgent target must not be longer than the advice and session targets',
+    path: ['urgentMinutes'],
+  });
 export type ResponseTargets = z.infer<typeof responseTargetsSchema>;
 
 /**
@@ -70,13 +153,16 @@ export const reminderTimingsSchema = z
   .strict();
 export type ReminderTimings = z.infer<typeof reminderTimingsSchema>;
 
+/** The longest an unclaimed request waits before it is re-surfaced or escalated, in minutes. */
+export const UNCLAIMED_MAX_MINUTES = 7 * 24 * 60;
+
 /** Everything else an organisation may tune; every field has the policy default. */
 export const orgSettingsSchema = z
   .object({
     /** Unclaimed requests are re-surfaced in the triage channel after this many minutes. */
-    resurfaceUnclaimedAfterMinutes: z.number().int().positive().default(60),
-    /** ...and escalated to the Head of Safeguarding after this many. */
-    escalateUnclaimedAfterMinutes: z.number().int().positive().default(240),
+    resurfaceUnclaimedAfterMinutes: z.number().int().positive().max(UNCLAIMED_MAX_MINUTES, `must be at most ${UNCLAIMED_MAX_MINUTES} minutes (a week)`).default(60),
+    /** ...and escalated to the Head of Safeguarding after this many (later than the re-surfacing). */
+    escalateUnclaimedAfterMinutes: z.number().int().positive().max(UNCLAIMED_MAX_MINUTES, `must be at most ${UNCLAIMED_MAX_MINUTES} minutes (a week)`).default(240),
     /** Whoever cancels rebooks within this window (seeds 003: one month). */
     rebookWithinDays: z.number().int().positive().default(31),
     /** Contracts are reviewed annually (seeds 001, 003). */
@@ -96,7 +182,11 @@ export const orgSettingsSchema = z
     /** Staff groups with fewer active people are pooled or hidden in the report; absent means 5 (src/domain/report.ts). */
     reportMinimumGroupSize: z.number().int().min(1).max(100).optional(),
   })
-  .strict();
+  .strict()
+  .refine((s) => !(s.resurfaceUnclaimedAfterMinutes > 0 && s.escalateUnclaimedAfterMinutes > 0) || s.escalateUnclaimedAfterMinutes > s.resurfaceUnclaimedAfterMinutes, {
+    message: 'must be more minutes than resurfaceUnclaimedAfterMinutes: an unclaimed request is re-surfaced before it is escalated',
+    path: ['escalateUnclaimedAfterMinutes'],
+  });
 export type OrgSettings = z.infer<typeof orgSettingsSchema>;
 
 export const DEFAULT_SERVICE_HOURS: ServiceHours = {

@@ -2,6 +2,8 @@ import { DateTime } from 'luxon';
 import { WEEKDAYS, type ServiceHours } from './org-settings.js';
 
 function windowsOn(day: DateTime, hours: ServiceHours): Array<{ start: DateTime; end: DateTime }> {
+  // A holiday is closed whatever its weekday's hours say.
+  if (hours.holidays?.includes(day.toISODate()!)) return [];
   const weekday = WEEKDAYS[day.weekday - 1]!;
   return hours[weekday].map(({ from, to }) => {
     const [fh, fm] = from.split(':').map(Number) as [number, number];

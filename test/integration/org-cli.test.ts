@@ -1,0 +1,506 @@
+// `npm run org`: an organisation set up from an empty database without SQL, every verb on a real
+// database (its own schema), good input and each kind of bad input. Every refusal names the field,
+// exits 1 and leaves the database exactly as it was (no audit entry either); every change is
+// audited at the injected clock's time and leaves an organisation the bot's start checks accept.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main as orgCli } from '../../src/cli/org.js';
+import { findInvalidOrganisationSettings } from '../../src/db/check-organisation-settings.js';
+import { importDirectory } from '../../src/db/import-directory.js';
+import { findUnpinnedOrganisations } from '../../src/db/organisation-platforms.js';
+import { loadOrganisation } from '../../src/db/organisations.js';
+import { needsResigning } from '../../src/domain/agreements.js';
+import { DomainError } from '../../src/domain/errors.js';
+import { addServiceMinutes, isWithinServiceHours } from '../../src/domain/service-time.js';
+import { offerAgreements, signAgreement } from '../../src/flows/agreements.js';
+import type { Actor, FlowDeps } from '../../src/flows/types.js';
+import { createLogger } from '../../src/logger.js';
+import { testDatabaseUrl, withTestDatabase } from '../support/database.js';
+
+const t = withTestDatabase();
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/org/${name}`, import.meta.url));
+const NOW = new Date('2026-11-23T10:00:00Z');
+const clock = { now: () => NOW };
+const SLUG = 'north-trust';
+const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+const TMP = mkdtempSync(join(tmpdir(), 'org-cli-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+
+/** A file of our own for one test. */
+function tmpFile(name: string, content: string): string {
+  const path = join(TMP, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+async function cli(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const env = { DATABASE_URL: testDatabaseUrl, DATABASE_SCHEMA: t.schema };
+  const code = await orgCli(args, env, { out: (s) => out.push(s), err: (s) => err.push(s) }, clock);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+async function orgId(slug = SLUG): Promise<string> {
+  return (await t.db.organisation.findUniqueOrThrow({ where: { slug }, select: { id: true } })).id;
+}
+
+/** Everything `npm run org` can write, in a comparable form. */
+async function snapshot() {
+  const db = t.db;
+  return {
+    organisations: await db.organisation.findMany({ orderBy: { slug: 'asc' } }),
+    contacts: await db.organisationContact.findMany({ orderBy: [{ organisationId: 'asc' }, { sortOrder: 'asc' }] }),
+    staffGroups: await db.staffGroup.findMany({ orderBy: [{ organisationId: 'asc' }, { name: 'asc' }] }),
+    requirements: await db.supervisionRequirement.findMany({ orderBy: { id: 'asc' }, include: { poolMembers: { orderBy: { personId: 'asc' } } } }),
+    templates: await db.agreementTemplate.findMany({ orderBy: [{ kind: 'asc' }, { version: 'asc' }] }),
+    audit: await db.auditEvent.count(),
+  };
+}
+
+/** Runs a command that must be refused: exit 1, the message names what is wrong, nothing written. */
+async function expectRefused(args: string[], ...mentions: (string | RegExp)[]) {
+  const before = await snapshot();
+  const result = await cli(...args);
+  expect(result.code, result.err || result.out).toBe(1);
+  expect(result.err).toContain('nothing was written');
+  for (const m of mentions) {
+    if (typeof m === 'string') expect(result.err).toContain(m);
+    else expect(result.err).toMatch(m);
+  }
+  expect(await snapshot()).toEqual(before);
+  return result;
+}
+
+/** The audit entry the last successful command wrote. */
+async function lastAudit(action: string) {
+  return t.db.auditEvent.findFirstOrThrow({ where: { action }, orderBy: { id: 'desc' } });
+}
+
+describe('npm run org: from an empty database to a working set-up', () => {
+  it('create: refuses a tenant id that is not a GUID, a bad slug, zone or prefix, naming each field', async () => {
+    expect(await t.db.organisation.count()).toBe(0);
+    const result = await expectRefused(
+      ['create', 'North Trust', '--name', 'North Trust', '--teams-tenant', 'north-tenant', '--slack-workspace', 't0north', '--time-zone', 'Europe/Londres', '--reference-prefix', 'nt1'],
+      'slug: must be lower-case letters and digits joined by hyphens',
+      'teamsTenantId: must be an Entra tenant id (a GUID',
+      'slackTeamId: must be a Slack team id',
+      'timeZone: "Europe/Londres" is not an IANA time zone',
+      'referencePrefix: must be 2 to 8 capital letters',
+    );
+    expect(result.err).toContain('5 problems');
+    await expectRefused(['create', SLUG], 'name: is required');
+    expect(await t.db.organisation.count()).toBe(0);
+  });
+
+  it('create: makes the organisation with its platform ids and the policy defaults, audited at the clock time', async () => {
+    const result = await cli('create', SLUG, '--name', 'North Trust NHS Foundation Trust', '--teams-tenant', TENANT.toUpperCase(), '--slack-workspace', 'T0NORTH1', '--reference-prefix', 'NTS');
+    expect(result).toMatchObject({ code: 0, err: '' });
+    expect(result.out).toContain('Created North Trust NHS Foundation Trust (north-trust)');
+    const org = await t.db.organisation.findUniqueOrThrow({ where: { slug: SLUG } });
+    expect(org).toMatchObject({ name: 'North Trust NHS Foundation Trust', timeZone: 'Europe/London', referencePrefix: 'NTS', teamsTenantId: TENANT, slackTeamId: 'T0NORTH1', settings: {} });
+    // The bot reads it as it is: the defaults pass its schemas, and the start's checks accept it.
+    const loaded = await loadOrganisation(t.db, org.id);
+    expect(loaded.config.serviceHours.mon).toEqual([{ from: '09:00', to: '17:00' }]);
+    expect(loaded.config.responseTargets).toEqual({ urgentMinutes: 30, adviceMinutes: 240, sessionMinutes: 960 });
+    expect(await findInvalidOrganisationSettings(t.db)).toEqual([]);
+    expect(await findUnpinnedOrganisations(t.db, { teams: true, slack: true })).toEqual([]);
+    expect(await lastAudit('organisation.created')).toMatchObject({ organisationId: org.id, actorId: null, at: NOW, detail: expect.objectContaining({ via: 'command line', teamsTenantId: TENANT }) });
+  });
+
+  it('create: refuses a slug, tenant, workspace or reference prefix that another organisation has', async () => {
+    await expectRefused(['create', SLUG, '--name', 'Again'], `slug: an organisation "${SLUG}" already exists`);
+    await expectRefused(['create', 'south-trust', '--name', 'South', '--teams-tenant', TENANT], `teamsTenantId: that tenant is already recorded for organisation "${SLUG}"`);
+    await expectRefused(['create', 'south-trust', '--name', 'South', '--slack-workspace', 'T0NORTH1'], `slackTeamId: that workspace is already recorded for organisation "${SLUG}"`);
+    await expectRefused(['create', 'south-trust', '--name', 'South', '--reference-prefix', 'NTS'], 'referencePrefix: NTS is already the reference prefix of "north-trust"');
+  });
+
+  it('refuses every verb on an unknown organisation, listing the ones there are', async () => {
+    for (const args of [
+      ['show', 'no-such-trust'],
+      ['set-contacts', 'no-such-trust', fixture('contacts.csv')],
+      ['set-service-hours', 'no-such-trust', 'mon=09:00-17:00'],
+      ['set-holidays', 'no-such-trust', '2026-12-25'],
+      ['set-response-policy', 'no-such-trust', 'urgentMinutes=20'],
+      ['set-reminders', 'no-such-trust', 'actionDueSoonDays=5'],
+      ['set-retention', 'no-such-trust', 'requestsMonths=84'],
+      ['set-report', 'no-such-trust', 'reportMinimumGroupSize=3'],
+      ['set-records', 'no-such-trust', 'maxActionPoints=6'],
+      ['set-staff-groups', 'no-such-trust', fixture('staff-groups.csv')],
+      ['set-matrix', 'no-such-trust', fixture('matrix.csv')],
+      ['load-agreement', 'no-such-trust', 'individual', fixture('individual-agreement.md')],
+    ]) {
+      await expectRefused(args, `organisation: unknown organisation "no-such-trust"; organisations are ${SLUG}`);
+    }
+  });
+
+  it('wrong usage exits 2 and writes nothing', async () => {
+    const before = await snapshot();
+    expect((await cli('frobnicate', SLUG)).code).toBe(2);
+    expect((await cli('set-contacts', SLUG)).code).toBe(2);
+    expect((await cli('set-contacts', SLUG, 'a.csv', 'b.csv')).code).toBe(2);
+    expect((await cli('show')).code).toBe(2);
+    expect((await cli('set-contacts', SLUG, fixture('contacts.csv'), '--name', 'x')).code).toBe(2);
+    expect((await cli('load-agreement', SLUG, 'treaty', fixture('individual-agreement.md'))).code).toBe(2);
+    expect((await cli('load-agreement', SLUG, 'individual', fixture('individual-agreement.md'), '--version', 'two')).code).toBe(2);
+    expect(await snapshot()).toEqual(before);
+    expect((await cli('--help')).out).toContain('set-service-hours <slug>');
+  });
+
+  it('set-contacts: rejects the whole file with line, field and reason; a file with no out-of-hours route too', async () => {
+    const result = await expectRefused(['set-contacts', SLUG, fixture('contacts-bad.csv')]);
+    const table = result.err.split('\n').slice(1).map((l) => l.replace(/\s+/g, ' ').trim());
+    expect(table).toEqual([
+      'line field reason',
+      '2 phone a DUTY_LINE contact needs a phone number: someone at risk rings it',
+      '3 phone "call me" is not a phone number (3 to 15 digits; spaces, +, brackets and hyphens allowed)',
+      '4 kind unknown kind "HELPLINE"; kinds are SUPERVISION_INBOX, DUTY_LINE, OUT_OF_HOURS_LINE, EMERGENCY_DUTY_TEAM, EMERGENCY_SERVICES, STAFF_SUPPORT',
+      '5 email "not-an-email" is not a valid email address',
+      '5 url "http://eap.example.co.uk" must be an https:// link',
+      '6 phone give at least one of phone, email, url or availability, so people know how to reach it',
+    ]);
+    await expectRefused(['set-contacts', SLUG, fixture('contacts-no-out-of-hours.csv')], /\n1\s+kind\s+the list has no out-of-hours route/);
+    await expectRefused(['set-contacts', SLUG, fixture('missing.csv')], /file: .*missing\.csv: file not found/);
+  });
+
+  it('set-contacts: replaces the whole list in the file order, and the bot gives those routes', async () => {
+    const result = await cli('set-contacts', SLUG, fixture('contacts.csv'));
+    expect(result).toMatchObject({ code: 0, out: `${SLUG}: 7 contacts set (replacing 0).` });
+    const org = await loadOrganisation(t.db, await orgId());
+    expect(org.contacts.map((c) => [c.kind, c.phone, c.email, c.url])).toEqual([
+      ['SUPERVISION_INBOX', null, 'safeguarding.supervision@trust.example.nhs.uk', null],
+      ['DUTY_LINE', '01234 567890', null, null],
+      ['OUT_OF_HOURS_LINE', '01234 500500', null, null],
+      ['EMERGENCY_DUTY_TEAM', '0300 123 4567', null, 'https://www.example.gov.uk/edt'],
+      ['EMERGENCY_SERVICES', '999', null, null],
+      ['STAFF_SUPPORT', '0800 000 0000', null, 'https://eap.example.co.uk'],
+      ['STAFF_SUPPORT', null, 'occupational.health@trust.example.nhs.uk', null],
+    ]);
+    expect(await lastAudit('organisation.contacts.set')).toMatchObject({ at: NOW, detail: expect.objectContaining({ contacts: 7, removed: 0 }) });
+    // Again: replaced, not added to.
+    expect((await cli('set-contacts', SLUG, fixture('contacts.csv'))).out).toBe(`${SLUG}: 7 contacts set (replacing 7).`);
+    expect(await t.db.organisationContact.count({ where: { organisationId: org.id } })).toBe(7);
+  });
+
+  it('set-service-hours: refuses overlapping and inverted windows, unknown days and malformed times', async () => {
+    await expectRefused(['set-service-hours', SLUG, 'tue=09:00-13:00,12:30-17:00'], 'serviceHours.tue: 12:30-17:00 overlaps 09:00-13:00');
+    await expectRefused(['set-service-hours', SLUG, 'wed=17:00-09:00'], 'serviceHours.wed: 17:00-09:00: "from" must be before "to"');
+    await expectRefused(['set-service-hours', SLUG, 'thu=09:00-25:00'], 'serviceHours.thu: 09:00-25:00: expected a time as HH:mm');
+    await expectRefused(['set-service-hours', SLUG, 'funday=09:00-17:00'], 'serviceHours.funday: "funday" is not a day');
+    await expectRefused(['set-service-hours', SLUG, 'mon=9 to 5'], 'serviceHours.mon: "9 to 5" is not a window as HH:mm-HH:mm');
+    await expectRefused(['set-service-hours', SLUG, 'mon-fri=08:00-18:00', 'fri=closed'], 'serviceHours.fri: is given more than once');
+  });
+
+  it('set-service-hours: sets the days named, keeps the others, and the bot counts service time by them', async () => {
+    const result = await cli('set-service-hours', SLUG, 'mon-thu=08:30-12:30,13:30-17:00', 'fri=08:30-16:00', 'sat=10:00-14:00');
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('tue  08:30-12:30, 13:30-17:00');
+    const org = await loadOrganisation(t.db, await orgId());
+    expect(org.config.serviceHours).toEqual({
+      mon: [{ from: '08:30', to: '12:30' }, { from: '13:30', to: '17:00' }],
+      tue: [{ from: '08:30', to: '12:30' }, { from: '13:30', to: '17:00' }],
+      wed: [{ from: '08:30', to: '12:30' }, { from: '13:30', to: '17:00' }],
+      thu: [{ from: '08:30', to: '12:30' }, { from: '13:30', to: '17:00' }],
+      fri: [{ from: '08:30', to: '16:00' }],
+      sat: [{ from: '10:00', to: '14:00' }],
+      sun: [],
+    });
+    // Tuesday 24 November 2026, 13:00 London: the lunch hour is now outside service hours.
+    expect(isWithinServiceHours(new Date('2026-11-24T13:00:00Z'), org.config.serviceHours, org.config.timeZone)).toBe(false);
+    expect(await lastAudit('organisation.service-hours.set')).toMatchObject({ at: NOW, detail: expect.objectContaining({ days: 'mon,tue,wed,thu,fri,sat', sat: '10:00-14:00' }) });
+  });
+
+  it('set-holidays: refuses dates that do not exist and repeats; sets them, and service time skips them', async () => {
+    await expectRefused(['set-holidays', SLUG, '2026-12-25', '2026-02-30'], 'serviceHours.holidays: "2026-02-30": not a date in the calendar');
+    await expectRefused(['set-holidays', SLUG, '2026-12-25', '25/12/2026'], 'serviceHours.holidays: "25/12/2026": expected a date as YYYY-MM-DD');
+    await expectRefused(['set-holidays', SLUG, '2026-12-25,2026-12-25'], 'serviceHours.holidays: "2026-12-25": is listed twice');
+    const result = await cli('set-holidays', SLUG, '2026-12-28', '2026-12-25');
+    expect(result).toMatchObject({ code: 0, out: `${SLUG}: 2 holidays: 2026-12-25 2026-12-28.` });
+    const org = await loadOrganisation(t.db, await orgId());
+    expect(org.config.serviceHours.holidays).toEqual(['2026-12-25', '2026-12-28']);
+    // Thursday 24 December 15:00 (GMT) + 4 service hours: 2 h on Thursday; Friday 25th is a
+    // holiday (it would have given the rest by 10:30); Saturday 10:00-14:00 gives 2 h more.
+    const due = addServiceMinutes(new Date('2026-12-24T15:00:00Z'), 240, org.config.serviceHours, org.config.timeZone);
+    expect(due.toISOString()).toBe('2026-12-26T12:00:00.000Z');
+    expect(await lastAudit('organisation.holidays.set')).toMatchObject({ at: NOW, detail: expect.objectContaining({ holidays: 2, first: '2026-12-25', last: '2026-12-28' }) });
+  });
+
+  it('set-response-policy: refuses targets out of range, an urgent target longer than the routine ones, unknown keys', async () => {
+    await expectRefused(['set-response-policy', SLUG, 'urgentMinutes=0'], 'responseTargets.urgentMinutes: must be a whole number of service minutes from 5 to 480');
+    await expectRefused(['set-response-policy', SLUG, 'sessionMinutes=99999'], 'responseTargets.sessionMinutes: must be a whole number of service minutes from 5 to 9600');
+    await expectRefused(['set-response-policy', SLUG, 'adviceMinutes=2.5'], 'responseTargets.adviceMinutes: must be a whole number');
+    await expectRefused(['set-response-policy', SLUG, 'urgentMinutes=300', 'adviceMinutes=240'], 'responseTargets.urgentMinutes: the urgent target must not be longer than the advice and session targets');
+    await expectRefused(['set-response-policy', SLUG, 'escalateUnclaimedAfterMinutes=30'], 'settings.escalateUnclaimedAfterMinutes: must be more minutes than resurfaceUnclaimedAfterMinutes');
+    await expectRefused(['set-response-policy', SLUG, 'routineMinutes=60'], 'routineMinutes: is not a response-policy setting');
+    await expectRefused(['set-response-policy', SLUG, 'urgentMinutes'], 'responseTargets.urgentMinutes: give a value');
+  });
+
+  it('set-response-policy: sets targets and unclaimed times, and default goes back to the policy value', async () => {
+    const result = await cli('set-response-policy', SLUG, 'urgentMinutes=20', 'adviceMinutes=120', 'sessionMinutes=960', 'resurfaceUnclaimedAfterMinutes=45', 'escalateUnclaimedAfterMinutes=180');
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('responseTargets.urgentMinutes = 20');
+    const id = await orgId();
+    const org = await loadOrganisation(t.db, id);
+    expect(org.config.responseTargets).toEqual({ urgentMinutes: 20, adviceMinutes: 120, sessionMinutes: 960 });
+    expect(org.config.settings).toMatchObject({ resurfaceUnclaimedAfterMinutes: 45, escalateUnclaimedAfterMinutes: 180 });
+    expect(await lastAudit('organisation.response-policy.set')).toMatchObject({
+      at: NOW,
+      detail: expect.objectContaining({ 'responseTargets.urgentMinutes': 20, 'settings.escalateUnclaimedAfterMinutes': 180 }),
+    });
+    expect((await cli('set-response-policy', SLUG, 'adviceMinutes=default', 'resurfaceUnclaimedAfterMinutes=default')).code).toBe(0);
+    const stored = await t.db.organisation.findUniqueOrThrow({ where: { id } });
+    expect(stored.responseTargets).toEqual({ urgentMinutes: 20, adviceMinutes: 240, sessionMinutes: 960 });
+    expect(stored.settings).toEqual({ escalateUnclaimedAfterMinutes: 180 });
+  });
+
+  it('set-reminders, set-retention, set-report, set-records: refuse what the start check would refuse', async () => {
+    await expectRefused(['set-reminders', SLUG, 'sessionReminderHoursBefore=1,24'], 'settings.reminders.sessionReminderHoursBefore: the first (day before) must be more hours');
+    await expectRefused(['set-reminders', SLUG, 'reminderTimeOfDay=9am'], 'settings.reminders.reminderTimeOfDay: expected a time as HH:mm');
+    await expectRefused(['set-reminders', SLUG, 'actionDueSoonDays=0'], 'settings.reminders.actionDueSoonDays');
+    await expectRefused(['set-retention', SLUG, 'recordsMonths=120'], "settings.retention.auditEventsMonths: retention.auditEventsMonths must be at least retention.recordsMonths");
+    await expectRefused(['set-retention', SLUG, 'requestsMonths=6'], 'settings.retention.requestsMonths: retention.requestsMonths must be at least 12 months');
+    await expectRefused(['set-report', SLUG, 'reportMinimumGroupSize=0'], 'settings.reportMinimumGroupSize');
+    await expectRefused(['set-records', SLUG, 'maxActionPoints=21'], 'settings.maxActionPoints');
+    await expectRefused(['set-records', SLUG, 'retentionMonths=3'], 'retentionMonths: is not a records setting; they are recordDueHours, maxActionPoints');
+  });
+
+  it('set-reminders, set-retention, set-report, set-records: store what is given, and the start check accepts it', async () => {
+    expect((await cli('set-reminders', SLUG, 'sessionReminderHoursBefore=48,2', 'reminderTimeOfDay=08:30', 'rebookWithinDays=28')).code).toBe(0);
+    expect((await cli('set-retention', SLUG, 'recordsMonths=120', 'auditEventsMonths=120')).code).toBe(0);
+    expect((await cli('set-report', SLUG, 'reportMinimumGroupSize=3', 'reportMaxRangeDays=400')).code).toBe(0);
+    expect((await cli('set-records', SLUG, 'maxActionPoints=6', 'recordDueHours=48')).code).toBe(0);
+    const org = await loadOrganisation(t.db, await orgId());
+    expect(org.config.settings).toMatchObject({
+      rebookWithinDays: 28,
+      reminders: { sessionReminderHoursBefore: [48, 2], reminderTimeOfDay: '08:30', actionDueSoonDays: 3 },
+      retention: { requestsMonths: 72, recordsMonths: 120, auditEventsMonths: 120 },
+      reportMinimumGroupSize: 3,
+      reportMaxRangeDays: 400,
+      maxActionPoints: 6,
+      recordDueHours: 48,
+    });
+    expect(await findInvalidOrganisationSettings(t.db)).toEqual([]);
+    for (const action of ['organisation.reminders.set', 'organisation.retention.set', 'organisation.report-settings.set', 'organisation.records-settings.set']) {
+      expect(await lastAudit(action)).toMatchObject({ at: NOW, actorId: null });
+    }
+    expect((await lastAudit('organisation.reminders.set')).detail).toMatchObject({ 'settings.reminders.sessionReminderHoursBefore': '[48,2]', 'settings.rebookWithinDays': 28 });
+  });
+
+  it('set-staff-groups: loads the groups; refuses to drop a group people belong to', async () => {
+    const result = await cli('set-staff-groups', SLUG, fixture('staff-groups.csv'));
+    expect(result).toMatchObject({ code: 0, out: `${SLUG}: 4 staff groups (4 added, 0 renamed, 0 removed).` });
+    const id = await orgId();
+    const directory = await importDirectory(t.db, id, readFileSync(new URL('../fixtures/directory/good.csv', import.meta.url), 'utf8'), { clock });
+    expect(directory).toMatchObject({ ok: true, created: 6 });
+    const csv = tmpFile('groups-without-medical.csv', 'name\nNursing\nallied health professionals\nSafeguarding team\nPharmacy\n');
+    await expectRefused(['set-staff-groups', SLUG, csv], 'staff group "Medical" is not in the file, but 1 person belongs to it');
+    // Renames by case, adds and keeps; a group nobody is in and the matrix does not name can go.
+    const renamed = tmpFile('groups-renamed.csv', 'name\nNursing\nMedical\nAllied Health Professionals\nSafeguarding team\nPharmacy\n');
+    expect((await cli('set-staff-groups', SLUG, renamed)).out).toBe(`${SLUG}: 5 staff groups (1 added, 1 renamed: "Allied health professionals" → "Allied Health Professionals", 0 removed).`);
+    expect((await cli('set-staff-groups', SLUG, fixture('staff-groups.csv'))).out).toBe(`${SLUG}: 4 staff groups (0 added, 1 renamed: "Allied Health Professionals" → "Allied health professionals", 1 removed: Pharmacy).`);
+    expect((await t.db.staffGroup.findMany({ where: { organisationId: id }, orderBy: { name: 'asc' } })).map((g) => g.name)).toEqual(['Allied health professionals', 'Medical', 'Nursing', 'Safeguarding team']);
+    expect(await lastAudit('organisation.staff-groups.set')).toMatchObject({ at: NOW, detail: expect.objectContaining({ groups: 4, removed: 1, renamed: 1 }) });
+  });
+
+  it('set-matrix: rejects the whole file with every bad row: line, field and reason, nothing partial', async () => {
+    const result = await expectRefused(['set-matrix', SLUG, fixture('matrix-bad.csv')]);
+    const [first, ...rest] = result.err.split('\n');
+    expect(first).toBe(`Refused set-matrix ${SLUG}: 10 problems; nothing was written.`);
+    // The exact report: every problem of every row, in line order (line 2 is good, and still not written).
+    expect(rest.map((l) => l.replace(/\s+/g, ' ').trim())).toEqual([
+      'line field reason',
+      '3 staff_group unknown staff group "Paramedics"; staff groups are "Allied health professionals", "Medical", "Nursing", "Safeguarding team" (add it with set-staff-groups first)',
+      '4 sessions_per_year a MANDATORY row needs sessions_per_year or interval_months',
+      '4 supervisors a NAMED_SUPERVISORS row needs at least one supervisor',
+      '5 kind "sometimes" is not a kind; kinds are MANDATORY, ON_REQUEST',
+      '5 duration_minutes "600" is not a whole number of minutes from 15 to 480',
+      '6 interval_months give sessions_per_year or interval_months, not both',
+      '6 supervisors priya.shah@trust.example.nhs.uk does not have the SUPERVISOR or SPECIALIST role in the directory',
+      '6 format Nursing, MANDATORY, GROUP is already on line 2',
+      '7 typical_group_size only a GROUP row has a group size',
+      "7 supervisors nobody@trust.example.nhs.uk is not in the organisation's directory (npm run import:people)",
+    ]);
+    expect(await t.db.supervisionRequirement.count()).toBe(0);
+  });
+
+  it('set-matrix: loads the matrix with its supervisors; a second load updates, adds and removes rows', async () => {
+    const result = await cli('set-matrix', SLUG, fixture('matrix.csv'));
+    expect(result).toMatchObject({ code: 0, out: `${SLUG}: supervision matrix of 4 rows (4 added, 0 updated, 0 removed), 2 named supervisor places.` });
+    const medical = await t.db.supervisionRequirement.findFirstOrThrow({
+      where: { staffGroup: { name: 'Medical' } },
+      include: { poolMembers: { include: { person: { select: { email: true } } } } },
+    });
+    expect(medical).toMatchObject({ kind: 'MANDATORY', format: 'INDIVIDUAL', supervisorPool: 'NAMED_SUPERVISORS', sessionsPerYear: 4, intervalMonths: null, durationMinutes: 60 });
+    expect(medical.poolMembers.map((m) => m.person.email).sort()).toEqual(['aisha.rahman@trust.example.nhs.uk', 'head.safeguarding@trust.example.nhs.uk']);
+    expect(await t.db.supervisionRequirement.findFirstOrThrow({ where: { staffGroup: { name: 'Nursing' }, kind: 'MANDATORY' } })).toMatchObject({
+      format: 'GROUP',
+      intervalMonths: 3,
+      typicalGroupSize: 6,
+      durationMinutes: 90,
+    });
+    expect(await lastAudit('organisation.matrix.set')).toMatchObject({ at: NOW, detail: expect.objectContaining({ rows: 4, created: 4 }) });
+
+    const smaller = tmpFile('matrix-smaller.csv', 'staff_group,kind,format,supervisor_pool,duration_minutes,sessions_per_year\nMedical,MANDATORY,INDIVIDUAL,SAFEGUARDING_SPECIALISTS,75,2\nAllied health professionals,ON_REQUEST,GROUP,SAFEGUARDING_SPECIALISTS,90,\n');
+    expect((await cli('set-matrix', SLUG, smaller)).out).toBe(`${SLUG}: supervision matrix of 2 rows (1 added, 1 updated, 3 removed), 0 named supervisor places.`);
+    const after = await t.db.supervisionRequirement.findFirstOrThrow({ where: { id: medical.id }, include: { poolMembers: true } });
+    expect(after).toMatchObject({ supervisorPool: 'SAFEGUARDING_SPECIALISTS', durationMinutes: 75, sessionsPerYear: 2, poolMembers: [] });
+    expect(await t.db.supervisionRequirement.count()).toBe(2);
+    // Back to the full matrix for the rest of the file.
+    expect((await cli('set-matrix', SLUG, fixture('matrix.csv'))).code).toBe(0);
+  });
+
+  it('load-agreement: loads a Markdown text as version 1, with its title and headings for the card', async () => {
+    const result = await cli('load-agreement', SLUG, 'individual', fixture('individual-agreement.md'));
+    expect(result).toMatchObject({ code: 0, out: `${SLUG}: "Individual Safeguarding Supervision Agreement" loaded as version 1 of the Individual Safeguarding Supervision Agreement.` });
+    const template = await t.db.agreementTemplate.findFirstOrThrow({ where: { kind: 'INDIVIDUAL', version: 1 } });
+    expect(template.title).toBe('Individual Safeguarding Supervision Agreement');
+    expect(template.body.split('\n')[0]).toBe('**As a Supervisee and Supervisor, we agree to the following**');
+    expect(template.body).not.toContain('#');
+    expect(await lastAudit('agreement-template.loaded')).toMatchObject({ at: NOW, subjectType: 'agreement-template', subjectId: template.id, detail: expect.objectContaining({ kind: 'INDIVIDUAL', version: 1 }) });
+  });
+
+  it('load-agreement: refuses a duplicate version, the same text again, and an empty file', async () => {
+    await expectRefused(['load-agreement', SLUG, 'individual', fixture('individual-agreement-v2.md'), '--version', '1'], 'version: version 1 of the Individual Safeguarding Supervision Agreement already exists: a version is never replaced');
+    await expectRefused(['load-agreement', SLUG, 'individual', fixture('individual-agreement.md')], 'file: is the same text as version 1 of the Individual Safeguarding Supervision Agreement: nothing new to sign');
+    await expectRefused(['load-agreement', SLUG, 'contract', tmpFile('empty.md', '# Only a title\n\n')], 'file: has no text');
+  });
+
+  it('load-agreement: a new version must be signed again by people who signed the earlier one', async () => {
+    const id = await orgId();
+    const person = async (email: string) => t.db.person.findUniqueOrThrow({ where: { organisationId_email: { organisationId: id, email } } });
+    const supervisor = await person('aisha.rahman@trust.example.nhs.uk');
+    const supervisee = await person('tom.okafor@trust.example.nhs.uk');
+    const other = await person('priya.shah@trust.example.nhs.uk');
+    const deps: FlowDeps = {
+      db: t.db,
+      clock,
+      outbox: { toPerson: async () => 'sent' as const, reachable: async () => true, updateTriageCards: async () => 'sent' as const, stage: async () => [], send: async () => 'sent' as const },
+      logger: createLogger({ level: 'silent' }),
+      links: { invite: () => 'https://bot.test/invite' },
+    };
+    const actor = (p: { id: string; name: string; roles: string[] }): Actor =>
+      ({ personId: p.id, organisationId: id, roles: p.roles, name: p.name, platform: 'TEAMS', timeZone: 'Europe/London' }) as Actor;
+    let day = 0;
+    const confirmedSession = async (attendeeId: string) => {
+      day += 1;
+      const startsAt = new Date(NOW.getTime() + day * 86_400_000);
+      const session = await t.db.session.create({
+        data: {
+          organisationId: id,
+          format: 'INDIVIDUAL',
+          type: 'MANDATORY',
+          status: 'CONFIRMED',
+          supervisorId: supervisor.id,
+          proposedById: supervisor.id,
+          startsAt,
+          endsAt: new Date(startsAt.getTime() + 3_600_000),
+          durationMinutes: 60,
+          attendees: { create: [{ personId: attendeeId }] },
+        },
+      });
+      await offerAgreements(deps, session.id);
+      return t.db.agreement.findMany({ where: { sessionId: session.id }, include: { template: true, signatures: true } });
+    };
+
+    // Version 1: offered, signed by both; a later session with the same people is covered by it.
+    const [first] = await confirmedSession(supervisee.id);
+    expect(first).toMatchObject({ template: { version: 1 }, status: 'AWAITING_SIGNATURES' });
+    await signAgreement(deps, actor(supervisee), { agreementId: first!.id, version: 1 });
+    await signAgreement(deps, actor(supervisor), { agreementId: first!.id, version: 1 });
+    expect(await t.db.agreement.findUniqueOrThrow({ where: { id: first!.id } })).toMatchObject({ status: 'SIGNED' });
+    expect(await confirmedSession(supervisee.id)).toEqual([]);
+    // Someone else is offered version 1 and has not signed it when the new text arrives.
+    const [pending] = await confirmedSession(other.id);
+    expect(pending).toMatchObject({ template: { version: 1 } });
+
+    const result = await cli('load-agreement', SLUG, 'individual', fixture('individual-agreement-v2.md'));
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('loaded as version 2 of the Individual Safeguarding Supervision Agreement (replacing version 1)');
+    expect(result.out).toContain('1 agreement(s) still awaiting signatures on an earlier version can no longer be signed');
+
+    // The same two people, who signed version 1, are asked to sign version 2 at their next session.
+    const [renewed] = await confirmedSession(supervisee.id);
+    expect(renewed).toMatchObject({ template: { version: 2 }, status: 'AWAITING_SIGNATURES', signatures: [] });
+    const theirSignatures = await t.db.signature.findMany({ where: { personId: supervisee.id }, select: { personId: true, signedVersion: true } });
+    expect(needsResigning(supervisee.id, theirSignatures, 2)).toBe(true);
+    // A card of version 1 can no longer be signed.
+    const refusal = await signAgreement(deps, actor(other), { agreementId: pending!.id, version: 1 }).catch((e: unknown) => e);
+    expect(refusal).toBeInstanceOf(DomainError);
+    expect((refusal as DomainError).code).toBe('OUTDATED_TEXT');
+    // Version 2 is signed as version 2.
+    await signAgreement(deps, actor(supervisee), { agreementId: renewed!.id, version: 2 });
+    expect(await t.db.signature.findFirst({ where: { agreementId: renewed!.id, personId: supervisee.id } })).toMatchObject({ signedVersion: 2 });
+  });
+
+  it('show: prints everything that is set, marking defaults, and --json gives the same as data', async () => {
+    const result = await cli('show', SLUG);
+    expect(result.code).toBe(0);
+    const out = result.out;
+    for (const line of [
+      'North Trust NHS Foundation Trust (north-trust)',
+      `  Teams tenant:    ${TENANT}`,
+      '  Slack workspace: T0NORTH1',
+      '  reference prefix: NTS',
+      '  Tuesday    08:30-12:30, 13:30-17:00',
+      '  Sunday     closed',
+      '  holidays   2026-12-25 2026-12-28',
+      '  Medical (1 person)',
+      '  Medical: MANDATORY INDIVIDUAL, 4 a year, 60 min, NAMED_SUPERVISORS; supervisors aisha.rahman@trust.example.nhs.uk, head.safeguarding@trust.example.nhs.uk',
+      '  Nursing: MANDATORY GROUP, every 3 months, 90 min, about 6 in a group, SAFEGUARDING_SPECIALISTS',
+      'Individual Safeguarding Supervision Agreement: version 2 "Individual Safeguarding Supervision Agreement", loaded 23 Nov 2026 10:00 (2 versions)',
+      '  (none bound yet)',
+      '  6 active',
+    ]) {
+      expect(out).toContain(line);
+    }
+    for (const pattern of [
+      /\n {2}DUTY_LINE +Safeguarding duty line: 01234 567890 \(Office hours, Monday to Friday\)\n/,
+      /\n {2}STAFF_SUPPORT +Employee assistance programme: 0800 000 0000, https:\/\/eap\.example\.co\.uk \(24\/7, free and confidential\)\n/,
+      /\n {2}urgentMinutes +20\n/,
+      /\n {2}adviceMinutes +240\n/,
+      /\n {2}resurfaceUnclaimedAfterMinutes +60 \(default\)\n/,
+      /\n {2}escalateUnclaimedAfterMinutes +180\n/,
+      /\n {2}sessionReminderHoursBefore +48,2\n/,
+      /\n {2}overdueRepeatDays +7 \(default\)\n/,
+      /\n {2}requestsMonths +72 \(default\)\n/,
+      /\n {2}recordsMonths +120\n/,
+      /\n {2}reportMinimumGroupSize +3\n/,
+      /\n {2}auditMaxRangeDays +366 \(default\)\n/,
+      /\n {2}maxActionPoints +6\n/,
+    ]) {
+      expect(out).toMatch(pattern);
+    }
+    expect(out).not.toContain('Problems');
+    const json = JSON.parse((await cli('show', SLUG, '--json')).out);
+    expect(json).toMatchObject({ slug: SLUG, teamsTenantId: TENANT, holidays: ['2026-12-25', '2026-12-28'], problems: [] });
+    expect(json.contacts).toHaveLength(7);
+    expect(json.matrix).toHaveLength(4);
+  });
+
+  it('show: names stored values the bot would refuse, and the field', async () => {
+    await t.db.organisation.create({
+      data: { slug: 'hand-edited', name: 'Hand edited', referencePrefix: 'HE', serviceHours: { mon: [{ from: '09:00', to: '13:00' }, { from: '12:00', to: '17:00' }] }, responseTargets: {}, settings: { remindersOff: true } },
+    });
+    const out = (await cli('show', 'hand-edited')).out;
+    expect(out).toContain('serviceHours.mon.1: 12:00-17:00 overlaps 09:00-13:00');
+    expect(out).toContain('responseTargets.urgentMinutes: must be a whole number of service minutes from 5 to 480');
+    expect(out).toContain('settings.remindersOff: is not a known setting');
+  });
+
+  it('runs as `npm run org` (tsx), with its exit codes', async () => {
+    const env = { ...process.env, DATABASE_URL: testDatabaseUrl, DATABASE_SCHEMA: t.schema };
+    const ok = await run('npx', ['tsx', 'src/cli/org.ts', 'set-holidays', SLUG, 'none'], { cwd: ROOT, env });
+    expect(ok.stdout.trim()).toBe(`${SLUG}: 0 holidays.`);
+    const refused = await run('npx', ['tsx', 'src/cli/org.ts', 'set-response-policy', SLUG, 'urgentMinutes=1000'], { cwd: ROOT, env }).catch((e: { code: number; stderr: string }) => e);
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('responseTargets.urgentMinutes: must be a whole number of service minutes from 5 to 480') });
+    const usage = await run('npx', ['tsx', 'src/cli/org.ts', 'set-holidays'], { cwd: ROOT, env }).catch((e: { code: number }) => e);
+    expect(usage).toMatchObject({ code: 2 });
+  }, 60_000);
+});
