@@ -1,4 +1,5 @@
 import { DomainError, isDomainError } from '../domain/errors.js';
+import { readCues } from '../domain/risk-cues.js';
 import { MAX_MESSAGE_LENGTH } from '../domain/text-limits.js';
 import { answerAdvice } from './advice-feedback.js';
 import { signAgreement } from './agreements.js';
@@ -95,21 +96,27 @@ function normaliseCommand(text: string): string {
 
 async function handleMessage(deps: FlowDeps, actor: Actor, text: string, conversation: ConversationInfo): Promise<TurnResult> {
   const trimmed = text.trim();
-  if (trimmed.length === 0) {
+  const personal = conversation.kind === 'PERSONAL';
+  if (trimmed.length === 0 && !personal) {
     return { replies: [{ text: 'I can only read text messages. Send me a few words to start a request, or "help".' }] };
   }
   if (trimmed.length > MAX_MESSAGE_LENGTH) {
-    throw new DomainError(
-      'TEXT_TOO_LONG',
-      `That message is ${trimmed.length} characters long. Please keep messages under ${MAX_MESSAGE_LENGTH} characters; I will ask for a short summary on a card.`,
-    );
+    const tooLong = `That message is ${trimmed.length} characters long. Please keep messages under ${MAX_MESSAGE_LENGTH} characters; I will ask for a short summary on a card.`;
+    if (!personal) throw new DomainError('TEXT_TOO_LONG', tooLong);
+    // A pasted wall of text may still be someone asking for help: it is read like any other
+    // message (urgent routes first if it needs them, the risk question never skipped).
+    const turn = await handlePersonalMessage(deps, actor, trimmed);
+    return { ...turn, replies: [{ text: tooLong }, ...turn.replies] };
   }
   const command = normaliseCommand(trimmed);
   if (command === 'help' || command === '?') {
-    return { replies: [{ text: conversation.kind === 'PERSONAL' ? HELP_TEXT : CHANNEL_HELP }] };
+    return { replies: [{ text: personal ? HELP_TEXT : CHANNEL_HELP }] };
   }
   if (command === 'bind triage' || command === 'bind triage channel') return bindTriageChannel(deps, actor, conversation);
-  if (conversation.kind !== 'PERSONAL') return { replies: [{ text: CHANNEL_HELP }] };
+  if (!personal) return { replies: [{ text: CHANNEL_HELP }] };
+  // Someone at risk, or a child's death, is understood before any command the words might look like.
+  const reading = readCues(trimmed);
+  if (reading.riskCue || reading.childDeath) return handlePersonalMessage(deps, actor, trimmed, reading);
   if (command === 'cancel') return cancelRequestDraft(deps, actor);
   if (command === 'new request') return startRequest(deps, actor);
   if (command === 'my actions') return listMyActions(deps, actor);
@@ -124,7 +131,7 @@ async function handleMessage(deps: FlowDeps, actor: Actor, text: string, convers
   const history = HISTORY_COMMAND.exec(command);
   if (history) return showHistory(deps, actor, history[1]);
   if (isAuditCommand(actor, command)) return runAuditCommand(deps, actor, command);
-  return handlePersonalMessage(deps, actor, trimmed);
+  return handlePersonalMessage(deps, actor, trimmed, reading);
 }
 
 /** The refusal to give for an error: a domain error's own words, never internals. */

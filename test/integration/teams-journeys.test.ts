@@ -356,15 +356,27 @@ describe('bad input gets a clear answer and changes nothing', () => {
     expect(await h.database.db.requestDraft.count({ where: { person: { email: 'stranger' } } })).toBe(0);
   });
 
-  it('refuses empty and over-long messages with the limit stated', async () => {
+  it('answers empty and over-long messages clearly, with the limit stated, and never skips the risk question', async () => {
     h.take();
     await h.message('ebs', '   ');
-    expect(h.take()[0]!.body.text).toBe('I can only read text messages. Send me a few words to start a request, or "help".');
-    await h.message('ebs', 'a'.repeat(2001));
-    expect(h.take()[0]!.body.text).toBe(
-      'That message is 2001 characters long. Please keep messages under 2000 characters; I will ask for a short summary on a card.',
+    const [question] = h.take();
+    expect(cardOf(question)).toEqual(
+      renderAdaptiveCard({
+        template: 'intake-risk',
+        data: {
+          intro: `Hello ${demoPerson('ebs').name.split(' ')[0]}. I could not see any words in that message, but I can still help: I'll pass your request to the safeguarding team. First, one question.`,
+        },
+      }),
     );
-    expect(await h.database.db.requestDraft.count({ where: { person: { email: demoPerson('ebs').email } } })).toBe(0);
+    await h.message('ebs', 'a'.repeat(2001));
+    expect(h.take().map((c) => c.body.text)).toEqual([
+      'That message is 2001 characters long. Please keep messages under 2000 characters; I will ask for a short summary on a card.',
+      'Please answer the question first: is anyone at immediate risk of harm right now? (yes or no)',
+    ]);
+    // Nothing is stored but the draft, and the draft holds no text.
+    const draft = await h.database.db.requestDraft.findFirstOrThrow({ where: { person: { email: demoPerson('ebs').email } } });
+    expect(draft).toMatchObject({ step: 'risk', data: {}, requestId: null });
+    expect(await h.database.db.supervisionRequest.count({ where: { requester: { email: demoPerson('ebs').email } } })).toBe(0);
   });
 
   it('refuses unknown, forged and misplaced card actions', async () => {
