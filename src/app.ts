@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { createOutbox, type ChannelSender } from './channels/outbox.js';
+import { createRateLimiter, failOpenLimiter, rateLimitSender } from './scheduler/rate-limit.js';
 import { createSlackChannel, createSlackSender, createSlackWebClient } from './channels/slack/slack-channel.js';
 import { createServiceUrlPolicy } from './channels/teams/service-url.js';
 import { createTeamsAdapter, createTeamsHandler, createTeamsSender } from './channels/teams/teams-channel.js';
@@ -16,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 
 export interface BotDeps {
   config: Pick<Config, 'MICROSOFT_APP_ID' | 'MICROSOFT_APP_PASSWORD' | 'MICROSOFT_APP_TYPE' | 'MICROSOFT_APP_TENANT_ID'> &
-    Partial<Pick<Config, 'SLACK_SIGNING_SECRET' | 'SLACK_BOT_TOKEN' | 'SLACK_API_URL' | 'publicBaseUrl' | 'linkSecret'>>;
+    Partial<Pick<Config, 'SLACK_SIGNING_SECRET' | 'SLACK_BOT_TOKEN' | 'SLACK_API_URL' | 'publicBaseUrl' | 'linkSecret' | 'REDIS_PREFIX'>>;
   db: Db;
   redis: Redis;
   logger: Logger;
@@ -50,10 +51,21 @@ export function createSenders(config: BotDeps['config'], logger: Logger) {
   return { adapter, senders, slackConfig, slackClient, serviceUrls, platforms };
 }
 
+/**
+ * How long a web process's background first try may wait for its slot before leaving the
+ * message to the workers (the person is not waiting on it; the workers would take longer).
+ */
+const WEB_MAX_HOLD_MS = 5_000;
+
 /** The composition root for the web role: channels, outbox and flows wired to one HTTP app. */
 export function createBot(deps: BotDeps) {
   const { adapter, senders, slackConfig, slackClient, serviceUrls, platforms } = createSenders(deps.config, deps.logger);
-  const outbox = createOutbox({ db: deps.db, senders, logger: deps.logger, clock: deps.clock });
+  // Every send from this process is paced on the same Redis keys as the workers' (rate-limit.ts);
+  // a Redis outage must not stop turns, so the limiter gives way when Redis does not answer.
+  const limiter = failOpenLimiter(createRateLimiter(deps.redis, { prefix: deps.config.REDIS_PREFIX ?? 'sgs', maxHoldMs: WEB_MAX_HOLD_MS }), deps.logger);
+  // A card update waits for its slot at most as long as a send: the first try's lease must outlast it.
+  const paced = senders.map((s) => rateLimitSender(s, limiter, undefined, { updateHoldMs: WEB_MAX_HOLD_MS }));
+  const outbox = createOutbox({ db: deps.db, senders: paced, logger: deps.logger, clock: deps.clock });
   // Tests and benchmarks may leave these out: links then point at localhost, signed with a per-process secret.
   const linkSecret = deps.config.linkSecret ?? randomBytes(32).toString('base64url');
   const links = createLinks({ baseUrl: deps.config.publicBaseUrl ?? 'http://localhost:3978', secret: linkSecret, clock: deps.clock });
@@ -66,6 +78,7 @@ export function createBot(deps: BotDeps) {
           client: slackClient,
           tenancy: platforms.tenancy,
           buildHome: (personId) => buildAppHome(deps.db, personId, deps.clock.now()),
+          limiter,
         })
       : undefined;
   const app = createApp({
@@ -75,6 +88,7 @@ export function createBot(deps: BotDeps) {
           teams: createTeamsHandler(adapter, flowDeps, {
             serviceUrls,
             tenancy: platforms.tenancy,
+            limiter,
             files: createFileOffers({ db: deps.db, secret: linkSecret, baseUrl: deps.config.publicBaseUrl ?? 'http://localhost:3978', clock: deps.clock }),
           }),
         }

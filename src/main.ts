@@ -65,6 +65,11 @@ async function main(): Promise<void> {
     });
     // Local mode answers without authentication: only this machine may reach it.
     server = await listen(web, config.PORT, config.localMode ? '127.0.0.1' : '0.0.0.0');
+    // Stopped after the server (in reverse order): first tries already started end before the exit.
+    stops.push(async () => {
+      await bot.slack?.settled();
+      await bot.outbox.settled();
+    });
     stops.push(startExportFilePurge({ db, clock: systemClock, logger }));
     logger.info({ port: config.PORT, teams: bot.platforms.teams, slack: bot.platforms.slack, teamsAuth: config.teamsAuthEnabled }, 'bot listening');
   }

@@ -20,6 +20,9 @@ import type { Logger } from '../logger.js';
 import { describeError } from '../scheduler/deliver-reminder.js';
 import type { ChannelSender, StoredConversationRef } from './outbox.js';
 
+/** What an earlier copy of a replaced message becomes (one line, no buttons). */
+export const REPLACED_TEXT = 'Replaced by a newer copy: see the latest message below.';
+
 /** Tries before a message is FAILED (about two hours of backoff in all). */
 export const MESSAGE_MAX_ATTEMPTS = 8;
 /** How long a process that took a row has before others may try it again. */
@@ -159,15 +162,70 @@ export function createMessageDelivery(deps: MessageDeliveryDeps): MessageDeliver
     await deliver(notice.id, { leased: true });
   }
 
+  /**
+   * Notes the state this update applied to the card. If a newer state had already landed (two
+   * tries in flight at once, in two processes), this older one may now be showing: the newest
+   * state is queued again, so the card always ends on the latest state.
+   */
+  async function converge(row: OutboundMessage, postId: string) {
+    const [applied] = await db.$queryRaw<Array<{ before: bigint | null }>>`
+      UPDATE "PostedCard" p SET "appliedSeq" = GREATEST(COALESCE(o."appliedSeq", 0), ${row.seq}), "updatedAt" = ${clock.now()}
+      FROM (SELECT "appliedSeq" FROM "PostedCard" WHERE id = ${postId} FOR UPDATE) o
+      WHERE p.id = ${postId}
+      RETURNING o."appliedSeq" AS before`;
+    if (!applied?.before || applied.before <= row.seq) return;
+    const newest = await db.outboundMessage.findFirst({
+      where: { kind: 'triage-update', requestId: row.requestId, conversationId: row.conversationId, status: { in: ['PENDING', 'SENT'] } },
+      orderBy: { seq: 'desc' },
+    });
+    if (!newest || newest.status === 'PENDING') return; // a newer state is still on its way anyway
+    await db.outboundMessage.create({
+      data: {
+        organisationId: newest.organisationId,
+        kind: 'triage-update',
+        requestId: newest.requestId,
+        conversationId: newest.conversationId,
+        message: newest.message as object,
+        nextAttemptAt: clock.now(),
+        createdAt: clock.now(),
+      },
+    });
+    logger.info({ messageId: row.id, requestId: row.requestId }, 'triage card got an older state after a newer one: the newest is queued again');
+  }
+
+  /**
+   * Records the message just sent under its `replaces` key and edits the earlier ones with that
+   * key to one line without buttons, so an old copy does not invite a click. An edit that fails
+   * is logged and left: the old copy's buttons are refused as stale anyway.
+   */
+  async function replaceEarlier(row: OutboundMessage, posted: { platform: Platform; conversationId: string; messageId: string }) {
+    const subjectId = `${row.replaces}:${row.personId}`;
+    const earlier = await db.postedCard.findMany({ where: { subjectType: 'replaceable', subjectId, purpose: 'live' }, orderBy: { createdAt: 'asc' } });
+    await db.postedCard.create({ data: { subjectType: 'replaceable', subjectId, purpose: 'live', ...posted } });
+    for (const card of earlier) {
+      try {
+        const sender = senders.get(card.platform);
+        const conversation = sender ? await db.conversationReference.findUnique({ where: { platform_conversationId: { platform: card.platform, conversationId: card.conversationId } } }) : null;
+        if (sender && conversation) await sender.update(conversation, card.messageId, { card: { template: 'replaced', data: { text: REPLACED_TEXT } } });
+        await db.postedCard.update({ where: { id: card.id }, data: { purpose: 'replaced' } });
+      } catch (error) {
+        logger.warn({ messageId: row.id, err: describeError(error) }, 'earlier copy not replaced');
+      }
+    }
+  }
+
   async function send(row: OutboundMessage, message: OutMessage): Promise<{ outcome: 'sent'; platform: Platform; messageId: string } | { outcome: 'cancelled'; reason: string } | { outcome: 'wait' }> {
     switch (row.kind) {
       case 'person': {
         const person = row.personId ? await db.person.findUnique({ where: { id: row.personId }, select: { active: true } }) : null;
         if (!person?.active) return { outcome: 'cancelled', reason: 'recipient gone' };
-        const existing = await personalConversation(db, row.personId!, row.platform ?? undefined, [...senders.keys()]);
+        const existing = row.conversationId
+          ? await db.conversationReference.findFirst({ where: { personId: row.personId, kind: 'PERSONAL', conversationId: row.conversationId, platform: { in: [...senders.keys()] } } })
+          : await personalConversation(db, row.personId!, row.platform ?? undefined, [...senders.keys()]);
         const conversation = existing ?? (row.existingOnly ? null : await openPersonalChat({ db, senders: deps.senders, clock }, row.personId!, row.platform));
         if (!conversation) throw new Unreachable('no personal conversation on a configured platform');
         const messageId = await senders.get(conversation.platform)!.send(conversation, message);
+        if (row.replaces) await replaceEarlier(row, { platform: conversation.platform, conversationId: conversation.conversationId, messageId });
         return { outcome: 'sent', platform: conversation.platform, messageId };
       }
       case 'triage-post': {
@@ -198,7 +256,7 @@ export function createMessageDelivery(deps: MessageDeliveryDeps): MessageDeliver
         const conversation = await db.conversationReference.findUnique({ where: { platform_conversationId: { platform: post.platform, conversationId: post.conversationId } } });
         if (!conversation) return { outcome: 'cancelled', reason: 'triage channel has no conversation reference' };
         await senders.get(post.platform)!.update(conversation, post.messageId, message);
-        await db.postedCard.update({ where: { id: post.id }, data: { updatedAt: clock.now() } });
+        await converge(row, post.id);
         return { outcome: 'sent', platform: post.platform, messageId: post.messageId };
       }
       default:

@@ -1,9 +1,10 @@
 import type { Db } from '../db/client.js';
+import { personalConversation } from '../db/conversations.js';
 import type { Prisma } from '../db/generated/client.js';
 import type { Logger } from '../logger.js';
 import { systemClock, type Clock } from '../domain/time.js';
 import type { CardRef, OutboxOptions, OutMessage, Outbox, Platform } from '../flows/types.js';
-import { createMessageDelivery, MESSAGE_LEASE_MS, type MessageOutcome } from './message-delivery.js';
+import { createMessageDelivery, type MessageOutcome } from './message-delivery.js';
 
 export interface StoredConversationRef {
   conversationId: string;
@@ -31,12 +32,25 @@ export interface ChannelSender {
 /**
  * Delivery to people and triage channels on whichever platform they use. Every message is first
  * written as an OutboundMessage row (inside the change's transaction with `stage`, else just after
- * it committed), then tried at once; a
- * try that fails leaves the row for the workers to retry (message-delivery.ts), so nothing that
- * should be said is lost to a platform error. Each call says what happened ('sent', or 'queued'
- * for a later try), so nobody is told "sent" before it is.
+ * it committed); its first try then starts in the background, so the turn that caused it answers
+ * without waiting for Teams or Slack. A try that fails leaves the row for the workers to retry
+ * (message-delivery.ts), and a process that dies first leaves it to them when its lease ends:
+ * nothing that should be said is lost. Calls answer 'queued' (written, on its way), never "sent"
+ * before it is.
  */
-export function createOutbox(deps: { db: Db; senders: ChannelSender[]; logger: Logger; clock?: Clock }): Outbox {
+/**
+ * How long the process that wrote a row keeps it for its first try. Short, so that the workers
+ * take over soon if the process dies; longer than a first try can take (its slot is held at
+ * most a few seconds: app.ts).
+ */
+export const FIRST_TRY_LEASE_MS = 30_000;
+
+export interface BackgroundOutbox extends Outbox {
+  /** Resolves once every first try started so far has ended (tests, and a clean shutdown). */
+  settled(): Promise<void>;
+}
+
+export function createOutbox(deps: { db: Db; senders: ChannelSender[]; logger: Logger; clock?: Clock }): BackgroundOutbox {
   const clock = deps.clock ?? systemClock;
   const { db, logger } = deps;
   const delivery = createMessageDelivery({ db, senders: deps.senders, logger, clock });
@@ -46,29 +60,35 @@ export function createOutbox(deps: { db: Db; senders: ChannelSender[]; logger: L
   /** Writes the rows with `client` (a transaction's, to commit with the change), leased to this process for its first try. */
   async function write(client: Pick<Prisma.TransactionClient, 'outboundMessage'>, rows: Row[]): Promise<string[]> {
     const now = clock.now();
-    const lease = new Date(now.getTime() + MESSAGE_LEASE_MS);
+    const lease = new Date(now.getTime() + FIRST_TRY_LEASE_MS);
     const ids: string[] = [];
     for (const data of rows) ids.push((await client.outboundMessage.create({ data: { ...data, nextAttemptAt: lease, createdAt: now }, select: { id: true } })).id);
     return ids;
   }
 
-  /** The first try of rows this process wrote (and holds the lease of). */
-  async function tryNow(ids: string[]): Promise<MessageOutcome[]> {
-    const outcomes: MessageOutcome[] = [];
-    for (const id of ids) {
-      outcomes.push(
+  const inFlight = new Set<Promise<void>>();
+
+  /**
+   * The first try of rows this process wrote (and holds the lease of), in order, in the
+   * background: the caller does not wait for the platform.
+   */
+  function startTries(ids: string[]): MessageOutcome[] {
+    if (ids.length === 0) return [];
+    const run = (async () => {
+      for (const id of ids) {
         await delivery.deliver(id, { leased: true }).catch((error: unknown) => {
           // The row stays PENDING and the workers take it when its lease ends.
           logger.error({ messageId: id, err: errorFacts(error) }, 'message try failed');
-          return 'queued' as const;
-        }),
-      );
-    }
-    return outcomes;
+        });
+      }
+    })();
+    inFlight.add(run);
+    void run.finally(() => inFlight.delete(run));
+    return ids.map(() => 'queued' as const);
   }
 
   // Rows written just after their change committed: each stands alone, so no transaction is needed.
-  const writeAndTry = async (rows: Row[]) => tryNow(await write(db, rows));
+  const writeAndTry = async (rows: Row[]) => startTries(await write(db, rows));
 
   const personRow = async (client: Pick<Prisma.TransactionClient, 'person'>, personId: string, message: OutMessage, options: OutboxOptions): Promise<Row | null> => {
     const person = await client.person.findUnique({ where: { id: personId }, select: { organisationId: true } });
@@ -79,6 +99,8 @@ export function createOutbox(deps: { db: Db; senders: ChannelSender[]; logger: L
       personId,
       platform: options.platform ?? null,
       existingOnly: options.existingOnly ?? false,
+      conversationId: options.conversationId ?? null,
+      replaces: options.replaces ?? null,
       message: message as object,
       label: options.label ?? null,
       causedById: options.causedBy ?? null,
@@ -91,11 +113,14 @@ export function createOutbox(deps: { db: Db; senders: ChannelSender[]; logger: L
     return channels.map((channel) => ({ organisationId, kind: 'triage-post', requestId, conversationId: channel.conversationId, message: { card } as object }));
   };
 
-  /** The overall outcome of several rows: sent only if every one was. */
-  const overall = (outcomes: MessageOutcome[]): MessageOutcome =>
-    outcomes.find((o) => o === 'failed') ?? outcomes.find((o) => o === 'queued') ?? outcomes.find((o) => o === 'sent') ?? outcomes[0] ?? 'cancelled';
+  /** The overall outcome of several rows: queued if any was written. */
+  const overall = (outcomes: MessageOutcome[]): MessageOutcome => outcomes[0] ?? 'cancelled';
 
   return {
+    async settled() {
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+    },
+
     async toPerson(personId, message, options = {}) {
       const row = await personRow(db, personId, message, options);
       if (!row) {
@@ -103,6 +128,12 @@ export function createOutbox(deps: { db: Db; senders: ChannelSender[]; logger: L
         return 'cancelled';
       }
       return overall(await writeAndTry([row]));
+    },
+
+    async reachable(personId, platform) {
+      const openable = deps.senders.some((s) => s.openPersonal && (!platform || s.platform === platform));
+      if (openable) return true;
+      return (await personalConversation(db, personId, platform, deps.senders.map((s) => s.platform))) !== null;
     },
 
     async stage(tx, messages) {
@@ -119,7 +150,7 @@ export function createOutbox(deps: { db: Db; senders: ChannelSender[]; logger: L
     },
 
     async send(ids) {
-      return overall(await tryNow(ids));
+      return overall(startTries(ids));
     },
 
     async updateTriageCards(requestId: string, card: CardRef) {

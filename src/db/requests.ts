@@ -69,6 +69,12 @@ export const requestWithPeople = {
   requester: { select: { id: true, name: true, jobTitle: true } },
   claimedBy: { select: { id: true, name: true } },
   closedBy: { select: { id: true, name: true } },
+  // The latest session arranged for the request: the triage card follows it through booking.
+  sessions: {
+    select: { status: true, startsAt: true, supervisor: { select: { name: true } } },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: 1,
+  },
 } satisfies Prisma.SupervisionRequestInclude;
 
 export type RequestWithPeople = Prisma.SupervisionRequestGetPayload<{ include: typeof requestWithPeople }>;

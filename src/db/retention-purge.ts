@@ -185,6 +185,10 @@ async function purgeRequests(db: Db, organisationId: string, cutoffs: RetentionC
     if (expired.length > 0) {
       const ids = expired.map((r) => r.id);
       await deleteDependents(tx, counts, [{ subjectType: 'SupervisionRequest', ids }], [{ subjectType: 'request', ids }]);
+      // Copies of a request's details sent to people (message-delivery.ts: replaceable messages).
+      counts.postedCards += (
+        await tx.postedCard.deleteMany({ where: { subjectType: 'replaceable', OR: ids.map((id) => ({ subjectId: { startsWith: `request:${id}:` } })) } })
+      ).count;
       counts.requests += (await tx.supervisionRequest.deleteMany({ where: { id: { in: ids } } })).count;
     }
     return page.length < take ? null : page[page.length - 1]!.id;

@@ -12,6 +12,7 @@ import { loadSession, sessionRelation, sessionWithPeople, supervisorBusy, superv
 import type { Prisma } from '../db/generated/client.js';
 import type { SupervisionFormat, SupervisionType } from '../db/generated/enums.js';
 import { offerAgreements } from './agreements.js';
+import { refreshTriageCards } from './triage-actions.js';
 import type { Actor, CardRef, FlowDeps, TurnResult } from './types.js';
 
 
@@ -163,6 +164,7 @@ async function createProposal(deps: FlowDeps, actor: Actor, value: Record<string
   const venue = cleanText(value.venue, 'venue', 200);
   const onlineLink = optionalLink(value.onlineLink);
 
+  let staged: string[] = [];
   const session = await deps.db.$transaction(async (tx) => {
     if (proposal.request) await updateRequestAtVersion(tx, proposal.request.id, proposal.request.version, {});
     const created = await tx.session.create({
@@ -193,20 +195,28 @@ async function createProposal(deps: FlowDeps, actor: Actor, value: Record<string
       platform: actor.platform,
       detail: { requestId: proposal.request?.id ?? null, slots: slots.length, supervisees: proposal.superviseeIds.length },
     });
-    return reload(tx, created.id);
+    const session = await reload(tx, created.id);
+    // The proposal reaches the supervisor and the supervisees with the change, or not at all.
+    staged = await deps.outbox.stage(tx, [
+      { to: 'person', personId: supervisor.id, message: { card: proposalCard(session, zone) } },
+      ...proposal.superviseeIds
+        .filter((personId) => personId !== actor.personId)
+        .map((personId) => ({
+          to: 'person' as const,
+          personId,
+          message: {
+            card: sessionUpdateCard(session, zone, {
+              heading: 'A supervision session has been proposed',
+              message: `${supervisor.name} has been asked to confirm one of these times. You will hear as soon as they do.`,
+              viewerId: personId,
+            }),
+          },
+        })),
+    ]);
+    return session;
   });
-
-  await deps.outbox.toPerson(supervisor.id, { card: proposalCard(session, zone) });
-  for (const personId of proposal.superviseeIds) {
-    if (personId === actor.personId) continue;
-    await deps.outbox.toPerson(personId, {
-      card: sessionUpdateCard(session, zone, {
-        heading: 'A supervision session has been proposed',
-        message: `${supervisor.name} has been asked to confirm one of these times. You will hear as soon as they do.`,
-        viewerId: personId,
-      }),
-    });
-  }
+  await deps.outbox.send(staged);
+  if (proposal.request) await refreshTriageCards(deps, proposal.request.id);
   return { session, supervisor, zone };
 }
 
@@ -358,6 +368,7 @@ async function confirmSlot(deps: BookingDeps, actor: Actor, value: Record<string
   const now = deps.clock.now();
   if (slot.startsAt <= now) throw new DomainError('INVALID_TIME', 'That time has already passed. Please suggest another time.');
 
+  let staged: string[] = [];
   const session = await deps.db.$transaction(async (tx) => {
     booking.assertNoClash(slot, await supervisorBusyLocked(tx, before.supervisorId, slot.startsAt, slot.endsAt, before.id), zone, before.supervisor.name);
     await updateSessionAtVersion(tx, before.id, before.version, { status: 'CONFIRMED', startsAt: slot.startsAt, endsAt: slot.endsAt });
@@ -375,22 +386,29 @@ async function confirmSlot(deps: BookingDeps, actor: Actor, value: Record<string
       subjectId: before.id,
       platform: actor.platform,
     });
-    return reload(tx, before.id);
+    const session = await reload(tx, before.id);
+    const parties = new Set([session.supervisorId, session.proposedById, ...session.attendees.map((a) => a.personId)]);
+    parties.delete(actor.personId);
+    staged = await deps.outbox.stage(
+      tx,
+      [...parties].map((personId) => ({
+        to: 'person' as const,
+        personId,
+        message: {
+          card: sessionUpdateCard(session, zone, {
+            heading: 'Supervision session confirmed',
+            message: `${actor.name} confirmed the session. Add it to your calendar with the invite.`,
+            viewerId: personId,
+            inviteUrl: deps.links.invite(session.id, personId),
+            recordButton: true,
+          }),
+        },
+      })),
+    );
+    return session;
   }, { isolationLevel: 'ReadCommitted' }); // the booking lock relies on a fresh snapshot after its wait
-
-  const parties = new Set([session.supervisorId, session.proposedById, ...session.attendees.map((a) => a.personId)]);
-  parties.delete(actor.personId);
-  for (const personId of parties) {
-    await deps.outbox.toPerson(personId, {
-      card: sessionUpdateCard(session, zone, {
-        heading: 'Supervision session confirmed',
-        message: `${actor.name} confirmed the session. Add it to your calendar with the invite.`,
-        viewerId: personId,
-        inviteUrl: deps.links.invite(session.id, personId),
-        recordButton: true,
-      }),
-    });
-  }
+  await deps.outbox.send(staged);
+  if (session.requestId) await refreshTriageCards(deps, session.requestId);
   try {
     await offerAgreements(deps, session.id);
   } catch (error) {
@@ -418,23 +436,33 @@ export async function declineProposedSession(deps: FlowDeps, actor: Actor, value
   if (!reason) throw new DomainError('INVALID_INPUT', 'Please give a reason for declining.');
   const zone = (await loadOrganisation(deps.db, actor.organisationId)).config.timeZone;
   const now = deps.clock.now();
+  let staged: string[] = [];
   const session = await deps.db.$transaction(async (tx) => {
     await updateSessionAtVersion(tx, before.id, before.version, { status });
     await tx.sessionEvent.create({ data: { sessionId: before.id, actorId: actor.personId, fromStatus: before.status, toStatus: status, note: reason, at: now } });
     await recordAudit(tx, { at: now, organisationId: before.organisationId, actorId: actor.personId, action: 'session.declined', subjectType: 'session', subjectId: before.id, platform: actor.platform });
-    return reload(tx, before.id);
+    const session = await reload(tx, before.id);
+    staged = await deps.outbox.stage(
+      tx,
+      [...new Set([session.proposedById, ...session.attendees.map((a) => a.personId)])].map((personId) => ({
+        to: 'person' as const,
+        personId,
+        message: {
+          card: sessionUpdateCard(session, zone, {
+            heading: 'Supervision session declined',
+            message:
+              personId === session.proposedById
+                ? `${actor.name} cannot take this session: ${reason} Please propose another supervisor or time.`
+                : `${actor.name} cannot take this session. The safeguarding team will arrange another.`,
+            viewerId: personId,
+          }),
+        },
+      })),
+    );
+    return session;
   });
-  for (const personId of new Set([session.proposedById, ...session.attendees.map((a) => a.personId)])) {
-    await deps.outbox.toPerson(personId, {
-      card: sessionUpdateCard(session, zone, {
-        heading: 'Supervision session declined',
-        message: personId === session.proposedById
-          ? `${actor.name} cannot take this session: ${reason} Please propose another supervisor or time.`
-          : `${actor.name} cannot take this session. The safeguarding team will arrange another.`,
-        viewerId: personId,
-      }),
-    });
-  }
+  await deps.outbox.send(staged);
+  if (session.requestId) await refreshTriageCards(deps, session.requestId);
   return { replies: [], updatedCard: proposalCard(session, zone, 'You declined this session.'), notice: 'Declined. The person who proposed it has been told.' };
 }
 
@@ -451,25 +479,33 @@ export async function suggestAnotherTime(deps: FlowDeps, actor: Actor, value: Re
     now,
   );
   booking.assertNoClash(slot, await supervisorBusy(deps.db, before.supervisorId, slot.startsAt, slot.endsAt, before.id), zone, 'You');
-  const { session, suggested } = await deps.db.$transaction(async (tx) => {
+  const { session, suggested, staged } = await deps.db.$transaction(async (tx) => {
     await updateSessionAtVersion(tx, before.id, before.version, {});
     const suggested = await tx.sessionSlot.create({ data: { sessionId: before.id, ...slot } });
     await tx.sessionEvent.create({ data: { sessionId: before.id, actorId: actor.personId, fromStatus: 'PROPOSED', toStatus: 'PROPOSED', note: 'another time suggested', at: now } });
     await recordAudit(tx, { at: now, organisationId: before.organisationId, actorId: actor.personId, action: 'session.time-suggested', subjectType: 'session', subjectId: before.id, platform: actor.platform });
-    return { session: await reload(tx, before.id), suggested };
+    const session = await reload(tx, before.id);
+    const staged = await deps.outbox.stage(tx, [
+      {
+        to: 'person',
+        personId: session.proposedById,
+        message: {
+          card: sessionUpdateCard(session, zone, {
+            heading: 'Another time suggested',
+            message: `${actor.name} suggests ${booking.describeSlot(suggested, zone)}.`,
+            viewerId: session.proposedById,
+            suggestedSlotId: suggested.id,
+          }),
+        },
+      },
+    ]);
+    return { session, suggested, staged };
   });
-  await deps.outbox.toPerson(session.proposedById, {
-    card: sessionUpdateCard(session, zone, {
-      heading: 'Another time suggested',
-      message: `${actor.name} suggests ${booking.describeSlot(suggested, zone)}.`,
-      viewerId: session.proposedById,
-      suggestedSlotId: suggested.id,
-    }),
-  });
+  await deps.outbox.send(staged);
   return {
     replies: [],
     updatedCard: proposalCard(session, zone, `You suggested ${booking.describeSlot(suggested, zone)}. You can still confirm a time here.`),
-    notice: 'Your suggestion has been sent to the person who proposed the session.',
+    notice: 'Your suggestion is on its way to the person who proposed the session.',
   };
 }
 
@@ -484,6 +520,7 @@ export async function cancelBookedSession(deps: BookingDeps, actor: Actor, value
   const zone = org.config.timeZone;
   const now = deps.clock.now();
   const plan = booking.planCancellation(before.status, { cancelledById: actor.personId, cancelledAt: now, withinDays: org.config.settings.rebookWithinDays, zone });
+  let staged: string[] = [];
   const session = await deps.db.$transaction(async (tx) => {
     await updateSessionAtVersion(tx, before.id, before.version, {
       status: plan.status,
@@ -494,21 +531,29 @@ export async function cancelBookedSession(deps: BookingDeps, actor: Actor, value
     });
     await tx.sessionEvent.create({ data: { sessionId: before.id, actorId: actor.personId, fromStatus: before.status, toStatus: plan.status, note: reason, at: now } });
     await recordAudit(tx, { at: now, organisationId: before.organisationId, actorId: actor.personId, action: 'session.cancelled', subjectType: 'session', subjectId: before.id, platform: actor.platform });
-    return reload(tx, before.id);
+    const session = await reload(tx, before.id);
+    const wasConfirmed = before.status === 'CONFIRMED';
+    const parties = new Set([session.supervisorId, session.proposedById, ...session.attendees.map((a) => a.personId)]);
+    parties.delete(actor.personId);
+    staged = await deps.outbox.stage(
+      tx,
+      [...parties].map((personId) => ({
+        to: 'person' as const,
+        personId,
+        message: {
+          card: sessionUpdateCard(session, zone, {
+            heading: 'Supervision session cancelled',
+            message: `${actor.name} cancelled this session: ${reason}`,
+            viewerId: personId,
+            ...(wasConfirmed ? { inviteUrl: deps.links.invite(session.id, personId) } : {}),
+          }),
+        },
+      })),
+    );
+    return session;
   });
-  const wasConfirmed = before.status === 'CONFIRMED';
-  const parties = new Set([session.supervisorId, session.proposedById, ...session.attendees.map((a) => a.personId)]);
-  parties.delete(actor.personId);
-  for (const personId of parties) {
-    await deps.outbox.toPerson(personId, {
-      card: sessionUpdateCard(session, zone, {
-        heading: 'Supervision session cancelled',
-        message: `${actor.name} cancelled this session: ${reason}`,
-        viewerId: personId,
-        ...(wasConfirmed ? { inviteUrl: deps.links.invite(session.id, personId) } : {}),
-      }),
-    });
-  }
+  await deps.outbox.send(staged);
+  if (session.requestId) await refreshTriageCards(deps, session.requestId);
   const rebook = DateTime.fromJSDate(plan.rebookBy, { zone }).setLocale('en-GB').toFormat('cccc d LLLL yyyy');
   return {
     replies: [],

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { describeFindings, IDENTIFIER_LABELS, type IdentifierFinding, type IdentifierKind } from '../domain/identifiers.js';
 import { FORMAT_LABELS, NONE } from './labels.js';
 import { OUTCOME_LABELS, STATUS_LABELS, type RequestOutcome } from '../domain/request-lifecycle.js';
@@ -126,10 +127,31 @@ export function triageCard(request: RequestWithPeople, now: Date, expectedBy: Da
       headerColor: urgent && !closed ? 'Attention' : 'Default',
       waiting: closed ? NONE : describeWaiting(request.createdAt, now),
       claimedBy: request.claimedBy?.name ?? 'Unclaimed',
+      session: describeSession(request.sessions[0], zone),
       expectation: closed || request.firstResponseAt ? NONE : describeDeadline(expectedBy, now, zone),
       canClaim: request.status === 'OPEN',
     },
   };
+}
+
+/** Where booking stands, for the triage card: who and when, never what the session is about. */
+function describeSession(session: RequestWithPeople['sessions'][number] | undefined, zone: string): string {
+  // None yet: the card shows the expected contact instead.
+  if (!session) return '';
+  const who = session.supervisor.name;
+  const when = session.startsAt ? DateTime.fromJSDate(session.startsAt, { zone }).setLocale('en-GB').toFormat('ccc d LLL yyyy, HH:mm') : '';
+  switch (session.status) {
+    case 'PROPOSED':
+      return `Proposed to ${who}, awaiting an answer`;
+    case 'CONFIRMED':
+      return `Booked with ${who}: ${when}`;
+    case 'COMPLETED':
+      return `Held with ${who}: ${when}`;
+    case 'DECLINED':
+      return `Declined by ${who}: to be arranged again`;
+    case 'CANCELLED':
+      return `Cancelled: to be arranged again`;
+  }
 }
 
 export interface BookingChoices {

@@ -1,3 +1,4 @@
+import { personalConversation } from '../db/conversations.js';
 import { newLinkNotice } from '../db/directory.js';
 import type { Actor, FlowDeps } from './types.js';
 
@@ -12,5 +13,8 @@ export async function tellOfNewLink(deps: FlowDeps, actor: Actor): Promise<void>
     select: { email: true },
   });
   const text = newLinkNotice(actor.platform, deps.clock.now(), actor.timeZone, inbox?.email ?? null);
-  await deps.outbox.toPerson(actor.personId, { text }, { existingOnly: true });
+  // The chat is chosen now: delivery happens after the turn, when the new account's chat is stored too.
+  const existing = await personalConversation(deps.db, actor.personId);
+  if (!existing) return;
+  await deps.outbox.toPerson(actor.personId, { text }, { existingOnly: true, platform: existing.platform, conversationId: existing.conversationId });
 }

@@ -23,6 +23,12 @@ async function publish(deps: FlowDeps, request: RequestWithPeople): Promise<Card
   return card;
 }
 
+/** Re-render a request's triage cards after a change made by another flow (booking). */
+export async function refreshTriageCards(deps: FlowDeps, requestId: string): Promise<void> {
+  const request = await deps.db.supervisionRequest.findUnique({ where: { id: requestId }, include: requestWithPeople });
+  if (request) await publish(deps, request);
+}
+
 /**
  * Run a state change on a request: permission and lifecycle checks, then the change at the
  * version the actor saw plus its audit entry in one transaction, then the cards updated.
@@ -38,18 +44,22 @@ async function changeRequest(
   const before = await loadRequest(deps.db, value.requestId, actor.organisationId);
   assertCanActOnRequest(actor, action, before);
   if (cardVersion(value) !== before.version) {
-    throw new StaleCardError(await publish(deps, before));
+    const triage = await publish(deps, before);
+    throw new StaleCardError(value.view === 'details' ? await detailsView(deps, actor, before) : triage);
   }
   const now = deps.clock.now();
   const request = await deps.db.$transaction(async (tx) => {
     await change(before, tx, now);
     return tx.supervisionRequest.findUniqueOrThrow({ where: { id: before.id }, include: requestWithPeople });
   });
-  return { request, updatedCard: await publish(deps, request) };
+  const triage = await publish(deps, request);
+  // The action came from the actor's confidential details message: it is refreshed as itself,
+  // never replaced by the triage card (which the outbox keeps current in the channel).
+  return { request, updatedCard: value.view === 'details' ? await detailsView(deps, actor, request) : triage };
 }
 
-/** The confidential details, sent to the actor's personal chat and audited as a read. */
-async function sendDetailsPrivately(deps: FlowDeps, actor: Actor, request: RequestWithPeople): Promise<DeliveryOutcome> {
+/** The confidential details card for the actor, as a read (audited). */
+async function detailsView(deps: FlowDeps, actor: Actor, request: RequestWithPeople): Promise<CardRef> {
   await recordAudit(deps.db, {
     at: deps.clock.now(),
     organisationId: request.organisationId,
@@ -59,19 +69,23 @@ async function sendDetailsPrivately(deps: FlowDeps, actor: Actor, request: Reque
     subjectId: request.id,
     platform: actor.platform,
   });
-  // The requester reading their own request gets the facts only: the forms and the choice of
-  // supervisors and colleagues are the safeguarding team's working tools.
-  const card = isSafeguardingTeam(actor)
-    ? requestDetailCard(request, await bookingChoices(deps, actor, request))
-    : requestDetailCard(request, REQUESTER_VIEW, false);
-  // Where the person acted, never whichever chat they touched last (it may be another platform's).
-  return deps.outbox.toPerson(actor.personId, { card }, { platform: actor.platform });
+  return isSafeguardingTeam(actor) ? requestDetailCard(request, await bookingChoices(deps, actor, request)) : requestDetailCard(request, REQUESTER_VIEW, false);
 }
 
-/** What the actor is told of a message the bot sent for them: only "sent" once it is. */
+/** The confidential details, sent to the actor's personal chat and audited as a read. */
+async function sendDetailsPrivately(deps: FlowDeps, actor: Actor, request: RequestWithPeople): Promise<DeliveryOutcome> {
+  // Nothing to read yet if there is nowhere to put it (Teams cannot open a chat with someone who has none).
+  if (!(await deps.outbox.reachable(actor.personId, actor.platform))) return 'failed';
+  // The requester reading their own request gets the facts only: the forms and the choice of
+  // supervisors and colleagues are the safeguarding team's working tools.
+  const card = await detailsView(deps, actor, request);
+  // Where the person acted, never whichever chat they touched last (it may be another platform's).
+  return deps.outbox.toPerson(actor.personId, { card }, { platform: actor.platform, replaces: `request:${request.id}:details` });
+}
+
+/** What the actor is told of the details the bot sends them: on their way, never "sent" before they are. */
 function detailsNotice(outcome: DeliveryOutcome, reference: string): string {
-  if (outcome === 'sent') return `I've sent you the details of ${reference} in our personal chat.`;
-  if (outcome === 'queued') return `The details of ${reference} are queued for delivery to our personal chat: I could not send them just now and will keep trying.`;
+  if (outcome === 'queued') return `The details of ${reference} are on their way to our personal chat.`;
   return `I could not send you the details of ${reference}: open a personal chat with me, then press Details again.`;
 }
 
@@ -132,7 +146,7 @@ export async function claimRequest(deps: FlowDeps, actor: Actor, value: Record<s
   return {
     replies: [],
     updatedCard,
-    notice: `You have claimed ${request.reference}. ${detailsNotice(sent, request.reference).replace(`the details of ${request.reference}`, 'its details')}`,
+    notice: `You have claimed ${request.reference}. ${detailsNotice(sent, request.reference).replace(`The details of ${request.reference}`, 'Its details').replace(`the details of ${request.reference}`, 'its details')}`,
   };
 }
 
@@ -193,12 +207,10 @@ export async function giveAdvice(deps: FlowDeps, actor: Actor, value: Record<str
   });
   const sent = await deps.outbox.send(staged);
   const notice =
-    sent === 'sent'
-      ? `Your advice on ${request.reference} has been sent and recorded.`
-      : sent === 'queued'
-        ? `Your advice on ${request.reference} is recorded and queued for delivery: I could not send it just now and will keep trying. I will tell you here if it cannot be delivered.`
-        : `Your advice on ${request.reference} is recorded, but I could not deliver it to the requester: please contact them another way.`;
-  return { replies: [], updatedCard, notice, ...(sent === 'sent' ? {} : { noticeMatters: true }) };
+    sent === 'queued'
+      ? `Your advice on ${request.reference} is recorded and on its way to ${request.requester.name}. I will tell you here if it cannot be delivered.`
+      : `Your advice on ${request.reference} is recorded, but I could not deliver it to the requester: please contact them another way.`;
+  return { replies: [], updatedCard, notice, ...(sent === 'queued' ? {} : { noticeMatters: true }) };
 }
 
 export async function closeRequest(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {

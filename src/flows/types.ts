@@ -79,14 +79,22 @@ export interface TurnResult {
 }
 
 /**
- * What became of a message: sent now; queued (kept, to be retried by the workers); failed for
- * good (its causer is told); cancelled (nobody left to deliver it to); or already handled.
+ * What became of a message: queued (written, delivered in the background and retried by the
+ * workers until it is sent or fails for good, when its causer is told); cancelled (nobody to
+ * deliver it to); the rest are the outcomes of one delivery try (message-delivery.ts).
  */
 export type DeliveryOutcome = 'sent' | 'queued' | 'failed' | 'cancelled' | 'duplicate-avoided';
 
 export interface OutboxOptions {
   platform?: Platform;
   existingOnly?: boolean;
+  /** Only this personal conversation (one the person had when the message was written). */
+  conversationId?: string;
+  /**
+   * A key for what this message is a copy of ("request:<id>:details"): once it is sent, the
+   * earlier copies the person has lose their buttons (edited to one line).
+   */
+  replaces?: string;
   /** Who caused the message: told in their chat if it cannot be delivered in the end. */
   causedBy?: string;
   /** A plain label for that notice and the administrators' list ("the advice on SGS-2026-0001"), never the content. */
@@ -112,6 +120,11 @@ export interface Outbox {
   stage(tx: Prisma.TransactionClient, messages: StagedMessage[]): Promise<string[]>;
   /** The first try of staged messages, after their transaction committed. */
   send(ids: string[]): Promise<DeliveryOutcome>;
+  /**
+   * Whether a message to the person's personal chat can be delivered at all: they have one on a
+   * configured platform (on `platform`, when given), or that platform lets the bot open one.
+   */
+  reachable(personId: string, platform?: Platform): Promise<boolean>;
   /** Replace every triage card already posted for the request, for everyone. */
   updateTriageCards(requestId: string, card: CardRef): Promise<DeliveryOutcome>;
 }

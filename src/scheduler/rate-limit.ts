@@ -23,12 +23,19 @@ export interface RateRule {
   limit: number;
   /** … in any window of this many milliseconds. */
   windowMs: number;
+  /**
+   * Sends allowed at once after a quiet spell (default 1: strict spacing). Only for a platform
+   * that documents bursts: a sliding-window counter like Teams' would refuse them.
+   */
+  burst?: number;
 }
 
 export const PLATFORM_RATE_LIMITS = {
   teamsConversation: { limit: 7, windowMs: 1000 },
   teamsAppTenant: { limit: 50, windowMs: 1000 },
-  slackChannel: { limit: 1, windowMs: 1000 },
+  // Slack: "1 message per second to a channel ... generous burst behaviour is also granted".
+  // A reply of a few messages (a list of action points) goes out at once; a flood is spaced.
+  slackChannel: { limit: 1, windowMs: 1000, burst: 4 },
 } as const satisfies Record<string, RateRule>;
 export type PlatformRateLimits = { [K in keyof typeof PLATFORM_RATE_LIMITS]: RateRule };
 
@@ -56,7 +63,8 @@ export interface RateLimiterOptions {
 }
 
 // KEYS: one hash per limited key (t = next free slot, b = end of the deferral timeline).
-// ARGV[1] = maxHoldMs, ARGV[1 + i] = interval of KEYS[i] in ms.
+// ARGV[1] = maxHoldMs, ARGV[2i] = interval of KEYS[i] in ms, ARGV[2i + 1] = its burst
+// tolerance in ms (a send may go that far ahead of its spacing; 0 for strict spacing).
 // Returns { granted (1|0), milliseconds from now as a string }.
 const ACQUIRE = `
 local t = redis.call('TIME')
@@ -67,11 +75,12 @@ local tats = {}
 for i = 1, #KEYS do
   local tat = tonumber(redis.call('HGET', KEYS[i], 't') or '0')
   tats[i] = tat
-  if tat > slot then slot = tat end
+  local ready = tat - tonumber(ARGV[2 * i + 1])
+  if ready > slot then slot = ready end
 end
 if slot - now <= maxHold then
   for i = 1, #KEYS do
-    local next = slot + tonumber(ARGV[i + 1])
+    local next = math.max(tats[i], slot) + tonumber(ARGV[2 * i])
     redis.call('HSET', KEYS[i], 't', string.format('%.3f', next))
     redis.call('PEXPIREAT', KEYS[i], math.ceil(math.max(next, tonumber(redis.call('HGET', KEYS[i], 'b') or '0')) + 60000))
   end
@@ -83,7 +92,7 @@ for i = 1, #KEYS do
   if b > back then back = b end
 end
 for i = 1, #KEYS do
-  local next = back + tonumber(ARGV[i + 1])
+  local next = back + tonumber(ARGV[2 * i])
   redis.call('HSET', KEYS[i], 'b', string.format('%.3f', next))
   redis.call('PEXPIREAT', KEYS[i], math.ceil(math.max(next, tats[i]) + 60000))
 end
@@ -128,7 +137,7 @@ export function createRateLimiter(redis: Redis, options: RateLimiterOptions): Ra
         keys.length,
         ...keys.map((k) => name(k.key)),
         holdMs,
-        ...keys.map((k) => interval(k.rule).toFixed(3)),
+        ...keys.flatMap((k) => [interval(k.rule).toFixed(3), (interval(k.rule) * ((k.rule.burst ?? 1) - 1)).toFixed(3)]),
       );
       const value = Math.max(0, Math.ceil(Number(ms)));
       return granted === 1 ? { granted: true, waitMs: value } : { granted: false, retryInMs: value };
@@ -193,7 +202,13 @@ const UPDATE_HOLD_MS = 60_000;
  * limiter's hold throws SendDeferredError; a platform 429 blocks the send's keys for its
  * Retry-After and is rethrown carrying retryAfterMs (deliverReminder then retries it).
  */
-export function rateLimitSender(sender: ChannelSender, limiter: RateLimiter, limits: PlatformRateLimits = PLATFORM_RATE_LIMITS): ChannelSender {
+export function rateLimitSender(
+  sender: ChannelSender,
+  limiter: RateLimiter,
+  limits: PlatformRateLimits = PLATFORM_RATE_LIMITS,
+  options: { updateHoldMs?: number } = {},
+): ChannelSender {
+  const updateHoldMs = options.updateHoldMs ?? UPDATE_HOLD_MS;
   async function paced<T>(conversation: StoredConversationRef, call: () => Promise<T>, holdMs?: number): Promise<T> {
     const keys = limitedKeysFor(sender.platform, conversation, limits);
     const slot = await limiter.acquire(keys, holdMs);
@@ -211,7 +226,54 @@ export function rateLimitSender(sender: ChannelSender, limiter: RateLimiter, lim
   return {
     platform: sender.platform,
     send: (conversation, message) => paced(conversation, () => sender.send(conversation, message)),
-    update: (conversation, messageId, message) => paced(conversation, () => sender.update(conversation, messageId, message), UPDATE_HOLD_MS),
+    update: (conversation, messageId, message) => paced(conversation, () => sender.update(conversation, messageId, message), updateHoldMs),
     ...(sender.openPersonal ? { openPersonal: sender.openPersonal.bind(sender) } : {}),
   };
+}
+
+/**
+ * A limiter that never stops a send because Redis is down or slow: past `timeoutMs` (or on an
+ * error) the slot is granted at once, and the problem is logged at most once a minute. Used by
+ * web processes, whose turns must go on through a Redis outage.
+ */
+export function failOpenLimiter(limiter: RateLimiter, logger: { warn(facts: object, message: string): void }, timeoutMs = 250): RateLimiter {
+  let lastWarned = 0;
+  const warn = (error: unknown) => {
+    // Wall time on purpose: how often a log line may repeat is real elapsed time.
+    const now = Date.now();
+    if (now - lastWarned < 60_000) return;
+    lastWarned = now;
+    logger.warn({ err: { name: (error as Error | null)?.name ?? 'Error', message: (error as Error | null)?.message } }, 'rate limiter unavailable: sending unpaced');
+  };
+  const bounded = <T>(work: Promise<T>, fallback: T): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<T>((resolve) => {
+      timer = setTimeout(() => {
+        warn(new Error(`no answer in ${timeoutMs} ms`));
+        resolve(fallback);
+      }, timeoutMs);
+    });
+    const guarded = work.catch((error: unknown) => {
+      warn(error);
+      return fallback;
+    });
+    return Promise.race([guarded, timeout]).finally(() => clearTimeout(timer));
+  };
+  return {
+    acquire: (keys, holdMs) => bounded(limiter.acquire(keys, holdMs), { granted: true, waitMs: 0 }),
+    penalise: (keys, ms) => bounded(limiter.penalise(keys, ms), undefined),
+  };
+}
+
+/** Longest a reply in someone's own turn waits for its slot: past this it goes unpaced rather than later. */
+export const TURN_REPLY_HOLD_MS = 2_000;
+
+/**
+ * Paces one reply of a turn (a separate platform call: a Teams message activity, a Slack
+ * chat.postMessage) on the same keys as every other send to that conversation. It waits for
+ * its slot and is never deferred: the person is waiting for it.
+ */
+export async function paceTurnReply(limiter: RateLimiter, platform: ChannelSender['platform'], conversation: StoredConversationRef & { tenantId?: string }, limits: PlatformRateLimits = PLATFORM_RATE_LIMITS): Promise<void> {
+  const slot = await limiter.acquire(limitedKeysFor(platform, conversation, limits), TURN_REPLY_HOLD_MS);
+  if (slot.granted && slot.waitMs > 0) await sleep(slot.waitMs);
 }

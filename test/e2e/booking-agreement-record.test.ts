@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 // End to end in a real browser: booking, the supervision agreement and the supervision record
 // (journeys 4 to 6) clicked in rendered Adaptive Cards in headless Chromium, one Microsoft 365
 // Agents Playground per person (a playground cannot switch user), the bot on real PostgreSQL
@@ -38,7 +39,7 @@ beforeAll(async () => {
   await seedDemoOrganisation(database.db);
   redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
   const bot = createBot({
-    config: { MICROSOFT_APP_ID: undefined, MICROSOFT_APP_PASSWORD: undefined, MICROSOFT_APP_TYPE: 'MultiTenant', MICROSOFT_APP_TENANT_ID: undefined },
+    config: { MICROSOFT_APP_ID: undefined, MICROSOFT_APP_PASSWORD: undefined, MICROSOFT_APP_TYPE: 'MultiTenant', MICROSOFT_APP_TENANT_ID: undefined, REDIS_PREFIX: `e2e-${randomBytes(6).toString('hex')}` },
     db: database.db,
     redis,
     logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),

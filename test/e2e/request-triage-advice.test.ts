@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 // End to end in a real browser: the bot on real PostgreSQL, one Microsoft 365 Agents
 // Playground per person (a playground cannot switch user), headless Chromium clicking the
 // rendered Adaptive Cards. A staff member asks for help, the triage card appears in the
@@ -37,7 +38,7 @@ beforeAll(async () => {
   await seedDemoOrganisation(database.db);
   redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
   const bot = createBot({
-    config: { MICROSOFT_APP_ID: undefined, MICROSOFT_APP_PASSWORD: undefined, MICROSOFT_APP_TYPE: 'MultiTenant', MICROSOFT_APP_TENANT_ID: undefined },
+    config: { MICROSOFT_APP_ID: undefined, MICROSOFT_APP_PASSWORD: undefined, MICROSOFT_APP_TYPE: 'MultiTenant', MICROSOFT_APP_TENANT_ID: undefined, REDIS_PREFIX: `e2e-${randomBytes(6).toString('hex')}` },
     db: database.db,
     redis,
     logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),

@@ -60,7 +60,7 @@ beforeAll(async () => {
   deps = {
     db: t.db,
     clock: { now: () => NOW },
-    outbox: { toPerson: async () => 'sent' as const, updateTriageCards: async () => 'sent' as const, stage: async () => [], send: async () => 'sent' as const },
+    outbox: { toPerson: async () => 'sent' as const, reachable: async () => true, updateTriageCards: async () => 'sent' as const, stage: async () => [], send: async () => 'sent' as const },
     logger: createLogger({ level: 'silent' }),
     links: { invite: (sessionId, personId) => `https://bot.test/invite/${sessionId}/${personId}` },
   };

@@ -256,12 +256,16 @@ describe('Slack: a whole journey logs no free text, names or secrets, and one id
     await h?.close();
   });
 
-  /** Work continues after Slack's ack: wait until the Web API has been quiet for a moment. */
+  /**
+   * Work continues after Slack's ack: wait until the Web API has been quiet for a moment and
+   * every message the turn wrote has been delivered (they are paced: one a second per channel).
+   */
   async function settle() {
     let last = -1;
     while (last !== h.calls.length) {
       last = h.calls.length;
       await new Promise((resolve) => setTimeout(resolve, 120));
+      await h.delivered();
     }
   }
 

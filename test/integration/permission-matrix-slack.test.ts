@@ -28,6 +28,7 @@ async function slackDriver(): Promise<Driver> {
     let seen = harness.calls.length;
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      await harness.delivered();
       if (harness.calls.length === seen) break;
       seen = harness.calls.length;
     }

@@ -245,6 +245,7 @@ async function slackDriver(): Promise<Driver> {
       const request = await newestRequestOf(h.database.db, source.triageCardOf);
       reference = request.reference;
       // The triage card's ts, for chat.update, is stored with the post.
+      await h.delivered(); // the post is recorded just after the call
       postedTs = (await h.database.db.postedCard.findFirstOrThrow({ where: { subjectId: request.id, platform: 'SLACK', purpose: 'triage' } })).messageId;
     }
     const candidates = shown.filter((s) => s.where === where && (!reference || texts(s.blocks).some((t) => t.includes(reference!))));
@@ -515,6 +516,7 @@ describe('journeys 1-3, recorded once and replayed on both platforms', () => {
 
       expect(state.triageChannels).toEqual([{ boundBy: demoPerson('admin').email }]);
       expect(state.postedCards).toEqual([
+        { subjectType: 'replaceable', subject: `SGS-2026-0001 details for ${specialist}`, purpose: 'live' },
         { subjectType: 'request', subject: 'SGS-2026-0001', purpose: 'triage' },
         { subjectType: 'request', subject: 'SGS-2026-0002', purpose: 'triage' },
       ]);

@@ -19,6 +19,7 @@ import {
   createRateLimiter,
   limitedKeysFor,
   platformRetryAfterMs,
+  PLATFORM_RATE_LIMITS,
   rateLimitSender,
   type LimitedKey,
 } from '../../src/scheduler/rate-limit.js';
@@ -141,6 +142,8 @@ describe('rate-limited sender', () => {
     return { at, sender };
   }
   const slackChannel: StoredConversationRef = { conversationId: 'D1', reference: { channel: 'D1', teamId: 'T1' } };
+  /** Slack's channel rule without its burst: one a second, strictly. */
+  const STRICT = { ...PLATFORM_RATE_LIMITS, slackChannel: { limit: 1, windowMs: 1000 } };
 
   it('never lets more than the limit through in any window, however many send at once', async () => {
     const limiter = createRateLimiter(redis, { prefix: prefix(), maxHoldMs: 10_000 });
@@ -162,10 +165,22 @@ describe('rate-limited sender', () => {
     expect(sorted[29]! - sorted[0]!).toBeLessThan(3000);
   });
 
+  it("lets Slack's documented burst through at once after a quiet spell, then spaces the rest a second apart", async () => {
+    const limiter = createRateLimiter(redis, { prefix: prefix(), maxHoldMs: 5_000 });
+    const { at, sender } = recording('SLACK');
+    const limited = rateLimitSender(sender, limiter);
+    const burst = PLATFORM_RATE_LIMITS.slackChannel.burst;
+    for (let i = 0; i < burst + 2; i += 1) await limited.send(slackChannel, { text: `m${i}` });
+    const since = at.map((t) => t - at[0]!);
+    for (let i = 1; i < burst; i += 1) expect(since[i]!).toBeLessThan(300);
+    expect(since[burst]! - since[burst - 1]!).toBeGreaterThanOrEqual(900);
+    expect(since[burst + 1]! - since[burst]!).toBeGreaterThanOrEqual(990);
+  });
+
   it('holds a send that is due within the hold and defers one that is not', async () => {
     const limiter = createRateLimiter(redis, { prefix: prefix(), maxHoldMs: 1500 });
     const { at, sender } = recording('SLACK');
-    const limited = rateLimitSender(sender, limiter);
+    const limited = rateLimitSender(sender, limiter, STRICT);
     const [one, two, three] = await Promise.allSettled(['one', 'two', 'three'].map((text) => limited.send(slackChannel, { text })));
     expect([one!.status, two!.status]).toEqual(['fulfilled', 'fulfilled']);
     expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(1000);
@@ -181,6 +196,7 @@ describe('rate-limited sender', () => {
     const limited = rateLimitSender(
       { platform: 'SLACK', send: async () => 'm', update: async () => void at.push(performance.now()) },
       limiter,
+      STRICT,
     );
     await limited.send(slackChannel, { text: 'new card' });
     const started = performance.now();
@@ -194,7 +210,7 @@ describe('rate-limited sender', () => {
     const { at, sender } = recording('SLACK', (call) => {
       if (call === 1) throw Object.assign(new Error('ratelimited'), { code: 'slack_webapi_rate_limited_error', retryAfter: 2 });
     });
-    const limited = rateLimitSender(sender, limiter);
+    const limited = rateLimitSender(sender, limiter, STRICT);
     const error = await limited.send(slackChannel, { text: 'x' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ retryAfterMs: 2000 });
     await limited.send(slackChannel, { text: 'x' });

@@ -40,6 +40,7 @@ describe('booking a session on Slack', () => {
     await h.until((c) => named(c, 'chat.postMessage').length === 2);
     const request = await h.database.db.supervisionRequest.findFirstOrThrow();
     requestId = request.id;
+    await h.delivered(); // the triage card is posted after the turn
     const posted = await h.database.db.postedCard.findFirstOrThrow({ where: { subjectId: request.id } });
     await h.press('specialist', 'request.claim', { requestId, version: request.version }, { channel: TRIAGE_CHANNEL, ts: posted.messageId });
     const calls = await h.until((c) => named(c, 'chat.postMessage').some((p) => p.args.channel === dmChannel('specialist')));
@@ -121,6 +122,7 @@ describe('booking a session on Slack', () => {
     // Pressing the link button needs no handling and answers nothing (once the confirmation
     // turn, which also offers the agreements, has delivered its last reply).
     await h.until(() => h.calls.some((p) => p.method === 'chat.postMessage' && p.args.channel === dmChannel('specialist-2') && JSON.stringify(p.args.blocks ?? []).includes('Everyone has been told')));
+    await h.delivered(); // the messages to the other parties (the agreement offers) too
     h.take();
     await h.press('paramedic', 'link.open', {}, { channel: dmChannel('paramedic') });
     await new Promise((resolve) => setTimeout(resolve, 200));

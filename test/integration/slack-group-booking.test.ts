@@ -29,6 +29,7 @@ describe('a group booking on Slack', () => {
     await h.until((c) => named(c, 'chat.postMessage').length === 2);
     const request = await h.database.db.supervisionRequest.findFirstOrThrow();
     expect(request.format).toBe('GROUP');
+    await h.delivered(); // the triage card, posted after the turn
     const posted = await h.database.db.postedCard.findFirstOrThrow({ where: { subjectId: request.id } });
     await h.press('specialist', 'request.claim', { requestId: request.id, version: request.version }, { channel: TRIAGE_CHANNEL, ts: posted.messageId });
     const calls = await h.until((c) => named(c, 'chat.postMessage').some((p) => p.args.channel === dmChannel('specialist')));

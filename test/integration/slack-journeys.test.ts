@@ -130,6 +130,7 @@ describe('a request from a Slack DM to advice, through the triage channel', () =
     expect(texts(triage.args).join(' ')).toContain(`New request ${request.reference}`);
     expect(texts(triage.args).join(' ')).not.toContain('older man');
     expect(texts(triage.args).join(' ')).not.toContain('Tuesday morning');
+    await h.delivered(); // the triage card is posted after the turn
     const posted = await h.database.db.postedCard.findFirstOrThrow({ where: { subjectId: request.id, platform: 'SLACK' } });
     expect(posted).toMatchObject({ conversationId: TRIAGE_CHANNEL, purpose: 'triage' });
   });
@@ -146,6 +147,7 @@ describe('a request from a Slack DM to advice, through the triage channel', () =
     await h.dm('specialist', 'help');
     await h.until((c) => named(c, 'chat.postMessage').length === 1);
     const request = await requestOf('paramedic');
+    await h.delivered(); // the triage card is posted after the turn
     const posted = await h.database.db.postedCard.findFirstOrThrow({ where: { subjectId: request.id, platform: 'SLACK' } });
     await h.press('specialist', 'request.claim', { requestId: request.id, version: request.version }, { channel: TRIAGE_CHANNEL, ts: posted.messageId });
     // The details to the claimer and the claimed notice to the requester.
@@ -168,6 +170,7 @@ describe('a request from a Slack DM to advice, through the triage channel', () =
 
   it('opens the advice form as a modal and delivers the advice by DM', async () => {
     const request = await requestOf('paramedic');
+    await h.delivered(); // the triage card is posted after the turn
     const posted = await h.database.db.postedCard.findFirstOrThrow({ where: { subjectId: request.id, platform: 'SLACK' } });
     const triageCard = renderAdaptiveCard({ template: 'triage-request', data: { requestId: request.id, version: request.version, isWorked: true, canClose: true, canClaim: false, outcomes: [] } }) as AdaptiveCard;
     const button = cardToBlocks(triageCard, 'message')

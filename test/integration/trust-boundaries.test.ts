@@ -188,6 +188,7 @@ describe('a Teams deployment (authenticated, tenant pinned)', () => {
       conversation: { id: 'a:second-device', conversationType: 'personal', tenantId: DEMO_TENANT_ID },
     };
     expect((await post(h.url, activity, bearer(h.serviceUrl))).status).toBe(200);
+    await h.settled(); // the notice is delivered after the turn
     const person = await h.database.db.person.findFirstOrThrow({ where: { email: demoPerson('paramedic').email } });
     const identity = await h.database.db.platformIdentity.findFirstOrThrow({ where: { platformUserId: newAad } });
     expect(identity).toMatchObject({ personId: person.id, platform: 'TEAMS', tenantId: DEMO_TENANT_ID });

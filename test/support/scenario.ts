@@ -126,7 +126,7 @@ export const JOURNEYS_1_TO_3: readonly Step[] = [
       triageUpdated: true,
       // The claimer's confidential details, and the requester told who has their request.
       toPerson: ['specialist', 'paramedic'],
-      notice: /^You have claimed SGS-2026-0001\. I've sent you its details in our personal chat\.$/,
+      notice: /^You have claimed SGS-2026-0001\. Its details are on their way to our personal chat\.$/,
     },
   },
   {
@@ -151,7 +151,7 @@ export const JOURNEYS_1_TO_3: readonly Step[] = [
       actorCard: true,
       triageUpdated: true,
       toPerson: ['paramedic'],
-      notice: /^Your advice on SGS-2026-0001 has been sent and recorded\.$/,
+      notice: /^Your advice on SGS-2026-0001 is recorded and on its way to [^.]+\. I will tell you here if it cannot be delivered\.$/,
     },
   },
   {
@@ -261,8 +261,14 @@ export async function storedState(db: Db) {
     .map((t) => ({ boundBy: email(t.boundById) }))
     .sort(byJson);
 
+  // A copy of a request's details sent to someone (message-delivery.ts): "request:<id>:details:<person id>".
+  const subjectOf = (type: string, id: string) => {
+    if (type !== 'replaceable') return referenceOf.get(id) ?? 'unknown';
+    const [, requestId, what, personId] = id.split(':');
+    return `${referenceOf.get(requestId ?? '') ?? 'unknown'} ${what} for ${email(personId)}`;
+  };
   const postedCards = (await db.postedCard.findMany())
-    .map((p) => ({ subjectType: p.subjectType, subject: referenceOf.get(p.subjectId) ?? 'unknown', purpose: p.purpose }))
+    .map((p) => ({ subjectType: p.subjectType, subject: subjectOf(p.subjectType, p.subjectId), purpose: p.purpose }))
     .sort(byJson);
 
   const drafts = (await db.requestDraft.findMany())

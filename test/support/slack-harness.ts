@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 // The bot on a real HTTP port with Slack configured: requests are really signed with the
 // test signing secret and posted to /slack/events; Slack's Web API is intercepted by nock
 // and every call recorded with its decoded arguments.
@@ -51,6 +52,11 @@ export interface SlackHarness {
   press(personKey: string, actionId: string, value: Record<string, unknown>, where?: { channel?: string; ts?: string; state?: Record<string, string> }): Promise<{ status: number; text: string }>;
   submit(personKey: string, privateMetadata: string, state: Record<string, string>): Promise<{ status: number; text: string }>;
   command(personKey: string, text: string, channel: string): Promise<{ status: number; text: string }>;
+  /**
+   * Resolves once every message the bot has written so far is delivered (none PENDING): work
+   * goes on after Slack's ack, and messages are paced (about one a second per channel).
+   */
+  delivered(timeoutMs?: number): Promise<void>;
   /** Any interaction payload, signed and posted as Slack sends it. */
   interact(payload: object): Promise<{ status: number; text: string }>;
   close(): Promise<void>;
@@ -96,6 +102,8 @@ export async function startSlackHarness(options: { now?: Date; directoryEmails?:
       MICROSOFT_APP_PASSWORD: options.teamsAppId ? 'not-a-real-secret' : undefined,
       MICROSOFT_APP_TYPE: 'MultiTenant',
       MICROSOFT_APP_TENANT_ID: undefined,
+      // Sends are paced on Redis keys of this harness's own: parallel tests share the conversation ids.
+      REDIS_PREFIX: `test-${randomBytes(6).toString('hex')}`,
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_BOT_TOKEN: 'xoxb-test-token',
     },
@@ -176,15 +184,18 @@ export async function startSlackHarness(options: { now?: Date; directoryEmails?:
     });
 
   let taken = 0;
-  const signed: SlackHarness['signed'] = (body, contentType, opts = {}) => {
+  const signed: SlackHarness['signed'] = async (body, contentType, opts = {}) => {
     const timestamp = String(opts.timestamp ?? Math.floor(Date.now() / 1000));
     const signature = `v0=${signSlackBody(opts.secret ?? SIGNING_SECRET, timestamp, body)}`;
-    return httpRequest(`${url}/slack/events`, 'POST', body, {
+    const response = await httpRequest(`${url}/slack/events`, 'POST', body, {
       'content-type': contentType,
       'x-slack-request-timestamp': timestamp,
       'x-slack-signature': signature,
       ...(opts.headers ?? {}),
     });
+    // The turn's other messages are tried in the background: wait for those tries explicitly.
+    await bot.outbox.settled();
+    return response;
   };
   const interaction = (payload: object) => signed(`payload=${encodeURIComponent(JSON.stringify(payload))}`, 'application/x-www-form-urlencoded');
   const user = (key: string) => ({ id: slackUserId(key), team_id: TEAM_ID, username: demoPerson(key).givenName.toLowerCase() });
@@ -209,6 +220,16 @@ export async function startSlackHarness(options: { now?: Date; directoryEmails?:
           return fresh;
         }
         if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for Slack calls; saw: ${fresh.map((c) => c.method).join(', ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    async delivered(timeoutMs = 15_000) {
+      const started = Date.now();
+      for (;;) {
+        await bot.slack?.settled();
+        await bot.outbox.settled();
+        if ((await database.db.outboundMessage.count({ where: { status: 'PENDING' } })) === 0) return;
+        if (Date.now() - started > timeoutMs) throw new Error('timed out waiting for the messages to be delivered');
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 // A running bot on a real HTTP port with a real, migrated PostgreSQL schema and the demo
 // organisation, Redis for readiness, and the Teams connector intercepted by nock. Tests
 // post real activities and read back exactly what the bot sent to the connector.
@@ -55,12 +56,21 @@ export interface TeamsHarness {
   take(): ConnectorCall[];
   /** The platform senders of the bot under test (for a worker run by the test). */
   senders: ChannelSender[];
+  /** This harness's Redis key prefix (the shared limiter's keys). */
+  redisPrefix: string;
   /**
    * A connector fault: while set, activity posts and updates it matches are answered 503 (and
    * counted in `refused`, not in `calls`). Null restores the connector.
    */
   refuse(match: ((call: { method: string; path: string }) => boolean) | null): void;
   refused: Array<{ method: string; path: string }>;
+  /**
+   * A slow connector: while set, activity posts and updates it matches are answered only when
+   * the returned release() is called. Turns do not wait for the held calls' background tries.
+   */
+  hold(match: (call: { method: string; path: string }) => boolean): { release(): void; held(): number };
+  /** Resolves when every background first try started so far has ended. */
+  settled(): Promise<void>;
   post(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
   message(personKey: string, text: string, conversation?: 'personal' | 'channel'): Promise<{ status: number; body: any }>;
   action(personKey: string, verb: string, data: Record<string, unknown>, conversation?: 'personal' | 'channel'): Promise<{ status: number; body: any }>;
@@ -95,21 +105,25 @@ export function activityFrom(personKey: string, conversation: 'personal' | 'chan
   };
 }
 
-export async function startTeamsHarness(options: { now?: Date; appId?: string; appPassword?: string; logger?: Logger } = {}): Promise<TeamsHarness> {
+export async function startTeamsHarness(options: { now?: Date; appId?: string; appPassword?: string; logger?: Logger; redisUrl?: string } = {}): Promise<TeamsHarness> {
   const database = await createTestDatabase();
   const clock = new TestClock(options.now ?? new Date('2026-11-23T10:00:00Z'));
   const { organisationId } = await seedDemoOrganisation(database.db, { clock });
   // With an app id tenants are pinned: the demo organisation records the playground's tenant.
   if (options.appId) await database.db.organisation.update({ where: { id: organisationId }, data: { teamsTenantId: DEMO_TENANT_ID } });
   const serviceUrl = options.appId ? BOT_FRAMEWORK_SERVICE_URL : SERVICE_URL;
-  const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = new Redis(options.redisUrl ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined); // a test of Redis being down sees it in the bot's behaviour, not as an unhandled event
   const logger = options.logger ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const redisPrefix = `test-${randomBytes(6).toString('hex')}`;
   const bot = createBot({
     config: {
       MICROSOFT_APP_ID: options.appId,
       MICROSOFT_APP_PASSWORD: options.appPassword,
       MICROSOFT_APP_TYPE: 'MultiTenant',
       MICROSOFT_APP_TENANT_ID: undefined,
+      // Sends are paced on Redis keys of this harness's own: parallel tests share the conversation ids.
+      REDIS_PREFIX: redisPrefix,
     },
     db: database.db,
     redis,
@@ -127,10 +141,15 @@ export async function startTeamsHarness(options: { now?: Date; appId?: string; a
   let outSeq = 0;
   let refusing: ((call: { method: string; path: string }) => boolean) | null = null;
   const refused: Array<{ method: string; path: string }> = [];
+  let holding: { match: (call: { method: string; path: string }) => boolean; gate: Promise<void>; count: number } | null = null;
   const record = (method: string) => async (req: Request) => {
     const text = await req.text();
     const url = new URL(req.url);
     const path = decodeURIComponent(url.pathname);
+    if (holding?.match({ method, path })) {
+      holding.count += 1;
+      await holding.gate;
+    }
     if (refusing?.({ method, path })) {
       refused.push({ method, path });
       return [503, { error: { code: 'ServiceUnavailable' } }] as const;
@@ -158,6 +177,9 @@ export async function startTeamsHarness(options: { now?: Date; appId?: string; a
       'content-type': 'application/json',
       ...headers,
     });
+    // The turn's other messages are tried in the background: wait for those tries explicitly
+    // (not while the test holds the connector: it checks what happens before they end).
+    if (!holding) await bot.outbox.settled();
     let parsed: unknown = response.text;
     try {
       parsed = response.text ? JSON.parse(response.text) : undefined;
@@ -181,10 +203,24 @@ export async function startTeamsHarness(options: { now?: Date; appId?: string; a
       return fresh;
     },
     senders: bot.senders,
+    redisPrefix,
     refuse(match) {
       refusing = match;
     },
     refused,
+    hold(match) {
+      let open = () => {};
+      const state = { match, gate: new Promise<void>((resolve) => (open = resolve)), count: 0 };
+      holding = state;
+      return {
+        release() {
+          if (holding === state) holding = null;
+          open();
+        },
+        held: () => state.count,
+      };
+    },
+    settled: () => bot.outbox.settled(),
     post,
     message: (personKey, text, conversation = 'personal') => post(activityFrom(personKey, conversation, { type: 'message', text, serviceUrl })),
     action: (personKey, verb, data, conversation = 'personal') =>

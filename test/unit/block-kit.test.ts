@@ -791,6 +791,7 @@ function request(overrides: Record<string, unknown> = {}): RequestWithPeople {
     requester: { id: 'p-1', name: 'Sam Carter', jobTitle: 'Staff nurse' },
     claimedBy: null,
     closedBy: null,
+    sessions: [],
     ...overrides,
   } as unknown as RequestWithPeople;
 }
@@ -989,8 +990,8 @@ describe('real templates', () => {
     expect(blocks[5]).toEqual(context('The requester kept text the bot flagged as possibly a postcode.'));
     expect(ids(blocks)).toEqual(['card.open:request.advise', 'card.open:request.close']);
     expect(values(blocks)).toEqual([
-      { title: 'Give advice', data: { requestId: REQUEST_ID, version: 4 } },
-      { title: 'Close', data: { requestId: REQUEST_ID, version: 4 } },
+      { title: 'Give advice', data: { requestId: REQUEST_ID, version: 4, view: 'details' } },
+      { title: 'Close', data: { requestId: REQUEST_ID, version: 4, view: 'details' } },
     ]);
     expect(showCardToModal(rendered, 'card.open:request.close')?.verb).toBe('request.close');
   });

@@ -5,6 +5,7 @@ import { createConversationRecorder } from '../../db/conversations.js';
 import { createActorLookup, linkIdentityByEmail, notInDirectoryMessage, organisationForTenant, type Tenancy } from '../../db/directory.js';
 import { auditFileUpload } from '../../db/export-files.js';
 import { tellOfNewLink } from '../../flows/identity-link.js';
+import { paceTurnReply, type RateLimiter } from '../../scheduler/rate-limit.js';
 import { handleTurn } from '../../flows/router.js';
 import { requestFormsCard } from '../../flows/triage-actions.js';
 import type { Actor, CardRef, ConversationInfo, FlowDeps, Inbound, OutMessage, TurnResult } from '../../flows/types.js';
@@ -128,7 +129,7 @@ function parseValue(raw: unknown): Record<string, unknown> {
  * at once, resolve the actor from the verified request's user and team, call the same
  * platform-neutral handlers as Teams and render the same cards as Block Kit.
  */
-export function createSlackChannel(options: { config: SlackConfig; deps: FlowDeps; client: WebClient; tenancy?: Tenancy; buildHome?: (personId: string) => Promise<CardRef> }) {
+export function createSlackChannel(options: { config: SlackConfig; deps: FlowDeps; client: WebClient; tenancy?: Tenancy; buildHome?: (personId: string) => Promise<CardRef>; limiter?: RateLimiter }) {
   const { deps, client } = options;
   const tenancy = options.tenancy ?? 'pinned';
   const logger = deps.logger;
@@ -186,18 +187,29 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
   }
 
   /** Text for one person only: in their DM as a message, elsewhere as an ephemeral message. */
-  async function tellPrivately(channel: string, userId: string, text: string): Promise<void> {
+  async function tellPrivately(channel: string, userId: string, text: string, teamId?: string): Promise<void> {
     const escaped = escapeMrkdwn(text);
-    if (conversationFor(channel).kind === 'PERSONAL') await client.chat.postMessage({ channel, text: escaped });
+    if (conversationFor(channel).kind === 'PERSONAL') {
+      await pace(channel, teamId);
+      await client.chat.postMessage({ channel, text: escaped });
+    }
     else await client.chat.postEphemeral({ channel, user: userId, text: escaped });
   }
 
-  async function deliver(result: TurnResult, where: { channel: string; userId: string; messageTs?: string }, actor?: Actor): Promise<void> {
+  /** A reply in someone's turn takes its slot on the channel like every other message (rate-limit.ts). */
+  async function pace(channel: string, teamId: string | undefined): Promise<void> {
+    if (options.limiter) await paceTurnReply(options.limiter, 'SLACK', { conversationId: channel, reference: { channel, teamId: teamId ?? '' }, tenantId: teamId ?? '' });
+  }
+
+  async function deliver(result: TurnResult, where: { channel: string; userId: string; messageTs?: string; teamId?: string }, actor?: Actor): Promise<void> {
     if (result.updatedCard && !result.refused && where.messageTs && !(await isPostedCard(where.channel, where.messageTs))) {
       await client.chat.update({ channel: where.channel, ts: where.messageTs, ...toSlackMessage({ card: result.updatedCard }) } as never);
     }
-    if (result.notice) await tellPrivately(where.channel, where.userId, result.notice);
-    for (const reply of result.replies) await client.chat.postMessage({ channel: where.channel, ...toSlackMessage(reply) } as never);
+    if (result.notice) await tellPrivately(where.channel, where.userId, result.notice, where.teamId);
+    for (const reply of result.replies) {
+      await pace(where.channel, where.teamId);
+      await client.chat.postMessage({ channel: where.channel, ...toSlackMessage(reply) } as never);
+    }
     if (actor) await uploadFiles(result, where, actor);
   }
 
@@ -226,7 +238,20 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
   }
 
   /** One turn from any Slack surface: identity, reference, handler, delivery. */
-  async function turn(input: { teamId: string; userId: string; channel: string; channelName?: string; messageTs?: string; inbound: (c: ConversationInfo) => Inbound }) {
+  // Turns go on after Slack's ack: they are tracked so a shutdown (and a test) can wait for them.
+  const inFlight = new Set<Promise<void>>();
+  function turn(input: TurnInput): Promise<void> {
+    const run = runTurn(input);
+    inFlight.add(run);
+    void run.then(
+      () => inFlight.delete(run),
+      () => inFlight.delete(run),
+    );
+    return run;
+  }
+
+  type TurnInput = { teamId: string; userId: string; channel: string; channelName?: string; messageTs?: string; inbound: (c: ConversationInfo) => Inbound };
+  async function runTurn(input: TurnInput) {
     const conversation = { ...conversationFor(input.channel), ...(input.channelName ? { name: input.channelName } : {}) };
     const actor = await resolveActor(input.teamId, input.userId);
     if (!actor) {
@@ -373,5 +398,13 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
     logger.error({ err: errorFacts(error) }, 'Slack listener failed');
   });
 
-  return { router: receiver.router, app, sorry: SORRY };
+  return {
+    router: receiver.router,
+    app,
+    sorry: SORRY,
+    /** Resolves once every turn started so far (after its ack) has ended. */
+    async settled() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+  };
 }

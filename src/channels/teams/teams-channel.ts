@@ -18,6 +18,7 @@ import type { Config } from '../../config.js';
 import { createConversationRecorder, type StoredConversation } from '../../db/conversations.js';
 import { createActorLookup, linkIdentityByEmail, notInDirectoryMessage, organisationForTenant, type Tenancy } from '../../db/directory.js';
 import { tellOfNewLink } from '../../flows/identity-link.js';
+import { paceTurnReply, type RateLimiter } from '../../scheduler/rate-limit.js';
 import { handleTurn } from '../../flows/router.js';
 import type { Actor, FlowDeps, OutMessage, TurnResult } from '../../flows/types.js';
 import type { FileOffers } from '../../http/export-route.js';
@@ -226,10 +227,25 @@ async function offerFiles(context: TurnContext, deps: FlowDeps, files: FileOffer
 }
 
 /**
+ * Every reply of the turn that is a separate call to the connector (not the invoke response)
+ * takes its slot on the conversation and tenant like every other message (rate-limit.ts).
+ */
+function paceReplies(context: TurnContext, limiter: RateLimiter): void {
+  const { conversation, recipient } = context.activity;
+  const reference = { conversation: { id: conversation.id, tenantId: tenantOf(context.activity) }, bot: { id: recipient.id } };
+  context.onSendActivities(async (_context, activities, next) => {
+    for (const activity of activities) {
+      if (activity.type !== ActivityTypes.InvokeResponse) await paceTurnReply(limiter, 'TEAMS', { conversationId: conversation.id.split(';')[0]!, reference });
+    }
+    return next();
+  });
+}
+
+/**
  * The /api/messages handler: check the activity's shape and serviceUrl, verify (botbuilder),
  * resolve the actor, dispatch, answer.
  */
-export function createTeamsHandler(adapter: TeamsAdapter, deps: FlowDeps, options: { serviceUrls: ServiceUrlPolicy; tenancy: Tenancy; files?: FileOffers }) {
+export function createTeamsHandler(adapter: TeamsAdapter, deps: FlowDeps, options: { serviceUrls: ServiceUrlPolicy; tenancy: Tenancy; files?: FileOffers; limiter?: RateLimiter }) {
   const { serviceUrls, files } = options;
   const trust: Trust = { authenticated: serviceUrls.authenticated, tenancy: options.tenancy };
   const record = createConversationRecorder(deps.db);
@@ -262,6 +278,7 @@ export function createTeamsHandler(adapter: TeamsAdapter, deps: FlowDeps, option
       return;
     }
     const isInvoke = inbound.kind === 'action';
+    if (options.limiter) paceReplies(context, options.limiter);
     const actor = await resolveActor(deps, lookup, trust, context);
     if (!actor) {
       const message = await notInDirectoryMessage(deps.db, 'TEAMS', tenantOf(activity), options.tenancy);
