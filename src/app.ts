@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { createOutbox, type ChannelSender } from './channels/outbox.js';
-import { createRateLimiter, failOpenLimiter, rateLimitSender } from './scheduler/rate-limit.js';
+import { createRateLimiter, failOpenLimiter, platformRateLimits, rateLimitSender } from './scheduler/rate-limit.js';
 import { createSlackChannel, createSlackSender, createSlackWebClient } from './channels/slack/slack-channel.js';
 import { createServiceUrlPolicy } from './channels/teams/service-url.js';
 import { createTeamsAdapter, createTeamsHandler, createTeamsSender } from './channels/teams/teams-channel.js';
@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 
 export interface BotDeps {
   config: Pick<Config, 'MICROSOFT_APP_ID' | 'MICROSOFT_APP_PASSWORD' | 'MICROSOFT_APP_TYPE' | 'MICROSOFT_APP_TENANT_ID'> &
-    Partial<Pick<Config, 'SLACK_SIGNING_SECRET' | 'SLACK_BOT_TOKEN' | 'SLACK_API_URL' | 'publicBaseUrl' | 'linkSecret' | 'REDIS_PREFIX'>>;
+    Partial<Pick<Config, 'SLACK_SIGNING_SECRET' | 'SLACK_BOT_TOKEN' | 'SLACK_API_URL' | 'publicBaseUrl' | 'linkSecret' | 'REDIS_PREFIX' | 'TEAMS_TENANT_RATE_LIMIT'>>;
   db: Db;
   redis: Redis;
   logger: Logger;
@@ -64,7 +64,8 @@ export function createBot(deps: BotDeps) {
   // a Redis outage must not stop turns, so the limiter gives way when Redis does not answer.
   const limiter = failOpenLimiter(createRateLimiter(deps.redis, { prefix: deps.config.REDIS_PREFIX ?? 'sgs', maxHoldMs: WEB_MAX_HOLD_MS }), deps.logger);
   // A card update waits for its slot at most as long as a send: the first try's lease must outlast it.
-  const paced = senders.map((s) => rateLimitSender(s, limiter, undefined, { updateHoldMs: WEB_MAX_HOLD_MS }));
+  const limits = platformRateLimits(deps.config.TEAMS_TENANT_RATE_LIMIT);
+  const paced = senders.map((s) => rateLimitSender(s, limiter, limits, { updateHoldMs: WEB_MAX_HOLD_MS }));
   const outbox = createOutbox({ db: deps.db, senders: paced, logger: deps.logger, clock: deps.clock });
   // Tests and benchmarks may leave these out: links then point at localhost, signed with a per-process secret.
   const linkSecret = deps.config.linkSecret ?? randomBytes(32).toString('base64url');
@@ -79,6 +80,7 @@ export function createBot(deps: BotDeps) {
           tenancy: platforms.tenancy,
           buildHome: (personId) => buildAppHome(deps.db, personId, deps.clock.now()),
           limiter,
+          limits,
         })
       : undefined;
   const app = createApp({
@@ -89,6 +91,7 @@ export function createBot(deps: BotDeps) {
             serviceUrls,
             tenancy: platforms.tenancy,
             limiter,
+            limits,
             files: createFileOffers({ db: deps.db, secret: linkSecret, baseUrl: deps.config.publicBaseUrl ?? 'http://localhost:3978', clock: deps.clock }),
           }),
         }

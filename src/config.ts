@@ -27,6 +27,9 @@ const envSchema = z
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
     REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
     REDIS_PREFIX: z.string().regex(/^[\w:-]+$/).default('sgs'),
+    // Teams' documented budget per bot app per tenant (requests a second); raise it only if
+    // Microsoft has raised it for the app.
+    TEAMS_TENANT_RATE_LIMIT: z.coerce.number().int().min(1).max(1000).default(50),
     MIGRATE_ON_START: flag(true),
     MICROSOFT_APP_ID: optionalString,
     MICROSOFT_APP_PASSWORD: optionalString,

@@ -74,3 +74,24 @@ export function createLogger(options: { level?: string; destination?: NodeJS.Wri
     options.destination as pino.DestinationStream | undefined,
   );
 }
+
+/**
+ * An error listener that logs one line per distinct error a minute, with how many were left
+ * out since the last line: a dependency that is down retries every second or so, and a line per
+ * retry would bury everything else.
+ */
+export function onceAMinute(logger: Pick<Logger, 'warn'>, message: string, intervalMs = 60_000): (error: Error) => void {
+  const last = new Map<string, { at: number; suppressed: number }>();
+  return (error) => {
+    const key = `${error.name}:${error.message}`;
+    // Wall time on purpose: how often a log line may repeat is real elapsed time.
+    const now = Date.now();
+    const seen = last.get(key);
+    if (seen && now - seen.at < intervalMs) {
+      seen.suppressed += 1;
+      return;
+    }
+    last.set(key, { at: now, suppressed: 0 });
+    logger.warn({ err: { name: error.name, message: error.message }, ...(seen?.suppressed ? { repeated: seen.suppressed } : {}) }, message);
+  };
+}

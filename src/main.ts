@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createDb } from './db/client.js';
 import { applyMigrations, ensureDatabase } from './db/migrate.js';
 import { systemClock } from './domain/time.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, onceAMinute, type Logger } from './logger.js';
 import { startLocalMode } from './local/local-mode.js';
 import { listen } from './server.js';
 import { connectionOf, startScheduler } from './scheduler/scheduler.js';
@@ -17,7 +17,11 @@ import { withOperationsRoutes } from './http/operations.js';
 import { startExportFilePurge } from './http/export-route.js';
 import { createSchedulerMetrics } from './scheduler/metrics.js';
 import { createReminderQueue } from './scheduler/queue.js';
+import { platformRateLimits } from './scheduler/rate-limit.js';
 import { startRetentionJob } from './scheduler/retention-job.js';
+
+/** A stop must end within this, whatever is down (orchestrators kill at about 10 s after SIGTERM). */
+const SHUTDOWN_DEADLINE_MS = 8_000;
 
 async function prepareDatabase(config: Config, logger: Logger): Promise<void> {
   if (config.localMode && (await ensureDatabase(config.DATABASE_URL))) logger.info('created the local database');
@@ -42,7 +46,7 @@ async function main(): Promise<void> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const redis = new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: null, keyPrefix: undefined });
-  redis.on('error', (error) => logger.warn({ err: { message: error.message } }, 'redis connection problem'));
+  redis.on('error', onceAMinute(logger, 'redis connection problem'));
 
   // Stopped in this order: local mode, HTTP server, scheduler (drains in-flight deliveries); then Redis and Prisma.
   const stops: Array<() => Promise<unknown>> = [];
@@ -58,6 +62,7 @@ async function main(): Promise<void> {
       config.ADMIN_DASHBOARD_USER && config.ADMIN_DASHBOARD_PASSWORD
         ? createReminderQueue({ connection: connectionOf(config.REDIS_URL), prefix: config.REDIS_PREFIX })
         : undefined;
+    dashboardQueue?.on('error', onceAMinute(logger, 'dashboard queue redis connection problem'));
     if (dashboardQueue) stops.push(() => dashboardQueue.close());
     const web = withOperationsRoutes(bot.app, {
       metrics: { registry, token: config.METRICS_TOKEN },
@@ -82,6 +87,7 @@ async function main(): Promise<void> {
       logger,
       clock: systemClock,
       metrics: createSchedulerMetrics(registry),
+      rateLimits: { limits: platformRateLimits(config.TEAMS_TENANT_RATE_LIMIT) },
     });
     logger.info('reminder scheduler started');
     stops.push(() => scheduler.stop());
@@ -104,6 +110,13 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    // With Redis or PostgreSQL down a clean stop can wait for ever (queued commands, a pool that
+    // cannot connect): past the deadline the process exits anyway. What it had not finished is
+    // in PostgreSQL (message rows, reminders) for the next process.
+    setTimeout(() => {
+      logger.warn({ signal, deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown deadline reached: exiting without waiting further');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     await redis.quit().catch(() => undefined);
     await db.$disconnect();

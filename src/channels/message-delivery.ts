@@ -235,6 +235,11 @@ export function createMessageDelivery(deps: MessageDeliveryDeps): MessageDeliver
           where: { platform_conversationId: { platform: channel.platform, conversationId: channel.conversationId } },
         });
         if (!conversation) return { outcome: 'cancelled', reason: 'triage channel has no conversation reference' };
+        // Posted already by a try that died before its SENT mark: recorded, so not posted again.
+        const posted = await db.postedCard.findFirst({
+          where: { subjectType: 'request', subjectId: row.requestId ?? '', purpose: 'triage', platform: channel.platform, conversationId: channel.conversationId },
+        });
+        if (posted) return { outcome: 'sent', platform: posted.platform, messageId: posted.messageId };
         const messageId = await senders.get(channel.platform)!.send(conversation, message);
         await db.postedCard.create({
           data: { subjectType: 'request', subjectId: row.requestId!, purpose: 'triage', platform: channel.platform, conversationId: channel.conversationId, messageId },

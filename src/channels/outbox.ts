@@ -3,7 +3,7 @@ import { personalConversation } from '../db/conversations.js';
 import type { Prisma } from '../db/generated/client.js';
 import type { Logger } from '../logger.js';
 import { systemClock, type Clock } from '../domain/time.js';
-import type { CardRef, OutboxOptions, OutMessage, Outbox, Platform } from '../flows/types.js';
+import { FIRST_TRY_LEASE_MS, type CardRef, type OutboxOptions, type OutMessage, type Outbox, type Platform } from '../flows/types.js';
 import { createMessageDelivery, type MessageOutcome } from './message-delivery.js';
 
 export interface StoredConversationRef {
@@ -38,12 +38,7 @@ export interface ChannelSender {
  * nothing that should be said is lost. Calls answer 'queued' (written, on its way), never "sent"
  * before it is.
  */
-/**
- * How long the process that wrote a row keeps it for its first try. Short, so that the workers
- * take over soon if the process dies; longer than a first try can take (its slot is held at
- * most a few seconds: app.ts).
- */
-export const FIRST_TRY_LEASE_MS = 30_000;
+export { FIRST_TRY_LEASE_MS };
 
 export interface BackgroundOutbox extends Outbox {
   /** Resolves once every first try started so far has ended (tests, and a clean shutdown). */

@@ -10,6 +10,10 @@ export interface DbOptions {
   maxConnections?: number;
 }
 
+/** How long a transaction may wait for a pooled connection, and run in all. */
+export const TRANSACTION_MAX_WAIT_MS = 4_000;
+export const TRANSACTION_TIMEOUT_MS = 8_000;
+
 /** A Prisma client over node-postgres through the driver adapter (no Rust engine). */
 export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
   const adapter = new PrismaPg(
@@ -21,5 +25,8 @@ export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
     },
     options.schema ? { schema: options.schema } : undefined,
   );
-  return new PrismaClient({ adapter });
+  // Prisma's defaults (2 s to get a connection, 5 s in all) fail a turn under a burst of load
+  // that would have finished; these stay inside Teams' 15 s for an answer. Long jobs (the sweep,
+  // retention) set their own.
+  return new PrismaClient({ adapter, transactionOptions: { maxWait: TRANSACTION_MAX_WAIT_MS, timeout: TRANSACTION_TIMEOUT_MS } });
 }

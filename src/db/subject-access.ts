@@ -1,7 +1,8 @@
 // Everything the bot holds about one person, for a subject-access request (UK GDPR art. 15):
 // their directory entry, requests, sessions and attendance, agreements and signatures, the
 // records they are a subject or supervisor of (content included: this export goes to the
-// Head of Safeguarding for the person), action points, reminders sent to them and the audit
+// Head of Safeguarding for the person), action points, reminders and other messages sent to them
+// (plain text in full, cards by name) and the audit
 // events about them, about their requests, sessions and records, or by them. Other people
 // appear only by name where they acted on this person's data (a supervisor, a reader).
 import type { Db } from './client.js';
@@ -14,6 +15,7 @@ export interface SubjectAccessCounts {
   records: number;
   actionPoints: number;
   reminders: number;
+  messages: number;
   auditEvents: number;
 }
 
@@ -164,6 +166,23 @@ export async function collectSubjectAccessData(db: Db, organisationId: string, p
     orderBy: [{ dueAt: 'asc' }, { id: 'asc' }],
   });
 
+  // Messages the bot sent (or tried to send) to the person. Plain text is theirs (they were
+  // sent it); a card is named by its template only, as it may carry someone else's words (a
+  // request's details sent to the specialist who claimed it).
+  const messageRows = await db.outboundMessage.findMany({
+    where: { organisationId, personId },
+    select: { kind: true, label: true, message: true, status: true, attempts: true, createdAt: true, sentAt: true, failedAt: true, lastError: true },
+    orderBy: [{ createdAt: 'asc' }, { seq: 'asc' }],
+  });
+  const messages = messageRows.map(({ message, ...m }) => {
+    const body = (message ?? {}) as { text?: unknown; card?: { template?: unknown } };
+    return {
+      ...m,
+      text: typeof body.text === 'string' ? body.text : null,
+      card: typeof body.card?.template === 'string' ? body.card.template : null,
+    };
+  });
+
   // Audit events about the person, about what is theirs in this export, or by them.
   const subjects = [
     { subjectType: 'person', subjectId: personId },
@@ -232,6 +251,7 @@ export async function collectSubjectAccessData(db: Db, organisationId: string, p
       })),
       actionPoints,
       reminders,
+      messages,
       auditEvents: auditEvents.map(({ actor, ...e }) => ({ ...e, actor: actor?.name ?? 'the bot' })),
     },
     counts: {
@@ -242,6 +262,7 @@ export async function collectSubjectAccessData(db: Db, organisationId: string, p
       records: records.length,
       actionPoints: actionPoints.length,
       reminders: reminders.length,
+      messages: messages.length,
       auditEvents: auditEvents.length,
     },
     recordIds: records.map((r) => r.id),

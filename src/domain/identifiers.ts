@@ -87,3 +87,39 @@ export function describeFindings(findings: IdentifierFinding[]): string {
   if (kinds.length <= 1) return kinds[0] ?? '';
   return `${kinds.slice(0, -1).join(', ')} and ${kinds[kinds.length - 1]}`;
 }
+
+/** What stands in for each kind of detail left out of a person's words. */
+const LEFT_OUT: Record<IdentifierKind, string> = {
+  NHS_NUMBER: '[NHS number left out]',
+  DATE_OF_BIRTH: '[date left out]',
+  POSTCODE: '[postcode left out]',
+};
+
+const NHS_NUMBERS = new RegExp(NHS_NUMBER_CANDIDATE.source, 'g');
+const FULL_DATES = new RegExp(FULL_DATE.source, 'gi');
+const POSTCODES = new RegExp(POSTCODE.source, 'gi');
+// "DOB 2019", "born 3/4": what follows the words, within the reach containsDateOfBirth looks at.
+const DOB_AND_DATE = new RegExp(String.raw`(${DOB_WORDS.source})([^\n]{0,24}?)(\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?|\b\d{4}\b)`, 'gi');
+
+/**
+ * A person's words with what the check above flags left out (each replaced by a marker such as
+ * "[postcode left out]"), for keeping them before the person has seen the warning: the first
+ * message kept as a draft summary, an urgent disclosure passed to the specialist. Undefined
+ * when the words still look identifiable after that, so they are not kept at all.
+ */
+export function withoutIdentifiers(text: string): { text: string; leftOut: IdentifierKind[] } | undefined {
+  const leftOut = new Set<IdentifierKind>();
+  const replace = (kind: IdentifierKind) => () => {
+    leftOut.add(kind);
+    return LEFT_OUT[kind];
+  };
+  let kept = text.replace(NHS_NUMBERS, (match, digits: string) => (isValidNhsNumber(digits) ? replace('NHS_NUMBER')() : match));
+  kept = kept.replace(FULL_DATES, replace('DATE_OF_BIRTH'));
+  kept = kept.replace(DOB_AND_DATE, (_match, words: string, _inner: string, between: string) => {
+    leftOut.add('DATE_OF_BIRTH');
+    return `${words}${between}${LEFT_OUT.DATE_OF_BIRTH}`;
+  });
+  kept = kept.replace(POSTCODES, replace('POSTCODE'));
+  if (findIdentifiers({ text: kept }).length > 0) return undefined;
+  return { text: kept, leftOut: [...leftOut] };
+}

@@ -67,3 +67,10 @@ export function assertCanActOnRequest(actor: ActorIdentity, action: RequestActio
 export function canBindTriageChannel(actor: ActorIdentity): boolean {
   return actor.roles.includes('ADMINISTRATOR');
 }
+
+export const ADD_TO_REQUEST_REFUSAL = 'Only the person who asked for help can add to their request.';
+
+/** Adding more to a request (what they wrote later) is the requester's alone, in their organisation. */
+export function canAddToRequest(actor: ActorIdentity, request: RequestRelation): boolean {
+  return actor.organisationId === request.organisationId && actor.personId === request.requesterId;
+}

@@ -20,7 +20,7 @@ export async function markActionDone(deps: FlowDeps, actor: Actor, value: Record
   const note = cleanText(value.note, 'note', 1000) ?? null;
   const now = deps.clock.now();
   const zone = (await loadOrganisation(deps.db, actor.organisationId)).config.timeZone;
-  const updated = await deps.db.$transaction(async (tx) => {
+  const { updated, staged } = await deps.db.$transaction(async (tx) => {
     const { count } = await tx.actionPoint.updateMany({
       where: { id: point.id, status: 'OPEN' },
       data: { status: 'DONE', doneAt: now, doneById: actor.personId, doneNote: note },
@@ -37,13 +37,17 @@ export async function markActionDone(deps: FlowDeps, actor: Actor, value: Record
       detail: { recordId: point.recordId },
     });
     if (point.record.supervisorId !== actor.personId) await auditRead(tx, { id: point.recordId, organisationId: point.record.organisationId }, point.record.supervisorId, actor, 'action-point-done', deps.clock.now());
-    return tx.actionPoint.findUniqueOrThrow({ where: { id: point.id }, include: pointInclude });
+    const updated = await tx.actionPoint.findUniqueOrThrow({ where: { id: point.id }, include: pointInclude });
+    // The supervisor is told with the change, or not at all.
+    const staged =
+      point.record.supervisorId !== actor.personId
+        ? await deps.outbox.stage(tx, [
+            { to: 'person', personId: point.record.supervisorId, message: { card: actionPointCard(updated, zone, `${actor.name} marked an action point done`) } },
+          ])
+        : [];
+    return { updated, staged };
   });
-  if (point.record.supervisorId !== actor.personId) {
-    await deps.outbox.toPerson(point.record.supervisorId, {
-      card: actionPointCard(updated, zone, `${actor.name} marked an action point done`),
-    });
-  }
+  await deps.outbox.send(staged);
   return { replies: [], updatedCard: actionPointCard(updated, zone, 'Action point done'), notice: 'Marked done.' };
 }
 

@@ -23,7 +23,7 @@ export async function answerAdvice(deps: FlowDeps, actor: Actor, value: Record<s
   const status = lifecycle.adviceFeedback({ status: before.status }, wantsSession);
   const now = deps.clock.now();
 
-  const { request, advice } = await deps.db.$transaction(async (tx) => {
+  const { request, advice, staged } = await deps.db.$transaction(async (tx) => {
     const advice = await tx.supervisionRecord.findFirst({
       where: { requestId: before.id, kind: 'ADVICE' },
       orderBy: { createdAt: 'desc' },
@@ -53,16 +53,19 @@ export async function answerAdvice(deps: FlowDeps, actor: Actor, value: Record<s
       platform: actor.platform,
     });
     const request = await tx.supervisionRequest.findUniqueOrThrow({ where: { id: before.id }, include: requestWithPeople });
-    return { request, advice };
+    // The specialist who advised learns of the wish for a session with the change, or not at all.
+    const staged =
+      wantsSession && request.claimedById
+        ? await deps.outbox.stage(tx, [
+            { to: 'person', personId: request.claimedById, message: { text: `${actor.name} would like a supervision session after your advice on ${request.reference}.` } },
+          ])
+        : [];
+    return { request, advice, staged };
   });
 
+  await deps.outbox.send(staged);
   const org = await loadOrganisation(deps.db, request.organisationId);
   await deps.outbox.updateTriageCards(request.id, triageCardFor(request, org, now));
-  if (wantsSession && request.claimedById) {
-    await deps.outbox.toPerson(request.claimedById, {
-      text: `${actor.name} would like a supervision session after your advice on ${request.reference}.`,
-    });
-  }
   const answered = wantsSession
     ? 'You asked for a supervision session. A specialist will be in touch to book it.'
     : 'Thank you: you said this helped.';

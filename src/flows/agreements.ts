@@ -19,7 +19,7 @@ import type { Prisma } from '../db/generated/client.js';
 import { loadOrganisation } from '../db/organisations.js';
 import { sessionWithPeople } from '../db/sessions.js';
 import { sessionUpdateCard } from './booking.js';
-import { StaleCardError, type Actor, type CardRef, type FlowDeps, type TurnResult } from './types.js';
+import { StaleCardError, type Actor, type CardRef, type FlowDeps, type StagedMessage, type TurnResult } from './types.js';
 
 /**
  * Journey 5: supervision agreements (seeds 000 appendices 1 and 2) and contracts (seeds 001).
@@ -174,7 +174,7 @@ export async function offerAgreements(deps: FlowDeps, sessionId: string): Promis
       if (covering) continue;
     }
     const now = deps.clock.now();
-    const agreement = await deps.db.$transaction(async (tx) => {
+    const { staged } = await deps.db.$transaction(async (tx) => {
       const created = await tx.agreement.create({
         data: {
           createdAt: now, // the unsigned-agreement reminder counts from it
@@ -193,11 +193,15 @@ export async function offerAgreements(deps: FlowDeps, sessionId: string): Promis
         subjectId: created.id,
         detail: { sessionId, kind, version: template.version },
       });
-      return loadAgreement(tx, created.id);
+      const agreement = await loadAgreement(tx, created.id);
+      // The offer reaches every party with the agreement, or not at all.
+      const staged = await deps.outbox.stage(
+        tx,
+        partyIds.map((personId) => ({ to: 'person' as const, personId, message: { card: agreementCard(agreement, template.version, zone, personId) } })),
+      );
+      return { agreement, staged };
     });
-    for (const personId of partyIds) {
-      await deps.outbox.toPerson(personId, { card: agreementCard(agreement, template.version, zone, personId) });
-    }
+    await deps.outbox.send(staged);
   }
 }
 
@@ -277,7 +281,7 @@ export async function signAgreement(deps: FlowDeps, actor: Actor, value: Record<
   const now = deps.clock.now();
   const months = org.config.settings.contractReviewMonths;
   const completed: AgreementFull[] = [];
-  await deps.db.$transaction(async (tx) => {
+  const staged = await deps.db.$transaction(async (tx) => {
     if (await addSignature(tx, agreement, actor, signedVersion, now, months, zone)) completed.push(agreement);
     // Signing the attendance record is agreeing to the group agreement of the same session.
     const evidenced = agreementsEvidencedBy(kind).filter((k) => k !== kind);
@@ -293,29 +297,29 @@ export async function signAgreement(deps: FlowDeps, actor: Actor, value: Record<
         if (await addSignature(tx, other, actor, other.template.version, now, months, zone)) completed.push(other);
       }
     }
-  });
-
-  const refreshed = await loadAgreement(deps.db, agreement.id);
-  for (const done of completed) {
-    const doneNow = done.id === refreshed.id ? refreshed : await loadAgreement(deps.db, done.id);
-    const others = doneNow.parties.map((p) => p.personId).filter((personId) => personId !== actor.personId);
-    const session = doneNow.sessionId ? await deps.db.session.findUnique({ where: { id: doneNow.sessionId }, include: sessionWithPeople }) : null;
-    const line = doneNow.sessionId ? await agreementStatusOf(deps.db, doneNow.sessionId) : 'Agreement signed by everyone';
-    for (const personId of others) {
-      if (session) {
-        await deps.outbox.toPerson(personId, {
-          card: sessionUpdateCard(session, zone, {
-            heading: 'Agreement signed by everyone',
-            message: `Everyone has signed the ${doneNow.template.title} (version ${doneNow.template.version}).`,
-            viewerId: personId,
-            agreement: line,
-          }),
+    // The other parties learn that everyone has signed with the last signature, or not at all.
+    const messages: StagedMessage[] = [];
+    for (const done of completed) {
+      const doneNow = await loadAgreement(tx, done.id);
+      const others = doneNow.parties.map((p) => p.personId).filter((personId) => personId !== actor.personId);
+      const session = doneNow.sessionId ? await tx.session.findUnique({ where: { id: doneNow.sessionId }, include: sessionWithPeople }) : null;
+      const line = doneNow.sessionId ? await agreementStatusOf(tx, doneNow.sessionId) : 'Agreement signed by everyone';
+      const text = `Everyone has signed the ${doneNow.template.title} (version ${doneNow.template.version}).`;
+      for (const personId of others) {
+        messages.push({
+          to: 'person',
+          personId,
+          message: session
+            ? { card: sessionUpdateCard(session, zone, { heading: 'Agreement signed by everyone', message: text, viewerId: personId, agreement: line }) }
+            : { text },
         });
-      } else {
-        await deps.outbox.toPerson(personId, { text: `Everyone has signed the ${doneNow.template.title} (version ${doneNow.template.version}).` });
       }
     }
-  }
+    return deps.outbox.stage(tx, messages);
+  });
+  await deps.outbox.send(staged);
+
+  const refreshed = await loadAgreement(deps.db, agreement.id);
   const awaiting = unsignedParties(refreshed.parties.map((p) => p.personId), refreshed.signatures, refreshed.template.version);
   const names = orderedParties(refreshed).filter((p) => awaiting.includes(p.id)).map((p) => p.name);
   return {

@@ -6,6 +6,7 @@ import { describeDeadline } from '../domain/service-time.js';
 import { describeWaiting, HELP_TYPE_LABELS, type HelpType } from '../domain/triage.js';
 import type { RequestWithPeople } from '../db/requests.js';
 import type { ContactLine } from '../domain/urgent-routes.js';
+import type { HelpContent } from '../domain/help-topics.js';
 import type { CardRef } from './types.js';
 
 const ROUTE_LABELS = { ADVICE: 'Advice', SUPERVISION: 'Supervision session' } as const;
@@ -29,7 +30,7 @@ export interface DetailsAnswers {
 export function detailsCard(
   helpType: HelpType,
   answers: DetailsAnswers,
-  options: { note?: string; findings?: IdentifierFinding[] } = {},
+  options: { note?: string; findings?: IdentifierFinding[]; prefilled?: string } = {},
 ): CardRef {
   const findings = options.findings ?? [];
   const warning = findings.length
@@ -40,6 +41,7 @@ export function detailsCard(
     data: {
       heading: `${HELP_TYPE_LABELS[helpType]}: a few details`,
       note: options.note ?? '',
+      prefilled: options.prefilled ?? '',
       warning,
       askFormat: helpType !== 'ADVICE',
       format: answers.format ?? 'EITHER',
@@ -83,6 +85,37 @@ export function openRequestCard(request: RequestWithPeople): CardRef {
       claimedBy: request.claimedBy?.name ?? 'Not yet claimed',
     },
   };
+}
+
+/**
+ * With a request open, a new message: add it to that request, or start a new one. `summary` is
+ * what the person wrote, after the patient-detail check (`leftOut` says what was left out).
+ */
+export function addToRequestCard(request: RequestWithPeople, summary: string, leftOut: string, prompt: string): CardRef {
+  return {
+    template: 'add-to-request',
+    data: {
+      heading: `Add this to ${request.reference}, or start a new request?`,
+      reference: request.reference,
+      requestId: request.id,
+      statusLabel: STATUS_LABELS[request.status],
+      claimedBy: request.claimedBy?.name ?? 'Not yet claimed',
+      summary,
+      leftOut,
+      prompt,
+      addTitle: `Add this to ${request.reference}`,
+    },
+  };
+}
+
+/** What the requester added to their request, for the specialist who claimed it (privately). */
+export function requestAdditionCard(request: { id: string; reference: string; requester: { name: string } }, addition: string): CardRef {
+  return { template: 'request-addition', data: { requestId: request.id, reference: request.reference, requester: request.requester.name, addition } };
+}
+
+/** The `help` card: what this person can do where they asked (src/domain/help-topics.ts). */
+export function helpCard(content: HelpContent): CardRef {
+  return { template: 'help', data: { ...content } };
 }
 
 const OUTCOME_CHOICES = (Object.keys(OUTCOME_LABELS) as RequestOutcome[]).map((value) => ({

@@ -12,7 +12,7 @@ import { DomainError } from '../domain/errors.js';
 import { isId } from '../domain/ids.js';
 import { applyQuietHours } from '../domain/quiet-hours.js';
 import { NONE } from './labels.js';
-import type { Actor, CardRef, FlowDeps, TurnResult } from './types.js';
+import { FIRST_TRY_LEASE_MS, type Actor, type CardRef, type FlowDeps, type TurnResult } from './types.js';
 
 export const FAILED_REMINDERS_COMMAND = /^(?:failed|unreachable|undelivered) reminders$/;
 
@@ -84,7 +84,7 @@ async function failedRemindersCard(deps: FlowDeps, actor: Actor): Promise<CardRe
   // names what it was ("the advice on SGS-…"), never its content.
   const messages = await deps.db.outboundMessage.findMany({
     where: { organisationId: actor.organisationId, status: 'FAILED' },
-    select: { kind: true, label: true, personId: true, attempts: true, lastError: true, failedAt: true },
+    select: { id: true, kind: true, label: true, personId: true, attempts: true, lastError: true, failedAt: true },
     orderBy: [{ failedAt: 'desc' }, { id: 'asc' }],
     take: FAILED_REMINDERS_LIMIT,
   });
@@ -107,6 +107,7 @@ async function failedRemindersCard(deps: FlowDeps, actor: Actor): Promise<CardRe
       })),
       messageCount: messages.length,
       messages: messages.map((m) => ({
+        messageId: m.id,
         what: m.label ?? MESSAGE_KIND_LABELS[m.kind] ?? 'Message',
         recipient: m.personId ? (names.get(m.personId) ?? NONE) : 'Triage channel',
         failed: m.failedAt ? due(m.failedAt) : NONE,
@@ -173,6 +174,44 @@ export async function retryFailedReminder(deps: FlowDeps, actor: Actor, value: R
   return {
     replies: [],
     notice: `${REMINDER_KIND_LABELS[reminder.kind]} reminder queued again: it will be sent ${when}. If it fails again it comes back to this list.`,
+    updatedCard: await failedRemindersCard(deps, actor),
+  };
+}
+
+/** "Retry" on one message that failed for good: back to PENDING, due now; the workers try it within seconds. */
+export async function retryFailedMessage(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
+  assertAdministrator(actor);
+  const message = isId(value.messageId)
+    ? await deps.db.outboundMessage.findFirst({ where: { id: value.messageId, organisationId: actor.organisationId }, select: { id: true, kind: true, label: true, status: true, attempts: true } })
+    : null;
+  if (!message) throw new DomainError('NOT_FOUND', "I can't find that message. The card may be out of date.");
+  const alreadyDone = 'That message is no longer failed: it has already been retried or sent. Type "failed reminders" for the current list.';
+  if (message.status !== 'FAILED') throw new DomainError('STALE_CARD', alreadyDone);
+  const now = deps.clock.now();
+  await deps.db.$transaction(async (tx) => {
+    // Guarded by status, so two administrators retrying at once reset it once.
+    const { count } = await tx.outboundMessage.updateMany({
+      where: { id: message.id, organisationId: actor.organisationId, status: 'FAILED' },
+      // Leased to this process for its first try, as a new message is (outbox.ts); the workers take it if that fails.
+      data: { status: 'PENDING', attempts: 0, nextAttemptAt: new Date(now.getTime() + FIRST_TRY_LEASE_MS), failedAt: null },
+    });
+    if (count === 0) throw new DomainError('STALE_CARD', alreadyDone);
+    await recordAudit(tx, {
+      at: now,
+      organisationId: actor.organisationId,
+      actorId: actor.personId,
+      action: 'message.retried',
+      subjectType: 'message',
+      subjectId: message.id,
+      platform: actor.platform,
+      detail: { kind: message.kind, previousAttempts: message.attempts },
+    });
+  });
+  await deps.outbox.send([message.id]);
+  const what = message.label ?? MESSAGE_KIND_LABELS[message.kind] ?? 'The message';
+  return {
+    replies: [],
+    notice: `${what.charAt(0).toUpperCase()}${what.slice(1)}: queued again and being tried now. If it fails again it comes back to this list.`,
     updatedCard: await failedRemindersCard(deps, actor),
   };
 }

@@ -185,14 +185,21 @@ async function writeFields(tx: Tx, record: FullRecord, fields: RecordFields, now
 async function sendForSigning(deps: FlowDeps, actor: Actor, recordId: string, zone: string, heading: string): Promise<FullRecord> {
   const record = await loadRecord(deps.db, recordId, actor.organisationId);
   const partyIds = recordPartyIds(relationOf(record));
-  await deps.db.$transaction(async (tx) => {
+  // Each party's copy is written with its audited read, so a read is never recorded without it.
+  const staged = await deps.db.$transaction(async (tx) => {
     for (const personId of partyIds) await auditRead(tx, record, personId, actor, 'for-signing', deps.clock.now());
+    return deps.outbox.stage(
+      tx,
+      partyIds.map((personId) => ({
+        to: 'person' as const,
+        personId,
+        message: {
+          card: viewCard(record, zone, personId, heading, personId === record.supervisorId ? 'Please read and sign the record.' : `${record.supervisor.name} has written the record of your supervision. Please read and sign it.`),
+        },
+      })),
+    );
   });
-  for (const personId of partyIds) {
-    await deps.outbox.toPerson(personId, {
-      card: viewCard(record, zone, personId, heading, personId === record.supervisorId ? 'Please read and sign the record.' : `${record.supervisor.name} has written the record of your supervision. Please read and sign it.`),
-    });
-  }
+  await deps.outbox.send(staged);
   return record;
 }
 
@@ -304,7 +311,7 @@ export async function signRecord(deps: FlowDeps, actor: Actor, value: Record<str
   });
   const zone = (await loadOrganisation(deps.db, actor.organisationId)).config.timeZone;
   const now = deps.clock.now();
-  const complete = await deps.db.$transaction(async (tx) => {
+  const { done: complete, staged } = await deps.db.$transaction(async (tx) => {
     const { count } = await tx.supervisionRecord.updateMany({ where: { id: record.id, version: record.version }, data: { updatedAt: now } });
     if (count === 0) throw new DomainError('STALE_CARD', 'Someone else changed this record just now; please open it again.');
     if (await tx.signature.findFirst({ where: { recordId: record.id, personId: actor.personId, signedVersion } })) {
@@ -326,22 +333,21 @@ export async function signRecord(deps: FlowDeps, actor: Actor, value: Record<str
       platform: actor.platform,
       detail: { version: signedVersion, complete: done },
     });
-    if (done) {
-      for (const ownerId of new Set(record.actionPoints.filter((p) => p.status === 'OPEN').map((p) => p.ownerId))) {
-        await auditRead(tx, record, ownerId, actor, 'action-points', deps.clock.now());
-      }
+    if (!done) return { done, staged: [] as string[] };
+    for (const ownerId of new Set(record.actionPoints.filter((p) => p.status === 'OPEN').map((p) => p.ownerId))) {
+      await auditRead(tx, record, ownerId, actor, 'action-points', deps.clock.now());
     }
-    return done;
+    // The action points and the "everyone has signed" notices go with the last signature.
+    const points = await tx.actionPoint.findMany({ where: { recordId: record.id, status: 'OPEN' }, include: pointInclude, orderBy: { ordinal: 'asc' } });
+    const staged = await deps.outbox.stage(tx, [
+      ...points.map((point) => ({ to: 'person' as const, personId: point.ownerId, message: { card: actionPointCard(point, zone, 'Your action point from supervision') } })),
+      ...partyIds
+        .filter((id) => id !== actor.personId)
+        .map((personId) => ({ to: 'person' as const, personId, message: { text: `Everyone has now signed version ${signedVersion} of the supervision record.` } })),
+    ]);
+    return { done, staged };
   });
-  if (complete) {
-    const points = await deps.db.actionPoint.findMany({ where: { recordId: record.id, status: 'OPEN' }, include: pointInclude, orderBy: { ordinal: 'asc' } });
-    for (const point of points) {
-      await deps.outbox.toPerson(point.ownerId, { card: actionPointCard(point, zone, 'Your action point from supervision') });
-    }
-    for (const personId of partyIds.filter((id) => id !== actor.personId)) {
-      await deps.outbox.toPerson(personId, { text: `Everyone has now signed version ${signedVersion} of the supervision record.` });
-    }
-  }
+  await deps.outbox.send(staged);
   return {
     replies: [],
     notice: complete ? 'Signed. Everyone has now signed the record.' : 'Signed. The record is complete once everyone has signed.',

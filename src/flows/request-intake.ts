@@ -1,12 +1,10 @@
-import { z } from 'zod';
 import { DomainError } from '../domain/errors.js';
 import { findIdentifiers } from '../domain/identifiers.js';
-import { readCues, type CueReading } from '../domain/risk-cues.js';
+import type { CueReading } from '../domain/risk-cues.js';
 import { describeDeadline, describeWhen, isWithinServiceHours } from '../domain/service-time.js';
 import { cleanText } from '../domain/text-limits.js';
 import {
   expectedContactBy,
-  HELP_TYPES,
   nextOnDuty,
   routeFor,
   signpostsStaffSupport,
@@ -17,56 +15,18 @@ import {
 import { staffSupport, urgentRoutes } from '../domain/urgent-routes.js';
 import { recordAudit } from '../db/audit.js';
 import { loadOrganisation, type OrganisationContext } from '../db/organisations.js';
-import { insertRequest, intakeStateOf, loadRequest, requestWithPeople, type RequestWithPeople } from '../db/requests.js';
+import { insertRequest, requestWithPeople, type RequestWithPeople } from '../db/requests.js';
 import {
   confirmationCard,
   detailsCard,
   kindCard,
-  openRequestCard,
   riskCard,
   triageCard,
   urgentRoutesCard,
   type DetailsAnswers,
 } from './cards.js';
+import { currentDraft, draftData, keptWords, leftOutNote, saveDraft, withWords, type DraftData, type Suggestion } from './intake-draft.js';
 import type { Actor, CardRef, FlowDeps, OutMessage, TurnResult } from './types.js';
-
-/** Kinds of help a person's own words can lead to, as the buttons would. */
-const SUGGESTIONS = ['CHILD_DEATH', 'EMOTIONAL_IMPACT'] as const;
-type Suggestion = (typeof SUGGESTIONS)[number];
-
-/** What the draft remembers between steps: only choices, never unchecked free text. */
-const draftData = z.object({
-  immediateRisk: z.boolean().optional(),
-  helpType: z.enum(HELP_TYPES as [HelpType, ...HelpType[]]).optional(),
-  /** What the person's first words suggested (read by the cue rules; the words are not kept). */
-  suggested: z.enum(SUGGESTIONS).optional(),
-});
-type DraftData = z.infer<typeof draftData>;
-type Step = 'risk' | 'kind' | 'details';
-interface Draft {
-  step: Step;
-  data: DraftData;
-  requestId: string | null;
-}
-
-const YES = /^(y|yes|yeah|yep|someone is at risk)\b/i;
-const NO = /^(n|no|nope|not now)\b/i;
-
-async function saveDraft(deps: FlowDeps, actor: Actor, step: Step, data: DraftData, requestId?: string | null) {
-  // Stamped by the product's clock: the retention purge compares updatedAt.
-  const now = deps.clock.now();
-  await deps.db.requestDraft.upsert({
-    where: { personId: actor.personId },
-    create: { personId: actor.personId, step, data, requestId: requestId ?? null, createdAt: now, updatedAt: now },
-    update: { step, data, ...(requestId !== undefined ? { requestId } : {}), updatedAt: now },
-  });
-}
-
-async function currentDraft(deps: FlowDeps, actor: Actor) {
-  const draft = await deps.db.requestDraft.findUnique({ where: { personId: actor.personId } });
-  if (!draft) return null;
-  return { ...draft, step: draft.step as Step, data: draftData.parse(draft.data) };
-}
 
 export function triageCardFor(request: RequestWithPeople, org: OrganisationContext, now: Date): CardRef {
   const expected = expectedContactBy(
@@ -90,7 +50,7 @@ function expectationFor(urgency: string, expected: Date, now: Date, org: Organis
 }
 
 /** The kind of help a reading leads to: a child's death first, since it is always offered supervision. */
-function suggestionOf(reading: CueReading | undefined): Suggestion | undefined {
+export function suggestionOf(reading: CueReading | undefined): Suggestion | undefined {
   if (reading?.childDeath) return 'CHILD_DEATH';
   if (reading?.emotionalImpact) return 'EMOTIONAL_IMPACT';
   return undefined;
@@ -123,7 +83,7 @@ function greetingFor(actor: Actor, reading: CueReading | undefined, openReferenc
  * The organisation's urgent routes (the same card and routes as the urgent path) shown because of
  * what the person wrote, before anything is recorded: the risk question that follows confirms it.
  */
-async function routesForCue(deps: FlowDeps, actor: Actor, reading: CueReading, alerted?: string): Promise<OutMessage> {
+export async function routesForCue(deps: FlowDeps, actor: Actor, reading: CueReading, alerted?: string): Promise<OutMessage> {
   const now = deps.clock.now();
   const org = await loadOrganisation(deps.db, actor.organisationId);
   const zone = org.config.timeZone;
@@ -145,95 +105,33 @@ async function routesForCue(deps: FlowDeps, actor: Actor, reading: CueReading, a
  * Start (or restart) the request conversation: the immediate-risk question always comes first.
  * What the person wrote, read by the cue rules, only adds to it: the urgent routes before the
  * question when someone may be at risk (or the words could not be read), and the kind of help
- * their words name remembered for after it.
+ * their words name remembered for after it. The words themselves, checked for patient-
+ * identifiable detail, become the draft summary (or join what they wrote with a request open).
  */
-export async function startRequest(deps: FlowDeps, actor: Actor, reading?: CueReading, openReference?: string): Promise<TurnResult> {
-  const suggested = suggestionOf(reading);
-  await saveDraft(deps, actor, 'risk', suggested ? { suggested } : {}, null);
+export async function startRequest(deps: FlowDeps, actor: Actor, reading?: CueReading, openReference?: string, text?: string): Promise<TurnResult> {
+  const before = await currentDraft(deps, actor);
+  const carried: DraftData = before?.step === 'add-or-new' ? { summary: before.data.summary, leftOut: before.data.leftOut, suggested: before.data.suggested } : {};
+  const suggested = suggestionOf(reading) ?? carried.suggested;
+  const data = withWords(
+    {
+      ...(carried.summary ? { summary: carried.summary } : {}),
+      ...(carried.leftOut?.length ? { leftOut: carried.leftOut } : {}),
+      ...(suggested ? { suggested } : {}),
+    },
+    text === undefined ? undefined : keptWords(text),
+  );
+  const open = openReference ?? (before?.step === 'add-or-new' ? await openReferenceOf(deps, before.data.addTo) : undefined);
+  await saveDraft(deps, actor, 'risk', data, null);
   const replies: OutMessage[] = [];
   if (reading?.immediateRisk) replies.push(await routesForCue(deps, actor, reading));
-  replies.push({ card: riskCard(greetingFor(actor, reading, openReference)) });
+  replies.push({ card: riskCard(greetingFor(actor, reading, open)) });
   return { replies };
 }
 
-/** A message while the risk question is open: a "yes" is taken at once, a risk cue is never taken as a "no". */
-async function atRiskQuestion(deps: FlowDeps, actor: Actor, draft: Draft, text: string, reading: CueReading): Promise<TurnResult> {
-  if (YES.test(text)) return answerRisk(deps, actor, true);
-  const suggested = suggestionOf(reading) ?? draft.data.suggested;
-  if (suggested !== draft.data.suggested) await saveDraft(deps, actor, 'risk', { ...draft.data, suggested });
-  if (reading.immediateRisk) {
-    return {
-      replies: [
-        await routesForCue(deps, actor, reading),
-        { card: riskCard('Please answer with a button (or type yes or no), so that I know whether to alert the safeguarding team now:') },
-      ],
-    };
-  }
-  if (NO.test(text)) return answerRisk(deps, actor, false);
-  if (reading.childDeath || reading.emotionalImpact) {
-    const heard = reading.childDeath ? "I'm sorry you have been involved in the death of a child; I'll take you to that next." : "Thank you for telling me how you feel; I'll come to that next.";
-    return { replies: [{ card: riskCard(`${heard} First, please answer this:`) }] };
-  }
-  return {
-    replies: [{ text: 'Please answer the question first: is anyone at immediate risk of harm right now? (yes or no)' }],
-  };
-}
-
-/** Back to the risk question because of something written after it was answered "no". */
-async function askRiskAgain(deps: FlowDeps, actor: Actor, draft: Draft, reading: CueReading): Promise<TurnResult> {
-  await saveDraft(deps, actor, 'risk', { ...draft.data, immediateRisk: undefined });
-  return {
-    replies: [
-      await routesForCue(deps, actor, reading),
-      { card: riskCard('You told me earlier that no one was at immediate risk, but what you wrote now sounds as if someone may be. Please answer again:') },
-    ],
-  };
-}
-
-/** A message at the "what kind of help" or details step: a cue is acted on, anything else gets a short reprompt. */
-async function atLaterStep(deps: FlowDeps, actor: Actor, draft: Draft, reading: CueReading): Promise<TurnResult> {
-  if (reading.riskCue && !draft.data.immediateRisk) return askRiskAgain(deps, actor, draft, reading);
-  const routes = reading.immediateRisk
-    ? [
-        await routesForCue(
-          deps,
-          actor,
-          reading,
-          draft.data.immediateRisk ? 'You told me someone is at risk, and the safeguarding team has been alerted. If anyone is at risk now, use these routes.' : undefined,
-        ),
-      ]
-    : [];
-  const typed = suggestionOf(reading);
-  if (typed && (typed === 'CHILD_DEATH' || draft.step === 'kind') && draft.data.helpType !== typed) {
-    const next = await toDetails(deps, actor, draft.data, typed);
-    return { replies: [...routes, ...next] };
-  }
-  if (draft.step === 'details' && draft.data.helpType) {
-    return {
-      replies: [
-        ...routes,
-        { text: 'Please fill in the details card and press Send request. Say "cancel" to stop.' },
-        { card: detailsCard(draft.data.helpType, await standingAnswers(deps, actor)) },
-      ],
-    };
-  }
-  return { replies: [...routes, { card: kindCard('Please press one of the buttons below, or say "cancel" to stop.') }] };
-}
-
-/** A chat message in the personal conversation. */
-export async function handlePersonalMessage(deps: FlowDeps, actor: Actor, text: string, read?: CueReading): Promise<TurnResult> {
-  const reading = read ?? readCues(text);
-  const state = await intakeStateOf(deps.db, actor.personId);
-  const draft = state.draft ? { ...state.draft, step: state.draft.step as Step, data: draftData.parse(state.draft.data) } : null;
-  if (draft?.step === 'risk') return atRiskQuestion(deps, actor, draft, text, reading);
-  if (draft) return atLaterStep(deps, actor, draft, reading);
-  if (state.openRequestId) {
-    const open = await loadRequest(deps.db, state.openRequestId, actor.organisationId);
-    // Someone at risk, or a child's death, is a new request whatever else is open.
-    if (reading.riskCue || reading.childDeath) return startRequest(deps, actor, reading, open.reference);
-    return { replies: [{ card: openRequestCard(open) }] };
-  }
-  return startRequest(deps, actor, reading);
+async function openReferenceOf(deps: FlowDeps, requestId: string | undefined): Promise<string | undefined> {
+  if (!requestId) return undefined;
+  const request = await deps.db.supervisionRequest.findUnique({ where: { id: requestId }, select: { reference: true, status: true } });
+  return request && request.status !== 'CLOSED' ? request.reference : undefined;
 }
 
 export async function cancelRequestDraft(deps: FlowDeps, actor: Actor): Promise<TurnResult> {
@@ -263,7 +161,7 @@ export async function answerRisk(deps: FlowDeps, actor: Actor, immediateRisk: bo
       data: { step: helpType ? 'details' : 'kind', data: next(false), updatedAt: deps.clock.now() },
     });
     if (count === 0) throw stale();
-    if (helpType) return { replies: [await detailsReply(deps, actor, helpType)] };
+    if (helpType) return { replies: [await detailsReply(deps, actor, helpType, next(false))] };
     const heading =
       draft.data.suggested === 'EMOTIONAL_IMPACT'
         ? 'Thank you. It sounds as if this has affected you: "The emotional impact of a case" is one of the choices below.'
@@ -285,6 +183,9 @@ export async function answerRisk(deps: FlowDeps, actor: Actor, immediateRisk: bo
         immediateRisk: true,
         urgency: 'URGENT',
         route: 'ADVICE',
+        // What they wrote, checked (identifiers left out), reaches the specialist who claims
+        // the request, privately with its details: never the triage channel.
+        ...(draft.data.summary ? { summary: draft.data.summary } : {}),
       },
       now,
     );
@@ -313,34 +214,39 @@ export async function answerRisk(deps: FlowDeps, actor: Actor, immediateRisk: bo
   const inHours = isWithinServiceHours(now, org.config.serviceHours, org.config.timeZone);
   const onDuty = inHours ? null : nextOnDuty(now, org.config.serviceHours, org.config.timeZone);
   // Out of hours nobody on the team may see the alert for a while: say so, and point to the routes.
+  const passed = draft.data.summary ? ' What you wrote goes to the specialist who picks it up, privately.' : '';
   const alerted = inHours
-    ? `I have alerted the safeguarding team (reference ${request.reference}). When you are able to, tell me a little more below so they can help.`
-    : `I have alerted the safeguarding team (reference ${request.reference}), but they are not on duty until ${onDuty ? describeWhen(onDuty, now, org.config.timeZone) : 'their next working day'}: if anyone is at risk now, use the routes above. When you are able to, tell me a little more below.`;
+    ? `I have alerted the safeguarding team (reference ${request.reference}).${passed} When you are able to, tell me a little more below so they can help.`
+    : `I have alerted the safeguarding team (reference ${request.reference}), but they are not on duty until ${onDuty ? describeWhen(onDuty, now, org.config.timeZone) : 'their next working day'}: if anyone is at risk now, use the routes above.${passed} When you are able to, tell me a little more below.`;
   return {
     replies: [
       {
         card: urgentRoutesCard(urgentRoutes(org.contacts, inHours), alerted),
       },
-      helpType ? await detailsReply(deps, actor, helpType) : { card: kindCard('When you are safe to, tell us a little more.') },
+      helpType ? await detailsReply(deps, actor, helpType, next(true)) : { card: kindCard('When you are safe to, tell us a little more.') },
     ],
   };
 }
 
-/** The details card for a kind of help, with what that kind needs said first. */
-async function detailsReply(deps: FlowDeps, actor: Actor, helpType: HelpType): Promise<OutMessage> {
+/**
+ * The details card for a kind of help, with what that kind needs said first, and the draft
+ * summary (what the person has written so far, checked) in the summary box to change as they like.
+ */
+export async function detailsReply(deps: FlowDeps, actor: Actor, helpType: HelpType, data: DraftData): Promise<OutMessage> {
   const note =
     helpType === 'CHILD_DEATH'
       ? "I'm sorry you have been involved in this. You will be offered a supervision session to reflect on the case."
       : helpType === 'EMOTIONAL_IMPACT'
         ? 'Thank you for reaching out. Alongside supervision, the staff-support services below are there for you.'
         : undefined;
-  return { card: detailsCard(helpType, await standingAnswers(deps, actor), { note }) };
+  const prefilled = data.summary ? ['I have put what you wrote in the summary below: change it as you like before you send it.', leftOutNote(data)].filter(Boolean).join(' ') : '';
+  return { card: detailsCard(helpType, { ...(await standingAnswers(deps, actor)), ...(data.summary ? { summary: data.summary } : {}) }, { note, prefilled }) };
 }
 
 /** On to the details of a kind of help, chosen with a button or named in the person's words. */
-async function toDetails(deps: FlowDeps, actor: Actor, data: DraftData, helpType: HelpType): Promise<OutMessage[]> {
+export async function toDetails(deps: FlowDeps, actor: Actor, data: DraftData, helpType: HelpType): Promise<OutMessage[]> {
   await saveDraft(deps, actor, 'details', { ...data, helpType });
-  return [await detailsReply(deps, actor, helpType)];
+  return [await detailsReply(deps, actor, helpType, data)];
 }
 
 export async function chooseKind(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
@@ -348,7 +254,7 @@ export async function chooseKind(deps: FlowDeps, actor: Actor, value: Record<str
   if (!parsed.success || !parsed.data) throw new DomainError('INVALID_INPUT', 'Please choose one of the kinds of help on the card.');
   const helpType = parsed.data;
   const draft = await currentDraft(deps, actor);
-  if (!draft || draft.step === 'risk') {
+  if (!draft || (draft.step !== 'kind' && draft.step !== 'details')) {
     throw new DomainError('STALE_CARD', 'That card is no longer current. Message me to start a request.');
   }
   return { replies: await toDetails(deps, actor, draft.data, helpType) };
@@ -433,31 +339,30 @@ export async function submitDetails(deps: FlowDeps, actor: Actor, value: Record<
       detail: { helpType, route, identifierWarnings: fields.identifierWarnings.join(',') || null },
     });
     const request = await tx.supervisionRequest.findUniqueOrThrow({ where: { id: requestId }, include: requestWithPeople });
-    // A new request's triage card commits with it: a process that dies after the commit leaves
-    // the card for the workers to post, never a request the team cannot see.
-    const staged = existing ? [] : await deps.outbox.stage(tx, [{ to: 'triage', organisationId: actor.organisationId, requestId, card: triageCardFor(request, org, now) }]);
+    // The requester's confirmation and a new request's triage card commit with it: a process
+    // that dies after the commit leaves them for the workers, never a request the team cannot
+    // see or a requester who was not told (a retry of the card is refused as already sent).
+    const expected = expectedContactBy(request.createdAt, request.urgency, route, org.config.responseTargets, org.config.serviceHours, org.config.timeZone);
+    const nextSteps =
+      route === 'ADVICE'
+        ? 'A safeguarding specialist will reply to you here with advice. If you would then like a supervision session, you can ask for one.'
+        : 'A safeguarding specialist will contact you here to agree a time and place for a supervision session, taking account of any adjustments you asked for.';
+    const confirmation = confirmationCard({
+      reference: request.reference,
+      helpType,
+      expectation: expectationFor(request.urgency, expected, now, org),
+      nextSteps,
+      support: signpostsStaffSupport(helpType) ? staffSupport(org.contacts) : [],
+    });
+    const staged = await deps.outbox.stage(tx, [
+      { to: 'person', personId: actor.personId, message: { card: confirmation }, options: { platform: actor.platform, label: `the confirmation of ${request.reference}` } },
+      ...(existing ? [] : [{ to: 'triage' as const, organisationId: actor.organisationId, requestId, card: triageCardFor(request, org, now) }]),
+    ]);
     return { request, created: !existing, staged };
   });
 
-  if (created) await deps.outbox.send(staged);
-  else await deps.outbox.updateTriageCards(request.id, triageCardFor(request, org, now));
-
-  const expected = expectedContactBy(request.createdAt, request.urgency, route, org.config.responseTargets, org.config.serviceHours, org.config.timeZone);
-  const nextSteps =
-    route === 'ADVICE'
-      ? 'A safeguarding specialist will reply to you here with advice. If you would then like a supervision session, you can ask for one.'
-      : 'A safeguarding specialist will contact you here to agree a time and place for a supervision session, taking account of any adjustments you asked for.';
-  return {
-    replies: [
-      {
-        card: confirmationCard({
-          reference: request.reference,
-          helpType,
-          expectation: expectationFor(request.urgency, expected, now, org),
-          nextSteps,
-          support: signpostsStaffSupport(helpType) ? staffSupport(org.contacts) : [],
-        }),
-      },
-    ],
-  };
+  await deps.outbox.send(staged);
+  if (!created) await deps.outbox.updateTriageCards(request.id, triageCardFor(request, org, now));
+  // The confirmation is on its way in the personal chat (written with the request above).
+  return { replies: [] };
 }

@@ -18,8 +18,11 @@ import { amendRecord, saveRecord, signRecord, startRecord } from './records.js';
 import { listMyActions, markActionDone } from './action-points.js';
 import { exportAuditFromCard, isAuditCommand, runAuditCommand, showRecordAuditTrail } from './audit-trail.js';
 import { HISTORY_COMMAND, showHistory, viewRecord } from './history.js';
-import { FAILED_REMINDERS_COMMAND, retryFailedReminder, showFailedReminders } from './failed-reminders.js';
-import { answerRisk, cancelRequestDraft, chooseKind, handlePersonalMessage, startRequest, submitDetails } from './request-intake.js';
+import { FAILED_REMINDERS_COMMAND, retryFailedMessage, retryFailedReminder, showFailedReminders } from './failed-reminders.js';
+import { answerRisk, cancelRequestDraft, chooseKind, startRequest, submitDetails } from './request-intake.js';
+import { handlePersonalMessage } from './personal-message.js';
+import { addToRequest } from './add-to-request.js';
+import { answerInConversation, showHelp } from './help.js';
 import { showTeamAttendance } from './team.js';
 import { showOverdueSupervision, showReport } from './report.js';
 import { isReportCommand, OVERDUE_COMMAND } from '../domain/report.js';
@@ -43,6 +46,7 @@ export const ACTIONS: Record<string, ActionHandler> = {
   'intake.kind': chooseKind,
   'intake.details': submitDetails,
   'intake.cancel': (deps, actor) => cancelRequestDraft(deps, actor),
+  'intake.add': addToRequest,
   'request.claim': claimRequest,
   'request.details': showRequestDetails,
   'request.advise': giveAdvice,
@@ -65,30 +69,11 @@ export const ACTIONS: Record<string, ActionHandler> = {
   'action-point.done': markActionDone,
   'agreement.sign': signAgreement,
   'reminder.retry': retryFailedReminder,
+  'message.retry': retryFailedMessage,
 };
 
 /** Actions that only make sense in the actor's personal chat (the request conversation). */
-const PERSONAL_ONLY = new Set(['intake.start', 'intake.risk', 'intake.kind', 'intake.details', 'intake.cancel', 'request.feedback', 'record.audit', 'audit.csv']);
-
-const HELP_TEXT = [
-  'I pass requests for safeguarding advice and supervision to the safeguarding team.',
-  '- Send me any message to start a request. I will first ask whether anyone is at immediate risk.',
-  '- "cancel" stops a request you are part way through.',
-  '- "book supervision" books your own session, if your staff group has mandatory supervision.',
-  '- "history" lists your supervision records and advice, with a button to read each one.',
-  '- "my actions" lists your action points, and those you supervise.',
-  '- "my team" shows the supervision attendance of the people who report to you.',
-  '- "failed reminders" (administrators) lists reminders that could not be delivered, with a Retry button.',
-  '- Head of Safeguarding: "audit SGS-2026-0042", "audit person <e-mail>" or "audit 2026-10-01 to 2026-10-31" shows the audit trail; add "csv" at the end for a file.',
-  '- Head of Safeguarding: "subject access <e-mail>" exports everything I hold about that person as a file, for a subject-access request.',
-  '- Head of Safeguarding and specialists: "report" gives the last complete quarter\'s supervision report (a card, a chart and a CSV); "report Q3 2026" or "report 2026-07-01 to 2026-09-30" another period; add "for <staff group>" for one group.',
-  '- "overdue supervision" lists who is overdue for mandatory supervision (line managers: your own team).',
-  '- "help" shows this message.',
-  'If anyone is in immediate danger, call 999.',
-].join('\n');
-
-const CHANNEL_HELP =
-  'In this channel I post a card for each new request. Safeguarding specialists can claim, advise on and close them from the cards. To ask for help yourself, message me in a personal chat. Administrators: type "bind triage" here to make this the triage channel.';
+const PERSONAL_ONLY = new Set(['intake.start', 'intake.risk', 'intake.kind', 'intake.details', 'intake.cancel', 'intake.add', 'request.feedback', 'record.audit', 'audit.csv']);
 
 function normaliseCommand(text: string): string {
   return text.trim().toLowerCase().replace(/\s+/g, ' ').replace(/[.!?]+$/, '');
@@ -109,11 +94,9 @@ async function handleMessage(deps: FlowDeps, actor: Actor, text: string, convers
     return { ...turn, replies: [{ text: tooLong }, ...turn.replies] };
   }
   const command = normaliseCommand(trimmed);
-  if (command === 'help' || command === '?') {
-    return { replies: [{ text: personal ? HELP_TEXT : CHANNEL_HELP }] };
-  }
+  if (command === 'help' || command === '?') return showHelp(deps, actor, conversation);
   if (command === 'bind triage' || command === 'bind triage channel') return bindTriageChannel(deps, actor, conversation);
-  if (!personal) return { replies: [{ text: CHANNEL_HELP }] };
+  if (!personal) return answerInConversation(deps, actor, conversation);
   // Someone at risk, or a child's death, is understood before any command the words might look like.
   const reading = readCues(trimmed);
   if (reading.riskCue || reading.childDeath) return handlePersonalMessage(deps, actor, trimmed, reading);

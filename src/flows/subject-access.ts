@@ -84,7 +84,7 @@ export async function exportSubjectAccess(deps: FlowDeps, actor: Actor, emailTex
   return {
     replies: [
       {
-        text: `Subject-access export for ${person.name}: ${data.counts.requests} requests, ${data.counts.sessions} sessions, ${data.counts.records} records, ${data.counts.actionPoints} action points, ${data.counts.reminders} reminders and ${data.counts.auditEvents} audit events. The file is for you alone; it contains confidential supervision content.`,
+        text: `Subject-access export for ${person.name}: ${data.counts.requests} requests, ${data.counts.sessions} sessions, ${data.counts.records} records, ${data.counts.actionPoints} action points, ${data.counts.reminders} reminders, ${data.counts.messages} other messages and ${data.counts.auditEvents} audit events. The file is for you alone; it contains confidential supervision content.`,
       },
     ],
     files: [

@@ -119,12 +119,9 @@ async function bookingChoices(deps: FlowDeps, actor: Actor, request: RequestWith
 
 export async function claimRequest(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
   let staged: string[] = [];
+  const reachable = await deps.outbox.reachable(actor.personId, actor.platform);
   const { request, updatedCard } = await changeRequest(deps, actor, value, 'request.claim', async (req, tx, now) => {
     lifecycle.claim({ status: req.status, claimedByName: req.claimedBy?.name });
-    // Close the loop: the requester learns who has their request, with the change.
-    staged = await deps.outbox.stage(tx, [
-      { to: 'person', personId: req.requesterId, message: { text: lifecycle.claimedNotice(req.reference, actor.name, req.route) } },
-    ]);
     await updateRequestAtVersion(tx, req.id, req.version, {
       status: 'CLAIMED',
       claimedById: actor.personId,
@@ -140,13 +137,38 @@ export async function claimRequest(deps: FlowDeps, actor: Actor, value: Record<s
       subjectId: req.id,
       platform: actor.platform,
     });
+    // The claimer's confidential details commit with the claim (and their audited read): a
+    // claim is never recorded without them on their way.
+    if (reachable) {
+      const claimed = await tx.supervisionRequest.findUniqueOrThrow({ where: { id: req.id }, include: requestWithPeople });
+      await recordAudit(tx, {
+        at: deps.clock.now(),
+        organisationId: req.organisationId,
+        actorId: actor.personId,
+        action: 'request.summary.read',
+        subjectType: 'request',
+        subjectId: req.id,
+        platform: actor.platform,
+      });
+      const card = requestDetailCard(claimed, await bookingChoices(deps, actor, claimed));
+      staged.push(
+        ...(await deps.outbox.stage(tx, [
+          { to: 'person', personId: actor.personId, message: { card }, options: { platform: actor.platform, replaces: `request:${req.id}:details` } },
+        ])),
+      );
+    }
+    // Close the loop: the requester learns who has their request, with the change.
+    staged.push(
+      ...(await deps.outbox.stage(tx, [
+        { to: 'person', personId: req.requesterId, message: { text: lifecycle.claimedNotice(req.reference, actor.name, req.route) } },
+      ])),
+    );
   });
-  const sent = await sendDetailsPrivately(deps, actor, request);
   await deps.outbox.send(staged);
   return {
     replies: [],
     updatedCard,
-    notice: `You have claimed ${request.reference}. ${detailsNotice(sent, request.reference).replace(`The details of ${request.reference}`, 'Its details').replace(`the details of ${request.reference}`, 'its details')}`,
+    notice: `You have claimed ${request.reference}. ${detailsNotice(reachable ? 'queued' : 'failed', request.reference).replace(`The details of ${request.reference}`, 'Its details').replace(`the details of ${request.reference}`, 'its details')}`,
   };
 }
 

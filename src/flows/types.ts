@@ -101,6 +101,13 @@ export interface OutboxOptions {
   label?: string;
 }
 
+/**
+ * How long the process that wrote a message row keeps it for its first try. Short, so that the
+ * workers take over soon if the process dies; longer than a first try can take (its slot is
+ * held at most a few seconds: app.ts).
+ */
+export const FIRST_TRY_LEASE_MS = 30_000;
+
 export type StagedMessage =
   | { to: 'person'; personId: string; message: OutMessage; options?: OutboxOptions }
   | { to: 'triage'; organisationId: string; requestId: string; card: CardRef };

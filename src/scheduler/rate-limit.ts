@@ -39,6 +39,11 @@ export const PLATFORM_RATE_LIMITS = {
 } as const satisfies Record<string, RateRule>;
 export type PlatformRateLimits = { [K in keyof typeof PLATFORM_RATE_LIMITS]: RateRule };
 
+/** The documented limits, with the Teams tenant budget configured (TEAMS_TENANT_RATE_LIMIT). */
+export function platformRateLimits(teamsTenantLimit: number = PLATFORM_RATE_LIMITS.teamsAppTenant.limit): PlatformRateLimits {
+  return { ...PLATFORM_RATE_LIMITS, teamsAppTenant: { limit: teamsTenantLimit, windowMs: 1000 } };
+}
+
 export interface LimitedKey {
   key: string;
   rule: RateRule;
@@ -198,6 +203,22 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const UPDATE_HOLD_MS = 60_000;
 
 /**
+ * Takes a send's slot on each of its keys in turn, narrowest first (the conversation, then the
+ * tenant), waiting for each. One slot for all keys at once would reserve the tenant's slot as
+ * far ahead as the busiest conversation's, and so hold back every other conversation of the
+ * tenant behind one busy triage channel; in turn, the tenant's slot is taken only when the send
+ * is about to go.
+ */
+async function takeSlots(limiter: RateLimiter, keys: readonly LimitedKey[], holdMs?: number): Promise<Acquired> {
+  for (const key of keys) {
+    const slot = await limiter.acquire([key], holdMs);
+    if (!slot.granted) return slot;
+    if (slot.waitMs > 0) await sleep(slot.waitMs);
+  }
+  return { granted: true, waitMs: 0 };
+}
+
+/**
  * The same sender, paced by the shared limiter. A send that would wait longer than the
  * limiter's hold throws SendDeferredError; a platform 429 blocks the send's keys for its
  * Retry-After and is rethrown carrying retryAfterMs (deliverReminder then retries it).
@@ -211,9 +232,8 @@ export function rateLimitSender(
   const updateHoldMs = options.updateHoldMs ?? UPDATE_HOLD_MS;
   async function paced<T>(conversation: StoredConversationRef, call: () => Promise<T>, holdMs?: number): Promise<T> {
     const keys = limitedKeysFor(sender.platform, conversation, limits);
-    const slot = await limiter.acquire(keys, holdMs);
+    const slot = await takeSlots(limiter, keys, holdMs);
     if (!slot.granted) throw new SendDeferredError(slot.retryInMs);
-    if (slot.waitMs > 0) await sleep(slot.waitMs);
     try {
       return await call();
     } catch (error) {
@@ -274,6 +294,5 @@ export const TURN_REPLY_HOLD_MS = 2_000;
  * its slot and is never deferred: the person is waiting for it.
  */
 export async function paceTurnReply(limiter: RateLimiter, platform: ChannelSender['platform'], conversation: StoredConversationRef & { tenantId?: string }, limits: PlatformRateLimits = PLATFORM_RATE_LIMITS): Promise<void> {
-  const slot = await limiter.acquire(limitedKeysFor(platform, conversation, limits), TURN_REPLY_HOLD_MS);
-  if (slot.granted && slot.waitMs > 0) await sleep(slot.waitMs);
+  await takeSlots(limiter, limitedKeysFor(platform, conversation, limits), TURN_REPLY_HOLD_MS);
 }

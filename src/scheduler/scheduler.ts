@@ -9,7 +9,7 @@ import type { ConnectionOptions } from 'bullmq';
 import type { ChannelSender } from '../channels/outbox.js';
 import { createMessageDelivery, dueMessages } from '../channels/message-delivery.js';
 import type { Db } from '../db/client.js';
-import type { Logger } from '../logger.js';
+import { onceAMinute, type Logger } from '../logger.js';
 import { newRequestId, requestIdTelemetry, runWithRequestContext } from '../request-context.js';
 import { JobName, messageJobId } from './jobs.js';
 import { instrumentDelivery, type SchedulerMetrics } from './metrics.js';
@@ -82,9 +82,11 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
   const connection = connectionOf(options.redisUrl);
   const prefix = options.prefix;
   const queue = createReminderQueue({ connection, ...(prefix ? { prefix } : {}), telemetry: requestIdTelemetry });
+  // Without a listener BullMQ prints every connection error's stack to stderr.
+  queue.on('error', onceAMinute(logger, 'reminder queue redis connection problem'));
   // The limiter's own connection: its scripts must not wait behind the worker's blocking reads.
   const limiterRedis = options.rateLimits === false ? undefined : new Redis({ ...(connection as RedisOptions), lazyConnect: false });
-  limiterRedis?.on('error', (error) => logger.warn({ err: { name: error.name } }, 'rate limiter redis connection problem'));
+  limiterRedis?.on('error', onceAMinute(logger, 'rate limiter redis connection problem'));
   const limits = options.rateLimits || {};
   const limiter = limiterRedis
     ? createRateLimiter(limiterRedis, {

@@ -8,6 +8,7 @@ import type { Db } from '../db/client.js';
 import { DeliveryRateLimitedError, deliverReminder, SendDeferredError, type DeliverDeps, type DeliveryOutcome } from './deliver-reminder.js';
 import { JobName, parseDeliverMessagePayload, parseDeliverReminderPayload, REMINDER_QUEUE } from './jobs.js';
 import type { MessageDelivery } from '../channels/message-delivery.js';
+import { onceAMinute } from '../logger.js';
 
 export interface ReminderWorkerOptions {
   connection: ConnectionOptions;
@@ -95,9 +96,8 @@ export function createReminderWorker(options: ReminderWorkerOptions): ReminderWo
       'reminder job failed',
     );
   });
-  worker.on('error', (error) => {
-    logger.error({ err: { name: error.name } }, 'reminder worker error');
-  });
+  // One line per distinct error a minute: a Redis outage raises one per reconnect.
+  worker.on('error', onceAMinute(logger, 'reminder worker error'));
 
   let closing: Promise<void> | undefined;
   return {

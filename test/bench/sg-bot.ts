@@ -3,8 +3,10 @@
 // createBot() and listen(). Only the local-mode playground is left out: it is not part
 // of a turn.
 //
-// Run only by test/bench/run.ts (teams-bench.ts, and slack-bench.ts with SLACK_* set so that
-// Slack is mounted too), as a child process with an IPC channel. The runner owns
+// Run by test/bench/run.ts (teams-bench.ts, and slack-bench.ts with SLACK_* set so that
+// Slack is mounted too) and, as the web role, by the scaled-out drill
+// (test/drills/scaled-out-delivery.test.ts, via test/support/scaled-out.ts), as a child process
+// with an IPC channel. The runner owns
 // the database schema (created with createTestDatabase(), seeded, with the bench people
 // added) and passes it as DATABASE_SCHEMA, so the schema is dropped even if this process
 // dies. Teams authentication is off (no MICROSOFT_APP_ID), as it is for the echo bot.

@@ -89,8 +89,8 @@ const TRIAGE_CHANNEL = 'C0BENCHTRIAGE';
 /** The public channel the timed slash commands are typed in. */
 const GENERAL_CHANNEL = 'C0BENCHGENERAL';
 const ADMIN_USER = 'U0BENCHADMIN';
-/** The first line of our bot's help in a personal chat (src/flows/router.ts). */
-const HELP_START = 'I pass requests for safeguarding advice and supervision';
+/** The first line (the Slack fallback text) of our bot's help card in a personal chat (src/domain/help-topics.ts). */
+const HELP_START = 'What I can do for you';
 
 type BotName = 'bare' | 'ours';
 type WorkloadKey = 'slash-help' | 'block-action' | 'dm-event';

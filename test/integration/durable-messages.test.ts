@@ -180,6 +180,8 @@ describe('messages written with the change', () => {
   it('roll back with it, and survive a process that dies after the commit: the workers send them when the lease ends', async () => {
     const outbox = createOutbox({ db: h.database.db, senders: h.senders, logger: silent, clock: h.clock });
     const request = await newRequest('Staged card: a carer asked for help.');
+    // As if this request's card had never been posted (a posted one is never posted again).
+    await h.database.db.postedCard.deleteMany({ where: { subjectId: request.id } });
     const card = { template: 'not-in-directory', data: { text: 'staged card' } };
     const before = await h.database.db.outboundMessage.count();
     // The change fails: its messages go with it.

@@ -86,8 +86,8 @@ describe('on Teams', () => {
       expect(await requestsOf('paramedic')).toEqual([]);
       const draft = await draftOf('paramedic');
       expect(draft).toMatchObject({ step: 'risk', requestId: null });
-      // Only choices are kept between steps, never the words.
-      expect(JSON.stringify(draft!.data)).not.toMatch(/hurt|child|address/i);
+      // The words are kept only in the person's draft, as the summary they will not have to type again.
+      expect(draft!.data).toEqual({ summary: DISCLOSURE });
     });
 
     it('when they confirm: the same routes in the same words, the URGENT alert, and the request recorded', async () => {
@@ -105,9 +105,11 @@ describe('on Teams', () => {
     const replies = await say('call-handler', 'no one is at risk, just want advice');
     expect(replies.map(cardOf)).toEqual([riskCard(greeting.denied('call-handler'))]);
     expect(await draftOf('call-handler')).toMatchObject({ step: 'risk' });
-    // Text that is neither yes nor no does not answer it.
+    // Text that is neither yes nor no does not answer it (the kind of help it names is kept for after).
     const again = await say('call-handler', 'just some advice please');
-    expect(again.map((c) => c.body.text)).toEqual(['Please answer the question first: is anyone at immediate risk of harm right now? (yes or no)']);
+    expect(again.map((c) => c.body.text)).toEqual([
+      "Quick advice: I'll come to that next. Please answer the question first: is anyone at immediate risk of harm right now? (yes or no)",
+    ]);
     expect(await draftOf('call-handler')).toMatchObject({ step: 'risk' });
   });
 

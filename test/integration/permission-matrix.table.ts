@@ -11,9 +11,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client.js';
 import { demoPerson } from '../../src/db/demo-organisation.js';
 import {
+  addToRequestFixture,
   agreementFixture,
   draftFixture,
   failedReminderFixture,
+  failedMessageFixture,
   fingerprint,
   lastAuditId,
   loadPeople,
@@ -228,7 +230,7 @@ export const ROWS: readonly Row[] = [
     setup: noFixture,
     permitted: ALL,
     refusal: '',
-    shows: () => 'I pass requests for safeguarding advice and supervision',
+    shows: () => 'What I can do for you',
   },
   {
     name: 'history',
@@ -310,6 +312,15 @@ export const ROWS: readonly Row[] = [
     refusal: '',
     succeeded: async (c) =>
       (await c.db.supervisionRequest.count({ where: { requesterId: c.actorId, summary: { contains: c.fx.token } } })) === 1 && (await draftStep(c)) === null,
+  },
+  {
+    // With a request open, what the person wrote is added to it: their own request only.
+    name: 'intake.add',
+    turn: { action: 'intake.add', where: 'personal', value: (fx) => ({ requestId: fx.requestId }) },
+    setup: addToRequestFixture,
+    permitted: ['requester'],
+    refusal: 'Only the person who asked for help can add to their request.',
+    succeeded: async (c) => (await request(c)).summary!.endsWith(`More ${c.fx.token}`) && (await draftStep(c)) === null,
   },
   {
     name: 'intake.cancel',
@@ -536,6 +547,14 @@ export const ROWS: readonly Row[] = [
     permitted: ['administrator'],
     refusal: FAILED_REMINDERS,
     succeeded: async (c) => (await c.db.reminder.findUniqueOrThrow({ where: { id: c.fx.reminderId! } })).status === 'PENDING',
+  },
+  {
+    name: 'message.retry',
+    turn: { action: 'message.retry', where: 'personal', value: (fx) => ({ messageId: fx.messageId }) },
+    setup: failedMessageFixture,
+    permitted: ['administrator'],
+    refusal: FAILED_REMINDERS,
+    succeeded: async (c) => (await c.db.outboundMessage.findUniqueOrThrow({ where: { id: c.fx.messageId! } })).status !== 'FAILED',
   },
 
   // --- Agreements (journey 5).

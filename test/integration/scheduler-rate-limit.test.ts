@@ -177,6 +177,21 @@ describe('rate-limited sender', () => {
     expect(since[burst + 1]! - since[burst]!).toBeGreaterThanOrEqual(990);
   });
 
+  it("does not hold back a tenant's other conversations behind one busy conversation", async () => {
+    const limiter = createRateLimiter(redis, { prefix: prefix(), maxHoldMs: 200 });
+    const { at, sender } = recording('TEAMS');
+    const limited = rateLimitSender(sender, limiter, undefined, { updateHoldMs: 10_000 });
+    const conversation = (id: string) => ({ conversationId: id, reference: { conversation: { id, tenantId: 'tnt-busy' }, bot: { id: 'app' } } });
+    // The triage channel has a queue of card updates (each waits for its slot, up to 10 s).
+    const updates = Array.from({ length: 14 }, () => limited.update(conversation('19:triage'), 'card', { text: 'state' }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // A person's chat in the same tenant is not behind them.
+    const started = performance.now();
+    await limited.send(conversation('a:person'), { text: 'hello' });
+    expect(at.at(-1)! - started).toBeLessThan(300);
+    await Promise.all(updates);
+  });
+
   it('holds a send that is due within the hold and defers one that is not', async () => {
     const limiter = createRateLimiter(redis, { prefix: prefix(), maxHoldMs: 1500 });
     const { at, sender } = recording('SLACK');

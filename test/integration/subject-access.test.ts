@@ -143,7 +143,7 @@ describe('the Head of Safeguarding', () => {
     exportFile = JSON.parse(download.text);
   });
 
-  it('covers the profile, requests, sessions, agreements, signatures, records with content, action points, reminders and audit events', () => {
+  it('covers the profile, requests, sessions, agreements, signatures, records with content, action points, reminders, messages and audit events', () => {
     const paramedic = demoPerson('paramedic');
     expect(exportFile.subjectAccessExport.about).toEqual({ name: paramedic.name, email: paramedic.email });
     expect(exportFile.person).toMatchObject({ name: paramedic.name, email: paramedic.email, roles: ['STAFF'], active: true });
@@ -158,6 +158,11 @@ describe('the Head of Safeguarding', () => {
     expect(exportFile.records.find((r: any) => r.content === MARK.groupRecord)).toMatchObject({ relation: 'subject', otherSubjects: 1 });
     expect(exportFile.actionPoints).toEqual([expect.objectContaining({ description: MARK.ownAction, kind: 'TRAINING_NEED', status: 'OPEN' })]);
     expect(exportFile.reminders).toEqual([expect.objectContaining({ kind: 'SESSION_DAY_BEFORE', status: 'SENT' })]);
+    // What the bot told them: the claimed notice in full; cards by name only.
+    expect(exportFile.messages).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kind: 'person', status: 'SENT', text: expect.stringContaining(`has picked up your request ${exportFile.requests[0].reference}`) })]),
+    );
+    expect(exportFile.messages.every((m: any) => m.card === null || (typeof m.card === 'string' && !('data' in m)))).toBe(true);
     const actions = exportFile.auditEvents.map((e: any) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['request.created', 'request.claimed']));
     expect(exportFile.auditEvents.every((e: any) => typeof e.at === 'string' && typeof e.actor === 'string')).toBe(true);
@@ -169,6 +174,7 @@ describe('the Head of Safeguarding', () => {
       records: 2,
       actionPoints: 1,
       reminders: 1,
+      messages: exportFile.messages.length,
       auditEvents: exportFile.auditEvents.length,
     });
   });

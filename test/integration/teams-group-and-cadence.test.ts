@@ -300,10 +300,15 @@ describe('line managers see attendance only', () => {
     expect(reply!.body.text).toBe(NO_REPORTS);
   });
 
-  it('lists the new commands in the personal help', async () => {
+  it('lists the new commands in the personal help of whoever can use them', async () => {
+    // The help card lists what this person can do: a line manager has "my team", a paramedic
+    // with no reports does not.
     await h.message('paramedic', 'help');
-    const [reply] = toPerson(h.take(), 'paramedic');
-    expect(reply!.body.text).toContain('"book supervision"');
-    expect(reply!.body.text).toContain('"my team"');
+    const staff = visibleTexts(cardOf(toPerson(h.take(), 'paramedic')[0])).join('\n');
+    expect(staff).toContain('What I can do for you');
+    expect(staff).not.toContain('my team');
+    await h.message('ops-manager', 'help');
+    const manager = visibleTexts(cardOf(toPerson(h.take(), 'ops-manager')[0])).join('\n');
+    expect(manager).toContain('my team');
   });
 });

@@ -287,7 +287,9 @@ describe('"my actions" for a supervisor', () => {
 
 describe('help', () => {
   it('mentions "history"', async () => {
-    const { texts } = await say('paramedic', 'help');
-    expect(texts.join('\n')).toContain('"history" lists your supervision records');
+    // The help card (issue 13): each command a fact, with what it does.
+    const { cards } = await say('paramedic', 'help');
+    const shown = visibleTexts(cards.map((c: any) => c.body));
+    expect(shown[shown.indexOf('history') + 1]).toBe('Your supervision records and advice, with a button to read each one.');
   });
 });

@@ -44,9 +44,9 @@ describe('a turn and the messages it causes', () => {
     const res = await h.action('paramedic', 'intake.details', { acknowledged: 'no', availability: 'mornings', summary: 'A crew unsure about a referral they made.' });
     // The answer is back while the triage post is still waiting on the channel.
     expect(res.status).toBe(200);
-    const during = h.take();
-    expect(JSON.stringify(during.filter(toPersonal('paramedic')))).toContain('Your request has been sent');
-    expect(during.filter(toTriage)).toEqual([]);
+    // The confirmation (written with the request) reaches the requester; the triage post still waits.
+    await expect.poll(() => JSON.stringify(h.calls.filter(toPersonal('paramedic')))).toContain('Your request has been sent');
+    expect(h.take().filter(toTriage)).toEqual([]);
     const request = await h.database.db.supervisionRequest.findFirstOrThrow({ where: { summary: 'A crew unsure about a referral they made.' } });
     await expect.poll(() => slow.held()).toBe(1);
     expect(await h.database.db.outboundMessage.findFirstOrThrow({ where: { requestId: request.id, kind: 'triage-post' } })).toMatchObject({ status: 'PENDING' });
@@ -94,6 +94,18 @@ describe('pacing', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_100);
     const slot = await redis.hget(`${h.redisPrefix}:rate:${conversationKey!.key}`, 't');
     expect(Number(slot)).toBeGreaterThan(0);
+  });
+
+  it('sends a throttled reply again after its Retry-After, with no apology', async () => {
+    h.take();
+    const refusedBefore = h.refused.length;
+    h.throttleNext(1);
+    const res = await h.message('specialist', 'help');
+    expect(res.status).toBe(200);
+    expect(h.refused.length).toBe(refusedBefore + 1);
+    const replies = h.take().filter(toPersonal('specialist'));
+    expect(replies.length).toBeGreaterThan(0);
+    expect(JSON.stringify(replies)).not.toContain('Sorry, something went wrong');
   });
 
   it('puts messages sent for a turn on the same keys as the workers use', async () => {

@@ -95,6 +95,7 @@ export interface Fixture {
   agreementId?: string;
   agreementVersion?: number;
   reminderId?: string;
+  messageId?: string;
   /** Times no fixture uses, for proposals and suggestions in this cell. */
   free: [FreeTime, FreeTime];
 }
@@ -298,6 +299,18 @@ export const agreementFixture = async (ctx: FixtureContext) => {
   return fx;
 };
 
+/**
+ * A claimed request (the requester's), and the actor's draft waiting to be added to it, as a
+ * message written with a request open leaves it.
+ */
+export const addToRequestFixture = async (ctx: FixtureContext) => {
+  const { fx } = base();
+  await insertRequest(ctx, fx, 'claimed');
+  await ctx.db.requestDraft.deleteMany({ where: { personId: ctx.actorId } });
+  await ctx.db.requestDraft.create({ data: { personId: ctx.actorId, step: 'add-or-new', data: { summary: `More ${fx.token}`, addTo: fx.requestId } } });
+  return fx;
+};
+
 /** The actor's own request conversation, at a step (or none at all). */
 export const draftFixture = (step: 'none' | 'risk' | 'kind' | 'details') => async (ctx: FixtureContext) => {
   const { fx } = base();
@@ -329,6 +342,27 @@ export const failedReminderFixture = async (ctx: FixtureContext) => {
     },
   });
   fx.reminderId = reminder.id;
+  return fx;
+};
+
+export const failedMessageFixture = async (ctx: FixtureContext) => {
+  const { fx } = base();
+  const message = await ctx.db.outboundMessage.create({
+    data: {
+      organisationId: ctx.organisationId,
+      kind: 'person',
+      personId: ctx.people.supervisee,
+      message: { text: 'PMX failed message body' },
+      label: 'a test message',
+      status: 'FAILED',
+      attempts: 8,
+      lastError: 'status=503',
+      nextAttemptAt: ctx.now,
+      failedAt: ctx.now,
+      createdAt: ctx.now,
+    },
+  });
+  fx.messageId = message.id;
   return fx;
 };
 

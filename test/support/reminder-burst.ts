@@ -30,6 +30,8 @@ export async function createReminderBurst(
     tenantId?: string;
     /** Spread the conversations over this many tenants (default 1). */
     tenants?: number;
+    /** The bot's id in the stored references (default 'bot-app'): the rate limiter keys a tenant's budget by it. */
+    botId?: string;
   },
 ): Promise<Burst> {
   const tenantId = options.tenantId ?? `tenant-${randomUUID()}`;
@@ -73,7 +75,7 @@ export async function createReminderBurst(
         channelId: 'msteams',
         serviceUrl: options.serviceUrl,
         conversation: { id: conversationId, tenantId: tenant, conversationType: 'personal' },
-        bot: { id: 'bot-app', name: 'SG Supervision Bot' },
+        bot: { id: options.botId ?? 'bot-app', name: 'SG Supervision Bot' },
         user: { id: `29:${p.id}`, aadObjectId: p.id },
       },
     };

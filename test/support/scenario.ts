@@ -90,7 +90,8 @@ export const JOURNEYS_1_TO_3: readonly Step[] = [
     press: 'intake.details',
     pick: { acknowledged: 'yes' },
     on: { personal: true },
-    expect: { replies: 1, triagePosts: 1 },
+    // The confirmation is written with the request and delivered after the turn (the outbox).
+    expect: { toPerson: ['paramedic'], triagePosts: 1 },
   },
 
   // Journey 3: someone at immediate risk, completed later as a child death.
@@ -104,7 +105,7 @@ export const JOURNEYS_1_TO_3: readonly Step[] = [
     pick: { acknowledged: 'no' },
     on: { personal: true },
     inputs: { format: 'INDIVIDUAL', summary: TEXT.callHandlerSummary },
-    expect: { replies: 1, triageUpdated: true },
+    expect: { toPerson: ['call-handler'], triageUpdated: true },
   },
 
   // Triage: claims, advice, feedback, closing.

@@ -69,6 +69,8 @@ export interface TeamsHarness {
    * the returned release() is called. Turns do not wait for the held calls' background tries.
    */
   hold(match: (call: { method: string; path: string }) => boolean): { release(): void; held(): number };
+  /** The next `count` activity posts or updates are answered 429 with Retry-After: 1 (counted in `refused`). */
+  throttleNext(count: number): void;
   /** Resolves when every background first try started so far has ended. */
   settled(): Promise<void>;
   post(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
@@ -141,6 +143,7 @@ export async function startTeamsHarness(options: { now?: Date; appId?: string; a
   let outSeq = 0;
   let refusing: ((call: { method: string; path: string }) => boolean) | null = null;
   const refused: Array<{ method: string; path: string }> = [];
+  let throttling = 0;
   let holding: { match: (call: { method: string; path: string }) => boolean; gate: Promise<void>; count: number } | null = null;
   const record = (method: string) => async (req: Request) => {
     const text = await req.text();
@@ -153,6 +156,11 @@ export async function startTeamsHarness(options: { now?: Date; appId?: string; a
     if (refusing?.({ method, path })) {
       refused.push({ method, path });
       return [503, { error: { code: 'ServiceUnavailable' } }] as const;
+    }
+    if (throttling > 0) {
+      throttling -= 1;
+      refused.push({ method, path });
+      return [429, { error: { code: 'TooManyRequests' } }, { 'Retry-After': '1' }] as const;
     }
     calls.push({ method, path: decodeURIComponent(url.pathname), body: text ? (JSON.parse(text) as Record<string, unknown>) : {} });
     outSeq += 1;
@@ -221,6 +229,9 @@ export async function startTeamsHarness(options: { now?: Date; appId?: string; a
       };
     },
     settled: () => bot.outbox.settled(),
+    throttleNext(count) {
+      throttling = count;
+    },
     post,
     message: (personKey, text, conversation = 'personal') => post(activityFrom(personKey, conversation, { type: 'message', text, serviceUrl })),
     action: (personKey, verb, data, conversation = 'personal') =>

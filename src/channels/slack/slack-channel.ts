@@ -5,7 +5,7 @@ import { createConversationRecorder } from '../../db/conversations.js';
 import { createActorLookup, linkIdentityByEmail, notInDirectoryMessage, organisationForTenant, type Tenancy } from '../../db/directory.js';
 import { auditFileUpload } from '../../db/export-files.js';
 import { tellOfNewLink } from '../../flows/identity-link.js';
-import { paceTurnReply, type RateLimiter } from '../../scheduler/rate-limit.js';
+import { paceTurnReply, type PlatformRateLimits, type RateLimiter } from '../../scheduler/rate-limit.js';
 import { handleTurn } from '../../flows/router.js';
 import { requestFormsCard } from '../../flows/triage-actions.js';
 import type { Actor, CardRef, ConversationInfo, FlowDeps, Inbound, OutMessage, TurnResult } from '../../flows/types.js';
@@ -129,7 +129,7 @@ function parseValue(raw: unknown): Record<string, unknown> {
  * at once, resolve the actor from the verified request's user and team, call the same
  * platform-neutral handlers as Teams and render the same cards as Block Kit.
  */
-export function createSlackChannel(options: { config: SlackConfig; deps: FlowDeps; client: WebClient; tenancy?: Tenancy; buildHome?: (personId: string) => Promise<CardRef>; limiter?: RateLimiter }) {
+export function createSlackChannel(options: { config: SlackConfig; deps: FlowDeps; client: WebClient; tenancy?: Tenancy; buildHome?: (personId: string) => Promise<CardRef>; limiter?: RateLimiter; limits?: PlatformRateLimits }) {
   const { deps, client } = options;
   const tenancy = options.tenancy ?? 'pinned';
   const logger = deps.logger;
@@ -198,7 +198,7 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
 
   /** A reply in someone's turn takes its slot on the channel like every other message (rate-limit.ts). */
   async function pace(channel: string, teamId: string | undefined): Promise<void> {
-    if (options.limiter) await paceTurnReply(options.limiter, 'SLACK', { conversationId: channel, reference: { channel, teamId: teamId ?? '' }, tenantId: teamId ?? '' });
+    if (options.limiter) await paceTurnReply(options.limiter, 'SLACK', { conversationId: channel, reference: { channel, teamId: teamId ?? '' }, tenantId: teamId ?? '' }, options.limits);
   }
 
   async function deliver(result: TurnResult, where: { channel: string; userId: string; messageTs?: string; teamId?: string }, actor?: Actor): Promise<void> {

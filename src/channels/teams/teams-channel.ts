@@ -18,7 +18,10 @@ import type { Config } from '../../config.js';
 import { createConversationRecorder, type StoredConversation } from '../../db/conversations.js';
 import { createActorLookup, linkIdentityByEmail, notInDirectoryMessage, organisationForTenant, type Tenancy } from '../../db/directory.js';
 import { tellOfNewLink } from '../../flows/identity-link.js';
-import { paceTurnReply, type RateLimiter } from '../../scheduler/rate-limit.js';
+import { paceTurnReply, platformRetryAfterMs, type PlatformRateLimits, type RateLimiter } from '../../scheduler/rate-limit.js';
+
+/** The longest Retry-After a reply in someone's turn waits for before it is sent again. */
+const TURN_REPLY_RETRY_MAX_MS = 3_000;
 import { handleTurn } from '../../flows/router.js';
 import type { Actor, FlowDeps, OutMessage, TurnResult } from '../../flows/types.js';
 import type { FileOffers } from '../../http/export-route.js';
@@ -230,14 +233,23 @@ async function offerFiles(context: TurnContext, deps: FlowDeps, files: FileOffer
  * Every reply of the turn that is a separate call to the connector (not the invoke response)
  * takes its slot on the conversation and tenant like every other message (rate-limit.ts).
  */
-function paceReplies(context: TurnContext, limiter: RateLimiter): void {
+function paceReplies(context: TurnContext, limiter: RateLimiter, limits?: PlatformRateLimits): void {
   const { conversation, recipient } = context.activity;
   const reference = { conversation: { id: conversation.id, tenantId: tenantOf(context.activity) }, bot: { id: recipient.id } };
+  const target = { conversationId: conversation.id.split(';')[0]!, reference };
   context.onSendActivities(async (_context, activities, next) => {
-    for (const activity of activities) {
-      if (activity.type !== ActivityTypes.InvokeResponse) await paceTurnReply(limiter, 'TEAMS', { conversationId: conversation.id.split(';')[0]!, reference });
+    const replies = activities.filter((activity) => activity.type !== ActivityTypes.InvokeResponse).length;
+    for (let i = 0; i < replies; i += 1) await paceTurnReply(limiter, 'TEAMS', target, limits);
+    try {
+      return await next();
+    } catch (error) {
+      // Throttled all the same (another bot of the tenant, jitter): the person is waiting for
+      // this reply, so it is sent again once, after the Retry-After, rather than lost.
+      const retryAfterMs = platformRetryAfterMs(error);
+      if (replies === 0 || retryAfterMs === undefined || retryAfterMs > TURN_REPLY_RETRY_MAX_MS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, retryAfterMs));
+      return next();
     }
-    return next();
   });
 }
 
@@ -245,7 +257,7 @@ function paceReplies(context: TurnContext, limiter: RateLimiter): void {
  * The /api/messages handler: check the activity's shape and serviceUrl, verify (botbuilder),
  * resolve the actor, dispatch, answer.
  */
-export function createTeamsHandler(adapter: TeamsAdapter, deps: FlowDeps, options: { serviceUrls: ServiceUrlPolicy; tenancy: Tenancy; files?: FileOffers; limiter?: RateLimiter }) {
+export function createTeamsHandler(adapter: TeamsAdapter, deps: FlowDeps, options: { serviceUrls: ServiceUrlPolicy; tenancy: Tenancy; files?: FileOffers; limiter?: RateLimiter; limits?: PlatformRateLimits }) {
   const { serviceUrls, files } = options;
   const trust: Trust = { authenticated: serviceUrls.authenticated, tenancy: options.tenancy };
   const record = createConversationRecorder(deps.db);
@@ -278,7 +290,7 @@ export function createTeamsHandler(adapter: TeamsAdapter, deps: FlowDeps, option
       return;
     }
     const isInvoke = inbound.kind === 'action';
-    if (options.limiter) paceReplies(context, options.limiter);
+    if (options.limiter) paceReplies(context, options.limiter, options.limits);
     const actor = await resolveActor(deps, lookup, trust, context);
     if (!actor) {
       const message = await notInDirectoryMessage(deps.db, 'TEAMS', tenantOf(activity), options.tenancy);

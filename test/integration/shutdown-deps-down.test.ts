@@ -1,0 +1,139 @@
+// A web process whose Redis is down (issue 22): it still starts and serves, it logs the outage
+// once rather than a line per reconnect, and SIGTERM ends it within 10 s although its Redis
+// client cannot quit cleanly. src/main.ts in its own process, as production runs it.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { seedDemoOrganisation } from '../../src/db/seed-demo.js';
+import { createLogger } from '../../src/logger.js';
+import { onceAMinute } from '../../src/logger.js';
+import { testDatabaseUrl, withTestDatabase } from '../support/database.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const t = withTestDatabase();
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('Redis down', () => {
+  it('starts, logs the outage once, and exits within 10 s of SIGTERM', async () => {
+    const { organisationId } = await seedDemoOrganisation(t.db);
+    await t.db.organisation.update({ where: { id: organisationId }, data: { slackTeamId: 'T0SGSDOWN' } });
+    const deadRedis = await freePort(); // nothing listens there
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        DATABASE_URL: testDatabaseUrl,
+        DATABASE_SCHEMA: t.schema,
+        PROCESS_ROLE: 'web',
+        PORT: String(port),
+        REDIS_URL: `redis://127.0.0.1:${deadRedis}`,
+        REDIS_PREFIX: `down-${randomUUID().slice(0, 8)}`,
+        LOG_LEVEL: 'info',
+        // Slack configured (not local mode, which would start its playgrounds too).
+        NODE_ENV: 'production',
+        SLACK_SIGNING_SECRET: 'test-signing-secret-0123456789abcdef',
+        SLACK_BOT_TOKEN: 'xoxb-test',
+        PUBLIC_BASE_URL: 'https://bot.example.nhs.uk',
+        LINK_SECRET: 'a'.repeat(40),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      await expect.poll(() => stdout.includes('bot listening'), { timeout: 45_000, interval: 100 }).toBe(true);
+      // Let ioredis retry a few times (it reconnects every few hundred ms at first).
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      const started = Date.now();
+      child.kill('SIGTERM');
+      const code = await exited;
+      const took = Date.now() - started;
+      expect(took).toBeLessThan(10_000);
+      expect(code === 0 || code === 1).toBe(true);
+      const redisLines = stdout.split('\n').filter((line) => line.includes('redis connection problem'));
+      expect(redisLines).toHaveLength(1);
+      // No raw stacks on stderr: failures are JSON lines.
+      expect(stderr).not.toMatch(/^\s+at /m);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 90_000);
+});
+
+describe('Redis cut while a worker runs', () => {
+  it('exits within 10 s of SIGTERM, the worker and its queue unable to close cleanly', async () => {
+    const { organisationId } = await seedDemoOrganisation(t.db);
+    await t.db.organisation.updateMany({ where: { id: organisationId }, data: { slackTeamId: 'T0SGSCUT' } });
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: 6379 });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        DATABASE_URL: testDatabaseUrl,
+        DATABASE_SCHEMA: t.schema,
+        PROCESS_ROLE: 'all',
+        PORT: String(await freePort()),
+        REDIS_URL: proxy.url('redis'),
+        REDIS_PREFIX: `cut-${randomUUID().slice(0, 8)}`,
+        LOG_LEVEL: 'info',
+        NODE_ENV: 'production',
+        SLACK_SIGNING_SECRET: 'test-signing-secret-0123456789abcdef',
+        SLACK_BOT_TOKEN: 'xoxb-test',
+        PUBLIC_BASE_URL: 'https://bot.example.nhs.uk',
+        LINK_SECRET: 'a'.repeat(40),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      await expect.poll(() => stdout.includes('reminder scheduler started'), { timeout: 45_000, interval: 100 }).toBe(true);
+      proxy.cut();
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      const started = Date.now();
+      child.kill('SIGTERM');
+      await exited;
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(stderr).not.toMatch(/^\s+at /m);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await proxy.close();
+    }
+  }, 90_000);
+});
+
+describe('onceAMinute', () => {
+  it('logs one line per distinct error per interval, then says how many it left out', async () => {
+    const lines: Array<{ facts: any; message: string }> = [];
+    const logger = { warn: (facts: object, message: string) => void lines.push({ facts, message }) };
+    const listener = onceAMinute(logger as unknown as ReturnType<typeof createLogger>, 'dependency down', 200);
+    for (let i = 0; i < 5; i += 1) listener(new Error('connect ECONNREFUSED'));
+    listener(new Error('getaddrinfo ENOTFOUND'));
+    expect(lines.map((l) => l.facts.err.message)).toEqual(['connect ECONNREFUSED', 'getaddrinfo ENOTFOUND']);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    listener(new Error('connect ECONNREFUSED'));
+    expect(lines).toHaveLength(3);
+    expect(lines[2]!.facts).toMatchObject({ repeated: 4 });
+  });
+});
