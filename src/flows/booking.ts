@@ -13,7 +13,7 @@ import type { Prisma } from '../db/generated/client.js';
 import type { SupervisionFormat, SupervisionType } from '../db/generated/enums.js';
 import { offerAgreements } from './agreements.js';
 import { refreshTriageCards } from './triage-actions.js';
-import type { Actor, CardRef, FlowDeps, TurnResult } from './types.js';
+import type { Actor, CardRef, FlowDeps, StagedMessage, TurnResult } from './types.js';
 
 
 type BookingDeps = FlowDeps;
@@ -343,6 +343,13 @@ export async function proposeOwnSession(deps: FlowDeps, actor: Actor, value: Rec
   return { replies: [], updatedCard: mine, notice: `Session proposed to ${supervisor.name}. You will hear when they answer.` };
 }
 
+/** A card for each party of the session other than the actor (supervisor, proposer, supervisees). */
+function toOtherParties(session: SessionWithPeople, actor: Actor, cardFor: (personId: string) => CardRef): StagedMessage[] {
+  const parties = new Set([session.supervisorId, session.proposedById, ...session.attendees.map((a) => a.personId)]);
+  parties.delete(actor.personId);
+  return [...parties].map((personId) => ({ to: 'person', personId, message: { card: cardFor(personId) } }));
+}
+
 /** The supervisor confirms one of the proposed times: every party gets the time and an invite. */
 export async function confirmProposedSession(deps: BookingDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
   return confirmSlot(deps, actor, value, 'supervisor');
@@ -387,23 +394,17 @@ async function confirmSlot(deps: BookingDeps, actor: Actor, value: Record<string
       platform: actor.platform,
     });
     const session = await reload(tx, before.id);
-    const parties = new Set([session.supervisorId, session.proposedById, ...session.attendees.map((a) => a.personId)]);
-    parties.delete(actor.personId);
     staged = await deps.outbox.stage(
       tx,
-      [...parties].map((personId) => ({
-        to: 'person' as const,
-        personId,
-        message: {
-          card: sessionUpdateCard(session, zone, {
-            heading: 'Supervision session confirmed',
-            message: `${actor.name} confirmed the session. Add it to your calendar with the invite.`,
-            viewerId: personId,
-            inviteUrl: deps.links.invite(session.id, personId),
-            recordButton: true,
-          }),
-        },
-      })),
+      toOtherParties(session, actor, (personId) =>
+        sessionUpdateCard(session, zone, {
+          heading: 'Supervision session confirmed',
+          message: `${actor.name} confirmed the session. Add it to your calendar with the invite.`,
+          viewerId: personId,
+          inviteUrl: deps.links.invite(session.id, personId),
+          recordButton: true,
+        }),
+      ),
     );
     return session;
   }, { isolationLevel: 'ReadCommitted' }); // the booking lock relies on a fresh snapshot after its wait
@@ -533,22 +534,16 @@ export async function cancelBookedSession(deps: BookingDeps, actor: Actor, value
     await recordAudit(tx, { at: now, organisationId: before.organisationId, actorId: actor.personId, action: 'session.cancelled', subjectType: 'session', subjectId: before.id, platform: actor.platform });
     const session = await reload(tx, before.id);
     const wasConfirmed = before.status === 'CONFIRMED';
-    const parties = new Set([session.supervisorId, session.proposedById, ...session.attendees.map((a) => a.personId)]);
-    parties.delete(actor.personId);
     staged = await deps.outbox.stage(
       tx,
-      [...parties].map((personId) => ({
-        to: 'person' as const,
-        personId,
-        message: {
-          card: sessionUpdateCard(session, zone, {
-            heading: 'Supervision session cancelled',
-            message: `${actor.name} cancelled this session: ${reason}`,
-            viewerId: personId,
-            ...(wasConfirmed ? { inviteUrl: deps.links.invite(session.id, personId) } : {}),
-          }),
-        },
-      })),
+      toOtherParties(session, actor, (personId) =>
+        sessionUpdateCard(session, zone, {
+          heading: 'Supervision session cancelled',
+          message: `${actor.name} cancelled this session: ${reason}`,
+          viewerId: personId,
+          ...(wasConfirmed ? { inviteUrl: deps.links.invite(session.id, personId) } : {}),
+        }),
+      ),
     );
     return session;
   });

@@ -25,40 +25,46 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** src/main.ts in its own process, Slack configured (not local mode, which starts playgrounds too). */
+function startMain(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      DATABASE_URL: testDatabaseUrl,
+      DATABASE_SCHEMA: t.schema,
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'production',
+      SLACK_SIGNING_SECRET: 'test-signing-secret-0123456789abcdef',
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      PUBLIC_BASE_URL: 'https://bot.example.nhs.uk',
+      LINK_SECRET: 'a'.repeat(40),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { child, out, exited };
+}
+
 describe('Redis down', () => {
   it('starts, logs the outage once, and exits within 10 s of SIGTERM', async () => {
     const { organisationId } = await seedDemoOrganisation(t.db);
     await t.db.organisation.update({ where: { id: organisationId }, data: { slackTeamId: 'T0SGSDOWN' } });
     const deadRedis = await freePort(); // nothing listens there
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/tmp',
-        DATABASE_URL: testDatabaseUrl,
-        DATABASE_SCHEMA: t.schema,
-        PROCESS_ROLE: 'web',
-        PORT: String(port),
-        REDIS_URL: `redis://127.0.0.1:${deadRedis}`,
-        REDIS_PREFIX: `down-${randomUUID().slice(0, 8)}`,
-        LOG_LEVEL: 'info',
-        // Slack configured (not local mode, which would start its playgrounds too).
-        NODE_ENV: 'production',
-        SLACK_SIGNING_SECRET: 'test-signing-secret-0123456789abcdef',
-        SLACK_BOT_TOKEN: 'xoxb-test',
-        PUBLIC_BASE_URL: 'https://bot.example.nhs.uk',
-        LINK_SECRET: 'a'.repeat(40),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { child, out, exited } = startMain({
+      PROCESS_ROLE: 'web',
+      PORT: String(port),
+      REDIS_URL: `redis://127.0.0.1:${deadRedis}`,
+      REDIS_PREFIX: `down-${randomUUID().slice(0, 8)}`,
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     try {
-      await expect.poll(() => stdout.includes('bot listening'), { timeout: 45_000, interval: 100 }).toBe(true);
+      await expect.poll(() => out.stdout.includes('bot listening'), { timeout: 45_000, interval: 100 }).toBe(true);
       // Let ioredis retry a few times (it reconnects every few hundred ms at first).
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       const started = Date.now();
@@ -67,10 +73,10 @@ describe('Redis down', () => {
       const took = Date.now() - started;
       expect(took).toBeLessThan(10_000);
       expect(code === 0 || code === 1).toBe(true);
-      const redisLines = stdout.split('\n').filter((line) => line.includes('redis connection problem'));
+      const redisLines = out.stdout.split('\n').filter((line) => line.includes('redis connection problem'));
       expect(redisLines).toHaveLength(1);
       // No raw stacks on stderr: failures are JSON lines.
-      expect(stderr).not.toMatch(/^\s+at /m);
+      expect(out.stderr).not.toMatch(/^\s+at /m);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
@@ -82,40 +88,21 @@ describe('Redis cut while a worker runs', () => {
     const { organisationId } = await seedDemoOrganisation(t.db);
     await t.db.organisation.updateMany({ where: { id: organisationId }, data: { slackTeamId: 'T0SGSCUT' } });
     const proxy = await startTcpProxy({ host: '127.0.0.1', port: 6379 });
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/tmp',
-        DATABASE_URL: testDatabaseUrl,
-        DATABASE_SCHEMA: t.schema,
-        PROCESS_ROLE: 'all',
-        PORT: String(await freePort()),
-        REDIS_URL: proxy.url('redis'),
-        REDIS_PREFIX: `cut-${randomUUID().slice(0, 8)}`,
-        LOG_LEVEL: 'info',
-        NODE_ENV: 'production',
-        SLACK_SIGNING_SECRET: 'test-signing-secret-0123456789abcdef',
-        SLACK_BOT_TOKEN: 'xoxb-test',
-        PUBLIC_BASE_URL: 'https://bot.example.nhs.uk',
-        LINK_SECRET: 'a'.repeat(40),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { child, out, exited } = startMain({
+      PROCESS_ROLE: 'all',
+      PORT: String(await freePort()),
+      REDIS_URL: proxy.url('redis'),
+      REDIS_PREFIX: `cut-${randomUUID().slice(0, 8)}`,
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     try {
-      await expect.poll(() => stdout.includes('reminder scheduler started'), { timeout: 45_000, interval: 100 }).toBe(true);
+      await expect.poll(() => out.stdout.includes('reminder scheduler started'), { timeout: 45_000, interval: 100 }).toBe(true);
       proxy.cut();
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       const started = Date.now();
       child.kill('SIGTERM');
       await exited;
       expect(Date.now() - started).toBeLessThan(10_000);
-      expect(stderr).not.toMatch(/^\s+at /m);
+      expect(out.stderr).not.toMatch(/^\s+at /m);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       await proxy.close();
