@@ -6,6 +6,8 @@ import { systemClock, type Clock } from '../domain/time.js';
 import { FIRST_TRY_LEASE_MS, type CardRef, type OutboxOptions, type OutMessage, type Outbox, type Platform } from '../flows/types.js';
 import { createMessageDelivery, type MessageOutcome } from './message-delivery.js';
 
+export { FIRST_TRY_LEASE_MS };
+
 export interface StoredConversationRef {
   conversationId: string;
   /** The platform's own reference, as saved by that platform's channel. */
@@ -29,6 +31,11 @@ export interface ChannelSender {
   >;
 }
 
+export interface BackgroundOutbox extends Outbox {
+  /** Resolves once every first try started so far has ended (tests, and a clean shutdown). */
+  settled(): Promise<void>;
+}
+
 /**
  * Delivery to people and triage channels on whichever platform they use. Every message is first
  * written as an OutboundMessage row (inside the change's transaction with `stage`, else just after
@@ -38,13 +45,6 @@ export interface ChannelSender {
  * nothing that should be said is lost. Calls answer 'queued' (written, on its way), never "sent"
  * before it is.
  */
-export { FIRST_TRY_LEASE_MS };
-
-export interface BackgroundOutbox extends Outbox {
-  /** Resolves once every first try started so far has ended (tests, and a clean shutdown). */
-  settled(): Promise<void>;
-}
-
 export function createOutbox(deps: { db: Db; senders: ChannelSender[]; logger: Logger; clock?: Clock }): BackgroundOutbox {
   const clock = deps.clock ?? systemClock;
   const { db, logger } = deps;
