@@ -8,19 +8,39 @@ import { DomainError } from './errors.js';
 export const MAX_MESSAGE_LENGTH = 2000;
 /** Longest summary, availability or adjustments answer. */
 export const MAX_FIELD_LENGTH = 2000;
-/** Longest piece of advice a specialist can send in one go. */
-export const MAX_ADVICE_LENGTH = 4000;
+/**
+ * Longest piece of advice a specialist can send in one go, on both platforms: Slack's text
+ * input takes at most 3,000 characters, so Teams' card asks for no more either.
+ */
+export const MAX_ADVICE_LENGTH = 3000;
 
-/** Trim a free-text answer and enforce its limit; empty becomes undefined. */
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/**
+ * Characters as people count them (user-perceived characters): an emoji, a flag or a letter with
+ * its accent is one, where String.length counts UTF-16 units (an emoji is two, a family five).
+ */
+export function characterCount(text: string): number {
+  let count = 0;
+  for (const _ of graphemes.segment(text)) count += 1;
+  return count;
+}
+
+/** "2,000" as people read it. */
+export const formatCount = (n: number) => n.toLocaleString('en-GB');
+
+/** Trim a free-text answer and enforce its limit (in characters as people count them); empty becomes undefined. */
 export function cleanText(value: unknown, field: string, max = MAX_FIELD_LENGTH): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw new DomainError('INVALID_INPUT', `The ${field} must be text.`);
   const text = value.replace(/\r\n/g, '\n').trim();
   if (text.length === 0) return undefined;
-  if (text.length > max) {
+  // Only text longer in UTF-16 units can be over the limit in characters.
+  const count = text.length > max ? characterCount(text) : text.length;
+  if (count > max) {
     throw new DomainError(
       'TEXT_TOO_LONG',
-      `The ${field} is ${text.length} characters long; please keep it under ${max}.`,
+      `The ${field} is ${formatCount(count)} characters long; please keep it to at most ${formatCount(max)} characters.`,
     );
   }
   return text;

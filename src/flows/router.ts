@@ -1,6 +1,6 @@
 import { DomainError, isDomainError } from '../domain/errors.js';
 import { readCues } from '../domain/risk-cues.js';
-import { MAX_MESSAGE_LENGTH } from '../domain/text-limits.js';
+import { characterCount, formatCount, MAX_MESSAGE_LENGTH } from '../domain/text-limits.js';
 import { answerAdvice } from './advice-feedback.js';
 import { signAgreement } from './agreements.js';
 import { bindTriageChannel } from './bind-triage-channel.js';
@@ -85,8 +85,9 @@ async function handleMessage(deps: FlowDeps, actor: Actor, text: string, convers
   if (trimmed.length === 0 && !personal) {
     return { replies: [{ text: 'I can only read text messages. Send me a few words to start a request, or "help".' }] };
   }
-  if (trimmed.length > MAX_MESSAGE_LENGTH) {
-    const tooLong = `That message is ${trimmed.length} characters long. Please keep messages under ${MAX_MESSAGE_LENGTH} characters; I will ask for a short summary on a card.`;
+  const length = trimmed.length > MAX_MESSAGE_LENGTH ? characterCount(trimmed) : trimmed.length;
+  if (length > MAX_MESSAGE_LENGTH) {
+    const tooLong = `That message is ${formatCount(length)} characters long. Please keep messages to at most ${formatCount(MAX_MESSAGE_LENGTH)} characters; I will ask for a short summary on a card.`;
     if (!personal) throw new DomainError('TEXT_TOO_LONG', tooLong);
     // A pasted wall of text may still be someone asking for help: it is read like any other
     // message (urgent routes first if it needs them, the risk question never skipped).

@@ -260,7 +260,7 @@ describe('on Teams', () => {
     it('bad input at a later step: a clear reprompt, the draft unchanged, a wall of text never kept', async () => {
       const before = await draftOf('ebs-manager');
       const [limit, reprompt, card] = await say('ebs-manager', `${FIRST}. `.repeat(40));
-      expect(limit!.body.text).toMatch(/^That message is \d+ characters long\. Please keep messages under 2000 characters; I will ask for a short summary on a card\.$/);
+      expect(limit!.body.text).toMatch(/^That message is [\d,]+ characters long\. Please keep messages to at most 2,000 characters; I will ask for a short summary on a card\.$/);
       expect(reprompt!.body.text).toBe('Please fill in the details card and press Send request. Type "cancel" to stop.');
       expect(inputs(cardOf(card)).summary).toBe(FIRST);
       const [again] = await say('ebs-manager', '🙏');

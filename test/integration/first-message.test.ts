@@ -198,7 +198,7 @@ describe('on Teams', () => {
       expect(WALL.length).toBeGreaterThan(2000);
       const [notice, routes, question, ...more] = await say('specialist-2', WALL);
       expect(more).toEqual([]);
-      expect(notice!.body.text).toBe(`That message is ${WALL.length} characters long. Please keep messages under 2000 characters; I will ask for a short summary on a card.`);
+      expect(notice!.body.text).toBe(`That message is ${WALL.length.toLocaleString('en-GB')} characters long. Please keep messages to at most 2,000 characters; I will ask for a short summary on a card.`);
       expect(visibleTexts(cardOf(routes).body).at(-1)).toBe(CUE_ROUTES_NOTE);
       expect(cardOf(question)).toEqual(riskCard(greeting.cue('specialist-2')));
       const draft = await draftOf('specialist-2');
@@ -293,7 +293,7 @@ describe('on Slack', () => {
 
   it('reads a pasted wall of text: the limit stated, the routes, then the risk question', async () => {
     const [notice, routes, question] = await say('specialist-2', WALL, 3);
-    expect(notice!.args.text).toBe(`That message is ${WALL.length} characters long. Please keep messages under 2000 characters; I will ask for a short summary on a card.`);
+    expect(notice!.args.text).toBe(`That message is ${WALL.length.toLocaleString('en-GB')} characters long. Please keep messages to at most 2,000 characters; I will ask for a short summary on a card.`);
     expect(texts(routes!.args.blocks).join('\n')).toContain(CUE_ROUTES_NOTE);
     expect({ text: question!.args.text, blocks: question!.args.blocks }).toEqual(riskMessage(greeting.cue('specialist-2')));
     expect(await h.database.db.supervisionRequest.count()).toBe(0);

@@ -370,7 +370,7 @@ describe('bad input gets a clear answer and changes nothing', () => {
     );
     await h.message('ebs', 'a'.repeat(2001));
     expect(h.take().map((c) => c.body.text)).toEqual([
-      'That message is 2001 characters long. Please keep messages under 2000 characters; I will ask for a short summary on a card.',
+      'That message is 2,001 characters long. Please keep messages to at most 2,000 characters; I will ask for a short summary on a card.',
       'Please answer the question first: is anyone at immediate risk of harm right now? (yes or no)',
     ]);
     // Nothing is stored but the draft, and the draft holds no text.

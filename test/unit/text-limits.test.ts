@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.js';
-import { MAX_ADVICE_LENGTH, MAX_FIELD_LENGTH, MAX_MESSAGE_LENGTH, cleanText } from '../../src/domain/text-limits.js';
+import { MAX_ADVICE_LENGTH, MAX_FIELD_LENGTH, MAX_MESSAGE_LENGTH, characterCount, cleanText } from '../../src/domain/text-limits.js';
 
 function refusal(run: () => unknown): DomainError {
   try {
@@ -16,7 +16,7 @@ describe('limits', () => {
   it('has the documented limits', () => {
     expect(MAX_MESSAGE_LENGTH).toBe(2000);
     expect(MAX_FIELD_LENGTH).toBe(2000);
-    expect(MAX_ADVICE_LENGTH).toBe(4000);
+    expect(MAX_ADVICE_LENGTH).toBe(3000);
   });
 });
 
@@ -59,7 +59,7 @@ describe('cleanText', () => {
   it('refuses text one over the default limit with TEXT_TOO_LONG and both lengths', () => {
     const error = refusal(() => cleanText('a'.repeat(MAX_FIELD_LENGTH + 1), 'summary'));
     expect(error.code).toBe('TEXT_TOO_LONG');
-    expect(error.userMessage).toBe('The summary is 2001 characters long; please keep it under 2000.');
+    expect(error.userMessage).toBe('The summary is 2,001 characters long; please keep it to at most 2,000 characters.');
   });
 
   it('measures the length after trimming', () => {
@@ -78,13 +78,32 @@ describe('cleanText', () => {
     expect(cleanText('a'.repeat(10), 'note', 10)).toBe('a'.repeat(10));
     const error = refusal(() => cleanText('a'.repeat(11), 'note', 10));
     expect(error.code).toBe('TEXT_TOO_LONG');
-    expect(error.userMessage).toBe('The note is 11 characters long; please keep it under 10.');
+    expect(error.userMessage).toBe('The note is 11 characters long; please keep it to at most 10 characters.');
   });
 
   it('allows advice up to MAX_ADVICE_LENGTH', () => {
-    expect(cleanText('a'.repeat(MAX_ADVICE_LENGTH), 'advice', MAX_ADVICE_LENGTH)).toHaveLength(4000);
+    expect(cleanText('a'.repeat(MAX_ADVICE_LENGTH), 'advice', MAX_ADVICE_LENGTH)).toHaveLength(3000);
     const error = refusal(() => cleanText('b'.repeat(4500), 'advice', MAX_ADVICE_LENGTH));
-    expect(error.userMessage).toBe('The advice is 4500 characters long; please keep it under 4000.');
-    expect(error.message).toBe('TEXT_TOO_LONG: The advice is 4500 characters long; please keep it under 4000.');
+    expect(error.userMessage).toBe('The advice is 4,500 characters long; please keep it to at most 3,000 characters.');
+    expect(error.message).toBe('TEXT_TOO_LONG: The advice is 4,500 characters long; please keep it to at most 3,000 characters.');
+  });
+});
+
+describe('characters as people count them', () => {
+  it('counts an emoji, a flag, a family and an accented letter as one character each', () => {
+    expect(characterCount('😀')).toBe(1);
+    expect('😀'.length).toBe(2);
+    expect(characterCount('🇬🇧')).toBe(1);
+    expect(characterCount('👨‍👩‍👧')).toBe(1);
+    expect(characterCount('e\u0301')).toBe(1);
+    expect(characterCount('Zoë')).toBe(3);
+  });
+
+  it('accepts 1,500 emoji in a 2,000-character field (3,000 UTF-16 units) and refuses 2,001', () => {
+    const emoji = '😀'.repeat(1500);
+    expect(emoji.length).toBe(3000);
+    expect(cleanText(emoji, 'summary')).toBe(emoji);
+    const error = refusal(() => cleanText('😀'.repeat(MAX_FIELD_LENGTH + 1), 'summary'));
+    expect(error.userMessage).toBe('The summary is 2,001 characters long; please keep it to at most 2,000 characters.');
   });
 });
