@@ -1,21 +1,13 @@
 // A new organisation (`npm run org -- create`), with the policy defaults for its service hours
 // (Monday to Friday 09:00-17:00), response targets and settings until they are set. Audited.
-import { checkNewOrganisation, type NewOrganisationInput } from '../domain/organisation-identity.js';
+import { checkNewOrganisation, type NewOrganisation, type NewOrganisationInput } from '../domain/organisation-identity.js';
 import { DEFAULT_RESPONSE_TARGETS, DEFAULT_SERVICE_HOURS, parseOrgConfig } from '../domain/org-settings.js';
 import { SetupRefusedError, type SetupProblem } from '../domain/setup-problems.js';
 import type { Clock } from '../domain/time.js';
 import { recordAudit } from './audit.js';
 import type { Db } from './client.js';
 
-export interface CreatedOrganisation {
-  id: string;
-  slug: string;
-  name: string;
-  timeZone: string;
-  referencePrefix: string;
-  teamsTenantId: string | null;
-  slackTeamId: string | null;
-}
+export type CreatedOrganisation = NewOrganisation & { id: string };
 
 export async function createOrganisation(db: Db, input: NewOrganisationInput, clock: Clock): Promise<CreatedOrganisation> {
   const checked = checkNewOrganisation(input);

@@ -8,16 +8,10 @@ import { orgSettingsSchema, responseTargetsSchema, serviceHoursSchema, timeZoneS
 import { effectiveSettings, SETTINGS_PARTS, type EffectiveSetting, type SettingsPart } from '../domain/settings-input.js';
 import { problemsFromZod, type SetupProblem } from '../domain/setup-problems.js';
 import type { Db } from './client.js';
+import type { CreatedOrganisation } from './create-organisation.js';
 import { unknownOrganisation } from './organisation-change.js';
 
-export interface OrganisationDescription {
-  id: string;
-  slug: string;
-  name: string;
-  timeZone: string;
-  referencePrefix: string;
-  teamsTenantId: string | null;
-  slackTeamId: string | null;
+export interface OrganisationDescription extends CreatedOrganisation {
   createdAt: Date;
   contacts: { kind: string; label: string; phone: string | null; email: string | null; url: string | null; availability: string | null }[];
   serviceHours: Record<Weekday, { from: string; to: string }[]>;

@@ -58,9 +58,12 @@ async function changeRequest(
   return { request, updatedCard: value.view === 'details' ? await detailsView(deps, actor, request) : triage };
 }
 
-/** The confidential details card for the actor, as a read (audited). */
-async function detailsView(deps: FlowDeps, actor: Actor, request: RequestWithPeople): Promise<CardRef> {
-  await recordAudit(deps.db, {
+/** What a copy of a request's details replaces (earlier copies lose their buttons: message-delivery.ts). */
+const detailsKey = (requestId: string) => `request:${requestId}:details`;
+
+/** The confidential details card for the actor, as a read (audited, with `client`'s transaction when given). */
+async function detailsView(deps: FlowDeps, actor: Actor, request: RequestWithPeople, client: Prisma.TransactionClient | FlowDeps['db'] = deps.db): Promise<CardRef> {
+  await recordAudit(client, {
     at: deps.clock.now(),
     organisationId: request.organisationId,
     actorId: actor.personId,
@@ -80,7 +83,7 @@ async function sendDetailsPrivately(deps: FlowDeps, actor: Actor, request: Reque
   // supervisors and colleagues are the safeguarding team's working tools.
   const card = await detailsView(deps, actor, request);
   // Where the person acted, never whichever chat they touched last (it may be another platform's).
-  return deps.outbox.toPerson(actor.personId, { card }, { platform: actor.platform, replaces: `request:${request.id}:details` });
+  return deps.outbox.toPerson(actor.personId, { card }, { platform: actor.platform, replaces: detailsKey(request.id) });
 }
 
 /** What the actor is told of the details the bot sends them: on their way, never "sent" before they are. */
@@ -141,20 +144,9 @@ export async function claimRequest(deps: FlowDeps, actor: Actor, value: Record<s
     // claim is never recorded without them on their way.
     if (reachable) {
       const claimed = await tx.supervisionRequest.findUniqueOrThrow({ where: { id: req.id }, include: requestWithPeople });
-      await recordAudit(tx, {
-        at: deps.clock.now(),
-        organisationId: req.organisationId,
-        actorId: actor.personId,
-        action: 'request.summary.read',
-        subjectType: 'request',
-        subjectId: req.id,
-        platform: actor.platform,
-      });
-      const card = requestDetailCard(claimed, await bookingChoices(deps, actor, claimed));
+      const card = await detailsView(deps, actor, claimed, tx);
       staged.push(
-        ...(await deps.outbox.stage(tx, [
-          { to: 'person', personId: actor.personId, message: { card }, options: { platform: actor.platform, replaces: `request:${req.id}:details` } },
-        ])),
+        ...(await deps.outbox.stage(tx, [{ to: 'person', personId: actor.personId, message: { card }, options: { platform: actor.platform, replaces: detailsKey(req.id) } }])),
       );
     }
     // Close the loop: the requester learns who has their request, with the change.
