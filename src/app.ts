@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { Clock } from './domain/time.js';
 import { buildAppHome } from './flows/app-home.js';
+import { createUrgentCopy } from './flows/urgent-copy.js';
 import type { FlowDeps } from './flows/types.js';
 import type { Logger } from './logger.js';
 import { createApp } from './server.js';
@@ -17,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 
 export interface BotDeps {
   config: Pick<Config, 'MICROSOFT_APP_ID' | 'MICROSOFT_APP_PASSWORD' | 'MICROSOFT_APP_TYPE' | 'MICROSOFT_APP_TENANT_ID'> &
-    Partial<Pick<Config, 'SLACK_SIGNING_SECRET' | 'SLACK_BOT_TOKEN' | 'SLACK_API_URL' | 'publicBaseUrl' | 'linkSecret' | 'REDIS_PREFIX' | 'TEAMS_TENANT_RATE_LIMIT'>>;
+    Partial<Pick<Config, 'SLACK_SIGNING_SECRET' | 'SLACK_BOT_TOKEN' | 'SLACK_API_URL' | 'publicBaseUrl' | 'linkSecret' | 'REDIS_PREFIX' | 'TEAMS_TENANT_RATE_LIMIT' | 'URGENT_COPY_FILE'>>;
   db: Db;
   redis: Redis;
   logger: Logger;
@@ -71,6 +72,8 @@ export function createBot(deps: BotDeps) {
   const linkSecret = deps.config.linkSecret ?? randomBytes(32).toString('base64url');
   const links = createLinks({ baseUrl: deps.config.publicBaseUrl ?? 'http://localhost:3978', secret: linkSecret, clock: deps.clock });
   const flowDeps: FlowDeps = { db: deps.db, clock: deps.clock, outbox, logger: deps.logger, links };
+  // Tests leave the file out: the copy is then held in memory only.
+  const urgentCopy = createUrgentCopy({ db: deps.db, clock: deps.clock, logger: deps.logger, localMode: platforms.localMode, ...(deps.config.URGENT_COPY_FILE ? { file: deps.config.URGENT_COPY_FILE } : {}) });
   const slack =
     slackConfig && slackClient
       ? createSlackChannel({
@@ -81,6 +84,7 @@ export function createBot(deps: BotDeps) {
           buildHome: (personId) => buildAppHome(deps.db, personId, deps.clock.now()),
           limiter,
           limits,
+          urgentCopy,
         })
       : undefined;
   const app = createApp({
@@ -92,6 +96,7 @@ export function createBot(deps: BotDeps) {
             tenancy: platforms.tenancy,
             limiter,
             limits,
+            urgentCopy,
             files: createFileOffers({ db: deps.db, secret: linkSecret, baseUrl: deps.config.publicBaseUrl ?? 'http://localhost:3978', clock: deps.clock }),
           }),
         }
@@ -111,5 +116,5 @@ export function createBot(deps: BotDeps) {
       },
     },
   });
-  return { app, adapter, outbox, flowDeps, slack, senders, serviceUrls, platforms };
+  return { app, adapter, outbox, flowDeps, slack, senders, serviceUrls, platforms, urgentCopy };
 }

@@ -46,6 +46,9 @@ const envSchema = z
     METRICS_TOKEN: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     METRICS_PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(65535).optional()),
     METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
+    // The last-known copy of the organisations' urgent routes (urgent-copy.ts): a web process that
+    // starts while PostgreSQL is unreachable gives people at risk their organisation's routes from it.
+    URGENT_COPY_FILE: z.string().trim().min(1).default('.sg-state/urgent-routes.json'),
     ADMIN_DASHBOARD_USER: optionalString,
     ADMIN_DASHBOARD_PASSWORD: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   })

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import type { Server } from 'node:http';
 import { createBot, createSenders } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createDb } from './db/client.js';
+import { createDb, type Db } from './db/client.js';
 import { applyMigrations, ensureDatabase } from './db/migrate.js';
 import { systemClock } from './domain/time.js';
 import { createLogger, onceAMinute, type Logger } from './logger.js';
@@ -12,6 +12,7 @@ import { connectionOf, startScheduler } from './scheduler/scheduler.js';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { assertOrganisationSettingsValid } from './db/check-organisation-settings.js';
 import { assertTenantsPinned } from './db/organisation-platforms.js';
+import { assertContactsReachable, describeContactProblems, findUnreachableContacts } from './db/check-organisation-contacts.js';
 import { startMetricsServer } from './http/metrics-route.js';
 import { withOperationsRoutes } from './http/operations.js';
 import { startExportFilePurge } from './http/export-route.js';
@@ -34,14 +35,68 @@ async function prepareDatabase(config: Config, logger: Logger): Promise<void> {
   }
 }
 
+/** The checks a start makes of what PostgreSQL holds; a ConfigError names what to fix. */
+async function checkOrganisations(config: Config, db: Db, logger: Logger): Promise<void> {
+  await assertOrganisationSettingsValid(db);
+  if (!config.localMode) {
+    await assertTenantsPinned(db, { teams: config.teamsAuthEnabled, slack: Boolean(config.SLACK_SIGNING_SECRET) });
+    await assertContactsReachable(db);
+  } else {
+    // A playground database seeded before staff-support contacts needed a way to reach them: said, not fatal.
+    const unreachable = describeContactProblems(await findUnreachableContacts(db)).map((line) => line.trim());
+    if (unreachable.length > 0) logger.warn({ contacts: unreachable }, 'staff-support contacts without a phone number, email or link: people are given no way to reach them');
+  }
+}
+
+/** Connection failures (nothing answers, or not yet): a start may go on without PostgreSQL; anything else stops it. */
+function isUnreachable(error: unknown): boolean {
+  const codes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'P1001', 'P1002', '57P03']);
+  const seen = new Set<unknown>();
+  const visit = (e: unknown): boolean => {
+    if (!e || typeof e !== 'object' || seen.has(e)) return false;
+    seen.add(e);
+    const { code, cause, errors } = e as { code?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof code === 'string' && codes.has(code)) return true;
+    return visit(cause) || (Array.isArray(errors) && errors.some(visit));
+  };
+  return visit(error);
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL });
-  await prepareDatabase(config, logger);
-
   const db = createDb(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA, maxConnections: config.DATABASE_POOL_SIZE });
-  await assertOrganisationSettingsValid(db);
-  if (!config.localMode) await assertTenantsPinned(db, { teams: config.teamsAuthEnabled, slack: Boolean(config.SLACK_SIGNING_SECRET) });
+  const prepare = async () => {
+    await prepareDatabase(config, logger);
+    await checkOrganisations(config, db, logger);
+  };
+  try {
+    await prepare();
+  } catch (error) {
+    // A web process whose PostgreSQL does not answer still starts (issue 22): it gives people at
+    // risk their organisation's routes from the last-known copy, and /readyz says it is not ready
+    // for the rest. The start's checks run as soon as PostgreSQL answers; if they fail then, it stops.
+    if (error instanceof ConfigError || config.PROCESS_ROLE !== 'web' || config.localMode || !isUnreachable(error)) throw error;
+    logger.error({ err: { name: (error as Error)?.name, code: (error as { code?: string })?.code } }, 'PostgreSQL unreachable at start: serving urgent routes from the last-known copy, not ready until it answers');
+    let trying = false;
+    const retry = setInterval(() => {
+      if (trying) return;
+      trying = true;
+      void prepare().finally(() => (trying = false)).then(
+        () => {
+          clearInterval(retry);
+          logger.info('PostgreSQL answers: the start checks passed');
+        },
+        (later: unknown) => {
+          if (!(later instanceof ConfigError) && isUnreachable(later)) return;
+          clearInterval(retry);
+          logger.fatal({ err: { name: (later as Error)?.name } }, later instanceof ConfigError ? later.message : 'the start checks failed once PostgreSQL answered');
+          process.exit(1);
+        },
+      );
+    }, 10_000);
+    retry.unref();
+  }
   // One metrics registry per process: process metrics, and the scheduler's where it runs.
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });

@@ -15,7 +15,7 @@ import { personalConversation, saveConversation } from '../db/conversations.js';
 import { auditLink } from '../db/directory.js';
 import type { OutboundMessage } from '../db/generated/client.js';
 import type { Clock } from '../domain/time.js';
-import type { OutMessage, Platform } from '../flows/types.js';
+import { FIRST_TRY_LEASE_MS, type OutMessage, type Platform } from '../flows/types.js';
 import type { Logger } from '../logger.js';
 import { describeError } from '../scheduler/deliver-reminder.js';
 import type { ChannelSender, StoredConversationRef } from './outbox.js';
@@ -29,6 +29,10 @@ export const MESSAGE_MAX_ATTEMPTS = 8;
 export const MESSAGE_LEASE_MS = 2 * 60_000;
 /** A card update waiting for its card to be posted looks again after this. */
 const WAIT_FOR_POST_MS = 15_000;
+/** A message waiting for an earlier one to the same person looks again at least this much later. */
+const WAIT_FOR_EARLIER_MS = 1_000;
+/** The lastError of a message held back for an earlier one (to the same person, about the same request): released as soon as that one ends. */
+export const WAITING_FOR_EARLIER = 'waiting for an earlier message to the same person about the same request';
 
 export type MessageOutcome = 'sent' | 'queued' | 'failed' | 'cancelled' | 'duplicate-avoided';
 
@@ -136,6 +140,13 @@ export function createMessageDelivery(deps: MessageDeliveryDeps): MessageDeliver
         ...(data.platformMessageId ? { platformMessageId: data.platformMessageId } : {}),
       },
     });
+    if (count === 1 && row.kind === 'person' && row.personId && row.requestId) {
+      // The next messages to this person about this request were held back for this one: they may go now.
+      await db.outboundMessage.updateMany({
+        where: { kind: 'person', personId: row.personId, requestId: row.requestId, status: 'PENDING', seq: { gt: row.seq }, lastError: WAITING_FOR_EARLIER, nextAttemptAt: { gt: now } },
+        data: { nextAttemptAt: now },
+      });
+    }
     return count === 1;
   }
 
@@ -214,11 +225,27 @@ export function createMessageDelivery(deps: MessageDeliveryDeps): MessageDeliver
     }
   }
 
-  async function send(row: OutboundMessage, message: OutMessage): Promise<{ outcome: 'sent'; platform: Platform; messageId: string } | { outcome: 'cancelled'; reason: string } | { outcome: 'wait' }> {
+  async function send(
+    row: OutboundMessage,
+    message: OutMessage,
+  ): Promise<{ outcome: 'sent'; platform: Platform; messageId: string } | { outcome: 'cancelled'; reason: string } | { outcome: 'wait'; delayMs: number; note?: string }> {
     switch (row.kind) {
       case 'person': {
         const person = row.personId ? await db.person.findUnique({ where: { id: row.personId }, select: { active: true } }) : null;
         if (!person?.active) return { outcome: 'cancelled', reason: 'recipient gone' };
+        // One person's messages about a request arrive in the order they were written ("picked
+        // up" before the advice): while an earlier one is on its way, this one waits for it.
+        const earlier = row.requestId
+          ? await db.outboundMessage.findFirst({
+              where: { kind: 'person', personId: row.personId, requestId: row.requestId, status: 'PENDING', seq: { lt: row.seq } },
+              orderBy: { nextAttemptAt: 'asc' },
+              select: { nextAttemptAt: true },
+            })
+          : null;
+        if (earlier) {
+          const delayMs = Math.max(WAIT_FOR_EARLIER_MS, earlier.nextAttemptAt.getTime() - clock.now().getTime() + WAIT_FOR_EARLIER_MS);
+          return { outcome: 'wait', delayMs, note: WAITING_FOR_EARLIER };
+        }
         const existing = row.conversationId
           ? await db.conversationReference.findFirst({ where: { personId: row.personId, kind: 'PERSONAL', conversationId: row.conversationId, platform: { in: [...senders.keys()] } } })
           : await personalConversation(db, row.personId!, row.platform ?? undefined, [...senders.keys()]);
@@ -255,7 +282,7 @@ export function createMessageDelivery(deps: MessageDeliveryDeps): MessageDeliver
         const post = await db.postedCard.findFirst({ where: { subjectType: 'request', subjectId: row.requestId ?? '', purpose: 'triage', conversationId: row.conversationId ?? '' } });
         if (!post) {
           const posting = await db.outboundMessage.count({ where: { kind: 'triage-post', requestId: row.requestId, conversationId: row.conversationId, status: 'PENDING' } });
-          return posting > 0 ? { outcome: 'wait' } : { outcome: 'cancelled', reason: 'card never posted' };
+          return posting > 0 ? { outcome: 'wait', delayMs: WAIT_FOR_POST_MS } : { outcome: 'cancelled', reason: 'card never posted' };
         }
         if (!senders.has(post.platform)) return { outcome: 'cancelled', reason: 'platform not configured' };
         const conversation = await db.conversationReference.findUnique({ where: { platform_conversationId: { platform: post.platform, conversationId: post.conversationId } } });
@@ -269,16 +296,42 @@ export function createMessageDelivery(deps: MessageDeliveryDeps): MessageDeliver
     }
   }
 
-  async function deliver(id: string, options: { leased?: boolean } = {}): Promise<MessageOutcome> {
+  /**
+   * Holds a message behind an earlier one to the same person until that one's next try (released
+   * at once when it ends: finish()). The earlier one may have ended between the check and this
+   * hold, its release missing this row: so the check is made again after the hold, and if nothing
+   * earlier is left the message is taken again now (once).
+   */
+  async function holdForEarlier(row: OutboundMessage, delayMs: number, heldBefore: boolean): Promise<MessageOutcome> {
+    const until = new Date(clock.now().getTime() + delayMs);
+    const { count } = await db.outboundMessage.updateMany({ where: { id: row.id, status: 'PENDING' }, data: { nextAttemptAt: until, lastError: WAITING_FOR_EARLIER } });
+    if (count === 0) return 'queued';
+    const earlier = await db.outboundMessage.count({ where: { kind: 'person', personId: row.personId, requestId: row.requestId, status: 'PENDING', seq: { lt: row.seq } } });
+    if (earlier > 0 || heldBefore) return 'queued';
+    await db.outboundMessage.updateMany({ where: { id: row.id, status: 'PENDING', nextAttemptAt: until }, data: { nextAttemptAt: clock.now() } });
+    return deliver(row.id, { heldBefore: true });
+  }
+
+  async function deliver(id: string, options: { leased?: boolean; heldBefore?: boolean } = {}): Promise<MessageOutcome> {
     const row = await db.outboundMessage.findUnique({ where: { id } });
     if (!row) return 'cancelled';
     if (row.status !== 'PENDING') return 'duplicate-avoided';
     const now = clock.now();
-    if (!options.leased) {
+    if (options.leased) {
+      // The writer's lease (FIRST_TRY_LEASE_MS) may have run out while this try waited its turn
+      // (behind earlier messages to the same person): then the workers have the row, not this process.
+      if (row.nextAttemptAt <= now) return 'queued';
+      const { count } = await db.outboundMessage.updateMany({
+        where: { id, status: 'PENDING', nextAttemptAt: row.nextAttemptAt },
+        data: { nextAttemptAt: new Date(now.getTime() + FIRST_TRY_LEASE_MS) },
+      });
+      if (count === 0) return 'duplicate-avoided';
+    } else {
       if (row.nextAttemptAt > now) return 'duplicate-avoided';
       const { count } = await db.outboundMessage.updateMany({
         where: { id, status: 'PENDING', nextAttemptAt: row.nextAttemptAt },
-        data: { nextAttemptAt: new Date(now.getTime() + MESSAGE_LEASE_MS) },
+        // A row being tried is not waiting: an earlier message's release must not hand it to another process.
+        data: { nextAttemptAt: new Date(now.getTime() + MESSAGE_LEASE_MS), ...(row.lastError === WAITING_FOR_EARLIER ? { lastError: null } : {}) },
       });
       if (count === 0) return 'duplicate-avoided';
     }
@@ -293,7 +346,8 @@ export function createMessageDelivery(deps: MessageDeliveryDeps): MessageDeliver
     try {
       const result = await send(row, parsed.data as OutMessage);
       if (result.outcome === 'wait') {
-        await db.outboundMessage.updateMany({ where: { id, status: 'PENDING' }, data: { nextAttemptAt: new Date(clock.now().getTime() + WAIT_FOR_POST_MS) } });
+        if (result.note === WAITING_FOR_EARLIER) return holdForEarlier(row, result.delayMs, options.heldBefore ?? false);
+        await db.outboundMessage.updateMany({ where: { id, status: 'PENDING' }, data: { nextAttemptAt: new Date(clock.now().getTime() + result.delayMs) } });
         return 'queued';
       }
       if (result.outcome === 'cancelled') {
@@ -334,6 +388,12 @@ export function createMessageDelivery(deps: MessageDeliveryDeps): MessageDeliver
 
 /** Due PENDING messages (nextAttemptAt reached), oldest first: what the workers try next. */
 export async function dueMessages(db: Db, now: Date, limit = 500): Promise<Array<{ id: string; attempts: number }>> {
+  // Messages held behind an earlier one that has ended are due: its release is the quick way
+  // (finish()), this the backstop for one that raced past it.
+  await db.$executeRaw`
+    UPDATE "OutboundMessage" m SET "nextAttemptAt" = ${now}
+    WHERE m.status = 'PENDING' AND m."lastError" = ${WAITING_FOR_EARLIER} AND m."nextAttemptAt" > ${now}
+      AND NOT EXISTS (SELECT 1 FROM "OutboundMessage" e WHERE e.kind = 'person' AND e."personId" = m."personId" AND e."requestId" = m."requestId" AND e.status = 'PENDING' AND e.seq < m.seq)`;
   return db.outboundMessage.findMany({
     where: { status: 'PENDING', nextAttemptAt: { lte: now } },
     orderBy: [{ nextAttemptAt: 'asc' }, { id: 'asc' }],

@@ -51,13 +51,20 @@ export function createOutbox(deps: { db: Db; senders: ChannelSender[]; logger: L
   const delivery = createMessageDelivery({ db, senders: deps.senders, logger, clock });
 
   type Row = Omit<Prisma.OutboundMessageUncheckedCreateInput, 'nextAttemptAt' | 'createdAt'>;
+  /** The recipient (and request) of each person row written here and not yet tried, and the last try started per recipient and request. */
+  const recipientOf = new Map<string, string>();
+  const tryingFor = new Map<string, Promise<void>>();
 
   /** Writes the rows with `client` (a transaction's, to commit with the change), leased to this process for its first try. */
   async function write(client: Pick<Prisma.TransactionClient, 'outboundMessage'>, rows: Row[]): Promise<string[]> {
     const now = clock.now();
     const lease = new Date(now.getTime() + FIRST_TRY_LEASE_MS);
     const ids: string[] = [];
-    for (const data of rows) ids.push((await client.outboundMessage.create({ data: { ...data, nextAttemptAt: lease, createdAt: now }, select: { id: true } })).id);
+    for (const data of rows) {
+      const { id } = await client.outboundMessage.create({ data: { ...data, nextAttemptAt: lease, createdAt: now }, select: { id: true } });
+      if (data.kind === 'person' && data.personId) recipientOf.set(id, `${data.personId}:${data.requestId ?? ''}`);
+      ids.push(id);
+    }
     return ids;
   }
 
@@ -71,10 +78,27 @@ export function createOutbox(deps: { db: Db; senders: ChannelSender[]; logger: L
     if (ids.length === 0) return [];
     const run = (async () => {
       for (const id of ids) {
-        await delivery.deliver(id, { leased: true }).catch((error: unknown) => {
-          // The row stays PENDING and the workers take it when its lease ends.
-          logger.error({ messageId: id, err: errorFacts(error) }, 'message try failed');
-        });
+        // One person's messages about a request go in the order they were written
+        // (message-delivery.ts): a try waits for this process's tries of the earlier ones.
+        const personId = recipientOf.get(id);
+        recipientOf.delete(id);
+        const before = personId ? tryingFor.get(personId) : undefined;
+        const attempt = (before ?? Promise.resolve())
+          .then(() => delivery.deliver(id, { leased: true }))
+          .then(
+            () => undefined,
+            (error: unknown) => {
+              // The row stays PENDING and the workers take it when its lease ends.
+              logger.error({ messageId: id, err: errorFacts(error) }, 'message try failed');
+            },
+          );
+        if (personId) {
+          tryingFor.set(personId, attempt);
+          void attempt.then(() => {
+            if (tryingFor.get(personId) === attempt) tryingFor.delete(personId);
+          });
+        }
+        await attempt;
       }
     })();
     inFlight.add(run);
@@ -96,6 +120,7 @@ export function createOutbox(deps: { db: Db; senders: ChannelSender[]; logger: L
       existingOnly: options.existingOnly ?? false,
       conversationId: options.conversationId ?? null,
       replaces: options.replaces ?? null,
+      requestId: options.about ?? null,
       message: message as object,
       label: options.label ?? null,
       causedById: options.causedBy ?? null,

@@ -5,7 +5,8 @@
 // write a playground configuration in which these fictional people are the users.
 //
 // Every person here is fictional. The contacts are the Trust's published routes
-// (seeds 000 7.2.1 and 7.2.4); no phone number is invented.
+// (seeds 000 7.2.1 and 7.2.4); no phone number is invented. The staff-support services have no
+// published number or link, so theirs are placeholders that say so (see DEMO_CONTACTS).
 
 import {
   AgreementKind,
@@ -76,6 +77,9 @@ export interface DemoContact {
   sortOrder: number;
 }
 
+/** What each demo staff-support placeholder says in place of when to use it. */
+export const STAFF_SUPPORT_PLACEHOLDER = 'Demo placeholder: your trust sets its own with npm run org -- set-contacts';
+
 export const DEMO_CONTACTS: readonly DemoContact[] = [
   {
     // seeds 000 7.2.1: the inbox the bot replaces; still the route for anything the bot cannot take.
@@ -129,33 +133,35 @@ export const DEMO_CONTACTS: readonly DemoContact[] = [
     availability: '24/7',
     sortOrder: 50,
   },
-  // seeds 000 procedure 4.6: signposting to other staff support services. No numbers
-  // are published in the policy, so none are given here.
+  // seeds 000 procedure 4.6: signposting to other staff support services (counselling, a LINC
+  // worker). The policy publishes no number or link for them, and each must have one to be
+  // signposted (src/domain/contact-rows.ts), so these are placeholders on the reserved .example
+  // domain (RFC 2606: it reaches nobody), saying plainly that a trust sets its own.
   {
     kind: ContactKind.STAFF_SUPPORT,
-    label: "Staff support services (the Trust's support available to staff)",
+    label: 'Staff support services',
     phone: null,
     email: null,
-    url: null,
-    availability: 'Your line manager or the Safeguarding Team can refer you or tell you how to get in touch',
+    url: 'https://las-demo.example/staff-support',
+    availability: STAFF_SUPPORT_PLACEHOLDER,
     sortOrder: 60,
   },
   {
     kind: ContactKind.STAFF_SUPPORT,
-    label: 'Counselling (through staff support services)',
+    label: 'Counselling',
     phone: null,
     email: null,
-    url: null,
-    availability: 'By referral or self-referral through staff support services; ask your line manager or the Safeguarding Team',
+    url: 'https://las-demo.example/counselling',
+    availability: STAFF_SUPPORT_PLACEHOLDER,
     sortOrder: 70,
   },
   {
     kind: ContactKind.STAFF_SUPPORT,
-    label: 'LINC workers (peer support from colleagues)',
+    label: 'LINC workers (peer support)',
     phone: null,
     email: null,
-    url: null,
-    availability: 'Ask your line manager or the Safeguarding Team to put you in touch with a LINC worker',
+    url: 'https://las-demo.example/linc',
+    availability: STAFF_SUPPORT_PLACEHOLDER,
     sortOrder: 80,
   },
 ];

@@ -3,6 +3,7 @@
 // staff groups, the supervision matrix, agreement texts, triage channels, the directory's size,
 // and any stored value the bot's schemas refuse.
 import { AGREEMENT_KINDS } from '../domain/agreement-text.js';
+import { reachProblem } from '../domain/contact-rows.js';
 import type { AgreementKind } from '../domain/agreements.js';
 import { orgSettingsSchema, responseTargetsSchema, serviceHoursSchema, timeZoneSchema, WEEKDAYS, type Weekday } from '../domain/org-settings.js';
 import { effectiveSettings, SETTINGS_PARTS, type EffectiveSetting, type SettingsPart } from '../domain/settings-input.js';
@@ -74,6 +75,10 @@ export async function describeOrganisation(db: Db, slug: string): Promise<Organi
   check(serviceHoursSchema.safeParse(org.serviceHours), 'serviceHours');
   check(responseTargetsSchema.safeParse(org.responseTargets), 'responseTargets');
   check(orgSettingsSchema.safeParse(org.settings ?? {}), 'settings');
+  for (const contact of org.contacts) {
+    const reason = reachProblem(contact);
+    if (reason) problems.push({ field: `contacts "${contact.label}"`, reason: `${reason} (set-contacts)` });
+  }
 
   const hours = (org.serviceHours ?? {}) as Record<string, unknown>;
   const stored = { responseTargets: org.responseTargets, settings: org.settings };

@@ -90,9 +90,24 @@ export function isAmbiguousLocalTime(date: string, time: string, zone: string): 
 }
 
 /**
+ * A local time that does not exist because the clocks go forward: the refusal, with the time
+ * to use instead as data (the form offers it as a button; pressing it is checked again here).
+ */
+export class NonexistentLocalTimeError extends DomainError {
+  constructor(
+    message: string,
+    /** The local date (YYYY-MM-DD) and time (HH:mm) a clock that was not changed would show, and how the refusal names it. */
+    readonly suggestion: { date: string; time: string; label: string },
+  ) {
+    super('INVALID_TIME', message);
+  }
+}
+
+/**
  * The instant of a local date (YYYY-MM-DD) and time (HH:mm) in an IANA zone. A time that
- * does not exist because the clocks go forward is refused with the time to use instead; a
- * time that happens twice because the clocks go back is taken at its first occurrence.
+ * does not exist because the clocks go forward is refused with the time to use instead
+ * (NonexistentLocalTimeError); a time that happens twice because the clocks go back is taken
+ * at its first occurrence.
  */
 export function parseLocalDateTime(date: string, time: string, zone: string): Date {
   const parts = localParts(date, time, zone);
@@ -105,10 +120,10 @@ export function parseLocalDateTime(date: string, time: string, zone: string): Da
   const asked = DateTime.fromMillis(wall, { zone: 'utc' }).setLocale(LOCALE);
   const suggestion = DateTime.fromMillis(wall - before * 60_000, { zone }).setLocale(LOCALE);
   const sameDay = suggestion.toISODate() === asked.toISODate();
-  throw new DomainError(
-    'INVALID_TIME',
-    `${asked.toFormat('HH:mm')} on ${asked.toFormat(LONG_DAY)} does not exist in ${zone}, because the clocks go forward. ` +
-      `Did you mean ${suggestion.toFormat('HH:mm')}${sameDay ? '' : ` on ${suggestion.toFormat(LONG_DAY)}`}?`,
+  const label = `${suggestion.toFormat('HH:mm')}${sameDay ? '' : ` on ${suggestion.toFormat(LONG_DAY)}`}`;
+  throw new NonexistentLocalTimeError(
+    `${asked.toFormat('HH:mm')} on ${asked.toFormat(LONG_DAY)} does not exist in ${zone}, because the clocks go forward. Did you mean ${label}?`,
+    { date: suggestion.toISODate()!, time: suggestion.toFormat('HH:mm'), label },
   );
 }
 

@@ -16,7 +16,8 @@ import type { Contact, ContactKind } from './urgent-routes.js';
  *   email         an e-mail address
  *   url           a link, https:// only
  *   availability  when it can be used, in words ("24/7", "office hours"), at most 300 characters
- * Every contact needs at least one of phone, email, url or availability. The list needs an
+ * Every contact needs at least one of phone, email, url or availability; a staff-support contact
+ * needs a phone, email or url (availability alone does not say how to reach it). The list needs an
  * emergency services contact and an out-of-hours route (OUT_OF_HOURS_LINE or EMERGENCY_DUTY_TEAM),
  * so someone at risk out of hours is never given nothing but 999.
  */
@@ -40,6 +41,19 @@ const KIND_ALIASES: Record<string, ContactKind> = {
 
 /** Contacts that someone at risk phones: they must have a number. */
 export const PHONE_REQUIRED: readonly ContactKind[] = ['DUTY_LINE', 'OUT_OF_HOURS_LINE', 'EMERGENCY_SERVICES'];
+
+/**
+ * Contacts the bot signposts people to (seeds 000 procedure 4.6): each must say how to reach it,
+ * with a number, an address or a link, not only when or through whom.
+ */
+export const REACH_REQUIRED: readonly ContactKind[] = ['STAFF_SUPPORT'];
+
+/** Why a contact of a REACH_REQUIRED kind cannot be signposted as it is; null when it can (or needs no reach). */
+export function reachProblem(contact: Pick<Contact, 'kind' | 'phone' | 'email' | 'url'>): string | null {
+  if (!REACH_REQUIRED.includes(contact.kind)) return null;
+  const given = [contact.phone, contact.email, contact.url].some((value) => typeof value === 'string' && value.trim() !== '');
+  return given ? null : `a ${contact.kind} contact needs a phone number, email or https:// link: the bot gives it to people to get in touch`;
+}
 
 export const MAX_CONTACTS = 50;
 export const MAX_LABEL_LENGTH = 200;
@@ -108,8 +122,12 @@ export function checkContactsCsv(text: string): ContactsValidation {
     if (urlProblem) fail('url', `"${url}" ${urlProblem}`);
     const availability = optional('availability');
     if (availability !== null && availability.length > MAX_AVAILABILITY_LENGTH) fail('availability', `availability is longer than ${MAX_AVAILABILITY_LENGTH} characters`);
-    if (phone === null && email === null && url === null && availability === null && (kind === null || !PHONE_REQUIRED.includes(kind))) {
-      fail('phone', 'give at least one of phone, email, url or availability, so people know how to reach it');
+    if (phone === null && email === null && url === null) {
+      const unreachable = kind === null ? null : reachProblem({ kind, phone, email, url });
+      if (unreachable) fail('phone', unreachable);
+      else if (availability === null && (kind === null || !PHONE_REQUIRED.includes(kind))) {
+        fail('phone', 'give at least one of phone, email, url or availability, so people know how to reach it');
+      }
     }
     if (kind !== null && label !== null) {
       const key = `${kind}:${label.toLowerCase()}`;

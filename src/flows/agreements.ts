@@ -145,26 +145,28 @@ async function coveringAgreement(db: DbLike, input: { organisationId: string; su
 }
 
 /**
- * Called when a session is confirmed: offer each agreement the session's format needs, in
- * the organisation's latest version, unless the same people already signed that version.
+ * Called when a session is confirmed, inside the confirmation's transaction: offer each agreement
+ * the session's format needs, in the organisation's latest version, unless the same people already
+ * signed that version. The offers are written with the confirmation (a process that dies after it
+ * committed loses none): returns the outbox rows to send once it has.
  */
-export async function offerAgreements(deps: FlowDeps, sessionId: string): Promise<void> {
-  const session = await deps.db.session.findUniqueOrThrow({ where: { id: sessionId }, include: sessionWithPeople });
-  if (session.status !== 'CONFIRMED') return;
-  const zone = (await loadOrganisation(deps.db, session.organisationId)).config.timeZone;
+export async function stageAgreementOffers(deps: FlowDeps, tx: Prisma.TransactionClient, sessionId: string, zone: string): Promise<string[]> {
+  const session = await tx.session.findUniqueOrThrow({ where: { id: sessionId }, include: sessionWithPeople });
+  if (session.status !== 'CONFIRMED') return [];
   const partyIds = [...new Set([session.supervisorId, ...session.attendees.map((a) => a.personId)])];
+  const staged: string[] = [];
 
   for (const kind of agreementKindsFor(session.format)) {
-    const template = await latestTemplate(deps.db, session.organisationId, kind);
+    const template = await latestTemplate(tx, session.organisationId, kind);
     if (!template) {
       deps.logger.warn({ organisationId: session.organisationId, kind }, 'no agreement template for this organisation');
       continue;
     }
-    const existing = await deps.db.agreement.findFirst({ where: { sessionId, templateId: template.id } });
+    const existing = await tx.agreement.findFirst({ where: { sessionId, templateId: template.id } });
     if (existing) continue;
     // The attendance record is per session; the agreements themselves carry over.
     if (kind !== 'GROUP_ATTENDANCE') {
-      const covering = await coveringAgreement(deps.db, {
+      const covering = await coveringAgreement(tx, {
         organisationId: session.organisationId,
         supervisorId: session.supervisorId,
         kind,
@@ -174,35 +176,34 @@ export async function offerAgreements(deps: FlowDeps, sessionId: string): Promis
       if (covering) continue;
     }
     const now = deps.clock.now();
-    const { staged } = await deps.db.$transaction(async (tx) => {
-      const created = await tx.agreement.create({
-        data: {
-          createdAt: now, // the unsigned-agreement reminder counts from it
-          templateId: template.id,
-          sessionId,
-          supervisorId: session.supervisorId,
-          parties: { create: partyIds.map((personId) => ({ personId })) },
-        },
-      });
-      await recordAudit(tx, {
-        at: now,
-        organisationId: session.organisationId,
-        actorId: null,
-        action: 'agreement.offered',
-        subjectType: 'agreement',
-        subjectId: created.id,
-        detail: { sessionId, kind, version: template.version },
-      });
-      const agreement = await loadAgreement(tx, created.id);
-      // The offer reaches every party with the agreement, or not at all.
-      const staged = await deps.outbox.stage(
+    const created = await tx.agreement.create({
+      data: {
+        createdAt: now, // the unsigned-agreement reminder counts from it
+        templateId: template.id,
+        sessionId,
+        supervisorId: session.supervisorId,
+        parties: { create: partyIds.map((personId) => ({ personId })) },
+      },
+    });
+    await recordAudit(tx, {
+      at: now,
+      organisationId: session.organisationId,
+      actorId: null,
+      action: 'agreement.offered',
+      subjectType: 'agreement',
+      subjectId: created.id,
+      detail: { sessionId, kind, version: template.version },
+    });
+    const agreement = await loadAgreement(tx, created.id);
+    // The offer reaches every party with the agreement, or not at all.
+    staged.push(
+      ...(await deps.outbox.stage(
         tx,
         partyIds.map((personId) => ({ to: 'person' as const, personId, message: { card: agreementCard(agreement, template.version, zone, personId) } })),
-      );
-      return { agreement, staged };
-    });
-    await deps.outbox.send(staged);
+      )),
+    );
   }
+  return staged;
 }
 
 /** Record one signature and mark the agreement signed when it completes it. Returns whether it did. */

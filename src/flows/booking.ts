@@ -11,9 +11,10 @@ import { loadRequest, updateRequestAtVersion } from '../db/requests.js';
 import { loadSession, sessionRelation, sessionWithPeople, supervisorBusy, supervisorBusyLocked, updateSessionAtVersion, type SessionWithPeople } from '../db/sessions.js';
 import type { Prisma } from '../db/generated/client.js';
 import type { SupervisionFormat, SupervisionType } from '../db/generated/enums.js';
-import { offerAgreements } from './agreements.js';
-import { refreshTriageCards } from './triage-actions.js';
-import type { Actor, CardRef, FlowDeps, StagedMessage, TurnResult } from './types.js';
+import { stageAgreementOffers } from './agreements.js';
+import type { BookingChoices } from './cards.js';
+import { bookingChoices, refreshTriageCards } from './triage-actions.js';
+import { FormRefusal, type Actor, type CardRef, type FlowDeps, type StagedMessage, type TurnResult } from './types.js';
 
 
 type BookingDeps = FlowDeps;
@@ -86,21 +87,112 @@ export function sessionUpdateCard(
   };
 }
 
+// ---------------------------------------------------------------------------
+// The booking form
+// ---------------------------------------------------------------------------
+
+/** The longest venue and online link the form takes (as its inputs' maxLength in cards/booking-form.json). */
+const MAX_VENUE = 200;
+const MAX_ONLINE_LINK = 500;
+const REQUEST_FORM_INTRO = 'Propose up to two times. The supervisor confirms one, suggests another or declines.';
+
+/** A time on the form that does not exist (the clocks go forward): which of the two, and the time to use instead. */
+class TimeInGap extends DomainError {
+  constructor(
+    readonly slot: 1 | 2,
+    readonly gap: booking.NonexistentLocalTimeError,
+  ) {
+    super(gap.code, gap.userMessage);
+  }
+}
+
+/** How the form is headed, and for which request (none: a supervisee booking their own session). */
+interface FormView {
+  heading: string;
+  intro: string;
+  request?: { id: string; version: number };
+}
+
+/** A value the person entered, as the form shows it again: text, never longer than its input takes. */
+function kept(value: unknown, max: number): string {
+  return typeof value === 'string' ? value.trim().slice(0, max) : '';
+}
+
+/** A whole number the person entered, if its input can show it (within its min and max). */
+function keptNumber(value: unknown, min: number, max: number): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  return Number.isInteger(n) && n >= min && n <= max ? n : undefined;
+}
+
+/**
+ * The booking form (cards/booking-form.json): empty with the defaults, or again after a time
+ * that does not exist, with everything the person entered kept, the reason, and the time to use
+ * instead as a button. That button submits the same form with `suggestedSlot`, `suggestedDate`
+ * and `suggestedTime`, which go through the same checks as typed ones (withSuggestedTime).
+ */
+function bookingFormCard(view: FormView, choices: BookingChoices, entered: Record<string, unknown> = {}, refusal?: TimeInGap): CardRef {
+  const supervisorId = choices.supervisors.find((s) => s.id === entered.supervisorId)?.id ?? choices.defaultSupervisorId;
+  return {
+    template: 'booking-form',
+    data: {
+      heading: view.heading,
+      intro: view.intro,
+      error: refusal?.userMessage ?? '',
+      suggestion: refusal ? { slot: String(refusal.slot), ...refusal.gap.suggestion } : '',
+      requestId: view.request?.id ?? '',
+      version: view.request?.version ?? '',
+      supervisors: choices.supervisors,
+      supervisorId,
+      isGroup: choices.isGroup ?? false,
+      otherSupervisees: choices.otherSupervisees ?? [],
+      superviseeIds: kept(entered.superviseeIds, 2000),
+      capacity: keptNumber(entered.capacity, booking.MIN_GROUP_CAPACITY, booking.MAX_GROUP_CAPACITY) ?? choices.defaultCapacity ?? booking.DEFAULT_GROUP_CAPACITY,
+      date1: kept(entered.date1, 32),
+      time1: kept(entered.time1, 32),
+      date2: kept(entered.date2, 32),
+      time2: kept(entered.time2, 32),
+      durationMinutes: keptNumber(entered.durationMinutes, booking.MIN_SESSION_MINUTES, booking.MAX_SESSION_MINUTES) ?? choices.defaultDuration,
+      venue: kept(entered.venue, MAX_VENUE),
+      onlineLink: kept(entered.onlineLink, MAX_ONLINE_LINK),
+    },
+  };
+}
+
+/**
+ * The form as its "Use 02:30 instead" button submits it: the suggested date and time in place of
+ * that slot's own, and nothing else changed. They are then checked like typed ones, so a tampered
+ * suggestion (a time that does not exist, or garbage) is refused just as a typed one would be.
+ */
+function withSuggestedTime(value: Record<string, unknown>): Record<string, unknown> {
+  const { suggestedSlot, suggestedDate, suggestedTime, ...form } = value;
+  if (suggestedSlot === undefined && suggestedDate === undefined && suggestedTime === undefined) return value;
+  const slot = typeof suggestedSlot === 'string' || typeof suggestedSlot === 'number' ? String(suggestedSlot) : '';
+  if (slot !== '1' && slot !== '2') throw new DomainError('INVALID_TIME', 'That suggested time is not for one of the times on the form. Please enter the date and time again.');
+  return { ...form, [`date${slot}`]: suggestedDate, [`time${slot}`]: suggestedTime };
+}
+
 function parseSlotInputs(value: Record<string, unknown>, zone: string, durationMinutes: number, now: Date) {
   const slots: Array<{ startsAt: Date; endsAt: Date }> = [];
-  for (const n of [1, 2]) {
+  for (const n of [1, 2] as const) {
     const date = typeof value[`date${n}`] === 'string' ? (value[`date${n}`] as string).trim() : '';
     const time = typeof value[`time${n}`] === 'string' ? (value[`time${n}`] as string).trim() : '';
     if (!date && !time) continue;
     if (!date || !time) throw new DomainError('INVALID_TIME', `Please give both a date and a time for time ${n}.`);
-    slots.push(booking.validateSlot({ startsAt: booking.parseLocalDateTime(date, time, zone), durationMinutes }, now));
+    let startsAt: Date;
+    try {
+      startsAt = booking.parseLocalDateTime(date, time, zone);
+    } catch (error) {
+      if (error instanceof booking.NonexistentLocalTimeError) throw new TimeInGap(n, error);
+      throw error;
+    }
+    slots.push(booking.validateSlot({ startsAt, durationMinutes }, now));
   }
   if (slots.length === 0) throw new DomainError('INVALID_TIME', 'Please give at least one date and time.');
   return slots;
 }
 
 function optionalLink(value: unknown): string | undefined {
-  const link = cleanText(value, 'online link', 500);
+  const link = cleanText(value, 'online link', MAX_ONLINE_LINK);
   if (link && !/^https:\/\/\S+$/i.test(link)) throw new DomainError('INVALID_INPUT', 'The online link must start with https:// and contain no spaces.');
   return link;
 }
@@ -129,10 +221,13 @@ interface NewProposal {
   requirement: { durationMinutes: number; typicalGroupSize: number | null } | undefined;
   /** When given, the supervisor must be one of these; otherwise anyone with a supervising role. */
   allowedSupervisorIds?: readonly string[];
+  /** The form again, with what was entered kept, for a time that does not exist. */
+  formAgain: (entered: Record<string, unknown>, refusal: TimeInGap) => Promise<CardRef>;
 }
 
 /** Shared by both ways of proposing: validate the form, create the session and tell everyone. */
-async function createProposal(deps: FlowDeps, actor: Actor, value: Record<string, unknown>, proposal: NewProposal) {
+async function createProposal(deps: FlowDeps, actor: Actor, submitted: Record<string, unknown>, proposal: NewProposal) {
+  const value = withSuggestedTime(submitted);
   const supervisor =
     isId(value.supervisorId)
       ? await deps.db.person.findFirst({ where: { id: value.supervisorId, organisationId: actor.organisationId, active: true } })
@@ -159,9 +254,17 @@ async function createProposal(deps: FlowDeps, actor: Actor, value: Record<string
       ? booking.defaultDurationMinutes(format, requirement?.durationMinutes)
       : Number(value.durationMinutes);
   const now = deps.clock.now();
-  const slots = parseSlotInputs(value, zone, durationMinutes, now);
+  let slots: ReturnType<typeof parseSlotInputs>;
+  try {
+    slots = parseSlotInputs(value, zone, durationMinutes, now);
+  } catch (error) {
+    // From the booking form itself, the form comes back in its place; from the form inside the
+    // request's details card, as a new message below it (the details stay as they are).
+    if (error instanceof TimeInGap) throw new FormRefusal(error, await proposal.formAgain(value, error), submitted.view !== 'details');
+    throw error;
+  }
   for (const slot of slots) booking.assertNoClash(slot, await supervisorBusy(deps.db, supervisor.id, slot.startsAt, slot.endsAt), zone, supervisor.name);
-  const venue = cleanText(value.venue, 'venue', 200);
+  const venue = cleanText(value.venue, 'venue', MAX_VENUE);
   const onlineLink = optionalLink(value.onlineLink);
 
   let staged: string[] = [];
@@ -256,6 +359,13 @@ export async function proposeSession(deps: FlowDeps, actor: Actor, value: Record
     superviseeIds: [request.requesterId, ...others],
     requirement: requester.staffGroup?.requirements.find((r) => r.format === format),
     ...(pool ? { allowedSupervisorIds: pool.supervisors.map((s) => s.id) } : {}),
+    formAgain: async (entered, refusal) => {
+      const choices = await bookingChoices(deps, actor, request);
+      // A supervisee proposing on their own request chooses from their pool, as above.
+      const offered = pool ? { ...choices, supervisors: pool.supervisors, defaultSupervisorId: pool.supervisors[0]?.id ?? '' } : choices;
+      const view = { heading: `Book a session for ${request.reference}`, intro: REQUEST_FORM_INTRO, request: { id: request.id, version: request.version } };
+      return bookingFormCard(view, offered, entered, refusal);
+    },
   });
   const group = session.attendees.length > 1 ? ` (${session.attendees.length} supervisees)` : '';
   return { replies: [], notice: `Session proposed to ${supervisor.name} for ${request.reference}${group}. You will hear when they answer.` };
@@ -286,35 +396,36 @@ async function mandatoryRequirementOf(deps: FlowDeps, actor: Actor) {
 export const NO_MANDATORY_SUPERVISION =
   'Your staff group does not have mandatory supervision, so the safeguarding team arranges sessions for you. Send me any message to ask for supervision and I will take the request.';
 
-/** "book supervision": the form for a supervisee in a mandatory group to arrange their own session (seeds 001). */
-export async function ownBookingForm(deps: FlowDeps, actor: Actor): Promise<TurnResult> {
-  const found = await mandatoryRequirementOf(deps, actor);
-  if (!found) return { replies: [{ text: NO_MANDATORY_SUPERVISION }] };
+/** The own-booking form's heading, introduction and choices, from the person's mandatory requirement. */
+function ownForm(found: NonNullable<Awaited<ReturnType<typeof mandatoryRequirementOf>>>): { view: FormView; choices: BookingChoices } {
   const { requirement, supervisors, staffGroup } = found;
-  if (supervisors.length === 0) {
-    return { replies: [{ text: 'There is no supervisor available for your staff group yet. Please ask the safeguarding team, or send me any message to make a request.' }] };
-  }
   const cadence = requirement.sessionsPerYear
     ? `${requirement.sessionsPerYear} ${requirement.sessionsPerYear === 1 ? 'session' : 'sessions'} a year`
     : requirement.intervalMonths
       ? `a session every ${requirement.intervalMonths} months`
       : 'regular sessions';
   return {
-    replies: [
-      {
-        card: {
-          template: 'book-own-session',
-          data: {
-            heading: 'Book your supervision session',
-            intro: `${staffGroup}: ${FORMAT_LABELS[requirement.format].toLowerCase()} supervision is mandatory, ${cadence}. Propose up to two times; the supervisor confirms one, suggests another or declines.`,
-            supervisors,
-            defaultSupervisorId: supervisors[0]!.id,
-            defaultDuration: booking.defaultDurationMinutes(requirement.format, requirement.durationMinutes),
-          },
-        },
-      },
-    ],
+    view: {
+      heading: 'Book your supervision session',
+      intro: `${staffGroup}: ${FORMAT_LABELS[requirement.format].toLowerCase()} supervision is mandatory, ${cadence}. Propose up to two times; the supervisor confirms one, suggests another or declines.`,
+    },
+    choices: {
+      supervisors,
+      defaultSupervisorId: supervisors[0]?.id ?? '',
+      defaultDuration: booking.defaultDurationMinutes(requirement.format, requirement.durationMinutes),
+    },
   };
+}
+
+/** "book supervision": the form for a supervisee in a mandatory group to arrange their own session (seeds 001). */
+export async function ownBookingForm(deps: FlowDeps, actor: Actor): Promise<TurnResult> {
+  const found = await mandatoryRequirementOf(deps, actor);
+  if (!found) return { replies: [{ text: NO_MANDATORY_SUPERVISION }] };
+  if (found.supervisors.length === 0) {
+    return { replies: [{ text: 'There is no supervisor available for your staff group yet. Please ask the safeguarding team, or send me any message to make a request.' }] };
+  }
+  const { view, choices } = ownForm(found);
+  return { replies: [{ card: bookingFormCard(view, choices) }] };
 }
 
 /** A supervisee in a mandatory group proposes their own session (seeds 001: the supervisee arranges supervision). */
@@ -334,6 +445,10 @@ export async function proposeOwnSession(deps: FlowDeps, actor: Actor, value: Rec
     superviseeIds: [actor.personId],
     requirement,
     allowedSupervisorIds: supervisors.map((s) => s.id),
+    formAgain: async (entered, refusal) => {
+      const { view, choices } = ownForm(found);
+      return bookingFormCard(view, choices, entered, refusal);
+    },
   });
   const mine = sessionUpdateCard(session, zone, {
     heading: 'Your supervision session has been proposed',
@@ -406,16 +521,12 @@ async function confirmSlot(deps: BookingDeps, actor: Actor, value: Record<string
         }),
       ),
     );
+    // The agreements to sign go with the confirmation, after its message.
+    staged.push(...(await stageAgreementOffers(deps, tx, session.id, zone)));
     return session;
   }, { isolationLevel: 'ReadCommitted' }); // the booking lock relies on a fresh snapshot after its wait
   await deps.outbox.send(staged);
   if (session.requestId) await refreshTriageCards(deps, session.requestId);
-  try {
-    await offerAgreements(deps, session.id);
-  } catch (error) {
-    // The session is confirmed and everyone told; a failed offer must not turn that into an apology.
-    deps.logger.error({ sessionId: session.id, err: { name: (error as Error).name } }, 'could not offer the agreements');
-  }
   const mine = sessionUpdateCard(session, zone, {
     heading: 'Supervision session confirmed',
     message: 'Everyone has been told and sent a calendar invite.',

@@ -30,7 +30,7 @@ export interface DetailsAnswers {
 export function detailsCard(
   helpType: HelpType,
   answers: DetailsAnswers,
-  options: { note?: string; findings?: IdentifierFinding[]; prefilled?: string } = {},
+  options: { note?: string; findings?: IdentifierFinding[]; prefilled?: string; support?: ContactLine[] } = {},
 ): CardRef {
   const findings = options.findings ?? [];
   const warning = findings.length
@@ -41,6 +41,7 @@ export function detailsCard(
     data: {
       heading: `${HELP_TYPE_LABELS[helpType]}: a few details`,
       note: options.note ?? '',
+      support: options.support ?? [],
       prefilled: options.prefilled ?? '',
       warning,
       askFormat: helpType !== 'ADVICE',

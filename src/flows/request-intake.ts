@@ -233,14 +233,17 @@ export async function answerRisk(deps: FlowDeps, actor: Actor, immediateRisk: bo
  * summary (what the person has written so far, checked) in the summary box to change as they like.
  */
 export async function detailsReply(deps: FlowDeps, actor: Actor, helpType: HelpType, data: DraftData): Promise<OutMessage> {
+  // Emotional impact and a child's death signpost staff support (000 procedure 4.6) from the
+  // start, each service with its number or link, not only once the request is sent.
+  const support = signpostsStaffSupport(helpType) ? staffSupport((await loadOrganisation(deps.db, actor.organisationId)).contacts) : [];
   const note =
     helpType === 'CHILD_DEATH'
       ? "I'm sorry you have been involved in this. You will be offered a supervision session to reflect on the case."
       : helpType === 'EMOTIONAL_IMPACT'
-        ? 'Thank you for reaching out. Alongside supervision, the staff-support services below are there for you.'
+        ? `Thank you for reaching out.${support.length > 0 ? ' Alongside supervision, the staff-support services below are there for you.' : ''}`
         : undefined;
   const prefilled = data.summary ? ['I have put what you wrote in the summary below: change it as you like before you send it.', leftOutNote(data)].filter(Boolean).join(' ') : '';
-  return { card: detailsCard(helpType, { ...(await standingAnswers(deps, actor)), ...(data.summary ? { summary: data.summary } : {}) }, { note, prefilled }) };
+  return { card: detailsCard(helpType, { ...(await standingAnswers(deps, actor)), ...(data.summary ? { summary: data.summary } : {}) }, { note, prefilled, support }) };
 }
 
 /** On to the details of a kind of help, chosen with a button or named in the person's words. */
@@ -355,7 +358,7 @@ export async function submitDetails(deps: FlowDeps, actor: Actor, value: Record<
       support: signpostsStaffSupport(helpType) ? staffSupport(org.contacts) : [],
     });
     const staged = await deps.outbox.stage(tx, [
-      { to: 'person', personId: actor.personId, message: { card: confirmation }, options: { platform: actor.platform, label: `the confirmation of ${request.reference}` } },
+      { to: 'person', personId: actor.personId, message: { card: confirmation }, options: { platform: actor.platform, label: `the confirmation of ${request.reference}`, about: request.id } },
       ...(existing ? [] : [{ to: 'triage' as const, organisationId: actor.organisationId, requestId, card: triageCardFor(request, org, now) }]),
     ]);
     return { request, created: !existing, staged };

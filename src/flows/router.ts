@@ -29,7 +29,7 @@ import { isReportCommand, OVERDUE_COMMAND } from '../domain/report.js';
 import { exportSubjectAccess, parseSubjectAccessCommand } from './subject-access.js';
 import { auditRefusedRead } from './refused-reads.js';
 import { claimRequest, closeRequest, giveAdvice, showRequestDetails } from './triage-actions.js';
-import { StaleCardError, type Actor, type CardRef, type ConversationInfo, type FlowDeps, type Inbound, type TurnResult } from './types.js';
+import { FormRefusal, StaleCardError, type Actor, type CardRef, type ConversationInfo, type FlowDeps, type Inbound, type TurnResult } from './types.js';
 
 type ActionHandler = (deps: FlowDeps, actor: Actor, value: Record<string, unknown>, conversation: ConversationInfo) => Promise<TurnResult>;
 
@@ -145,6 +145,12 @@ export async function handleTurn(deps: FlowDeps, actor: Actor, inbound: Inbound)
     deps.logger.info({ code, actorId: actor.personId }, 'turn refused');
     if (code === 'NOT_PERMITTED') {
       await auditRefusedRead(deps, actor, inbound, inbound.kind === 'message' ? normaliseCommand(inbound.text) : '');
+    }
+    if (error instanceof FormRefusal) {
+      // The form again, in place of the card acted on: the channels show a turn's card only when
+      // the turn is not marked refused (nothing was changed all the same).
+      if (error.inPlace) return { replies: [], updatedCard: error.form, notice: refusal.notice };
+      return { replies: [{ card: error.form }], refused: true, notice: refusal.notice };
     }
     return { replies: [], refused: true, ...refusal };
   }

@@ -93,7 +93,7 @@ function detailsNotice(outcome: DeliveryOutcome, reference: string): string {
 }
 
 /** Who can supervise, and the defaults for the booking form (the matrix duration for the requester's group). */
-async function bookingChoices(deps: FlowDeps, actor: Actor, request: RequestWithPeople) {
+export async function bookingChoices(deps: FlowDeps, actor: Actor, request: RequestWithPeople) {
   const [supervisors, requester] = await Promise.all([
     supervisorsOf(deps.db, request.organisationId),
     deps.db.person.findUniqueOrThrow({ where: { id: request.requesterId }, include: { staffGroup: { include: { requirements: true } } } }),
@@ -146,13 +146,13 @@ export async function claimRequest(deps: FlowDeps, actor: Actor, value: Record<s
       const claimed = await tx.supervisionRequest.findUniqueOrThrow({ where: { id: req.id }, include: requestWithPeople });
       const card = await detailsView(deps, actor, claimed, tx);
       staged.push(
-        ...(await deps.outbox.stage(tx, [{ to: 'person', personId: actor.personId, message: { card }, options: { platform: actor.platform, replaces: detailsKey(req.id) } }])),
+        ...(await deps.outbox.stage(tx, [{ to: 'person', personId: actor.personId, message: { card }, options: { platform: actor.platform, replaces: detailsKey(req.id), about: req.id } }])),
       );
     }
     // Close the loop: the requester learns who has their request, with the change.
     staged.push(
       ...(await deps.outbox.stage(tx, [
-        { to: 'person', personId: req.requesterId, message: { text: lifecycle.claimedNotice(req.reference, actor.name, req.route) } },
+        { to: 'person', personId: req.requesterId, message: { text: lifecycle.claimedNotice(req.reference, actor.name, req.route) }, options: { about: req.id } },
       ])),
     );
   });
@@ -215,7 +215,7 @@ export async function giveAdvice(deps: FlowDeps, actor: Actor, value: Record<str
         to: 'person',
         personId: req.requesterId,
         message: { card: adviceCard({ requestId: req.id, reference: req.reference, specialist: actor.name, advice }) },
-        options: { causedBy: actor.personId, label: `the advice on ${req.reference}` },
+        options: { causedBy: actor.personId, label: `the advice on ${req.reference}`, about: req.id },
       },
     ]);
   });
@@ -251,7 +251,7 @@ export async function closeRequest(deps: FlowDeps, actor: Actor, value: Record<s
       platform: actor.platform,
       detail: { outcome },
     });
-    staged = await deps.outbox.stage(tx, [{ to: 'person', personId: req.requesterId, message: { text: lifecycle.closedNotice(req.reference, outcome) } }]);
+    staged = await deps.outbox.stage(tx, [{ to: 'person', personId: req.requesterId, message: { text: lifecycle.closedNotice(req.reference, outcome) }, options: { about: req.id } }]);
   });
   await deps.outbox.send(staged);
   return { replies: [], updatedCard, notice: `${request.reference} is closed: ${lifecycle.OUTCOME_LABELS[outcome]}.` };

@@ -99,6 +99,8 @@ export interface OutboxOptions {
   causedBy?: string;
   /** A plain label for that notice and the administrators' list ("the advice on SGS-2026-0001"), never the content. */
   label?: string;
+  /** The request it is about: one person's messages about one request arrive in the order they were written. */
+  about?: string;
 }
 
 /**
@@ -154,5 +156,22 @@ export interface FlowDeps {
 export class StaleCardError extends DomainError {
   constructor(readonly currentCard: CardRef) {
     super('STALE_CARD', 'That card was out of date. It now shows the request as it is; please try again.');
+  }
+}
+
+/**
+ * A refusal answered with the form again: everything the person entered kept, the reason on it,
+ * and any way forward as a button (for a time that does not exist, the time to use instead).
+ * What that button submits goes through the same checks as the form. `inPlace`: the form was the
+ * card acted on, and the answer replaces it; otherwise (a form inside another card, such as the
+ * request's details) that card stays as it is and the form comes as a new message.
+ */
+export class FormRefusal extends DomainError {
+  constructor(
+    refusal: DomainError,
+    readonly form: CardRef,
+    readonly inPlace: boolean,
+  ) {
+    super(refusal.code, refusal.userMessage);
   }
 }

@@ -39,6 +39,7 @@
 //   npx vitest run --config test/vitest.config.ts --maxWorkers=1 test/drills/scaled-out-delivery.test.ts
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { DateTime } from 'luxon';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { FIRST_TRY_LEASE_MS } from '../../src/channels/outbox.js';
 import { DEMO_TENANT_ID, demoPerson } from '../../src/db/demo-organisation.js';
@@ -132,6 +133,8 @@ interface Drill {
   specialists: TeamsUser[];
   admin: TeamsUser;
   startedAt: number;
+  /** Starts one more worker process (a restart after a kill), stopped by the clean-ups. */
+  startWorker(name: string): Promise<ChildRole>;
 }
 
 function demoUser(key: string): TeamsUser {
@@ -139,7 +142,7 @@ function demoUser(key: string): TeamsUser {
   return { personId: '', aadObjectId: p.aadObjectId, name: p.name, conversationId: `a:drill-${p.aadObjectId}` };
 }
 
-async function startDrill(options: { people: number }): Promise<Drill> {
+async function startDrill(options: { people: number; webs?: number; workers?: number; messagePollMs?: number }): Promise<Drill> {
   const startedAt = Date.now();
   const database = await createTestDatabase();
   cleanups.push(() => database.drop());
@@ -196,12 +199,11 @@ async function startDrill(options: { people: number }): Promise<Drill> {
     redisPrefix,
     connectorUrl: connector.url,
     logLevel: process.env.DRILL_LOG_LEVEL || 'warn',
+    ...(options.messagePollMs ? { messagePollMs: options.messagePollMs } : {}),
   };
   const roles: Array<['web' | 'worker', string]> = [
-    ['web', 'web-1'],
-    ['web', 'web-2'],
-    ['worker', 'worker-1'],
-    ['worker', 'worker-2'],
+    ...Array.from({ length: options.webs ?? 2 }, (_, i) => ['web', `web-${i + 1}`] as ['web', string]),
+    ...Array.from({ length: options.workers ?? 2 }, (_, i) => ['worker', `worker-${i + 1}`] as ['worker', string]),
   ];
   const started = await Promise.allSettled(roles.map(([role, name]) => startRole(role, name, env)));
   const ready: ChildRole[] = [];
@@ -220,7 +222,14 @@ async function startDrill(options: { people: number }): Promise<Drill> {
     }
   });
 
-  return { database, organisationId, connector, redisPrefix, webs, workers, people, specialists, admin, startedAt };
+  const startWorker = async (name: string) => {
+    const worker = await startRole('worker', name, env);
+    ready.push(worker);
+    workers.push(worker);
+    cleanups.push(() => worker.stop());
+    return worker;
+  };
+  return { database, organisationId, connector, redisPrefix, webs, workers, people, specialists, admin, startedAt, startWorker };
 }
 
 /** The administrator binds the triage channel, and each specialist opens their chat with the bot. */
@@ -343,6 +352,7 @@ async function journey(
   triagePosts: Map<string, AcceptedCall>,
   waitForCardMs: number,
   budget: Budget,
+  beforeClaim: (index: number) => Promise<void> = async () => {},
 ): Promise<JourneyOutcome> {
   const user = drill.people[index]!;
   const outcome: JourneyOutcome = { index, fallbacks: [], problems: [] };
@@ -379,6 +389,7 @@ async function journey(
     outcome.problems.push(`${request.reference}: no triage card within ${seconds(waitForCardMs)} of the request`);
     return outcome;
   }
+  await beforeClaim(index);
   const specialist = drill.specialists[index % drill.specialists.length]!;
   const inThread = (fields: Record<string, unknown>) => channelActivity(specialist, serviceUrl, DEMO_TENANT_ID, TRIAGE_CHANNEL, post.activityId, fields);
   const claimData = executeActions(cardIn(post.body)).find((a) => a.verb === 'request.claim')?.data;
@@ -397,8 +408,15 @@ async function journey(
   return outcome;
 }
 
-/** Runs the journeys, `AT_ONCE` people at a time; `onSubmitted` after each person's details turn. */
-async function runJourneys(drill: Drill, traffic: ReturnType<typeof createTraffic>, waitForCardMs: number, budget: Budget): Promise<JourneyOutcome[]> {
+/** Runs the journeys of the first `options.people` (default all), `options.atOnce` (default `AT_ONCE`) at a time. */
+async function runJourneys(
+  drill: Drill,
+  traffic: ReturnType<typeof createTraffic>,
+  waitForCardMs: number,
+  budget: Budget,
+  options: { people?: number; atOnce?: number; beforeClaim?: (index: number) => Promise<void> } = {},
+): Promise<JourneyOutcome[]> {
+  const people = options.people ?? drill.people.length;
   // Triage posts by request id, as the connector accepts them (the card's buttons carry the id).
   const triagePosts = new Map<string, AcceptedCall>();
   const index = (call: AcceptedCall) => {
@@ -411,10 +429,10 @@ async function runJourneys(drill: Drill, traffic: ReturnType<typeof createTraffi
   const outcomes: JourneyOutcome[] = [];
   let nextPerson = 0;
   await Promise.all(
-    Array.from({ length: AT_ONCE }, async () => {
-      while (nextPerson < drill.people.length) {
+    Array.from({ length: options.atOnce ?? AT_ONCE }, async () => {
+      while (nextPerson < people) {
         const i = nextPerson++;
-        outcomes.push(await journey(drill, traffic, i, triagePosts, waitForCardMs, budget));
+        outcomes.push(await journey(drill, traffic, i, triagePosts, waitForCardMs, budget, options.beforeClaim));
       }
     }),
   );
@@ -464,6 +482,8 @@ async function account(
    * SENT is sent again by a worker once its lease ends.
    */
   killedAt?: number,
+  /** Requests that end with a booked session instead of advice (their own messages are checked by the test). */
+  booked: ReadonlySet<string> = new Set(),
 ): Promise<Accounting> {
   const db = drill.database.db;
   const calls = drill.connector.calls;
@@ -555,18 +575,21 @@ async function account(
     const card = cards[0];
     if (card && posts.length === 1 && posts[0]!.activityId !== card.messageId) problems.push(`${ref}: the recorded triage card ${card.messageId} is not the one posted (${posts[0]!.activityId})`);
     const claimer = expectedClaimer(request.id);
-    if (request.status !== 'ADVICE_GIVEN' || (claimer && request.claimedById !== claimer.personId)) {
-      problems.push(`${ref}: stored as ${request.status}, claimed by ${request.claimedBy?.name ?? 'nobody'} (expected ADVICE_GIVEN, claimed by ${claimer?.name ?? '?'})`);
+    const isBooked = booked.has(request.id);
+    const finalStatus = isBooked ? 'BOOKED' : 'ADVICE_GIVEN';
+    if (request.status !== finalStatus || (claimer && request.claimedById !== claimer.personId)) {
+      problems.push(`${ref}: stored as ${request.status}, claimed by ${request.claimedBy?.name ?? 'nobody'} (expected ${finalStatus}, claimed by ${claimer?.name ?? '?'})`);
     }
     const last = card ? lastStateOf.get(card.messageId) : undefined;
     if (card && last) {
       const shown = cardIn(last.body);
       const state = { status: factOf(shown, 'Status'), claimedBy: factOf(shown, 'Claimed by'), version: String(executeActions(shown).find((a) => a.data.requestId === request.id)?.data.version) };
-      const wanted = { status: 'Advice given', claimedBy: request.claimedBy?.name ?? 'Unclaimed', version: String(request.version) };
+      const wanted = { status: isBooked ? 'Session booked' : 'Advice given', claimedBy: request.claimedBy?.name ?? 'Unclaimed', version: String(request.version) };
       if (JSON.stringify(state) !== JSON.stringify(wanted)) {
         problems.push(`${ref}: the triage card's last state (${last.method} #${last.seq}) is ${JSON.stringify(state)}, expected ${JSON.stringify(wanted)}`);
       }
     }
+    if (isBooked) continue;
     const requesterChat = conversationOfPerson.get(request.requesterId);
     // A crash duplicate is counted above (bounded by the rows in flight), not as a second message here.
     const toRequester = requesterChat ? postsIn(requesterChat).filter((c) => !crashDuplicates.includes(c)) : [];
@@ -576,7 +599,11 @@ async function account(
     const claimNotices = toRequester.filter((c) => textOf(c).includes(ref) && textOf(c).includes(claimerName) && !textOf(c).includes(ADVICE));
     const claimerChat = request.claimedById ? conversationOfPerson.get(request.claimedById) : undefined;
     const details = claimerChat ? postsIn(claimerChat).filter((c) => !crashDuplicates.includes(c) && textOf(c).includes(ref) && textOf(c).includes(SUMMARY)) : [];
-    if (advice.length === 1 && claimNotices.length === 1 && advice[0]!.seq < claimNotices[0]!.seq) adviceBeforeClaimNotice.push(ref);
+    // One person's messages arrive in the order they were written (message-delivery.ts).
+    if (advice.length === 1 && claimNotices.length === 1 && advice[0]!.seq < claimNotices[0]!.seq) {
+      adviceBeforeClaimNotice.push(ref);
+      problems.push(`${ref}: the requester got the advice before the notice that their request was picked up`);
+    }
     const counts = { confirmation: confirmations.length, claimNotice: claimNotices.length, advice: advice.length, detailsToClaimer: details.length };
     if (Object.values(counts).some((n) => n !== 1)) problems.push(`${ref} (requester ${request.requester.name}): received ${JSON.stringify(counts)}, expected 1 of each`);
   }
@@ -588,6 +615,9 @@ async function account(
   for (const call of apologies) problems.push(`apology POST #${call.seq} into ${call.conversationId}`);
   if (throttledApologies.length > 0) problems.push(`${throttledApologies.length} apologies were sent and throttled`);
   for (const t of answeredSorry) problems.push(`apology in the answer to ${t.label} by ${t.personId}`);
+  // In an outage the apology for a failed turn is tried (and refused) in that person's own chat; never in the channel.
+  const refusedApologies = drill.connector.refused.filter((t) => JSON.stringify(t.body).includes(SORRY_MARK));
+  for (const t of refusedApologies.filter((r) => r.conversationId.startsWith(TRIAGE_CHANNEL))) problems.push(`apology tried in the triage channel (${t.conversationId})`);
 
   const throttledBy: Record<string, number> = {};
   const classOf = (conversationId: string) =>
@@ -627,8 +657,9 @@ async function account(
       reminderRatePerSecond: ratePerSecond(reminderCalls),
       reminderDrain: reminderCalls.length > 0 ? seconds(reminderCalls[reminderCalls.length - 1]!.at - reminderCalls[0]!.at) : 'none',
       apologies: apologies.length + throttledApologies.length + answeredSorry.length,
-      // Not asserted: the requester read the advice before "X has picked up your request".
-      adviceBeforeClaimNotice: { count: adviceBeforeClaimNotice.length, first: adviceBeforeClaimNotice.slice(0, 5) },
+      adviceBeforeClaimNotice: adviceBeforeClaimNotice.length,
+      refusedInOutage: drill.connector.refused.length,
+      apologiesTriedInOwnChatInOutage: refusedApologies.length,
       unexpectedConnectorRequests: drill.connector.unexpected.length,
     },
   };
@@ -891,4 +922,188 @@ describe('scaled-out delivery: two web and two worker processes, Teams limits en
     expect(victim.alive()).toBe(false);
     expect(problems.slice(0, 60), `${problems.length} problems`).toEqual([]);
   }, TEST_TIMEOUT_MS);
+});
+
+// ---------------------------------------------------------------------------
+// The outage drill
+// ---------------------------------------------------------------------------
+
+const OUTAGE_TEST_TIMEOUT_MS = 330_000;
+const SESSION_SUMMARY = 'I would like a supervision session about a case that keeps coming back to me.';
+
+/**
+ * The Teams connector answers 503 to everything for 60 s (no Retry-After) while requests are
+ * created, claimed and advised and a session is proposed; the worker process is SIGKILLed half-way
+ * through the outage and a new one started. One web and one worker process.
+ *
+ * Before the outage: the triage channel is bound; four people's requests are made and their cards
+ * posted; a fifth person's request for a session is made and claimed. In the outage: the first
+ * four requests are claimed and advised (the invoke answers still come back, being HTTP answers),
+ * eight more people make requests (the replies to their typed "Hello" cannot reach them: the bot
+ * cannot either, so the drill presses as the card would have had it), and the claimer proposes a
+ * session to the other specialist. After it: the eight new cards appear (the workers' retries) and
+ * are claimed and advised, and the supervisor confirms the session from the proposal that reached
+ * their chat. Then every row is SENT (or a superseded card update CANCELLED), every message reached
+ * its conversation once, every triage card once in its final state, and no apology anywhere but
+ * (refused) in the chat of a person whose own turn failed in the outage.
+ */
+describe('platform outage: the Teams connector answers 503 for 60 s and the worker is SIGKILLed', () => {
+  it('requests created, claimed and advised and a session proposed during the outage are all delivered afterwards: once each, cards final, nothing lost', async () => {
+    const PEOPLE = 12;
+    const BEFORE = 4; // requests made (cards posted) before the outage
+    const OUTAGE_MS = 60_000;
+    const start = Date.now();
+    const budget = { journeysEnd: start + OUTAGE_TEST_TIMEOUT_MS - 60_000, drainEnd: start + OUTAGE_TEST_TIMEOUT_MS - 20_000 };
+    const drill = await startDrill({ people: PEOPLE + 1, webs: 1, workers: 1, messagePollMs: 1_000 });
+    const traffic = createTraffic(drill);
+    await prepare(drill, traffic);
+    const db = drill.database.db;
+    const url = drill.connector.url;
+    const ready = Date.now();
+    const [claimer, supervisor] = drill.specialists as [TeamsUser, TeamsUser];
+
+    // The session request, made and claimed before the outage.
+    const booker = drill.people[PEOPLE]!;
+    const personal = (fields: Record<string, unknown>) => personalActivity(booker, url, DEMO_TENANT_ID, fields);
+    await traffic.turn(booker, booker.conversationId, 'hello', personal(messageFields(HELLO)));
+    await traffic.turn(booker, booker.conversationId, 'intake.risk', personal(invokeFields('intake.risk', { answer: 'no' })));
+    await traffic.turn(booker, booker.conversationId, 'intake.kind', personal(invokeFields('intake.kind', { helpType: 'SESSION' })));
+    await traffic.turn(
+      booker,
+      booker.conversationId,
+      'intake.details',
+      personal(invokeFields('intake.details', { acknowledged: 'no', format: 'INDIVIDUAL', summary: SESSION_SUMMARY, availability: AVAILABILITY })),
+    );
+    const sessionRequest = await db.supervisionRequest.findFirstOrThrow({ where: { requesterId: booker.personId } });
+    const cardOfRequest = (requestId: string) =>
+      drill.connector.calls.find((c) => c.method === 'POST' && c.conversationId === TRIAGE_CHANNEL && executeActions(cardIn(c.body)).some((a) => a.data.requestId === requestId));
+    expect(await waitFor(() => Boolean(cardOfRequest(sessionRequest.id)), 20_000)).toBe(true);
+    const sessionCard = cardOfRequest(sessionRequest.id)!;
+    const sessionThread = `${TRIAGE_CHANNEL};messageid=${sessionCard.activityId}`;
+    const inSessionThread = (user: TeamsUser, fields: Record<string, unknown>) => channelActivity(user, url, DEMO_TENANT_ID, TRIAGE_CHANNEL, sessionCard.activityId, fields);
+    await traffic.turn(claimer, sessionThread, 'request.claim', inSessionThread(claimer, invokeFields('request.claim', { requestId: sessionRequest.id, version: String(sessionRequest.version) })));
+
+    // The outage begins once the first BEFORE people's cards are posted; they claim and advise in it.
+    let outageStartedAt = 0;
+    let beginOutage: () => void = () => {};
+    const outageBegun = new Promise<void>((resolve) => {
+      beginOutage = () => {
+        drill.connector.outage(OUTAGE_MS);
+        outageStartedAt = Date.now();
+        resolve();
+      };
+    });
+    let cardsBefore = 0;
+    const gate = async (index: number) => {
+      if (index >= BEFORE) return;
+      cardsBefore += 1;
+      if (cardsBefore === BEFORE) beginOutage();
+      await outageBegun;
+    };
+
+    // In the outage: the session proposed (at 5 s), the worker killed (at 30 s) and a new one started (at 38 s).
+    let proposed: TurnLog | undefined;
+    let kill: { at: number; pendingRows: number } | undefined;
+    const inOutage = (async () => {
+      await outageBegun;
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      const current = await db.supervisionRequest.findUniqueOrThrow({ where: { id: sessionRequest.id } });
+      const date = DateTime.now().setZone('Europe/London').plus({ weeks: 1 }).set({ weekday: 3 }).toISODate()!;
+      proposed = await traffic.turn(
+        claimer,
+        claimer.conversationId,
+        'session.propose',
+        personalActivity(claimer, url, DEMO_TENANT_ID, invokeFields('session.propose', {
+          requestId: sessionRequest.id,
+          version: String(current.version),
+          supervisorId: supervisor.personId,
+          date1: date,
+          time1: '10:00',
+          durationMinutes: '60',
+          venue: 'Room 4, Waterloo HQ',
+        })),
+      );
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, outageStartedAt + 30_000 - Date.now())));
+      const worker = drill.workers[0]!;
+      await worker.kill();
+      kill = { at: Date.now(), pendingRows: await db.outboundMessage.count({ where: { status: 'PENDING' } }) };
+      await new Promise((resolve) => setTimeout(resolve, 8_000));
+      await drill.startWorker('worker-restarted');
+    })();
+
+    const outcomes = await runJourneys(drill, traffic, 200_000, budget, { people: PEOPLE, atOnce: BEFORE, beforeClaim: gate });
+    await inOutage;
+
+    // After the outage: the supervisor confirms from the proposal that reached their chat.
+    const proposalFor = () =>
+      drill.connector.calls.find((c) => c.method === 'POST' && c.conversationId === supervisor.conversationId && executeActions(cardIn(c.body)).some((a) => a.verb === 'session.confirm'));
+    const proposalArrived = await waitFor(() => Boolean(proposalFor()), Math.max(0, budget.journeysEnd - Date.now()), 250);
+    let confirmed: TurnLog | undefined;
+    if (proposalArrived) {
+      const proposal = proposalFor()!;
+      const card = cardIn(proposal.body)!;
+      const confirm = executeActions(card).find((a) => a.verb === 'session.confirm')!;
+      const slotId = (card.body as Array<{ id?: string; value?: string }>).find((b) => b.id === 'slotId')?.value;
+      confirmed = await traffic.turn(supervisor, supervisor.conversationId, 'session.confirm', personalActivity(supervisor, url, DEMO_TENANT_ID, invokeFields('session.confirm', { ...confirm.data, slotId })));
+    }
+    const journeysDone = Date.now();
+
+    const drained = await waitFor(async () => (await db.outboundMessage.count({ where: { status: 'PENDING' } })) === 0, Math.max(0, budget.drainEnd - Date.now()), 250);
+    const drainedAt = Date.now();
+    const claimers = new Map<string, TeamsUser>([[sessionRequest.id, claimer]]);
+    for (const o of outcomes) if (o.requestId) claimers.set(o.requestId, drill.specialists[o.index % drill.specialists.length]!);
+    const noBurst: Burst = { organisationId: drill.organisationId, tenantId: DEMO_TENANT_ID, reminderIds: [], byConversation: new Map() };
+    const result = await account(drill, traffic, noBurst, (id) => claimers.get(id), Date.now(), kill?.at, new Set([sessionRequest.id]));
+    await dumpIfAsked(drill, traffic, 'outage', { kill, outageStartedAt });
+
+    // The booking's own messages: the proposal to the supervisor, then the confirmation to both.
+    const session = await db.session.findFirst({ where: { requestId: sessionRequest.id } });
+    const postsTo = (user: TeamsUser) => drill.connector.calls.filter((c) => c.method === 'POST' && c.conversationId === user.conversationId);
+    const bookingProblems = [
+      ...(proposed?.answer?.status === 200 ? [] : [`the proposal turn was answered ${proposed?.answer?.status ?? 'never'}`]),
+      ...(proposalArrived ? [] : ['the proposal never reached the supervisor']),
+      ...(confirmed?.answer?.status === 200 ? [] : [`the confirmation turn was answered ${confirmed?.answer?.status ?? 'never'}`]),
+      ...(session?.status === 'CONFIRMED' ? [] : [`the session is ${session?.status ?? 'not stored'}`]),
+      ...(postsTo(supervisor).filter((c) => executeActions(cardIn(c.body)).some((a) => a.verb === 'session.confirm')).length === 1 ? [] : ['the supervisor got the proposal more than once']),
+    ];
+
+    const outageEnd = outageStartedAt + OUTAGE_MS;
+    const lastDelivery = drill.connector.calls.length > 0 ? drill.connector.calls[drill.connector.calls.length - 1]!.at : 0;
+    console.info(
+      `[outage] ${PEOPLE + 1} people, 503 for ${seconds(OUTAGE_MS)}, worker SIGKILLed: ${JSON.stringify({
+        ...result.figures,
+        turns: turnFigures(traffic),
+        kill: kill && { afterOutageStart: seconds(kill.at - outageStartedAt), pendingRowsAtKill: kill.pendingRows },
+        durations: {
+          setUp: seconds(ready - drill.startedAt),
+          outageStartAfterReady: seconds(outageStartedAt - ready),
+          journeys: seconds(journeysDone - ready),
+          lastDeliveryAfterOutage: seconds(lastDelivery - outageEnd),
+          drainedAfterOutage: seconds(drainedAt - outageEnd),
+        },
+        duplicates: result.orphans.length,
+        crashDuplicates: result.crashDuplicates.length,
+      })}`,
+    );
+
+    // The replies of the intake turns made in the outage are queued (they reach the person afterwards): the drill presses as the cards would have had it.
+    const queuedReplies = (o: JourneyOutcome) => o.index >= BEFORE;
+    const problems = [
+      ...(outageStartedAt > 0 ? [] : ['the outage never began']),
+      ...(kill ? [] : ['the worker was never killed']),
+      ...(drained ? [] : [`still pending at the end of the wait: ${await db.outboundMessage.count({ where: { status: 'PENDING' } })} rows`]),
+      ...outcomes.flatMap((o) => o.problems),
+      ...outcomes.flatMap((o) => o.fallbacks.filter((f) => !(queuedReplies(o) && /^(hello|intake\.risk|intake\.kind) /.test(f))).map((f) => `person ${o.index}: ${f}`)),
+      ...traffic.turns.filter((t) => !t.answer || t.answer.status !== 200).map((t) => `turn ${t.label} by ${t.personId}: ${t.error ?? t.answer?.status}`),
+      ...(result.figures.requests === PEOPLE + 1 ? [] : [`${String(result.figures.requests)} requests stored, expected ${PEOPLE + 1}`]),
+      // The workers took the messages of the outage over: none is left to the dead worker, none sent twice (the connector accepted nothing in the outage).
+      ...(result.crashDuplicates.length === 0 ? [] : [`${result.crashDuplicates.length} duplicates after a kill in an outage`]),
+      ...result.problems,
+      ...bookingProblems,
+      ...drill.connector.unexpected.map((u) => `unexpected connector request ${u.method} ${u.url}`),
+    ];
+    reportProblems(problems);
+    expect(drill.connector.refused.length).toBeGreaterThan(0);
+    expect(problems.slice(0, 60), `${problems.length} problems`).toEqual([]);
+  }, OUTAGE_TEST_TIMEOUT_MS);
 });

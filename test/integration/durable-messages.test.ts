@@ -176,6 +176,74 @@ describe('the triage card while the channel is unreachable', () => {
   });
 });
 
+describe("one person's messages", () => {
+  it('arrive in the order they were written: the advice waits while the "picked up" notice before it is still on its way', async () => {
+    const request = await newRequest('Ordered messages: a crew asked about a child at school.');
+    h.refuse(toParamedic);
+    const version = (await h.database.db.supervisionRequest.findUniqueOrThrow({ where: { id: request.id } })).version;
+    await h.action('specialist', 'request.claim', { requestId: request.id, version }, 'channel');
+    const paramedic = await h.database.db.person.findFirstOrThrow({ where: { email: demoPerson('paramedic').email } });
+    const notice = await h.database.db.outboundMessage.findFirstOrThrow({ where: { kind: 'person', personId: paramedic.id }, orderBy: { seq: 'desc' } });
+    expect(notice).toMatchObject({ status: 'PENDING', attempts: 1 });
+
+    // The platform answers again before the notice's retry: the advice must not overtake it.
+    h.refuse(null);
+    h.take();
+    await advise(request.id, 'Talk to the school safeguarding lead today.');
+    const advice = await h.database.db.outboundMessage.findFirstOrThrow({ where: { label: `the advice on ${request.reference}` } });
+    expect(advice).toMatchObject({ status: 'PENDING', attempts: 0 });
+    expect(h.take().filter(toParamedic)).toEqual([]);
+
+    h.clock.advance(5);
+    const delivery = createMessageDelivery({ db: h.database.db, senders: h.senders, logger: silent, clock: h.clock });
+    expect(await delivery.deliver(advice.id)).toBe('queued');
+    expect(h.take().filter(toParamedic)).toEqual([]);
+    expect(await delivery.deliver(notice.id)).toBe('sent');
+    // Released as soon as the notice went, not left for a later poll.
+    expect((await h.database.db.outboundMessage.findUniqueOrThrow({ where: { id: advice.id } })).nextAttemptAt.getTime()).toBeLessThanOrEqual(h.clock.now().getTime());
+    expect(await delivery.deliver(advice.id)).toBe('sent');
+    const delivered = h.take().filter(toParamedic).map((c) => JSON.stringify(c.body));
+    expect(delivered).toHaveLength(2);
+    expect(delivered[0]).toContain(demoPerson('specialist').name);
+    expect(delivered[1]).toContain('Talk to the school safeguarding lead today.');
+  });
+});
+
+describe('the reply to a turn the platform refuses', () => {
+  it('is queued for the person, in order, and the turn stands: no apology over the answered card, delivered when the platform is back', async () => {
+    await h.database.db.supervisionRequest.updateMany({ where: { status: { not: 'CLOSED' } }, data: { status: 'CLOSED', closedAt: h.clock.now() } });
+    const paramedic = await h.database.db.person.findFirstOrThrow({ where: { email: demoPerson('paramedic').email } });
+    h.take();
+    h.refuse(toParamedic);
+    const hello = await h.message('paramedic', 'hello');
+    expect(hello.status).toBe(200);
+    // The risk question (a separate call to the connector) was refused: queued, not lost.
+    const [question] = await h.database.db.outboundMessage.findMany({ where: { kind: 'person', personId: paramedic.id, status: 'PENDING' }, orderBy: { seq: 'asc' } });
+    expect(question).toBeDefined();
+    expect(JSON.stringify(question!.message)).toContain('intake-risk');
+    // The answer to the person's button press is the invoke response itself: it still arrives, with the card, not an apology.
+    const risk = await h.action('paramedic', 'intake.risk', { answer: 'no' });
+    expect(risk.status).toBe(200);
+    expect(JSON.stringify(risk.body)).not.toContain('Sorry, something went wrong');
+    const queued = await h.database.db.outboundMessage.findMany({ where: { kind: 'person', personId: paramedic.id, status: 'PENDING' }, orderBy: { seq: 'asc' } });
+    expect(queued.length).toBeGreaterThanOrEqual(2);
+    expect(h.take().filter(toParamedic)).toEqual([]);
+    expect(h.refused.some((c) => toParamedic(c) && c.method === 'POST')).toBe(true);
+
+    h.refuse(null);
+    h.clock.advance(5);
+    const delivery = createMessageDelivery({ db: h.database.db, senders: h.senders, logger: silent, clock: h.clock });
+    for (const row of queued) {
+      await h.database.db.outboundMessage.update({ where: { id: row.id }, data: { nextAttemptAt: h.clock.now() } });
+      expect(await delivery.deliver(row.id)).toBe('sent');
+    }
+    const delivered = h.take().filter(toParamedic);
+    expect(delivered).toHaveLength(queued.length);
+    expect(JSON.stringify(delivered[0]!.body)).toContain('immediate risk');
+    expect(delivered.map((c) => JSON.stringify(c.body)).join()).not.toContain('Sorry, something went wrong');
+  });
+});
+
 describe('messages written with the change', () => {
   it('roll back with it, and survive a process that dies after the commit: the workers send them when the lease ends', async () => {
     const outbox = createOutbox({ db: h.database.db, senders: h.senders, logger: silent, clock: h.clock });

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main as orgCli } from '../../src/cli/org.js';
+import { findUnreachableContacts } from '../../src/db/check-organisation-contacts.js';
 import { findInvalidOrganisationSettings } from '../../src/db/check-organisation-settings.js';
 import { importDirectory } from '../../src/db/import-directory.js';
 import { findUnpinnedOrganisations } from '../../src/db/organisation-platforms.js';
@@ -17,7 +18,7 @@ import { loadOrganisation } from '../../src/db/organisations.js';
 import { needsResigning } from '../../src/domain/agreements.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { addServiceMinutes, isWithinServiceHours } from '../../src/domain/service-time.js';
-import { offerAgreements, signAgreement } from '../../src/flows/agreements.js';
+import { signAgreement, stageAgreementOffers } from '../../src/flows/agreements.js';
 import type { Actor, FlowDeps } from '../../src/flows/types.js';
 import { createLogger } from '../../src/logger.js';
 import { testDatabaseUrl, withTestDatabase } from '../support/database.js';
@@ -164,7 +165,8 @@ describe('npm run org: from an empty database to a working set-up', () => {
       '4 kind unknown kind "HELPLINE"; kinds are SUPERVISION_INBOX, DUTY_LINE, OUT_OF_HOURS_LINE, EMERGENCY_DUTY_TEAM, EMERGENCY_SERVICES, STAFF_SUPPORT',
       '5 email "not-an-email" is not a valid email address',
       '5 url "http://eap.example.co.uk" must be an https:// link',
-      '6 phone give at least one of phone, email, url or availability, so people know how to reach it',
+      '6 phone a STAFF_SUPPORT contact needs a phone number, email or https:// link: the bot gives it to people to get in touch',
+      '7 phone a STAFF_SUPPORT contact needs a phone number, email or https:// link: the bot gives it to people to get in touch',
     ]);
     await expectRefused(['set-contacts', SLUG, fixture('contacts-no-out-of-hours.csv')], /\n1\s+kind\s+the list has no out-of-hours route/);
     await expectRefused(['set-contacts', SLUG, fixture('missing.csv')], /file: .*missing\.csv: file not found/);
@@ -187,6 +189,29 @@ describe('npm run org: from an empty database to a working set-up', () => {
     // Again: replaced, not added to.
     expect((await cli('set-contacts', SLUG, fixture('contacts.csv'))).out).toBe(`${SLUG}: 7 contacts set (replacing 7).`);
     expect(await t.db.organisationContact.count({ where: { organisationId: org.id } })).toBe(7);
+  });
+
+  it('set-contacts: refuses a staff-support row with no phone, email or url; the list already loaded stays whole', async () => {
+    // Every row good but one: nothing of the file is stored, and the seven contacts loaded above remain.
+    const file = tmpFile(
+      'contacts-unreachable-support.csv',
+      [
+        'kind,label,phone,email,url,availability',
+        'EMERGENCY_SERVICES,Police or ambulance,999,,,24/7',
+        'OUT_OF_HOURS_LINE,Site manager,01234 500500,,,24/7',
+        'STAFF_SUPPORT,Employee assistance programme,0800 000 0000,,,24/7',
+        'STAFF_SUPPORT,LINC workers,,,,Ask your line manager to put you in touch',
+      ].join('\n'),
+    );
+    const before = await t.db.organisationContact.findMany({ where: { organisationId: await orgId() }, orderBy: { sortOrder: 'asc' } });
+    const result = await expectRefused(['set-contacts', SLUG, file]);
+    expect(result.err.split('\n').slice(1).map((l) => l.replace(/\s+/g, ' ').trim())).toEqual([
+      'line field reason',
+      '5 phone a STAFF_SUPPORT contact needs a phone number, email or https:// link: the bot gives it to people to get in touch',
+    ]);
+    expect(await t.db.organisationContact.findMany({ where: { organisationId: await orgId() }, orderBy: { sortOrder: 'asc' } })).toEqual(before);
+    expect(before.map((c) => c.label)).not.toContain('LINC workers');
+    expect(await findUnreachableContacts(t.db)).toEqual([]);
   });
 
   it('set-service-hours: refuses overlapping and inverted windows, unknown days and malformed times', async () => {
@@ -405,7 +430,7 @@ describe('npm run org: from an empty database to a working set-up', () => {
           attendees: { create: [{ personId: attendeeId }] },
         },
       });
-      await offerAgreements(deps, session.id);
+      await deps.outbox.send(await t.db.$transaction((tx) => stageAgreementOffers(deps, tx, session.id, 'Europe/London')));
       return t.db.agreement.findMany({ where: { sessionId: session.id }, include: { template: true, signatures: true } });
     };
 
@@ -485,13 +510,15 @@ describe('npm run org: from an empty database to a working set-up', () => {
   });
 
   it('show: names stored values the bot would refuse, and the field', async () => {
-    await t.db.organisation.create({
+    const handEdited = await t.db.organisation.create({
       data: { slug: 'hand-edited', name: 'Hand edited', referencePrefix: 'HE', serviceHours: { mon: [{ from: '09:00', to: '13:00' }, { from: '12:00', to: '17:00' }] }, responseTargets: {}, settings: { remindersOff: true } },
     });
+    await t.db.organisationContact.create({ data: { organisationId: handEdited.id, kind: 'STAFF_SUPPORT', label: 'Counselling', availability: 'Ask your line manager', sortOrder: 10 } });
     const out = (await cli('show', 'hand-edited')).out;
     expect(out).toContain('serviceHours.mon.1: 12:00-17:00 overlaps 09:00-13:00');
     expect(out).toContain('responseTargets.urgentMinutes: must be a whole number of service minutes from 5 to 480');
     expect(out).toContain('settings.remindersOff: is not a known setting');
+    expect(out).toContain('contacts "Counselling": a STAFF_SUPPORT contact needs a phone number, email or https:// link: the bot gives it to people to get in touch (set-contacts)');
   });
 
   it('runs as `npm run org` (tsx), with its exit codes', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client.js';
-import { DEMO_PEOPLE, DEMO_STAFF_GROUPS, DEMO_TENANT_ID } from '../../src/db/demo-organisation.js';
+import { findUnreachableContacts } from '../../src/db/check-organisation-contacts.js';
+import { DEMO_PEOPLE, DEMO_STAFF_GROUPS, DEMO_TENANT_ID, STAFF_SUPPORT_PLACEHOLDER } from '../../src/db/demo-organisation.js';
 import {
   AgreementKind,
   ContactKind,
@@ -136,6 +137,16 @@ describe('seedDemoOrganisation', () => {
     expect(of(ContactKind.EMERGENCY_SERVICES)[0]).toMatchObject({ phone: '999' });
     expect(of(ContactKind.EMERGENCY_DUTY_TEAM)).toHaveLength(1);
     expect(of(ContactKind.STAFF_SUPPORT).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('stores staff support with a placeholder link each, which the start check accepts', async () => {
+    const support = await db.organisationContact.findMany({ where: { organisationId, kind: ContactKind.STAFF_SUPPORT }, orderBy: { sortOrder: 'asc' } });
+    expect(support.map((c) => [c.label, c.url, c.availability])).toEqual([
+      ['Staff support services', 'https://las-demo.example/staff-support', STAFF_SUPPORT_PLACEHOLDER],
+      ['Counselling', 'https://las-demo.example/counselling', STAFF_SUPPORT_PLACEHOLDER],
+      ['LINC workers (peer support)', 'https://las-demo.example/linc', STAFF_SUPPORT_PLACEHOLDER],
+    ]);
+    expect(await findUnreachableContacts(db)).toEqual([]);
   });
 
   it('stores version 1 of all four agreement templates', async () => {

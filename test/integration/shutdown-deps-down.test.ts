@@ -2,11 +2,19 @@
 // once rather than a line per reconnect, and SIGTERM ends it within 10 s although its Redis
 // client cannot quit cleanly. src/main.ts in its own process, as production runs it.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { signSlackBody } from '../../src/channels/slack/verify-signature.js';
 import { seedDemoOrganisation } from '../../src/db/seed-demo.js';
+import { systemClock } from '../../src/domain/time.js';
+import { createUrgentCopy } from '../../src/flows/urgent-copy.js';
+import { httpRequest } from '../support/teams-harness.js';
 import { createLogger } from '../../src/logger.js';
 import { onceAMinute } from '../../src/logger.js';
 import { testDatabaseUrl, withTestDatabase } from '../support/database.js';
@@ -106,6 +114,77 @@ describe('Redis cut while a worker runs', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       await proxy.close();
+    }
+  }, 90_000);
+});
+
+describe('PostgreSQL unreachable at start', () => {
+  it('a web process starts anyway, is not ready, and gives a person at risk their organisation\'s routes from the last-known copy', async () => {
+    const { organisationId } = await seedDemoOrganisation(t.db);
+    const TEAM = 'T0SGSNODB';
+    await t.db.organisation.update({ where: { id: organisationId }, data: { slackTeamId: TEAM } });
+    // The copy a process wrote while PostgreSQL answered.
+    const dir = mkdtempSync(path.join(tmpdir(), 'sgs-copy-'));
+    const file = path.join(dir, 'urgent-routes.json');
+    const copy = createUrgentCopy({ db: t.db, clock: systemClock, logger: createLogger({ level: 'silent' }), file, localMode: false, refreshMs: 3_600_000 });
+    expect(await copy.refresh()).toBe(true);
+    copy.stop();
+
+    // Slack's Web API, kept by this test.
+    const posted: string[] = [];
+    const slack = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        if (req.url?.endsWith('chat.postMessage')) posted.push(decodeURIComponent(body.replace(/\+/g, ' ')));
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: true, ts: `${Date.now() / 1000}`, channel: 'D0NODB' }));
+      });
+    });
+    await new Promise<void>((resolve) => slack.listen(0, '127.0.0.1', resolve));
+    const slackPort = (slack.address() as { port: number }).port;
+    const port = await freePort();
+    const { child, out, exited } = startMain({
+      PROCESS_ROLE: 'web',
+      PORT: String(port),
+      DATABASE_URL: `postgresql://postgres@127.0.0.1:${await freePort()}/test`,
+      REDIS_PREFIX: `nodb-${randomUUID().slice(0, 8)}`,
+      SLACK_API_URL: `http://127.0.0.1:${slackPort}/api/`,
+      URGENT_COPY_FILE: file,
+    });
+    try {
+      await expect.poll(() => out.stdout.includes('bot listening'), { timeout: 45_000, interval: 100 }).toBe(true);
+      expect(out.stdout).toContain('PostgreSQL unreachable at start');
+      const ready = await httpRequest(`http://127.0.0.1:${port}/readyz`, 'GET');
+      expect(ready.status).toBe(503);
+      expect(ready.text).toContain('postgres');
+      expect(ready.text).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
+
+      const body = JSON.stringify({
+        type: 'event_callback',
+        team_id: TEAM,
+        api_app_id: 'A0NODB',
+        event_id: 'Ev0NODB1',
+        event_time: Math.floor(Date.now() / 1000),
+        event: { type: 'message', channel_type: 'im', channel: 'D0NODB', user: 'U0NODB1', text: 'A child is being hurt right now at the address I attended', ts: `${Date.now() / 1000}` },
+      });
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const sent = await httpRequest(`http://127.0.0.1:${port}/slack/events`, 'POST', body, {
+        'content-type': 'application/json',
+        'x-slack-request-timestamp': timestamp,
+        'x-slack-signature': `v0=${signSlackBody('test-signing-secret-0123456789abcdef', timestamp, body)}`,
+      });
+      expect(sent.status).toBe(200);
+      await expect.poll(() => posted.length, { timeout: 15_000, interval: 100 }).toBeGreaterThan(0);
+      expect(posted[0]).toContain('020 7407 7181'); // the demo organisation's 24/7 line, from the copy
+      expect(posted[0]).toContain('I could not record this just now');
+
+      child.kill('SIGTERM');
+      await exited;
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await new Promise((resolve) => slack.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 90_000);
 });

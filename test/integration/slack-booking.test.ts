@@ -3,6 +3,7 @@
 // supervisee gets a link button to the calendar invite.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoPerson } from '../../src/db/demo-organisation.js';
+import type { Prisma } from '../../src/db/generated/client.js';
 import { dmChannel, slackUserId, startSlackHarness, TEAM_ID, TRIAGE_CHANNEL, type SlackCall, type SlackHarness } from '../support/slack-harness.js';
 import { httpRequest } from '../support/teams-harness.js';
 
@@ -127,5 +128,166 @@ describe('booking a session on Slack', () => {
     await h.press('paramedic', 'link.open', {}, { channel: dmChannel('paramedic') });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(h.take()).toEqual([]);
+  });
+});
+
+describe('a time that does not exist on Slack (the clocks go forward 01:00 to 02:00 on Sunday 28 March 2027)', () => {
+  const GAP = (time: string, suggestion: string) =>
+    `${time} on Sunday 28 March 2027 does not exist in Europe/London, because the clocks go forward. Did you mean ${suggestion}?`;
+  const TIME_FORMAT = 'Write the time as HH:mm on the 24-hour clock, for example 14:30.';
+  /** The form message the bot posted; Slack sends its ts with any button pressed on it. */
+  const FORM_TS = '1795009999.000100';
+  const dm = dmChannel('specialist');
+  /** Each input block's initial value, by block id (what Slack shows in the form, and sends back in its state). */
+  const initialValues = (blocks: any[]): Record<string, string> =>
+    Object.fromEntries(
+      blocks
+        .filter((b) => b.type === 'input')
+        .map((b) => [b.block_id, b.element.initial_date ?? b.element.initial_time ?? b.element.initial_value ?? b.element.initial_option?.value])
+        .filter(([, v]) => v !== undefined),
+    );
+  const texts = (calls: SlackCall[]) => named(calls, 'chat.postMessage').filter((p) => p.args.channel === dm && !p.args.blocks).map((p) => p.args.text);
+  let request: { id: string; version: number; reference: string };
+  let entered: Record<string, string>;
+  let form: any[];
+  let useButton: any;
+  let details: { messageId: string };
+  /** A posted message once the bot has recorded it (just after Slack answered the post). */
+  async function recorded(where: Prisma.PostedCardWhereInput) {
+    for (let tries = 0; ; tries++) {
+      const card = await h.database.db.postedCard.findFirst({ where });
+      if (card) return card;
+      if (tries > 250) throw new Error('the message was never recorded as posted');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  beforeAll(async () => {
+    // Each step waits for the card with the next step's button (turns run after Slack's ack).
+    const cardWith = (channel: string, actionId: string) =>
+      h.until((c) => named(c, 'chat.postMessage').some((p) => p.args.channel === channel && JSON.stringify(p.args.blocks ?? []).includes(`"action_id":"${actionId}`)));
+    const summary = 'A case from the week the clocks change';
+    await h.dm('call-handler', 'hello');
+    await cardWith(dmChannel('call-handler'), 'intake.risk');
+    await h.press('call-handler', 'intake.risk#2', { answer: 'no' });
+    await cardWith(dmChannel('call-handler'), 'intake.kind');
+    await h.press('call-handler', 'intake.kind#2', { helpType: 'SESSION' });
+    await cardWith(dmChannel('call-handler'), 'intake.details');
+    await h.press('call-handler', 'intake.details#1', { acknowledged: 'no' }, { state: { summary } });
+    await cardWith(TRIAGE_CHANNEL, 'request.claim');
+    const opened = await h.database.db.supervisionRequest.findFirstOrThrow({ where: { summary } });
+    const posted = await recorded({ subjectId: opened.id, purpose: 'triage' });
+    await h.press('specialist', 'request.claim', { requestId: opened.id, version: opened.version }, { channel: TRIAGE_CHANNEL, ts: posted.messageId });
+    await cardWith(dm, 'card.open:session.propose');
+    details = await recorded({ subjectId: { startsWith: `request:${opened.id}:details:` }, purpose: 'live' });
+    h.take();
+    request = await h.database.db.supervisionRequest.findUniqueOrThrow({ where: { id: opened.id } });
+    const specialist2 = await h.database.db.person.findFirstOrThrow({ where: { email: demoPerson('specialist-2').email } });
+    entered = {
+      supervisorId: specialist2.id,
+      date1: '2027-03-28',
+      time1: '01:30',
+      date2: '2026-12-10',
+      time2: '11:00',
+      durationMinutes: '45',
+      venue: 'Bow HQ, room 3',
+      onlineLink: 'https://meet.example.test/sg-77',
+    };
+  });
+
+  it('refuses the modal with the time to use instead; the form comes as a DM with every value kept and a button for that time', async () => {
+    await h.press('specialist', `card.open:session.propose`, { title: 'Book a session', data: { requestId: request.id, version: request.version, view: 'details' } }, { channel: dm, ts: details.messageId });
+    const [open] = named(await h.until((c) => named(c, 'views.open').length === 1), 'views.open');
+    await h.interact({
+      type: 'view_submission',
+      team: { id: TEAM_ID },
+      user: user('specialist'),
+      view: {
+        id: 'V2',
+        type: 'modal',
+        callback_id: 'card.form',
+        private_metadata: open!.args.view.private_metadata,
+        state: {
+          values: {
+            supervisorId: { supervisorId: { type: 'static_select', selected_option: { value: entered.supervisorId } } },
+            date1: { date1: { type: 'datepicker', selected_date: entered.date1 } },
+            time1: { time1: { type: 'timepicker', selected_time: entered.time1 } },
+            date2: { date2: { type: 'datepicker', selected_date: entered.date2 } },
+            time2: { time2: { type: 'timepicker', selected_time: entered.time2 } },
+            durationMinutes: { durationMinutes: { type: 'number_input', value: entered.durationMinutes } },
+            venue: { venue: { type: 'plain_text_input', value: entered.venue } },
+            onlineLink: { onlineLink: { type: 'plain_text_input', value: entered.onlineLink } },
+          },
+        },
+      },
+    });
+    const calls = await h.until((c) => named(c, 'chat.postMessage').some((p) => p.args.channel === dm && p.args.blocks));
+    // The details message stays as it is; the reason comes privately, then the form as a new message.
+    expect(named(calls, 'chat.update')).toEqual([]);
+    expect(texts(calls)).toEqual([GAP('01:30', '02:30')]);
+    const forms = named(calls, 'chat.postMessage').filter((p) => p.args.channel === dm && p.args.blocks);
+    expect(forms).toHaveLength(1);
+    form = forms[0]!.args.blocks;
+    expect(JSON.stringify(form)).toContain(`:warning: *${GAP('01:30', '02:30')}*`);
+    expect(initialValues(form)).toEqual(entered);
+    expect(form.filter((b) => b.type === 'input').map((b) => [b.block_id, b.element.type])).toEqual([
+      ['supervisorId', 'static_select'],
+      ['date1', 'datepicker'],
+      ['time1', 'timepicker'],
+      ['date2', 'datepicker'],
+      ['time2', 'timepicker'],
+      ['durationMinutes', 'number_input'],
+      ['venue', 'plain_text_input'],
+      ['onlineLink', 'plain_text_input'],
+    ]);
+    expect(buttons(form).map((b: any) => b.text.text)).toEqual(['Use 02:30 instead', 'Propose session']);
+    useButton = buttons(form)[0];
+    expect(useButton.action_id).toBe('session.propose#1');
+    expect(JSON.parse(useButton.value)).toEqual({ requestId: request.id, version: request.version, suggestedSlot: '1', suggestedDate: '2027-03-28', suggestedTime: '02:30' });
+    expect(await h.database.db.session.count({ where: { requestId: request.id } })).toBe(0);
+  });
+
+  it('checks a tampered suggestion like a typed time: one that does not exist gets the form again in place, garbage a clear refusal; nothing is stored', async () => {
+    const press = (value: Record<string, unknown>) =>
+      h.press('specialist', useButton.action_id, { ...JSON.parse(useButton.value), ...value }, { channel: dm, ts: FORM_TS, state: initialValues(form) });
+
+    /** The turn is over once its private notice is posted (after any update of the form). */
+    const answered = () => h.until((c) => texts(c).length > 0);
+    await press({ suggestedTime: '01:45' });
+    let calls = await answered();
+    const [update] = named(calls, 'chat.update');
+    expect(update!.args).toMatchObject({ channel: dm, ts: FORM_TS });
+    expect(JSON.stringify(update!.args.blocks)).toContain(GAP('01:45', '02:45'));
+    expect(initialValues(update!.args.blocks)).toEqual({ ...entered, time1: '01:45' });
+    expect(JSON.parse(buttons(update!.args.blocks)[0].value)).toMatchObject({ suggestedSlot: '1', suggestedDate: '2027-03-28', suggestedTime: '02:45' });
+    expect(texts(calls)).toEqual([GAP('01:45', '02:45')]);
+
+    for (const [tampered, refusal] of [
+      [{ suggestedTime: 'half past two' }, TIME_FORMAT],
+      [{ suggestedTime: '1:30' }, TIME_FORMAT],
+      [{ suggestedDate: '2027-02-30' }, '2027-02-30 is not a real date.'],
+      [{ suggestedSlot: 'time1' }, 'That suggested time is not for one of the times on the form. Please enter the date and time again.'],
+    ] as const) {
+      await press(tampered);
+      calls = await answered();
+      expect(named(calls, 'chat.update')).toEqual([]);
+      expect(texts(calls)).toEqual([refusal]);
+    }
+    expect(await h.database.db.session.count({ where: { requestId: request.id } })).toBe(0);
+  });
+
+  it('pressing the button proposes the session at 02:30 BST (01:30Z), with everything else as entered', async () => {
+    await h.press('specialist', useButton.action_id, JSON.parse(useButton.value), { channel: dm, ts: FORM_TS, state: initialValues(form) });
+    const calls = await h.until((c) => texts(c).length > 0);
+    expect(texts(calls)).toContain(`Session proposed to ${demoPerson('specialist-2').name} for ${request.reference}. You will hear when they answer.`);
+    const session = await h.database.db.session.findFirstOrThrow({ where: { requestId: request.id }, include: { slots: { orderBy: { startsAt: 'asc' } } } });
+    expect(session).toMatchObject({ status: 'PROPOSED', supervisorId: entered.supervisorId, durationMinutes: 45, venue: entered.venue, onlineLink: entered.onlineLink });
+    expect(session.slots.map((s) => [s.startsAt, s.endsAt])).toEqual([
+      [new Date('2026-12-10T11:00:00Z'), new Date('2026-12-10T11:45:00Z')],
+      [new Date('2027-03-28T01:30:00Z'), new Date('2027-03-28T02:15:00Z')],
+    ]);
+    // The supervisor is offered 02:30 (the message written with the session; delivered in the background).
+    const toSupervisor = await h.database.db.outboundMessage.findFirstOrThrow({ where: { personId: entered.supervisorId }, orderBy: { seq: 'desc' } });
+    expect(JSON.stringify(toSupervisor.message)).toContain('"label":"from 02:30 to 03:15 on Sunday 28 March 2027"');
   });
 });

@@ -279,3 +279,52 @@ describe('App Home', () => {
     expect(actions).toEqual(['intake.start']);
   });
 });
+
+describe('emotional impact: staff support signposted, each with its number or link', () => {
+  /** The texts of the sections under "Support for you" in a message's blocks (up to the next heading or context). */
+  const supportLines = (blocks: any[]): string[] => {
+    const start = blocks.findIndex((b) => b.type === 'section' && b.text?.text === '*Support for you*');
+    if (start < 0) return [];
+    const lines: string[] = [];
+    for (const block of blocks.slice(start + 1)) {
+      if (block.type !== 'section' || !block.text || /^\*.*\*$/.test(block.text.text)) break;
+      lines.push(block.text.text);
+    }
+    return lines;
+  };
+
+  it('shows every staff-support contact with its link in the details message and again in the confirmation', async () => {
+    const organisationId = (await h.database.db.organisation.findFirstOrThrow({ where: { slug: 'las-demo' } })).id;
+    const contacts = await h.database.db.organisationContact.findMany({ where: { organisationId, kind: 'STAFF_SUPPORT' }, orderBy: { sortOrder: 'asc' } });
+    expect(contacts).toHaveLength(3);
+    const expected = contacts.map((c) => {
+      const reach = [c.phone, c.email, c.url].filter(Boolean);
+      expect(reach.length, c.label).toBeGreaterThan(0);
+      return `${c.label}: ${reach.join(', ')} (${c.availability})`;
+    });
+    expect(expected[0]).toBe('Staff support services: https://las-demo.example/staff-support (Demo placeholder: your trust sets its own with npm run org -- set-contacts)');
+
+    h.take();
+    await h.dm('clinician-111', 'hello');
+    await h.until((c) => named(c, 'chat.postMessage').length === 1);
+    await h.press('clinician-111', 'intake.risk#2', { answer: 'no' });
+    await h.until((c) => named(c, 'chat.postMessage').length === 1);
+    await h.press('clinician-111', 'intake.kind#4', { helpType: 'EMOTIONAL_IMPACT' });
+    const [details] = named(await h.until((c) => named(c, 'chat.postMessage').length === 1), 'chat.postMessage');
+    expect(details!.args.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Emotional impact of a case: a few details', emoji: true } });
+    expect(supportLines(details!.args.blocks)).toEqual(expected);
+    // Shown before the questions, so it is read even if the request is never sent.
+    const firstInput = details!.args.blocks.findIndex((b: any) => b.type === 'input');
+    expect(details!.args.blocks.findIndex((b: any) => b.text?.text === '*Support for you*')).toBeLessThan(firstInput);
+
+    await h.press('clinician-111', 'intake.details#1', { acknowledged: 'no' }, { state: { summary: 'A hard week of calls; I keep thinking about one of them.' } });
+    const calls = await h.until((c) => named(c, 'chat.postMessage').length === 2);
+    const confirmation = named(calls, 'chat.postMessage').find((c) => c.args.channel === dmChannel('clinician-111'))!;
+    expect(confirmation.args.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Your request has been sent', emoji: true } });
+    expect(supportLines(confirmation.args.blocks)).toEqual(expected);
+    const triage = named(calls, 'chat.postMessage').find((c) => c.args.channel === TRIAGE_CHANNEL)!;
+    expect(texts(triage.args).join(' ')).not.toContain('las-demo.example');
+    await h.delivered();
+    h.take();
+  });
+});

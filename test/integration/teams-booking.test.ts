@@ -75,7 +75,6 @@ describe('proposing a session', () => {
 
   it.each([
     ['a time in the past', { date1: '2026-11-20' }, /already passed|in the past/i],
-    ['a time inside the daylight-saving gap', { date1: '2027-03-28', time1: '01:30' }, /does not exist in Europe\/London/],
     ['a duration under 15 minutes', { durationMinutes: '10' }, /15/],
     ['a date without a time', { time1: '' }, /both a date and a time/],
     ['a supervisor not in the list', { supervisorId: '00000000-0000-4000-8000-000000000000' }, /choose a supervisor from the list/],
@@ -230,5 +229,120 @@ describe('suggesting another time and declining', () => {
     expect(visibleTexts(cardOf(toPerson(calls, 'specialist')[0])).join(' ')).toContain('cannot take this session: On leave that week.');
     expect(visibleTexts(cardOf(toPerson(calls, 'mh-nurse')[0]))).toContain('Supervision session declined');
     expect((await h.database.db.session.findUniqueOrThrow({ where: { id: session.id } })).status).toBe('DECLINED');
+  });
+});
+
+describe('a time that does not exist (the clocks go forward 01:00 to 02:00 on Sunday 28 March 2027)', () => {
+  const GAP = (time: string, suggestion: string) =>
+    `${time} on Sunday 28 March 2027 does not exist in Europe/London, because the clocks go forward. Did you mean ${suggestion}?`;
+  const sessionsOf = (where: object) => h.database.db.session.count({ where });
+  /** The values a card's inputs hold, by input id. */
+  const valuesOf = (card: any) => Object.fromEntries(card.body.filter((b: any) => b.id).map((b: any) => [b.id, b.value]));
+  /** What Teams sends for an Action.Execute: the card's input values (as strings) merged into the action's data. */
+  const submission = (card: any, action: any) => ({
+    ...action.data,
+    ...Object.fromEntries(Object.entries(valuesOf(card)).filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => [k, String(v)])),
+  });
+  const useButton = (card: any) => card.actions.find((a: any) => /^Use /.test(a.title));
+
+  describe("from the request's details card", () => {
+    let request: Awaited<ReturnType<typeof openRequest>>;
+    let entered: Record<string, string>;
+    let form: any;
+
+    beforeAll(async () => {
+      request = await openRequest('clinician-111', 'SESSION', 'A case from the week the clocks change');
+      entered = {
+        supervisorId: ids['specialist-2']!,
+        date1: '2027-03-28',
+        time1: '01:30',
+        date2: '2026-12-10',
+        time2: '11:00',
+        durationMinutes: '45',
+        venue: 'Room 4, Waterloo HQ',
+        onlineLink: 'https://meet.example.test/sg-42',
+      };
+    });
+
+    it('refuses with the time to use instead; the form comes again with every value kept and a button for that time', async () => {
+      const res = await h.action('specialist', 'session.propose', { requestId: request.id, version: request.version, view: 'details', ...entered });
+      expect(res.body.value).toBe(GAP('01:30', '02:30'));
+      // The details card stays as it was (no card in the answer); the form comes as a new message.
+      const replies = toPerson(h.take(), 'specialist');
+      expect(replies).toHaveLength(1);
+      form = cardOf(replies[0]);
+      expect(visibleTexts(form)).toContain(GAP('01:30', '02:30'));
+      expect(valuesOf(form)).toEqual({ ...entered, durationMinutes: 45 });
+      expect(form.actions.map((a: any) => a.title)).toEqual(['Use 02:30 instead', 'Propose session']);
+      expect(useButton(form)).toMatchObject({
+        type: 'Action.Execute',
+        verb: 'session.propose',
+        data: { requestId: request.id, version: request.version, suggestedSlot: '1', suggestedDate: '2027-03-28', suggestedTime: '02:30' },
+      });
+      expect(await sessionsOf({ requestId: request.id })).toBe(0);
+    });
+
+    it('checks a tampered suggestion like a typed time: one that does not exist gets the form again, garbage a clear refusal; nothing is stored', async () => {
+      const data = submission(form, useButton(form));
+      const gap = await h.action('specialist', 'session.propose', { ...data, suggestedTime: '01:45' });
+      // From the form itself, the answer card is the form again.
+      expect(gap.body.type).toBe('application/vnd.microsoft.card.adaptive');
+      expect(visibleTexts(gap.body.value)).toContain(GAP('01:45', '02:45'));
+      expect(valuesOf(gap.body.value)).toMatchObject({ ...entered, time1: '01:45', durationMinutes: 45 });
+      expect(useButton(gap.body.value).data).toMatchObject({ suggestedSlot: '1', suggestedDate: '2027-03-28', suggestedTime: '02:45' });
+
+      for (const [tampered, refusal] of [
+        [{ suggestedTime: 'half past two' }, 'Write the time as HH:mm on the 24-hour clock, for example 14:30.'],
+        [{ suggestedTime: '25:30' }, 'Write the time as HH:mm on the 24-hour clock, for example 14:30.'],
+        [{ suggestedDate: '2027-02-30' }, '2027-02-30 is not a real date.'],
+        [{ suggestedSlot: '3' }, 'That suggested time is not for one of the times on the form. Please enter the date and time again.'],
+      ] as const) {
+        const res = await h.action('specialist', 'session.propose', { ...data, ...tampered });
+        expect(res.body.value).toBe(refusal);
+      }
+      h.take();
+      expect(await sessionsOf({ requestId: request.id })).toBe(0);
+    });
+
+    it('pressing the button proposes the session at 02:30 BST (01:30Z), with everything else as entered', async () => {
+      const res = await h.action('specialist', 'session.propose', submission(form, useButton(form)));
+      expect(res.body.value).toBe(`Session proposed to ${demoPerson('specialist-2').name} for ${request.reference}. You will hear when they answer.`);
+      const session = await h.database.db.session.findFirstOrThrow({ where: { requestId: request.id }, include: { slots: { orderBy: { startsAt: 'asc' } } } });
+      expect(session).toMatchObject({ status: 'PROPOSED', supervisorId: ids['specialist-2'], durationMinutes: 45, venue: entered.venue, onlineLink: entered.onlineLink });
+      expect(session.slots.map((s) => [s.startsAt, s.endsAt])).toEqual([
+        [new Date('2026-12-10T11:00:00Z'), new Date('2026-12-10T11:45:00Z')],
+        [new Date('2027-03-28T01:30:00Z'), new Date('2027-03-28T02:15:00Z')],
+      ]);
+      // The supervisor is offered 02:30 (the message written with the session; delivered in the background).
+      const toSupervisor = await h.database.db.outboundMessage.findFirstOrThrow({ where: { personId: ids['specialist-2'] }, orderBy: { seq: 'desc' } });
+      expect(JSON.stringify(toSupervisor.message)).toContain('"label":"from 02:30 to 03:15 on Sunday 28 March 2027"');
+      h.take();
+    });
+  });
+
+  describe('from the form for booking your own session', () => {
+    it('answers with the form again, values kept, and its button books at 02:30 BST', async () => {
+      await h.message('mh-nurse', 'book supervision');
+      const blank = cardOf(toPerson(h.take(), 'mh-nurse')[0]);
+      const entered = { supervisorId: ids.specialist!, date1: '2027-03-28', time1: '01:05', durationMinutes: '50', venue: 'Room 2, Bow', onlineLink: 'https://meet.example.test/own' };
+      const res = await h.action('mh-nurse', 'session.propose-own', { ...submission(blank, blank.actions[0]), ...entered });
+      expect(res.body.type).toBe('application/vnd.microsoft.card.adaptive');
+      const form = res.body.value;
+      expect(visibleTexts(form)).toContain(GAP('01:05', '02:05'));
+      expect(valuesOf(form)).toEqual({ ...entered, date2: '', time2: '', durationMinutes: 50 });
+      expect(form.actions.map((a: any) => a.title)).toEqual(['Use 02:05 instead', 'Propose session']);
+      expect(useButton(form)).toMatchObject({ verb: 'session.propose-own', data: { suggestedSlot: '1', suggestedDate: '2027-03-28', suggestedTime: '02:05' } });
+      expect(await sessionsOf({ type: 'MANDATORY' })).toBe(0);
+
+      const garbage = await h.action('mh-nurse', 'session.propose-own', { ...submission(form, useButton(form)), suggestedTime: '2:05pm' });
+      expect(garbage.body.value).toBe('Write the time as HH:mm on the 24-hour clock, for example 14:30.');
+      expect(await sessionsOf({ type: 'MANDATORY' })).toBe(0);
+
+      const booked = await h.action('mh-nurse', 'session.propose-own', submission(form, useButton(form)));
+      expect(visibleTexts(booked.body.value)).toContain('Your supervision session has been proposed');
+      const session = await h.database.db.session.findFirstOrThrow({ where: { type: 'MANDATORY' }, include: { slots: true } });
+      expect(session).toMatchObject({ supervisorId: ids.specialist, durationMinutes: 50, venue: entered.venue, onlineLink: entered.onlineLink });
+      expect(session.slots.map((s) => s.startsAt)).toEqual([new Date('2027-03-28T01:05:00Z')]);
+    });
   });
 });

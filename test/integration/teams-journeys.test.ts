@@ -317,6 +317,64 @@ describe('someone at immediate risk', () => {
   });
 });
 
+describe('emotional impact: staff support signposted, each with its number or link', () => {
+  /** The lines under "Support for you" on a card. */
+  const supportLines = (card: any): string[] => {
+    const section = card.body.find((b: any) => b.type === 'Container' && b.items?.[0]?.text === 'Support for you');
+    return section ? section.items.slice(1).map((i: any) => i.text) : [];
+  };
+
+  it('shows every staff-support contact with its link on the details card and again on the confirmation', async () => {
+    const contacts = await h.database.db.organisationContact.findMany({ where: { organisationId: h.organisationId, kind: 'STAFF_SUPPORT' }, orderBy: { sortOrder: 'asc' } });
+    expect(contacts).toHaveLength(3);
+    const expected = contacts.map((c) => {
+      const reach = [c.phone, c.email, c.url].filter(Boolean);
+      expect(reach.length, c.label).toBeGreaterThan(0);
+      return `${c.label}: ${reach.join(', ')} (${c.availability})`;
+    });
+    expect(expected[2]).toBe('LINC workers (peer support): https://las-demo.example/linc (Demo placeholder: your trust sets its own with npm run org -- set-contacts)');
+
+    await h.message('clinician-111', 'hello');
+    h.take();
+    await h.action('clinician-111', 'intake.risk', { answer: 'no' });
+    h.take();
+    await h.action('clinician-111', 'intake.kind', { helpType: 'EMOTIONAL_IMPACT' });
+    const details = cardOf(h.take()[0]);
+    expect(details.body[0].text).toBe('Emotional impact of a case: a few details');
+    expect(details.body[1].text).toBe('Thank you for reaching out. Alongside supervision, the staff-support services below are there for you.');
+    expect(supportLines(details)).toEqual(expected);
+
+    await h.action('clinician-111', 'intake.details', { acknowledged: 'no', format: 'INDIVIDUAL', summary: 'A hard week of calls; I keep thinking about one of them.' });
+    const calls = h.take();
+    const confirmation = cardOf(calls.find((c) => c.path.startsWith(personalPath('clinician-111'))));
+    expect(confirmation.body[0].text).toBe('Your request has been sent');
+    expect(supportLines(confirmation)).toEqual(expected);
+    // The triage channel is not signposted: the card there carries no staff-support lines.
+    const triage = cardOf(calls.find((c) => c.path === `/v3/conversations/${TRIAGE_CHANNEL}/activities`));
+    expect(textsOf(triage).join(' ')).not.toContain('las-demo.example');
+  });
+
+  it('leaves the section out, and "below" unsaid, when the organisation has no staff-support contact', async () => {
+    const saved = await h.database.db.organisationContact.findMany({ where: { organisationId: h.organisationId, kind: 'STAFF_SUPPORT' } });
+    await h.database.db.organisationContact.deleteMany({ where: { id: { in: saved.map((c) => c.id) } } });
+    try {
+      await h.message('ops-manager', 'hello');
+      h.take();
+      await h.action('ops-manager', 'intake.risk', { answer: 'no' });
+      h.take();
+      await h.action('ops-manager', 'intake.kind', { helpType: 'EMOTIONAL_IMPACT' });
+      const details = cardOf(h.take()[0]);
+      expect(details.body[1].text).toBe('Thank you for reaching out.');
+      expect(supportLines(details)).toEqual([]);
+      expect(textsOf(details)).not.toContain('Support for you');
+      await h.action('ops-manager', 'intake.cancel', {});
+      h.take();
+    } finally {
+      await h.database.db.organisationContact.createMany({ data: saved });
+    }
+  });
+});
+
 describe('bad input gets a clear answer and changes nothing', () => {
   it('answers 400 to a body that is not JSON', async () => {
     const res = await h.post('{"type": "message", ');

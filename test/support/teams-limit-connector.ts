@@ -3,6 +3,7 @@
 // with its body, in order, and it enforces Teams' limits like recording-connector.ts does
 // (sliding windows over accepted calls: `perConversation` per conversation and `perTenant` per
 // tenant in any `windowMs`; a call over either is answered 429 with Retry-After and not kept).
+// `outage(ms)` answers every call 503 for a while, as a platform outage would.
 // Updates count against the same windows as sends (the bot paces both on the same keys).
 //
 // Served in the test process on a free loopback port; the activities of the drill name it as
@@ -38,8 +39,8 @@ export interface ThrottledCall {
   method: 'POST' | 'PUT';
   conversationId: string;
   tenantId: string;
-  /** Which window refused it. */
-  over: 'conversation' | 'tenant';
+  /** Which window refused it; 'outage' for a 503. */
+  over: 'conversation' | 'tenant' | 'outage';
   body: Record<string, unknown>;
 }
 
@@ -51,6 +52,10 @@ export interface LimitConnector {
   readonly throttled: readonly ThrottledCall[];
   /** Requests for anything but an activity POST or PUT. */
   readonly unexpected: ReadonlyArray<{ method: string; url: string }>;
+  /** Calls answered 503 during an outage (`outage`), not kept. */
+  readonly refused: readonly ThrottledCall[];
+  /** From now for `ms`, every call is answered 503 Service Unavailable (no Retry-After), as in a platform outage. */
+  outage(ms: number): void;
   /** Called for each accepted call, after it is kept. */
   onCall(listener: (call: AcceptedCall) => void): void;
   close(): Promise<void>;
@@ -77,6 +82,8 @@ export async function startLimitConnector(limits: ConnectorLimits): Promise<Limi
   const calls: AcceptedCall[] = [];
   const throttled: ThrottledCall[] = [];
   const unexpected: Array<{ method: string; url: string }> = [];
+  const refused: ThrottledCall[] = [];
+  let outageUntil = 0;
   const listeners: Array<(call: AcceptedCall) => void> = [];
   const windows = slidingWindow(limits.windowMs);
   const retryAfter = String(limits.retryAfterSeconds ?? 1);
@@ -112,6 +119,10 @@ export async function startLimitConnector(limits: ConnectorLimits): Promise<Limi
       // Teams counts per thread: a channel's threads and the channel share the channel's budget.
       const thread = conversationId.split(';messageid=')[0]!;
       const now = Date.now();
+      if (now < outageUntil) {
+        refused.push({ at: now, method, conversationId, tenantId, over: 'outage', body });
+        return answer(res, 503, { error: { code: 'ServiceUnavailable', message: 'The service is unavailable' } });
+      }
       const over =
         windows.count(`c:${thread}`, now) >= limits.perConversation ? 'conversation' : windows.count(`t:${tenantId}`, now) >= limits.perTenant ? 'tenant' : null;
       if (over) {
@@ -136,6 +147,10 @@ export async function startLimitConnector(limits: ConnectorLimits): Promise<Limi
     calls,
     throttled,
     unexpected,
+    refused,
+    outage(ms) {
+      outageUntil = Date.now() + ms;
+    },
     onCall: (listener) => void listeners.push(listener),
     close: () =>
       new Promise<void>((resolve) => {

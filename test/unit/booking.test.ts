@@ -21,6 +21,7 @@ import {
   findClash,
   isAmbiguousLocalTime,
   localTimeOccurrences,
+  NonexistentLocalTimeError,
   parseLocalDateTime,
   planCancellation,
   rebookBy,
@@ -116,6 +117,16 @@ describe('parseLocalDateTime', () => {
       );
       expect(localTimeOccurrences('2026-03-29', time, LONDON)).toEqual([]);
       expect(isAmbiguousLocalTime('2026-03-29', time, LONDON)).toBe(false);
+    });
+
+    it('gives the time to use instead as data, for the form to offer as a button', () => {
+      const error = refusal(() => parseLocalDateTime('2027-03-28', '01:30', LONDON));
+      expect(error).toBeInstanceOf(NonexistentLocalTimeError);
+      expect((error as NonexistentLocalTimeError).suggestion).toEqual({ date: '2027-03-28', time: '02:30', label: '02:30' });
+      // The suggestion is itself a time that exists: 02:30 BST is 01:30Z.
+      expect(parseLocalDateTime('2027-03-28', '02:30', LONDON).toISOString()).toBe('2027-03-28T01:30:00.000Z');
+      const samoa = refusal(() => parseLocalDateTime('2011-12-30', '10:00', 'Pacific/Apia')) as NonexistentLocalTimeError;
+      expect(samoa.suggestion).toEqual({ date: '2011-12-31', time: '10:00', label: '10:00 on Saturday 31 December 2011' });
     });
 
     it('the minutes either side of the gap are fine', () => {

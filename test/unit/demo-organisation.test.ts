@@ -7,6 +7,7 @@ import {
   DEMO_STAFF_GROUPS,
   DEMO_TENANT_ID,
   demoPerson,
+  STAFF_SUPPORT_PLACEHOLDER,
 } from '../../src/db/demo-organisation.js';
 import { AgreementKind, ContactKind, RequirementKind, Role, SupervisionFormat, SupervisorPool } from '../../src/db/generated/enums.js';
 import {
@@ -15,6 +16,8 @@ import {
   responseTargetsSchema,
   serviceHoursSchema,
 } from '../../src/domain/org-settings.js';
+import { checkContactsCsv, reachProblem } from '../../src/domain/contact-rows.js';
+import { staffSupport } from '../../src/domain/urgent-routes.js';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -70,15 +73,34 @@ describe('demo contacts', () => {
     const edt = byKind(ContactKind.EMERGENCY_DUTY_TEAM)[0]!;
     expect(edt.phone).toBeNull();
     expect(edt.availability).toMatch(/EBS/);
-    const support = byKind(ContactKind.STAFF_SUPPORT);
-    expect(support.map((c) => c.label).join(' ')).toMatch(/LINC/);
-    expect(support.map((c) => c.label).join(' ')).toMatch(/[Cc]ounselling/);
-    for (const c of support) {
-      expect(c.phone).toBeNull();
-      expect(c.availability).toBeTruthy();
-    }
+    for (const c of byKind(ContactKind.STAFF_SUPPORT)) expect(c.phone).toBeNull();
     const published = new Set(['07990 138855', '020 7407 7181', '999']);
     for (const c of DEMO_CONTACTS) if (c.phone !== null) expect(published.has(c.phone), c.phone).toBe(true);
+  });
+
+  it('signposts the services of seeds 000 procedure 4.6, each with a link that is plainly a demo placeholder', () => {
+    const support = byKind(ContactKind.STAFF_SUPPORT);
+    expect(support.map((c) => [c.label, c.url])).toEqual([
+      ['Staff support services', 'https://las-demo.example/staff-support'],
+      ['Counselling', 'https://las-demo.example/counselling'],
+      ['LINC workers (peer support)', 'https://las-demo.example/linc'],
+    ]);
+    for (const c of support) {
+      // The reserved .example domain (RFC 2606) reaches nobody; the words say a trust sets its own, and how.
+      expect(new URL(c.url!).hostname.endsWith('.example'), c.url!).toBe(true);
+      expect(c.availability).toBe(STAFF_SUPPORT_PLACEHOLDER);
+    }
+    expect(STAFF_SUPPORT_PLACEHOLDER).toBe('Demo placeholder: your trust sets its own with npm run org -- set-contacts');
+    // Short enough to read on a phone: each line the bot shows ("label: link (availability)").
+    for (const line of staffSupport([...DEMO_CONTACTS])) expect(`${line.label}: ${line.detail}`.length, line.label).toBeLessThanOrEqual(160);
+  });
+
+  it('passes the contacts-file rules an organisation is loaded with (set-contacts)', () => {
+    const cell = (value: string | null) => (value === null ? '' : /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+    const csv = ['kind,label,phone,email,url,availability', ...DEMO_CONTACTS.map((c) => [c.kind, c.label, c.phone, c.email, c.url, c.availability].map(cell).join(','))].join('\n');
+    const checked = checkContactsCsv(csv);
+    expect(checked.ok ? [] : checked.problems).toEqual([]);
+    for (const c of DEMO_CONTACTS) expect(reachProblem(c), c.label).toBeNull();
   });
 
   it('has distinct sort orders', () => {

@@ -111,6 +111,39 @@ describe('contacts file', () => {
     ]);
   });
 
+  it('refuses a staff-support contact with no phone, email or url, naming the line, the field and why', () => {
+    const result = checkContactsCsv(
+      [
+        'kind,label,phone,email,url,availability',
+        'EMERGENCY_SERVICES,Police or ambulance,999,,,24/7',
+        'OUT_OF_HOURS_LINE,Site manager,01234 500500,,,24/7',
+        'STAFF_SUPPORT,Counselling,,,,Ask your line manager',
+        'staff support,LINC workers,,,,',
+      ].join('\n'),
+    );
+    const reason = 'a STAFF_SUPPORT contact needs a phone number, email or https:// link: the bot gives it to people to get in touch';
+    expect(result).toEqual({ ok: false, problems: [{ line: 4, field: 'phone', reason }, { line: 5, field: 'phone', reason }] });
+  });
+
+  it('takes a staff-support contact with any one of phone, email or url', () => {
+    const result = checkContactsCsv(
+      [
+        'kind,label,phone,email,url',
+        'EMERGENCY_SERVICES,Police or ambulance,999,,',
+        'EMERGENCY_DUTY_TEAM,Emergency Duty Team,0300 123 4567,,',
+        'STAFF_SUPPORT,Employee assistance,0800 000 0000,,',
+        'STAFF_SUPPORT,Occupational health,,oh@trust.example.nhs.uk,',
+        'STAFF_SUPPORT,Wellbeing hub,,,https://wellbeing.example.nhs.uk',
+      ].join('\n'),
+    );
+    expect(result.ok ? result.contacts.filter((c) => c.kind === 'STAFF_SUPPORT').map((c) => c.label) : result.problems).toEqual(['Employee assistance', 'Occupational health', 'Wellbeing hub']);
+  });
+
+  it('reports a staff-support link that is not https as that, not as a missing way to reach it', () => {
+    const result = checkContactsCsv('kind,label,url\nEMERGENCY_SERVICES,999 services,\nSTAFF_SUPPORT,Wellbeing hub,http://wellbeing.example.nhs.uk\n');
+    expect(result.ok ? [] : result.problems.filter((p) => p.line === 3)).toEqual([{ line: 3, field: 'url', reason: '"http://wellbeing.example.nhs.uk" must be an https:// link' }]);
+  });
+
   it('reports header problems as the directory does', () => {
     expect(checkContactsCsv('')).toEqual({ ok: false, problems: [{ line: 1, field: 'file', reason: 'the file is empty: expected a header row with kind, label' }] });
     expect(fields(checkContactsCsv('kind,name\nDUTY_LINE,x\n'))).toEqual(['name', 'label']);

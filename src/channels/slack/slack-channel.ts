@@ -9,6 +9,8 @@ import { paceTurnReply, type PlatformRateLimits, type RateLimiter } from '../../
 import { handleTurn } from '../../flows/router.js';
 import { requestFormsCard } from '../../flows/triage-actions.js';
 import type { Actor, CardRef, ConversationInfo, FlowDeps, Inbound, OutMessage, TurnResult } from '../../flows/types.js';
+import type { UrgentCopy } from '../../flows/urgent-copy.js';
+import { isUrgentInbound, overBudget, URGENT_FAULT_TEXT, URGENT_SLOW_TEXT } from '../../flows/urgent-turn.js';
 import type { Logger } from '../../logger.js';
 import { errorFacts, type ChannelSender } from '../outbox.js';
 import { baseActionId, cardToBlocks, escapeMrkdwn, OPEN_URL_ACTION, SHOW_CARD_PREFIX, showCardToModal, type AdaptiveCard } from './block-kit.js';
@@ -129,7 +131,16 @@ function parseValue(raw: unknown): Record<string, unknown> {
  * at once, resolve the actor from the verified request's user and team, call the same
  * platform-neutral handlers as Teams and render the same cards as Block Kit.
  */
-export function createSlackChannel(options: { config: SlackConfig; deps: FlowDeps; client: WebClient; tenancy?: Tenancy; buildHome?: (personId: string) => Promise<CardRef>; limiter?: RateLimiter; limits?: PlatformRateLimits }) {
+export function createSlackChannel(options: {
+  config: SlackConfig;
+  deps: FlowDeps;
+  client: WebClient;
+  tenancy?: Tenancy;
+  buildHome?: (personId: string) => Promise<CardRef>;
+  limiter?: RateLimiter;
+  limits?: PlatformRateLimits;
+  urgentCopy?: UrgentCopy;
+}) {
   const { deps, client } = options;
   const tenancy = options.tenancy ?? 'pinned';
   const logger = deps.logger;
@@ -203,12 +214,36 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
 
   async function deliver(result: TurnResult, where: { channel: string; userId: string; messageTs?: string; teamId?: string }, actor?: Actor): Promise<void> {
     if (result.updatedCard && !result.refused && where.messageTs && !(await isPostedCard(where.channel, where.messageTs))) {
-      await client.chat.update({ channel: where.channel, ts: where.messageTs, ...toSlackMessage({ card: result.updatedCard }) } as never);
+      try {
+        await client.chat.update({ channel: where.channel, ts: where.messageTs, ...toSlackMessage({ card: result.updatedCard }) } as never);
+      } catch (error) {
+        // The pressed card keeps its old look; its buttons are refused as stale, and the turn stands.
+        logger.warn({ err: errorFacts(error) }, 'Slack refused the update of the pressed card');
+      }
     }
-    if (result.notice) await tellPrivately(where.channel, where.userId, result.notice, where.teamId);
+    const replies: Array<{ message: OutMessage; send: () => Promise<void> }> = [];
+    const notice = result.notice;
+    if (notice) replies.push({ message: { text: notice }, send: () => tellPrivately(where.channel, where.userId, notice, where.teamId) });
     for (const reply of result.replies) {
-      await pace(where.channel, where.teamId);
-      await client.chat.postMessage({ channel: where.channel, ...toSlackMessage(reply) } as never);
+      replies.push({
+        message: reply,
+        send: async () => {
+          await pace(where.channel, where.teamId);
+          await client.chat.postMessage({ channel: where.channel, ...toSlackMessage(reply) } as never);
+        },
+      });
+    }
+    for (let i = 0; i < replies.length; i += 1) {
+      try {
+        await replies[i]!.send();
+      } catch (error) {
+        // Slack refused a reply (an outage, a rate limit): in the person's DM it and the rest are
+        // queued for them, in order, rather than lost, and the turn stands.
+        if (!actor || conversationFor(where.channel).kind !== 'PERSONAL') throw error;
+        logger.warn({ err: errorFacts(error), replies: replies.length - i }, 'Slack refused a turn reply: queued for the person');
+        for (const rest of replies.slice(i)) await deps.outbox.toPerson(actor.personId, rest.message, { platform: 'SLACK', conversationId: where.channel });
+        break;
+      }
     }
     if (actor) await uploadFiles(result, where, actor);
   }
@@ -251,7 +286,35 @@ export function createSlackChannel(options: { config: SlackConfig; deps: FlowDep
   }
 
   type TurnInput = { teamId: string; userId: string; channel: string; channelName?: string; messageTs?: string; inbound: (c: ConversationInfo) => Inbound };
+
+  /** The organisation's urgent routes from the copy this process holds, with `text`, where the person is. */
+  async function postUrgentRoutes(input: TurnInput, text: string): Promise<void> {
+    const copy = options.urgentCopy!;
+    const message = copy.routesCard(copy.organisationFor('SLACK', input.teamId), text);
+    await client.chat.postMessage({ channel: input.channel, ...toSlackMessage(message) } as never);
+  }
+
+  /**
+   * Someone may be at risk now: whatever the database does, their organisation's routes reach them
+   * within the urgent budget (urgent-turn.ts), from the copy if the turn is slow or fails.
+   */
   async function runTurn(input: TurnInput) {
+    const inbound = input.inbound(conversationFor(input.channel));
+    if (!options.urgentCopy || !isUrgentInbound(inbound)) return runOrdinaryTurn(input);
+    const work = runOrdinaryTurn(input);
+    if (await overBudget(work)) {
+      logger.warn({}, 'urgent turn over its budget: routes given from the urgent copy');
+      await postUrgentRoutes(input, URGENT_SLOW_TEXT).catch((error: unknown) => logger.error({ err: errorFacts(error) }, 'urgent routes not posted'));
+    }
+    try {
+      await work;
+    } catch (error) {
+      await postUrgentRoutes(input, URGENT_FAULT_TEXT).catch((postError: unknown) => logger.error({ err: errorFacts(postError) }, 'urgent routes not posted'));
+      throw error;
+    }
+  }
+
+  async function runOrdinaryTurn(input: TurnInput) {
     const conversation = { ...conversationFor(input.channel), ...(input.channelName ? { name: input.channelName } : {}) };
     const actor = await resolveActor(input.teamId, input.userId);
     if (!actor) {

@@ -62,8 +62,15 @@ export function createSlackReceiver(options: { signingSecret: string; db: Db; lo
   /** Events API retries (X-Slack-Retry-Num) carry the same event_id: process each once. */
   async function firstDelivery(body: Body): Promise<boolean> {
     if (body.type !== 'event_callback' || typeof body.event_id !== 'string') return true;
-    const { count } = await db.processedDelivery.createMany({ data: [{ key: `slack:${body.event_id}`, at: (options.clock ?? systemClock).now() }], skipDuplicates: true });
-    return count === 1;
+    try {
+      const { count } = await db.processedDelivery.createMany({ data: [{ key: `slack:${body.event_id}`, at: (options.clock ?? systemClock).now() }], skipDuplicates: true });
+      return count === 1;
+    } catch (error) {
+      // The database is not answering: a message handled twice (Slack retried it) is better
+      // than one never read, which may be someone saying a person is at risk.
+      logger.warn({ err: { name: (error as Error)?.name } }, 'Slack delivery not checked for a repeat: handled');
+      return true;
+    }
   }
 
   async function handle(req: Request, res: Response): Promise<void> {

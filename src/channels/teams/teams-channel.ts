@@ -26,6 +26,8 @@ import { handleTurn } from '../../flows/router.js';
 import type { Actor, FlowDeps, OutMessage, TurnResult } from '../../flows/types.js';
 import type { FileOffers } from '../../http/export-route.js';
 import { errorFacts, type ChannelSender } from '../outbox.js';
+import type { UrgentCopy } from '../../flows/urgent-copy.js';
+import { isUrgentInbound, overBudget, URGENT_FAULT_TEXT, URGENT_SLOW_TEXT } from '../../flows/urgent-turn.js';
 import { activityShapeProblem } from './activity-shape.js';
 import type { ServiceUrlPolicy } from './service-url.js';
 import { channelConversationId, conversationOf, inboundOf, invokeBody, tenantOf } from './teams-activity.js';
@@ -201,8 +203,15 @@ function storedConversation(context: TurnContext, actor: Actor): StoredConversat
   };
 }
 
-async function respond(context: TurnContext, result: TurnResult, isInvoke: boolean): Promise<void> {
+/** Set on a turn whose HTTP answer went before it finished (an urgent turn over its budget). */
+const ANSWERED_EARLY = Symbol('answeredEarly');
+
+/** Where the replies of a turn go when the platform refuses them: the person's queued messages. */
+type QueueReplies = (messages: OutMessage[], error: unknown) => Promise<void>;
+
+async function respond(context: TurnContext, result: TurnResult, isInvoke: boolean, queue?: QueueReplies): Promise<void> {
   const personal = conversationOf(context.activity).kind === 'PERSONAL';
+  const replies: OutMessage[] = [];
   if (isInvoke) {
     const card = !result.refused && result.updatedCard ? withPlainFacts(renderAdaptiveCard(result.updatedCard)) : undefined;
     await context.sendActivity({
@@ -211,11 +220,22 @@ async function respond(context: TurnContext, result: TurnResult, isInvoke: boole
     });
     // In a personal chat the notice also stays in the conversation; in a channel it
     // would be seen by everyone, so it only ever goes in the private invoke response.
-    if (card && result.notice && personal) await context.sendActivity(toTeamsActivity({ text: result.notice }));
+    if (card && result.notice && personal) replies.push({ text: result.notice });
   } else if (result.notice) {
-    await context.sendActivity(toTeamsActivity({ text: result.notice }));
+    replies.push({ text: result.notice });
   }
-  for (const reply of result.replies) await context.sendActivity(toTeamsActivity(reply));
+  replies.push(...result.replies);
+  for (let i = 0; i < replies.length; i += 1) {
+    try {
+      await context.sendActivity(toTeamsActivity(replies[i]!));
+    } catch (error) {
+      // The platform refused a reply (an outage, throttling past the one retry): it and the
+      // rest are queued for the person, in order, rather than lost, and the turn stands.
+      if (!queue) throw error;
+      await queue(replies.slice(i), error);
+      return;
+    }
+  }
 }
 
 /** Files for the actor alone: a signed link each, in their personal chat (never in a channel). */
@@ -257,22 +277,63 @@ function paceReplies(context: TurnContext, limiter: RateLimiter, limits?: Platfo
  * The /api/messages handler: check the activity's shape and serviceUrl, verify (botbuilder),
  * resolve the actor, dispatch, answer.
  */
-export function createTeamsHandler(adapter: TeamsAdapter, deps: FlowDeps, options: { serviceUrls: ServiceUrlPolicy; tenancy: Tenancy; files?: FileOffers; limiter?: RateLimiter; limits?: PlatformRateLimits }) {
+export function createTeamsHandler(
+  adapter: TeamsAdapter,
+  deps: FlowDeps,
+  options: { serviceUrls: ServiceUrlPolicy; tenancy: Tenancy; files?: FileOffers; limiter?: RateLimiter; limits?: PlatformRateLimits; urgentCopy?: UrgentCopy },
+) {
   const { serviceUrls, files } = options;
   const trust: Trust = { authenticated: serviceUrls.authenticated, tenancy: options.tenancy };
   const record = createConversationRecorder(deps.db);
   const rememberConversation = (context: TurnContext, actor: Actor) => record(storedConversation(context, actor));
   const lookup = createActorLookup(deps.db, { tenancy: options.tenancy });
+  /** The organisation's urgent routes from the copy this process holds, with `text`: as the invoke answer, or a message. */
+  const urgentAnswer = (context: TurnContext, text: string) => {
+    const copy = options.urgentCopy!;
+    const message = copy.routesCard(copy.organisationFor('TEAMS', tenantOf(context.activity)), text);
+    // Once the HTTP answer has gone (answered early), only a message can still reach the person.
+    return context.activity.type === 'invoke' && !context.turnState.get(ANSWERED_EARLY)
+      ? { type: ActivityTypes.InvokeResponse, value: { status: 200, body: invokeBody(withPlainFacts(renderAdaptiveCard(message.card!)), undefined) } }
+      : toTeamsActivity(message);
+  };
+  const isUrgent = (context: TurnContext) => {
+    const inbound = options.urgentCopy ? inboundOf(context.activity) : null;
+    return Boolean(inbound && isUrgentInbound(inbound));
+  };
+
   adapter.onTurnError = async (context, error) => {
     deps.logger.error({ err: errorFacts(error), activityType: context.activity.type }, 'Teams turn failed');
-    if (context.activity.type === 'invoke') {
+    if (isUrgent(context)) {
+      // Someone may be at risk: never a bare apology. Their organisation's routes, and the truth.
+      await context.sendActivity(urgentAnswer(context, URGENT_FAULT_TEXT));
+    } else if (context.activity.type === 'invoke') {
       await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body: invokeBody(undefined, SORRY) } });
     } else {
       await context.sendActivity(toTeamsActivity({ text: SORRY }));
     }
   };
 
-  const logic = async (context: TurnContext) => {
+  /**
+   * An urgent turn that has not finished within its budget is answered at once from the urgent
+   * copy (the HTTP answer goes now: `answerNow`), and goes on with its context alive; what it
+   * says at the end reaches the person as messages (the invoke answer is already given).
+   */
+  const logic = async (context: TurnContext, answerNow: (invokeBody?: unknown) => void) => {
+    if (!isUrgent(context)) return turnLogic(context);
+    const work = turnLogic(context);
+    if (!(await overBudget(work))) return work;
+    deps.logger.warn({ activityType: context.activity.type }, 'urgent turn over its budget: routes given from the urgent copy');
+    const early = urgentAnswer(context, URGENT_SLOW_TEXT);
+    context.turnState.set(ANSWERED_EARLY, true);
+    if (early.type === ActivityTypes.InvokeResponse) answerNow((early.value as { body: unknown }).body);
+    else {
+      answerNow();
+      await context.sendActivity(early);
+    }
+    return work;
+  };
+
+  const turnLogic = async (context: TurnContext) => {
     const activity = context.activity;
     if (activity.type === ActivityTypes.ConversationUpdate || activity.type === ActivityTypes.InstallationUpdate) {
       // The app was installed or a chat opened: keep the reference so the bot can write
@@ -303,7 +364,13 @@ export function createTeamsHandler(adapter: TeamsAdapter, deps: FlowDeps, option
     if (personal) await rememberConversation(context, actor);
     const result = await handleTurn(deps, actor, inbound);
     if (!personal && !result.refused) await rememberConversation(context, actor);
-    await respond(context, result, isInvoke);
+    const queue: QueueReplies | undefined = personal
+      ? async (messages, error) => {
+          deps.logger.warn({ err: errorFacts(error), replies: messages.length }, 'Teams refused a turn reply: queued for the person');
+          for (const message of messages) await deps.outbox.toPerson(actor.personId, message, { platform: 'TEAMS', conversationId: inbound.conversation.conversationId });
+        }
+      : undefined;
+    await respond(context, result, isInvoke, queue);
     if (isInvoke && !personal && result.updatedCard && result.notice && result.noticeMatters) {
       await deps.outbox.toPerson(actor.personId, { text: result.notice }, { platform: 'TEAMS', existingOnly: true });
     }
@@ -322,13 +389,26 @@ export function createTeamsHandler(adapter: TeamsAdapter, deps: FlowDeps, option
       res.end();
       return;
     }
+    let answered = false;
+    const answerNow = (body?: unknown) => {
+      if (answered) return;
+      answered = true;
+      res.status(StatusCodes.OK);
+      if (body !== undefined) res.send(body);
+      res.end();
+    };
     try {
       const activity = validateActivity(req.body as unknown as Activity);
-      const invokeResponse = await adapter.run(typeof authorization === 'string' ? authorization : '', activity, logic);
+      const invokeResponse = await adapter.run(typeof authorization === 'string' ? authorization : '', activity, (context) => logic(context, answerNow));
+      if (answered) return;
       res.status(invokeResponse?.status ?? StatusCodes.OK);
       if (invokeResponse?.body !== undefined) res.send(invokeResponse.body);
       res.end();
     } catch (error) {
+      if (answered) {
+        deps.logger.error({ err: errorFacts(error) }, 'urgent turn failed after the routes were given');
+        return;
+      }
       const unauthorized = error instanceof AuthenticationError;
       deps.logger[unauthorized ? 'warn' : 'error']({ err: errorFacts(error) }, unauthorized ? 'Teams request not authenticated' : 'Teams request failed');
       res.status(unauthorized ? StatusCodes.UNAUTHORIZED : StatusCodes.INTERNAL_SERVER_ERROR);
