@@ -317,7 +317,23 @@ function readEmotion(sentence: Sentence): CueMatch[] {
 }
 
 /** Reads a message for immediate-risk, child-death and emotional-impact cues. Pure. */
+/**
+ * The reading of a text, kept for the last few texts read: a turn reads the same words more than
+ * once (the urgent check of the channel, then the router), and the reading is pure.
+ */
+const recentReadings = new Map<string, CueReading>();
+const RECENT_READINGS = 32;
+
 export function readCues(text: string): CueReading {
+  const known = recentReadings.get(text);
+  if (known) return known;
+  const reading = Object.freeze(readCuesAfresh(text));
+  if (recentReadings.size >= RECENT_READINGS) recentReadings.delete(recentReadings.keys().next().value!);
+  recentReadings.set(text, reading);
+  return reading;
+}
+
+function readCuesAfresh(text: string): CueReading {
   const truncated = text.length > MAX_READ_LENGTH;
   const { repaired, words, known } = repair(truncated ? text.slice(0, MAX_READ_LENGTH) : text);
   const sentences = sentencesOf(repaired);

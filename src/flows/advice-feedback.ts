@@ -9,9 +9,9 @@ import { triageCardFor } from './request-intake.js';
 import type { Actor, FlowDeps, TurnResult } from './types.js';
 
 /**
- * The requester's answer to advice. "That helped" also countersigns the advice record, so
- * it is recorded by both (seeds 003 5.5); "I'd like a session" turns the request into a
- * supervision request and tells the specialist who advised.
+ * The requester's answer to advice, which is also their acknowledgement of it: either button
+ * countersigns the advice record, so it is recorded by both (seeds 003 5.5). "I'd like a session"
+ * also turns the request into a supervision request and tells the specialist who advised.
  */
 export async function answerAdvice(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
   if (value.answer !== 'helped' && value.answer !== 'session') {
@@ -35,14 +35,12 @@ export async function answerAdvice(deps: FlowDeps, actor: Actor, value: Record<s
       adviceFeedback: wantsSession ? 'WANTS_SESSION' : 'HELPED',
       ...(wantsSession ? { route: 'SUPERVISION' } : {}),
     });
-    if (!wantsSession) {
-      await tx.signature.upsert({
-        where: { recordId_personId_signedVersion: { recordId: advice.id, personId: actor.personId, signedVersion: advice.version } },
-        create: { recordId: advice.id, personId: actor.personId, signedVersion: advice.version, platform: actor.platform, signedAt: now },
-        update: {},
-      });
-      await tx.supervisionRecord.update({ where: { id: advice.id }, data: { status: 'SIGNED' } });
-    }
+    await tx.signature.upsert({
+      where: { recordId_personId_signedVersion: { recordId: advice.id, personId: actor.personId, signedVersion: advice.version } },
+      create: { recordId: advice.id, personId: actor.personId, signedVersion: advice.version, platform: actor.platform, signedAt: now },
+      update: {},
+    });
+    await tx.supervisionRecord.update({ where: { id: advice.id }, data: { status: 'SIGNED' } });
     await recordAudit(tx, {
       at: now,
       organisationId: before.organisationId,
@@ -67,8 +65,8 @@ export async function answerAdvice(deps: FlowDeps, actor: Actor, value: Record<s
   const org = await loadOrganisation(deps.db, request.organisationId);
   await deps.outbox.updateTriageCards(request.id, triageCardFor(request, org, now));
   const answered = wantsSession
-    ? 'You asked for a supervision session. A specialist will be in touch to book it.'
-    : 'Thank you: you said this helped.';
+    ? 'You acknowledged this advice and asked for a supervision session. A specialist will be in touch to book it.'
+    : 'Thank you: you acknowledged this advice and said it helped.';
   return {
     replies: [],
     updatedCard: adviceCard({

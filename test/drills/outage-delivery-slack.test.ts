@@ -68,7 +68,7 @@ import { seedDemoOrganisation } from '../../src/db/seed-demo.js';
 import type { OutMessage } from '../../src/flows/types.js';
 import { SLACK_SORRY_MARK } from '../bench/stub-slack-api.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { seconds, type ChildRole } from '../support/scaled-out.js';
+import { errorKinds, seconds, type ChildRole } from '../support/scaled-out.js';
 import {
   buttonsIn,
   createSlackClient,
@@ -131,24 +131,6 @@ async function waitFor(probe: () => Promise<boolean> | boolean, timeoutMs: numbe
     if (Date.now() > deadline) return false;
     await sleep(intervalMs);
   }
-}
-
-/** Error and fatal log lines of a process, counted by message and error (name and status). */
-function errorKinds(output: string, levels = /"level":(50|60)/): Record<string, number> {
-  const kinds: Record<string, number> = {};
-  for (const line of output.split('\n')) {
-    if (!levels.test(line)) continue;
-    let key = line.slice(0, 120);
-    try {
-      const entry = JSON.parse(line) as { msg?: string; err?: string | { name?: string; code?: string; status?: number } };
-      const err = typeof entry.err === 'string' ? entry.err.slice(0, 60) : entry.err ? `${entry.err.name ?? ''}${entry.err.code ? ` ${entry.err.code}` : ''}${entry.err.status ? ` ${entry.err.status}` : ''}` : '';
-      key = `${entry.msg ?? '?'}${err ? `: ${err}` : ''}`;
-    } catch {
-      // not JSON: keep the start of the line
-    }
-    kinds[key] = (kinds[key] ?? 0) + 1;
-  }
-  return kinds;
 }
 
 const countBy = <T>(items: readonly T[], key: (item: T) => string) => {

@@ -53,6 +53,7 @@ import {
   BOT_ACCOUNT,
   channelActivity,
   destroyAgent,
+  errorKinds,
   invokeFields,
   messageFields,
   percentile,
@@ -100,23 +101,6 @@ async function waitFor(probe: () => Promise<boolean> | boolean, timeoutMs: numbe
 
 /** Every string a call carries (message text, card texts and data), joined. */
 const textOf = (call: AcceptedCall) => stringsIn(call.body.text ?? '').concat(stringsIn(cardIn(call.body) ?? {})).join('\n');
-
-/** Error and fatal log lines of a process, counted by message and error (name, code or status). */
-function errorKinds(output: string): Record<string, number> {
-  const kinds: Record<string, number> = {};
-  for (const line of output.split('\n')) {
-    if (!/"level":(50|60)/.test(line)) continue;
-    let key = line.slice(0, 120);
-    try {
-      const entry = JSON.parse(line) as { msg?: string; err?: { name?: string; code?: string; status?: number } };
-      key = `${entry.msg ?? '?'}: ${entry.err?.name ?? ''}${entry.err?.code ? ` ${entry.err.code}` : ''}${entry.err?.status ? ` ${entry.err.status}` : ''}`;
-    } catch {
-      // not JSON: keep the start of the line
-    }
-    kinds[key] = (kinds[key] ?? 0) + 1;
-  }
-  return kinds;
-}
 
 // ---------------------------------------------------------------------------
 // The drill's processes and people

@@ -154,6 +154,10 @@ describe('PostgreSQL unreachable at start', () => {
     });
     try {
       await expect.poll(() => out.stdout.includes('bot listening'), { timeout: 45_000, interval: 100 }).toBe(true);
+      // Slack's signature is checked against the bot's clock, which need not be this process's
+      // (CI runs the suite under faketime; this child starts without it): read it off its log.
+      const listening = JSON.parse(out.stdout.split('\n').find((line) => line.includes('bot listening'))!) as { time: number };
+      const clockOffsetMs = listening.time - Date.now();
       expect(out.stdout).toContain('PostgreSQL unreachable at start');
       const ready = await httpRequest(`http://127.0.0.1:${port}/readyz`, 'GET');
       expect(ready.status).toBe(503);
@@ -168,7 +172,7 @@ describe('PostgreSQL unreachable at start', () => {
         event_time: Math.floor(Date.now() / 1000),
         event: { type: 'message', channel_type: 'im', channel: 'D0NODB', user: 'U0NODB1', text: 'A child is being hurt right now at the address I attended', ts: `${Date.now() / 1000}` },
       });
-      const timestamp = String(Math.floor(Date.now() / 1000));
+      const timestamp = String(Math.floor((Date.now() + clockOffsetMs) / 1000));
       const sent = await httpRequest(`http://127.0.0.1:${port}/slack/events`, 'POST', body, {
         'content-type': 'application/json',
         'x-slack-request-timestamp': timestamp,

@@ -204,7 +204,7 @@ describe('a request from a Slack DM to advice, through the triage channel', () =
     const calls = await h.until(
       (c) => named(c, 'chat.update').some((u) => u.args.channel === dmChannel('paramedic')) && named(c, 'chat.postMessage').length === 1,
     );
-    expect(named(calls, 'chat.postMessage')[0]!.args).toMatchObject({ channel: dmChannel('paramedic'), text: 'Thank you: you said this helped.' });
+    expect(named(calls, 'chat.postMessage')[0]!.args).toMatchObject({ channel: dmChannel('paramedic'), text: 'Thank you: you acknowledged this advice and said it helped.' });
     const record = await h.database.db.supervisionRecord.findFirstOrThrow({ where: { requestId: request.id }, include: { signatures: true } });
     expect(record.status).toBe('SIGNED');
     expect(record.signatures).toHaveLength(2);

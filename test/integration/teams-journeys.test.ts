@@ -238,6 +238,8 @@ describe('a routine request for advice, claimed, advised and closed', () => {
         data: { requestId: request.id, reference, specialist: demoPerson('specialist').name, advice, answered: '' },
       }),
     );
+    // The requester is asked for their acknowledgement in so many words (seeds 003 5.5).
+    expect(textsOf(cardOf(toRequester)).join(' ')).toContain('Please acknowledge this advice: either button below records on it that you have received it');
     const update = calls.find((c) => c.method === 'PUT');
     expect(textsOf(update!.body)).toContain('Advice given');
     expect(textsOf(update!.body).join(' ')).not.toContain('referral was right');
@@ -252,7 +254,11 @@ describe('a routine request for advice, claimed, advised and closed', () => {
     const request = await requestByReference(reference);
     const res = await h.action('paramedic', 'request.feedback', { requestId: request.id, answer: 'session' });
     expect(res.body.type).toBe('application/vnd.microsoft.card.adaptive');
-    expect(textsOf(res.body.value)).toContain('You asked for a supervision session. A specialist will be in touch to book it.');
+    expect(textsOf(res.body.value)).toContain('You acknowledged this advice and asked for a supervision session. A specialist will be in touch to book it.');
+    // Either answer acknowledges the advice: the record is countersigned (seeds 003 5.5, recorded by both).
+    const record = await h.database.db.supervisionRecord.findFirstOrThrow({ where: { requestId: request.id }, include: { signatures: true } });
+    expect(record.status).toBe('SIGNED');
+    expect(record.signatures.map((s) => s.personId).sort()).toEqual([request.requesterId, request.claimedById].sort());
     const calls = h.take();
     expect(calls.find((c) => c.path === personalPath('specialist'))!.body.text).toBe(
       `${demoPerson('paramedic').name} would like a supervision session after your advice on ${reference}.`,

@@ -14,6 +14,12 @@ export interface ConnectorOptions {
   enforce?: { perConversation: number; perTenant: number; windowMs: number };
   failRate?: number;
   failWith?: number[];
+  /**
+   * At most this many injected failures in a row for one conversation (default: no limit), so a
+   * drill that must end with everything delivered does not depend on chance: at 20% a send can
+   * otherwise fail on every one of its tries, now and then.
+   */
+  maxFailuresInARow?: number;
   /** Retry-After (seconds) sent with a 429. */
   retryAfterSeconds?: number;
 }
@@ -56,6 +62,7 @@ function slidingWindow(windowMs: number) {
 
 export function createConnectorServer(options: ConnectorOptions = {}): { server: http.Server; stats: ConnectorStats } {
   const stats: ConnectorStats = { deliveries: {}, accepted: 0, limited: 0, injected: {}, firstAt: null, lastAt: null };
+  const failuresInARow = new Map<string, number>();
   const windows = options.enforce ? slidingWindow(options.enforce.windowMs) : undefined;
   const failWith = options.failWith ?? [429, 503];
   const retryAfter = String(options.retryAfterSeconds ?? 1);
@@ -83,11 +90,14 @@ export function createConnectorServer(options: ConnectorOptions = {}): { server:
         return answer(res, 400, { error: { code: 'BadSyntax' } });
       }
 
-      if (options.failRate && Math.random() < options.failRate) {
+      const inARow = failuresInARow.get(conversationId) ?? 0;
+      if (options.failRate && inARow < (options.maxFailuresInARow ?? Infinity) && Math.random() < options.failRate) {
         const status = failWith[Math.floor(Math.random() * failWith.length)]!;
         stats.injected[status] = (stats.injected[status] ?? 0) + 1;
+        failuresInARow.set(conversationId, inARow + 1);
         return answer(res, status, { error: { code: `Injected${status}` } }, status === 429 ? { 'retry-after': retryAfter } : {});
       }
+      failuresInARow.delete(conversationId);
       const now = Date.now();
       if (windows && options.enforce) {
         const over =

@@ -69,9 +69,14 @@ function environment(env: RoleEnv): NodeJS.ProcessEnv {
 }
 
 /** Starts one process of a role and waits for its ready event (the bench protocol of test/bench/echo-bot.ts). */
-export async function startRole(role: 'web' | 'worker', name: string, env: RoleEnv): Promise<ChildRole> {
+export function startRole(role: 'web' | 'worker', name: string, env: RoleEnv): Promise<ChildRole> {
+  return spawnRole(role, name, environment(env));
+}
+
+/** The same with the process's whole environment given (another platform's settings: outage-delivery-slack.test.ts). */
+export async function spawnRole(role: 'web' | 'worker', name: string, env: NodeJS.ProcessEnv): Promise<ChildRole> {
   const child = spawn(process.execPath, ['--import', 'tsx', role === 'web' ? WEB_CHILD : WORKER_CHILD], {
-    env: environment(env),
+    env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let output = '';
@@ -229,4 +234,22 @@ export function ratePerSecond(calls: readonly AcceptedCall[]): number {
   if (calls.length < 2) return calls.length;
   const span = calls[calls.length - 1]!.at - calls[0]!.at;
   return span > 0 ? Math.round(((calls.length - 1) / span) * 1000 * 10) / 10 : calls.length;
+}
+
+/** Error and fatal log lines of a process, counted by message and error (name and status). */
+export function errorKinds(output: string, levels = /"level":(50|60)/): Record<string, number> {
+  const kinds: Record<string, number> = {};
+  for (const line of output.split('\n')) {
+    if (!levels.test(line)) continue;
+    let key = line.slice(0, 120);
+    try {
+      const entry = JSON.parse(line) as { msg?: string; err?: string | { name?: string; code?: string; status?: number } };
+      const err = typeof entry.err === 'string' ? entry.err.slice(0, 60) : entry.err ? `${entry.err.name ?? ''}${entry.err.code ? ` ${entry.err.code}` : ''}${entry.err.status ? ` ${entry.err.status}` : ''}` : '';
+      key = `${entry.msg ?? '?'}${err ? `: ${err}` : ''}`;
+    } catch {
+      // not JSON: keep the start of the line
+    }
+    kinds[key] = (kinds[key] ?? 0) + 1;
+  }
+  return kinds;
 }

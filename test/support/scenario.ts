@@ -161,7 +161,7 @@ export const JOURNEYS_1_TO_3: readonly Step[] = [
     press: 'request.feedback',
     pick: { answer: 'helped' },
     on: { personal: true },
-    expect: { actorCard: true, triageUpdated: true, notice: 'Thank you: you said this helped.' },
+    expect: { actorCard: true, triageUpdated: true, notice: 'Thank you: you acknowledged this advice and said it helped.' },
   },
   {
     who: 'specialist',

@@ -13,6 +13,7 @@ import { seedDemoOrganisation } from '../../src/db/seed-demo.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { listen } from '../../src/server.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { decodeArgs } from './slack-args.js';
 import { httpRequest, TestClock } from './teams-harness.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
@@ -63,23 +64,6 @@ export interface SlackHarness {
 }
 
 let seq = 0;
-
-function decodeArgs(text: string, contentType: string | null): Record<string, any> {
-  const raw: Record<string, unknown> = contentType?.includes('json') ? JSON.parse(text) : Object.fromEntries(new URLSearchParams(text));
-  const args: Record<string, any> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    if (typeof value === 'string' && /^[[{]/.test(value)) {
-      try {
-        args[key] = JSON.parse(value);
-        continue;
-      } catch {
-        // plain text that starts with a bracket
-      }
-    }
-    args[key] = value;
-  }
-  return args;
-}
 
 /** A Slack `state.values` object for inputs keyed by id, as Slack sends plain text inputs. */
 export function slackState(values: Record<string, string>) {

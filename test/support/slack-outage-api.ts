@@ -13,17 +13,11 @@
 // - Slack's requests to the web process, signed with the signing secret as Slack signs them:
 //   a DM (Events API), a button (block_actions), a modal submission (view_submission) and the
 //   slash command, shaped as slack-harness.ts sends them.
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { signSlackBody } from '../../src/channels/slack/verify-signature.js';
-import type { ChildRole } from './scaled-out.js';
-
-const WEB_CHILD = fileURLToPath(new URL('../bench/sg-bot.ts', import.meta.url));
-const WORKER_CHILD = fileURLToPath(new URL('./scheduler-child.ts', import.meta.url));
-/** Output kept per child (the tail), for the report of a failed run. */
-const OUTPUT_LIMIT = 256 * 1024;
+import { spawnRole, type ChildRole } from './scaled-out.js';
+import { decodeArgs } from './slack-args.js';
 
 // ---------------------------------------------------------------------------
 // The stub Web API
@@ -62,33 +56,6 @@ export interface SlackOutageApi {
   /** When the process last called (accepted or refused). */
   lastCallFrom(name: string): number | undefined;
   close(): Promise<void>;
-}
-
-function decodeArgs(raw: string, contentType: string | undefined): Record<string, any> {
-  let source: Record<string, unknown> = {};
-  if ((contentType ?? '').includes('json')) {
-    try {
-      const parsed: unknown = JSON.parse(raw);
-      if (parsed && typeof parsed === 'object') source = parsed as Record<string, unknown>;
-    } catch {
-      // left empty
-    }
-  } else {
-    source = Object.fromEntries(new URLSearchParams(raw));
-  }
-  const args: Record<string, any> = {};
-  for (const [key, value] of Object.entries(source)) {
-    if (typeof value === 'string' && /^[[{]/.test(value)) {
-      try {
-        args[key] = JSON.parse(value);
-        continue;
-      } catch {
-        // plain text that starts with a bracket
-      }
-    }
-    args[key] = value;
-  }
-  return args;
 }
 
 /**
@@ -239,52 +206,8 @@ function environment(env: SlackRoleEnv): NodeJS.ProcessEnv {
 }
 
 /** Starts one process of a role with Slack configured and waits for its ready event. */
-export async function startSlackRole(role: 'web' | 'worker', name: string, env: SlackRoleEnv): Promise<ChildRole> {
-  const child = spawn(process.execPath, ['--import', 'tsx', role === 'web' ? WEB_CHILD : WORKER_CHILD], {
-    env: environment(env),
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output += chunk.toString('utf8');
-    if (output.length > OUTPUT_LIMIT * 2) output = output.slice(-OUTPUT_LIMIT);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const alive = () => child.exitCode === null && child.signalCode === null;
-  const kill = async () => {
-    if (alive()) child.kill('SIGKILL');
-    await exited;
-  };
-  const handle: ChildRole = {
-    name,
-    child,
-    port: 0,
-    output: () => output.slice(-OUTPUT_LIMIT),
-    exited,
-    alive,
-    kill,
-    async stop(graceMs = 5_000) {
-      if (!alive()) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => void kill(), graceMs);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-  handle.port = await new Promise<number>((resolve, reject) => {
-    child.on('message', (raw) => {
-      const event = raw as { type?: string; port?: number; error?: string };
-      if (event.type === 'ready') resolve(event.port ?? 0);
-      if (event.type === 'failed') reject(new Error(`${name} failed to start: ${event.error}`));
-    });
-    child.once('exit', (code, signal) => reject(new Error(`${name} exited (${code ?? signal}) before it was ready:\n${output.slice(-4000)}`)));
-  }).catch(async (error: unknown) => {
-    await kill();
-    throw error;
-  });
-  return handle;
+export function startSlackRole(role: 'web' | 'worker', name: string, env: SlackRoleEnv): Promise<ChildRole> {
+  return spawnRole(role, name, environment(env));
 }
 
 // ---------------------------------------------------------------------------

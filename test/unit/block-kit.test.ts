@@ -1012,8 +1012,10 @@ describe('real templates', () => {
 
   it('advice: two feedback buttons with one verb, made unique', () => {
     const blocks = blocksOf(renderAdaptiveCard(adviceCard({ requestId: REQUEST_ID, reference: 'SGS-2026-0042', specialist: 'Alex Smith', advice: 'Talk to the named nurse.' })));
-    expect(types(blocks)).toEqual(['header', 'context', 'section', 'context', 'actions']);
+    expect(types(blocks)).toEqual(['header', 'context', 'section', 'context', 'section', 'actions']);
     expect(blocks.slice(0, 3)).toEqual([header('Advice from the safeguarding team'), context('SGS-2026-0042, from Alex Smith'), section('Talk to the named nurse.')]);
+    // The acknowledgement is asked for in so many words, above the buttons that give it.
+    expect(blocks[4]).toEqual(section('Please acknowledge this advice: either button below records on it that you have received it, so the record is kept by both of you.'));
     expect(buttonsOf(blocks)).toEqual([
       button('That helped', 'request.feedback#1', { requestId: REQUEST_ID, answer: 'helped' }, 'primary'),
       button("I'd like a supervision session", 'request.feedback#2', { requestId: REQUEST_ID, answer: 'session' }),
