@@ -3,8 +3,8 @@
 // office hours, the 24/7 line, the Emergency Duty Team out of hours) even when PostgreSQL is down
 // or slow, so the routes must not need it at that moment.
 //
-// Loaded at start and refreshed every minute (and at once after an administrator changes the
-// contacts in this process); every successful load is also written to a file (URGENT_COPY_FILE),
+// Loaded at start and refreshed every minute (so a change made with the org CLI, another
+// process, reaches it within a minute); every successful load is also written to a file (URGENT_COPY_FILE),
 // the last-known copy a process starts from when PostgreSQL is unreachable. What it cannot know,
 // it does not invent: with no copy at all the card carries the 999 line alone.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
