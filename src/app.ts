@@ -6,9 +6,12 @@ import { createServiceUrlPolicy } from './channels/teams/service-url.js';
 import { createTeamsAdapter, createTeamsHandler, createTeamsSender } from './channels/teams/teams-channel.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
+import { createRoutedDb } from './db/routed-db.js';
 import type { Clock } from './domain/time.js';
 import { buildAppHome } from './flows/app-home.js';
 import { createUrgentCopy } from './flows/urgent-copy.js';
+import { createSpoolReplay } from './flows/urgent-replay.js';
+import { createUrgentSpool, type UrgentSpool } from './flows/urgent-spool.js';
 import type { FlowDeps } from './flows/types.js';
 import type { Logger } from './logger.js';
 import { createApp } from './server.js';
@@ -18,8 +21,10 @@ import { randomBytes } from 'node:crypto';
 
 export interface BotDeps {
   config: Pick<Config, 'MICROSOFT_APP_ID' | 'MICROSOFT_APP_PASSWORD' | 'MICROSOFT_APP_TYPE' | 'MICROSOFT_APP_TENANT_ID'> &
-    Partial<Pick<Config, 'SLACK_SIGNING_SECRET' | 'SLACK_BOT_TOKEN' | 'SLACK_API_URL' | 'publicBaseUrl' | 'linkSecret' | 'REDIS_PREFIX' | 'TEAMS_TENANT_RATE_LIMIT' | 'URGENT_COPY_FILE'>>;
+    Partial<Pick<Config, 'SLACK_SIGNING_SECRET' | 'SLACK_BOT_TOKEN' | 'SLACK_API_URL' | 'publicBaseUrl' | 'linkSecret' | 'REDIS_PREFIX' | 'TEAMS_TENANT_RATE_LIMIT' | 'URGENT_COPY_FILE' | 'URGENT_SPOOL_DIR'>>;
   db: Db;
+  /** A small pool of its own for urgent turns (routed-db.ts); without it they share `db`'s. */
+  urgentDb?: Db;
   redis: Redis;
   logger: Logger;
   clock: Clock;
@@ -67,13 +72,18 @@ export function createBot(deps: BotDeps) {
   // A card update waits for its slot at most as long as a send: the first try's lease must outlast it.
   const limits = platformRateLimits(deps.config.TEAMS_TENANT_RATE_LIMIT);
   const paced = senders.map((s) => rateLimitSender(s, limiter, limits, { updateHoldMs: WEB_MAX_HOLD_MS }));
-  const outbox = createOutbox({ db: deps.db, senders: paced, logger: deps.logger, clock: deps.clock });
+  // Urgent turns run on their own pool: never queued behind other turns for a connection.
+  const routed = deps.urgentDb ? createRoutedDb(deps.db, deps.urgentDb) : { db: deps.db, reserved: <T>(work: () => T) => work() };
+  const outbox = createOutbox({ db: routed.db, senders: paced, logger: deps.logger, clock: deps.clock });
   // Tests and benchmarks may leave these out: links then point at localhost, signed with a per-process secret.
   const linkSecret = deps.config.linkSecret ?? randomBytes(32).toString('base64url');
   const links = createLinks({ baseUrl: deps.config.publicBaseUrl ?? 'http://localhost:3978', secret: linkSecret, clock: deps.clock });
-  const flowDeps: FlowDeps = { db: deps.db, clock: deps.clock, outbox, logger: deps.logger, links };
+  const flowDeps: FlowDeps = { db: routed.db, clock: deps.clock, outbox, logger: deps.logger, links };
   // Tests leave the file out: the copy is then held in memory only.
   const urgentCopy = createUrgentCopy({ db: deps.db, clock: deps.clock, logger: deps.logger, localMode: platforms.localMode, ...(deps.config.URGENT_COPY_FILE ? { file: deps.config.URGENT_COPY_FILE } : {}) });
+  // Tests leave the directory out unless they test the spool: an urgent turn that fails is then not kept, and says so.
+  const urgentSpool = deps.config.URGENT_SPOOL_DIR ? createUrgentSpool({ dir: deps.config.URGENT_SPOOL_DIR, clock: deps.clock, logger: deps.logger }) : undefined;
+  const spoolReplay = urgentSpool ? replaySpoolEvery(createSpoolReplay(flowDeps, urgentSpool, platforms.tenancy), deps.logger) : undefined;
   const slack =
     slackConfig && slackClient
       ? createSlackChannel({
@@ -85,6 +95,8 @@ export function createBot(deps: BotDeps) {
           limiter,
           limits,
           urgentCopy,
+          ...(urgentSpool ? { urgentSpool } : {}),
+          runUrgent: routed.reserved,
         })
       : undefined;
   const app = createApp({
@@ -97,6 +109,8 @@ export function createBot(deps: BotDeps) {
             limiter,
             limits,
             urgentCopy,
+            ...(urgentSpool ? { urgentSpool } : {}),
+            runUrgent: routed.reserved,
             files: createFileOffers({ db: deps.db, secret: linkSecret, baseUrl: deps.config.publicBaseUrl ?? 'http://localhost:3978', clock: deps.clock }),
           }),
         }
@@ -116,5 +130,27 @@ export function createBot(deps: BotDeps) {
       },
     },
   });
-  return { app, adapter, outbox, flowDeps, slack, senders, serviceUrls, platforms, urgentCopy };
+  return { app, adapter, outbox, flowDeps, slack, senders, serviceUrls, platforms, urgentCopy, urgentSpool, spoolReplay };
 }
+
+/** How often a web process looks for kept urgent reports to replay (a directory listing when there are none). */
+const SPOOL_REPLAY_EVERY_MS = 5_000;
+
+/** Replays the spool now and every few seconds, until stopped. */
+function replaySpoolEvery(replay: ReturnType<typeof createSpoolReplay>, logger: Logger) {
+  const run = () =>
+    replay.replay().catch((error: unknown) => {
+      logger.warn({ err: { name: (error as Error)?.name } }, 'urgent spool replay failed: tried again shortly');
+      return { replayed: 0, held: 0, waiting: -1 };
+    });
+  const timer = setInterval(() => void run(), SPOOL_REPLAY_EVERY_MS);
+  timer.unref();
+  void run();
+  return {
+    /** Replays now (tests, and once PostgreSQL answers again after a start without it). */
+    now: run,
+    stop: () => clearInterval(timer),
+  };
+}
+
+export type { UrgentSpool };

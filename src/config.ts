@@ -49,6 +49,9 @@ const envSchema = z
     // The last-known copy of the organisations' urgent routes (urgent-copy.ts): a web process that
     // starts while PostgreSQL is unreachable gives people at risk their organisation's routes from it.
     URGENT_COPY_FILE: z.string().trim().min(1).default('.sg-state/urgent-routes.json'),
+    // Where a web process keeps urgent reports it could not record while PostgreSQL was unreachable
+    // (urgent-spool.ts), until it replays them: give it a persistent volume.
+    URGENT_SPOOL_DIR: z.string().trim().min(1).default('.sg-state/urgent-spool'),
     ADMIN_DASHBOARD_USER: optionalString,
     ADMIN_DASHBOARD_PASSWORD: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   })

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import type { Server } from 'node:http';
 import { createBot, createSenders } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createDb, type Db } from './db/client.js';
+import { createDb, TURN_STATEMENT_TIMEOUT_MS, type Db } from './db/client.js';
 import { applyMigrations, ensureDatabase } from './db/migrate.js';
 import { systemClock } from './domain/time.js';
 import { createLogger, onceAMinute, type Logger } from './logger.js';
@@ -62,10 +62,20 @@ function isUnreachable(error: unknown): boolean {
   return visit(error);
 }
 
+/** Connections each web process keeps for urgent turns alone. */
+const URGENT_POOL_SIZE = 2;
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL });
-  const db = createDb(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA, maxConnections: config.DATABASE_POOL_SIZE });
+  // A web process's turns run with a statement timeout (client.ts); the worker's jobs without.
+  const turnLimits = { statementTimeoutMs: TURN_STATEMENT_TIMEOUT_MS };
+  const db = createDb(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA, maxConnections: config.DATABASE_POOL_SIZE, ...(config.PROCESS_ROLE === 'web' ? turnLimits : {}) });
+  const serving = config.PROCESS_ROLE !== 'worker';
+  // Role "all": the turns get a pool of their own, with the turns' limits.
+  const turnDb = config.PROCESS_ROLE === 'all' ? createDb(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA, maxConnections: config.DATABASE_POOL_SIZE, ...turnLimits }) : db;
+  // Two connections kept for urgent turns (routed-db.ts).
+  const urgentDb = serving ? createDb(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA, maxConnections: URGENT_POOL_SIZE, ...turnLimits }) : undefined;
   const prepare = async () => {
     await prepareDatabase(config, logger);
     await checkOrganisations(config, db, logger);
@@ -109,7 +119,7 @@ async function main(): Promise<void> {
   let senders = undefined as ReturnType<typeof createSenders>['senders'] | undefined;
   let serviceUrls = undefined as ReturnType<typeof createSenders>['serviceUrls'] | undefined;
   if (config.PROCESS_ROLE !== 'worker') {
-    const bot = createBot({ config, db, redis, logger, clock: systemClock });
+    const bot = createBot({ config, db: turnDb, ...(urgentDb ? { urgentDb } : {}), redis, logger, clock: systemClock });
     senders = bot.senders;
     serviceUrls = bot.serviceUrls;
     // The dashboard reads the reminder queue through a Queue of its own (web processes run no scheduler).
@@ -127,6 +137,8 @@ async function main(): Promise<void> {
     server = await listen(web, config.PORT, config.localMode ? '127.0.0.1' : '0.0.0.0');
     // Stopped after the server (in reverse order): first tries already started end before the exit.
     stops.push(async () => {
+      bot.spoolReplay?.stop();
+      bot.urgentCopy.stop();
       await bot.slack?.settled();
       await bot.outbox.settled();
     });
@@ -174,7 +186,7 @@ async function main(): Promise<void> {
     }, SHUTDOWN_DEADLINE_MS).unref();
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     await redis.quit().catch(() => undefined);
-    await db.$disconnect();
+    await Promise.all([db, turnDb, urgentDb].map((client) => client?.$disconnect()));
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -312,6 +312,27 @@ export function createMessageDelivery(deps: MessageDeliveryDeps): MessageDeliver
     return deliver(row.id, { heldBefore: true });
   }
 
+  /**
+   * A platform that answers slowly (a channel taking 90 s) must not see the message twice: while
+   * the call is in progress its lease is renewed, so no other process takes the row as abandoned.
+   * Only a process that dies mid-call leaves it to the others (one duplicate at most, if the
+   * platform had it).
+   */
+  async function withLeaseKept<T>(id: string, leaseMs: number, work: () => Promise<T>): Promise<T> {
+    let renewing: Promise<unknown> = Promise.resolve();
+    const timer = setInterval(() => {
+      renewing = db.outboundMessage
+        .updateMany({ where: { id, status: 'PENDING' }, data: { nextAttemptAt: new Date(clock.now().getTime() + leaseMs) } })
+        .catch(() => undefined);
+    }, Math.floor(leaseMs / 3));
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+      await renewing; // before the outcome is written, never after it
+    }
+  }
+
   async function deliver(id: string, options: { leased?: boolean; heldBefore?: boolean } = {}): Promise<MessageOutcome> {
     const row = await db.outboundMessage.findUnique({ where: { id } });
     if (!row) return 'cancelled';
@@ -344,7 +365,7 @@ export function createMessageDelivery(deps: MessageDeliveryDeps): MessageDeliver
       return 'failed';
     }
     try {
-      const result = await send(row, parsed.data as OutMessage);
+      const result = await withLeaseKept(id, options.leased ? FIRST_TRY_LEASE_MS : MESSAGE_LEASE_MS, () => send(row, parsed.data as OutMessage));
       if (result.outcome === 'wait') {
         if (result.note === WAITING_FOR_EARLIER) return holdForEarlier(row, result.delayMs, options.heldBefore ?? false);
         await db.outboundMessage.updateMany({ where: { id, status: 'PENDING' }, data: { nextAttemptAt: new Date(clock.now().getTime() + result.delayMs) } });

@@ -1,9 +1,15 @@
 /**
  * npm run import:people -- <file.csv> [--org <slug>]
+ * npm run import:people -- --from-entra [--group <id>] [--org <slug>] [--staff-group "<job title>=<group>"]...
+ *                          [--default-staff-group <group>] [--roles <roles>]
  *
  * Loads a staff directory CSV into an organisation, all or nothing. The file format is
- * described in src/domain/directory-rows.ts. Environment: DATABASE_URL (default
- * postgresql://postgres@127.0.0.1:5432/sg_supervision), DATABASE_SCHEMA (default public).
+ * described in src/domain/directory-rows.ts. With --from-entra the people come from Microsoft
+ * Graph instead (mapping in src/directory/entra-directory.ts) and pass the same validation.
+ * Environment: DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/sg_supervision),
+ * DATABASE_SCHEMA (default public); for --from-entra ENTRA_TENANT_ID, ENTRA_CLIENT_ID,
+ * ENTRA_CLIENT_SECRET, or else the bot's MICROSOFT_APP_TENANT_ID, MICROSOFT_APP_ID,
+ * MICROSOFT_APP_PASSWORD (the tenant defaults to the organisation's Teams tenant).
  *
  * Exit codes: 0 imported; 1 the file has problems (nothing written) or the import failed;
  * 2 wrong usage.
@@ -14,11 +20,19 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createDb, type Db } from '../db/client.js';
 import { importDirectory } from '../db/import-directory.js';
-import type { DirectoryProblem } from '../domain/directory-rows.js';
+import type { DirectoryProblem, DirectoryRole } from '../domain/directory-rows.js';
+import { formatEntraProblems, parseRoleList, parseStaffGroupRule, type StaffGroupRule } from '../directory/entra-directory.js';
+import { createEntraGraph, EntraGraphError, isGuid, type EntraCredentials, type EntraGraphOptions } from '../directory/entra-graph.js';
+import { importFromEntra } from '../directory/import-from-entra.js';
 
 export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/sg_supervision';
 
-const USAGE = 'Usage: npm run import:people -- <file.csv> [--org <slug>]';
+const USAGE = [
+  'Usage: npm run import:people -- <file.csv> [--org <slug>]',
+  '       npm run import:people -- --from-entra [--group <group object id>] [--org <slug>]',
+  '           [--staff-group "<job title pattern>=<staff group>"]... [--default-staff-group <staff group>]',
+  '           [--roles <roles for new people, default STAFF>]',
+].join('\n');
 
 export type ImportPeopleErrorCode =
   | 'USAGE'
@@ -26,7 +40,8 @@ export type ImportPeopleErrorCode =
   | 'FILE_UNREADABLE'
   | 'NO_ORGANISATION'
   | 'SEVERAL_ORGANISATIONS'
-  | 'UNKNOWN_ORGANISATION';
+  | 'UNKNOWN_ORGANISATION'
+  | 'ENTRA_NOT_CONFIGURED';
 
 export class ImportPeopleError extends Error {
   constructor(
@@ -43,23 +58,104 @@ export interface ImportPeopleArgs {
   org?: string;
 }
 
-export function parseImportPeopleArgs(argv: readonly string[]): ImportPeopleArgs | { help: true } {
+export interface ImportFromEntraArgs {
+  fromEntra: true;
+  org?: string;
+  group?: string;
+  rules: StaffGroupRule[];
+  defaultStaffGroup?: string;
+  roles: DirectoryRole[];
+}
+
+const ENTRA_ONLY = ['group', 'staff-group', 'default-staff-group', 'roles'] as const;
+
+export function parseImportPeopleArgs(argv: readonly string[]): ImportPeopleArgs | ImportFromEntraArgs | { help: true } {
   let parsed;
   try {
     parsed = parseArgs({
       args: [...argv],
-      options: { org: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        org: { type: 'string' },
+        'from-entra': { type: 'boolean' },
+        group: { type: 'string' },
+        'staff-group': { type: 'string', multiple: true },
+        'default-staff-group': { type: 'string' },
+        roles: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       allowPositionals: true,
     });
   } catch (error) {
     throw new ImportPeopleError('USAGE', `${(error as Error).message}\n${USAGE}`);
   }
-  if (parsed.values.help) return { help: true };
+  const values = parsed.values;
+  if (values.help) return { help: true };
+  if (values.org !== undefined && values.org.trim() === '') throw new ImportPeopleError('USAGE', `--org needs a slug.\n${USAGE}`);
+  const org = values.org?.trim();
+
+  if (values['from-entra']) {
+    if (parsed.positionals.length > 0) throw new ImportPeopleError('USAGE', `--from-entra reads Microsoft Graph, not a file (got ${parsed.positionals.join(', ')}).\n${USAGE}`);
+    const args: ImportFromEntraArgs = { fromEntra: true, rules: [], roles: ['STAFF'] };
+    if (org !== undefined) args.org = org;
+    if (values.group !== undefined) {
+      const group = values.group.trim();
+      if (!isGuid(group)) throw new ImportPeopleError('USAGE', `--group "${values.group}" is not a GUID: give the group's Object ID from the Entra admin centre.\n${USAGE}`);
+      args.group = group.toLowerCase();
+    }
+    for (const text of values['staff-group'] ?? []) {
+      const rule = parseStaffGroupRule(text);
+      if (rule === null) throw new ImportPeopleError('USAGE', `--staff-group "${text}" should be "<job title pattern>=<staff group>", for example "*Paramedic*=Operational Staff, EOC and 111".\n${USAGE}`);
+      args.rules.push(rule);
+    }
+    if (values['default-staff-group'] !== undefined) {
+      if (values['default-staff-group'].trim() === '') throw new ImportPeopleError('USAGE', `--default-staff-group needs a staff group.\n${USAGE}`);
+      args.defaultStaffGroup = values['default-staff-group'].trim();
+    }
+    if (values.roles !== undefined) {
+      const roles = parseRoleList(values.roles);
+      if (roles === null) throw new ImportPeopleError('USAGE', `--roles "${values.roles}": roles are STAFF, SUPERVISOR, SPECIALIST, HEAD_OF_SAFEGUARDING, LINE_MANAGER, ADMINISTRATOR (separated by ";").\n${USAGE}`);
+      args.roles = roles;
+    }
+    return args;
+  }
+
+  const entraOnly = ENTRA_ONLY.filter((name) => values[name] !== undefined);
+  if (entraOnly.length > 0) throw new ImportPeopleError('USAGE', `${entraOnly.map((n) => `--${n}`).join(', ')} only go${entraOnly.length === 1 ? 'es' : ''} with --from-entra.\n${USAGE}`);
   const [file, ...extra] = parsed.positionals;
   if (!file) throw new ImportPeopleError('USAGE', `No file given.\n${USAGE}`);
   if (extra.length > 0) throw new ImportPeopleError('USAGE', `Only one file can be imported at a time (got ${parsed.positionals.join(', ')}).\n${USAGE}`);
-  if (parsed.values.org !== undefined && parsed.values.org.trim() === '') throw new ImportPeopleError('USAGE', `--org needs a slug.\n${USAGE}`);
-  return parsed.values.org === undefined ? { file } : { file, org: parsed.values.org.trim() };
+  return org === undefined ? { file } : { file, org };
+}
+
+/**
+ * The app registration Graph is read with: the dedicated ENTRA_* variables (an app that may read
+ * the directory, separate from the bot's), or else the bot's own MICROSOFT_APP_* registration.
+ * The id and secret are taken as a pair, never one from each. The tenant defaults to the
+ * organisation's Teams tenant; a different one is refused (identities are recorded under it).
+ */
+export function entraCredentials(env: NodeJS.ProcessEnv, organisationTenant: string | null): EntraCredentials {
+  const value = (name: string) => env[name]?.trim() || undefined;
+  const dedicated = value('ENTRA_CLIENT_ID') !== undefined || value('ENTRA_CLIENT_SECRET') !== undefined;
+  const [idName, secretName] = dedicated ? ['ENTRA_CLIENT_ID', 'ENTRA_CLIENT_SECRET'] : ['MICROSOFT_APP_ID', 'MICROSOFT_APP_PASSWORD'];
+  const clientId = value(idName);
+  const clientSecret = env[secretName] ?? '';
+  const tenantId = value('ENTRA_TENANT_ID') ?? value('MICROSOFT_APP_TENANT_ID') ?? organisationTenant ?? undefined;
+  const missing = [clientId === undefined ? idName : null, clientSecret === '' ? secretName : null, tenantId === undefined ? 'ENTRA_TENANT_ID' : null].filter(
+    (n): n is string => n !== null,
+  );
+  if (missing.length > 0) {
+    throw new ImportPeopleError(
+      'ENTRA_NOT_CONFIGURED',
+      `--from-entra needs ${missing.join(', ')} set${dedicated ? '' : ' (or ENTRA_CLIENT_ID and ENTRA_CLIENT_SECRET for an app of its own)'}${tenantId === undefined ? '; the tenant may also come from the organisation\'s Teams tenant (npm run org -- set-platform-ids)' : ''}.`,
+    );
+  }
+  if (organisationTenant !== null && tenantId!.toLowerCase() !== organisationTenant.toLowerCase()) {
+    throw new ImportPeopleError(
+      'ENTRA_NOT_CONFIGURED',
+      `The Entra tenant ${tenantId} is not the organisation's Teams tenant ${organisationTenant}; people are linked to Teams under the organisation's tenant, so import from that one.`,
+    );
+  }
+  return { tenantId: tenantId!, clientId: clientId!, clientSecret };
 }
 
 async function readDirectoryFile(file: string): Promise<string> {
@@ -113,8 +209,13 @@ const processIo: CliIo = {
   err: (text) => process.stderr.write(`${text}\n`),
 };
 
-/** Runs the command and returns the exit code. */
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = processIo): Promise<number> {
+/** Runs the command and returns the exit code. `graph` is for tests (fetch and the waits between retries). */
+export async function main(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  io: CliIo = processIo,
+  graph: EntraGraphOptions = {},
+): Promise<number> {
   let db: Db | undefined;
   try {
     const args = parseImportPeopleArgs(argv);
@@ -122,9 +223,16 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       io.out(USAGE);
       return 0;
     }
+    const openDb = () => {
+      const schema = env.DATABASE_SCHEMA?.trim() || undefined;
+      return createDb(env.DATABASE_URL || DEFAULT_DATABASE_URL, schema ? { schema, maxConnections: 2 } : { maxConnections: 2 });
+    };
+    if ('fromEntra' in args) {
+      db = openDb();
+      return await runEntraImport(db, args, env, io, graph);
+    }
     const csvText = await readDirectoryFile(args.file);
-    const schema = env.DATABASE_SCHEMA?.trim() || undefined;
-    db = createDb(env.DATABASE_URL || DEFAULT_DATABASE_URL, schema ? { schema, maxConnections: 2 } : { maxConnections: 2 });
+    db = openDb();
     const org = await findOrganisation(db, args.org);
     const result = await importDirectory(db, org.id, csvText);
     if (!result.ok) {
@@ -141,11 +249,47 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       io.err(error.message);
       return error.code === 'USAGE' ? 2 : 1;
     }
+    if (error instanceof EntraGraphError) {
+      io.err(`${error.message}\nNothing was imported.`);
+      return 1;
+    }
     io.err(`Import failed, nothing was written: ${lastLine(error)}`);
     return 1;
   } finally {
     await db?.$disconnect();
   }
+}
+
+async function runEntraImport(db: Db, args: ImportFromEntraArgs, env: NodeJS.ProcessEnv, io: CliIo, graphOptions: EntraGraphOptions): Promise<number> {
+  const org = await findOrganisation(db, args.org);
+  const { teamsTenantId } = await db.organisation.findUniqueOrThrow({ where: { id: org.id }, select: { teamsTenantId: true } });
+  const graph = createEntraGraph(entraCredentials(env, teamsTenantId), graphOptions);
+  const source = args.group === undefined ? 'Microsoft Entra ID' : `Microsoft Entra ID group ${args.group}`;
+  const result = await importFromEntra(db, org.id, graph, {
+    rules: args.rules,
+    newPersonRoles: args.roles,
+    ...(args.group === undefined ? {} : { groupId: args.group }),
+    ...(args.defaultStaffGroup === undefined ? {} : { defaultStaffGroup: args.defaultStaffGroup }),
+  });
+  if ('optionProblems' in result) {
+    io.err(`${result.optionProblems.join('\n')}\nNothing was imported.`);
+    return 2;
+  }
+  const skipped = result.skippedDisabled > 0 ? `; ${result.skippedDisabled} disabled account${result.skippedDisabled === 1 ? '' : 's'} left out` : '';
+  if (!result.ok) {
+    const n = result.problems.length;
+    const people = new Set(result.problems.map((p) => p.userId)).size;
+    io.err(
+      `${source}: read ${result.read} user${result.read === 1 ? '' : 's'}${skipped}. ${n} problem${n === 1 ? '' : 's'} with ${people} ${people === 1 ? 'person' : 'people'}; nothing was imported into ${org.name} (${org.slug}).\n`,
+    );
+    io.err(formatEntraProblems(result.problems));
+    return 1;
+  }
+  const total = result.created + result.updated;
+  io.out(
+    `Imported ${total} people (${result.created} created, ${result.updated} updated) from ${source} into ${org.name} (${org.slug})${skipped}.`,
+  );
+  return 0;
 }
 
 /** Prisma errors start with a long call-site excerpt; the cause is the last line. */

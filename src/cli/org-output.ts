@@ -8,7 +8,7 @@ import type { SettingsPart } from '../domain/settings-input.js';
 import type { SetupProblem } from '../domain/setup-problems.js';
 
 const PART_TITLES: Record<SettingsPart, string> = {
-  'response-policy': 'Response policy (set-response-policy; targets in service minutes, unclaimed times in minutes)',
+  'response-policy': 'Response policy (set-response-policy; per route, every time in service minutes)',
   reminders: 'Reminders (set-reminders)',
   retention: 'Retention in months (set-retention)',
   report: 'Report and audit trail (set-report)',

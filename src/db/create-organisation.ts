@@ -1,7 +1,8 @@
 // A new organisation (`npm run org -- create`), with the policy defaults for its service hours
-// (Monday to Friday 09:00-17:00), response targets and settings until they are set. Audited.
+// (Monday to Friday 09:00-17:00), response policies and settings until they are set. Audited.
 import { checkNewOrganisation, type NewOrganisation, type NewOrganisationInput } from '../domain/organisation-identity.js';
-import { DEFAULT_RESPONSE_TARGETS, DEFAULT_SERVICE_HOURS, parseOrgConfig } from '../domain/org-settings.js';
+import { DEFAULT_SERVICE_HOURS, parseOrgConfig } from '../domain/org-settings.js';
+import { DEFAULT_RESPONSE_POLICIES } from '../domain/response-policy.js';
 import { SetupRefusedError, type SetupProblem } from '../domain/setup-problems.js';
 import type { Clock } from '../domain/time.js';
 import { recordAudit } from './audit.js';
@@ -13,7 +14,7 @@ export async function createOrganisation(db: Db, input: NewOrganisationInput, cl
   const checked = checkNewOrganisation(input);
   if (!checked.ok) throw new SetupRefusedError(checked.problems);
   const org = checked.organisation;
-  const config = { timeZone: org.timeZone, serviceHours: DEFAULT_SERVICE_HOURS, responseTargets: DEFAULT_RESPONSE_TARGETS, settings: {} };
+  const config = { timeZone: org.timeZone, serviceHours: DEFAULT_SERVICE_HOURS, responseTargets: DEFAULT_RESPONSE_POLICIES, settings: {} };
   parseOrgConfig(config); // the defaults pass the bot's own schema
   const now = clock.now();
   return db.$transaction(async (tx) => {

@@ -16,7 +16,8 @@ import {
   SupervisionFormat,
   SupervisorPool,
 } from './generated/enums.js';
-import type { OrgSettings, ResponseTargets, ServiceHours } from '../domain/org-settings.js';
+import type { OrgSettings, ServiceHours } from '../domain/org-settings.js';
+import type { ResponsePolicies } from '../domain/response-policy.js';
 
 // ---------------------------------------------------------------------------
 // Organisation
@@ -33,7 +34,8 @@ export interface DemoOrganisation {
   timeZone: string;
   referencePrefix: string;
   serviceHours: ServiceHours;
-  responseTargets: ResponseTargets;
+  /** One response policy per route, in service minutes (src/domain/response-policy.ts). */
+  responseTargets: ResponsePolicies;
   /** Only what differs from the defaults of orgSettingsSchema (empty: every default applies). */
   settings: Partial<OrgSettings>;
 }
@@ -53,11 +55,18 @@ export const DEMO_ORGANISATION: DemoOrganisation = {
     sat: [],
     sun: [],
   },
+  // Service minutes, in the office hours above (8 hours a day). The seeds set no number: seeds 000
+  // 7.2.4 and 003 5.5 give advice in office hours every day, so advice is promised the same
+  // working day; these are the policy defaults (DEFAULT_RESPONSE_POLICIES).
   responseTargets: {
-    urgentMinutes: 30,
-    adviceMinutes: 240,
-    // Two working days of service time.
-    sessionMinutes: 1920,
+    // Urgent: the routes at once, whatever the hour; a specialist follows up within half an hour
+    // of the team being on duty (re-surfaced after 10 minutes unclaimed, the Head told at 30).
+    urgent: { targetMinutes: 30, resurfaceAfterMinutes: 10, escalateAfterMinutes: 30 },
+    // Advice within 4 service hours (re-surfaced after 1 hour unclaimed, the Head told at 4 hours).
+    advice: { targetMinutes: 4 * 60, resurfaceAfterMinutes: 60, escalateAfterMinutes: 4 * 60 },
+    // A session request answered within two working days: 2 × 8 h = 960 service minutes
+    // (re-surfaced after half a day unclaimed, the Head told at two working days).
+    session: { targetMinutes: 2 * 8 * 60, resurfaceAfterMinutes: 4 * 60, escalateAfterMinutes: 2 * 8 * 60 },
   },
   settings: {},
 };

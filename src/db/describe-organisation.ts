@@ -5,7 +5,8 @@
 import { AGREEMENT_KINDS } from '../domain/agreement-text.js';
 import { reachProblem } from '../domain/contact-rows.js';
 import type { AgreementKind } from '../domain/agreements.js';
-import { orgSettingsSchema, responseTargetsSchema, serviceHoursSchema, timeZoneSchema, WEEKDAYS, type Weekday } from '../domain/org-settings.js';
+import { orgSettingsSchema, serviceHoursSchema, timeZoneSchema, WEEKDAYS, type Weekday } from '../domain/org-settings.js';
+import { responsePoliciesSchema } from '../domain/response-policy.js';
 import { effectiveSettings, SETTINGS_PARTS, type EffectiveSetting, type SettingsPart } from '../domain/settings-input.js';
 import { problemsFromZod, type SetupProblem } from '../domain/setup-problems.js';
 import type { Db } from './client.js';
@@ -73,7 +74,7 @@ export async function describeOrganisation(db: Db, slug: string): Promise<Organi
   };
   check(timeZoneSchema.safeParse(org.timeZone), 'timeZone');
   check(serviceHoursSchema.safeParse(org.serviceHours), 'serviceHours');
-  check(responseTargetsSchema.safeParse(org.responseTargets), 'responseTargets');
+  check(responsePoliciesSchema.safeParse(org.responseTargets), 'responseTargets');
   check(orgSettingsSchema.safeParse(org.settings ?? {}), 'settings');
   for (const contact of org.contacts) {
     const reason = reachProblem(contact);

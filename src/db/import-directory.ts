@@ -5,8 +5,11 @@ import { Platform } from './generated/enums.js';
 import {
   checkDirectoryCsv,
   identityKey,
+  validateDirectoryRows,
+  type DirectoryContext,
   type DirectoryPerson,
   type DirectoryProblem,
+  type RawDirectory,
 } from '../domain/directory-rows.js';
 
 export type ImportDirectoryResult =
@@ -31,10 +34,16 @@ export interface ImportDirectoryOptions {
   timeoutMs?: number;
   /** Stamps new people's createdAt (cadence counts from it) and the audit entry. */
   clock?: Clock;
+  /** Where the rows came from, recorded in the audit entry (default "csv"). */
+  source?: 'csv' | 'entra';
+  /** Validate only: report problems, or the counts a real run would give, and write nothing. */
+  dryRun?: boolean;
 }
 
 /**
  * Load a staff directory CSV (format in src/domain/directory-rows.ts) into an organisation.
+ * `directory` is the file's text, or rows already split into the file's columns (the Entra
+ * import, src/directory/import-from-entra.ts): both pass the same validation.
  *
  * All or nothing: the file is validated against the organisation as it is inside the same
  * transaction that writes it, and if there is any problem nothing is written. People are
@@ -43,7 +52,7 @@ export interface ImportDirectoryOptions {
 export async function importDirectory(
   db: Db,
   organisationId: string,
-  csvText: string,
+  directory: string | RawDirectory,
   options: ImportDirectoryOptions = {},
 ): Promise<ImportDirectoryResult> {
   const now = (options.clock ?? systemClock).now();
@@ -75,7 +84,7 @@ export async function importDirectory(
       });
 
       const existingByEmail = new Map(existing.map((p) => [p.email.toLowerCase(), p]));
-      const validation = checkDirectoryCsv(csvText, {
+      const context: DirectoryContext = {
         staffGroupNames: groups.map((g) => g.name),
         existingEmails: existingByEmail.keys(),
         existingLineManagers: new Map(
@@ -87,11 +96,17 @@ export async function importDirectory(
             i.person.organisationId === organisationId ? i.person.email.toLowerCase() : null,
           ]),
         ),
-      });
+      };
+      const validation =
+        typeof directory === 'string' ? checkDirectoryCsv(directory, context) : validateDirectoryRows(directory, context);
       if (!validation.ok) return { ok: false as const, problems: validation.problems };
 
       const groupIdByName = new Map(groups.map((g) => [g.name, g.id]));
       const people = validation.people;
+      if (options.dryRun) {
+        const updated = people.filter((p) => existingByEmail.has(p.email)).length;
+        return { ok: true as const, created: people.length - updated, updated };
+      }
 
       // 1. People, matched by (organisation, email).
       const idByEmail = new Map([...existingByEmail].map(([email, p]) => [email, p.id]));
@@ -149,7 +164,7 @@ export async function importDirectory(
         action: 'directory.imported',
         subjectType: 'organisation',
         subjectId: organisationId,
-        detail: { created, updated, identities: wanted.length },
+        detail: { created, updated, identities: wanted.length, ...(options.source && options.source !== 'csv' ? { source: options.source } : {}) },
       });
       return { ok: true as const, created, updated };
     },

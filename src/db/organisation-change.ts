@@ -19,6 +19,15 @@ export interface LockedOrganisation {
   settings: unknown;
 }
 
+/**
+ * Who made a change from chat (an administrator, identified by the platform): the audit entry
+ * names them. Absent: the command line (no person).
+ */
+export interface ChangeActor {
+  personId: string;
+  platform: 'TEAMS' | 'SLACK';
+}
+
 /** What the audit entry of a set-up change says: facts and settings, never confidential text. */
 export type ChangeDetail = NonNullable<AuditEntry['detail']>;
 
@@ -31,7 +40,7 @@ export async function unknownOrganisation(db: Pick<Db, 'organisation'>, slug: st
 
 /**
  * Run `change` on the organisation `slug`, locked against other changes, in one transaction, and
- * audit it as `action` (by the command line: no person) with the detail `change` returns.
+ * audit it as `action` (by the command line, or `options.by` from chat) with the detail `change` returns.
  */
 export async function changeOrganisation<T>(
   db: Db,
@@ -39,7 +48,7 @@ export async function changeOrganisation<T>(
   clock: Clock,
   action: string,
   change: (tx: Tx, org: LockedOrganisation, now: Date) => Promise<{ result: T; detail: ChangeDetail; subject?: { type: string; id: string } }>,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; by?: ChangeActor } = {},
 ): Promise<T> {
   const now = clock.now();
   return db.$transaction(
@@ -55,11 +64,12 @@ export async function changeOrganisation<T>(
       await recordAudit(tx, {
         at: now,
         organisationId: org.id,
-        actorId: null,
+        actorId: options.by?.personId ?? null,
         action,
         subjectType: subject?.type ?? 'organisation',
         subjectId: subject?.id ?? org.id,
-        detail: { via: 'command line', ...detail },
+        ...(options.by ? { platform: options.by.platform } : {}),
+        detail: { via: options.by ? 'chat' : 'command line', ...detail },
       });
       return result;
     },

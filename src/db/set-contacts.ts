@@ -5,9 +5,10 @@ import { checkContactsCsv } from '../domain/contact-rows.js';
 import { SetupRefusedError } from '../domain/setup-problems.js';
 import type { Clock } from '../domain/time.js';
 import type { Db } from './client.js';
-import { changeOrganisation } from './organisation-change.js';
+import { changeOrganisation, type ChangeActor } from './organisation-change.js';
 
-export async function setContacts(db: Db, slug: string, csvText: string, clock: Clock): Promise<{ contacts: number; removed: number }> {
+/** `by`: the administrator who changed them in chat (the organisation settings card); absent, the command line. */
+export async function setContacts(db: Db, slug: string, csvText: string, clock: Clock, by?: ChangeActor): Promise<{ contacts: number; removed: number }> {
   const checked = checkContactsCsv(csvText);
   return changeOrganisation(db, slug, clock, 'organisation.contacts.set', async (tx, org) => {
     if (!checked.ok) throw new SetupRefusedError(checked.problems);
@@ -26,5 +27,5 @@ export async function setContacts(db: Db, slug: string, csvText: string, clock: 
     });
     const kinds = [...new Set(checked.contacts.map((c) => c.kind))].join(',');
     return { result: { contacts: checked.contacts.length, removed }, detail: { contacts: checked.contacts.length, removed, kinds } };
-  });
+  }, { ...(by ? { by } : {}) });
 }

@@ -106,6 +106,7 @@ export function personalHelp(actor: ActorIdentity, facts: PersonalHelpFacts): He
           does: facts.platform === 'SLACK' ? 'Typed in a channel, makes it the triage channel.' : 'Typed in a channel (mentioning me), makes it the triage channel.',
         },
         { say: 'failed reminders', does: 'Reminders that could not be delivered, with a Retry button.' },
+        { say: 'organisation settings', does: 'The contacts, service hours and response policies, with forms to change the contacts and service hours.' },
       ],
     });
   }
@@ -124,19 +125,26 @@ export interface ConversationHelpFacts {
   kind: 'CHANNEL' | 'GROUP';
   /** This channel is the organisation's triage channel on this platform. */
   isTriageChannel: boolean;
+  /** Where it is asked (Teams unless said): on Slack the bot is reached there through "/supervision". */
+  platform?: 'TEAMS' | 'SLACK';
 }
 
 /** Help in a channel or group chat, where everyone there reads the answer: what the bot does there. */
 export function conversationHelp(actor: ActorIdentity, facts: ConversationHelpFacts): HelpContent {
+  const slack = facts.platform === 'SLACK';
   const askInPrivate: HelpItem = {
     say: 'To ask for help yourself',
-    does: 'Message me in a personal chat. What you write there is seen only by you and the safeguarding team; I never take requests where others can read them.',
+    does: slack
+      ? 'Message me in a direct message with the app, or type "/supervision" and your words anywhere: I answer in that direct message. What you write there is seen only by you and the safeguarding team; I never take requests where others can read them.'
+      : 'Message me in a personal chat. What you write there is seen only by you and the safeguarding team; I never take requests where others can read them.',
   };
-  const bind: HelpItem[] = canBindTriageChannel(actor) ? [{ say: 'bind triage', does: 'Administrators: makes this channel the triage channel.' }] : [];
+  const bind: HelpItem[] = canBindTriageChannel(actor) ? [{ say: slack ? '/supervision bind triage' : 'bind triage', does: 'Administrators: makes this channel the triage channel.' }] : [];
   if (facts.kind === 'GROUP') {
     return {
       heading: 'What I do in a group chat',
-      intro: 'In a group chat I only answer "help": everyone here reads what is written, so I take no requests and show nothing confidential here.',
+      intro: slack
+        ? 'In a group DM I only answer "/supervision help", to the person who asks: everyone here reads what is written, so I take no requests and show nothing confidential here.'
+        : 'In a group chat I only answer "help": everyone here reads what is written, so I take no requests and show nothing confidential here.',
       groups: [{ title: 'Here', items: [askInPrivate] }],
       emergency: EMERGENCY_LINE,
     };

@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { isValidTimeZone } from './time.js';
 import { retentionSchema } from './retention.js';
+import { responsePoliciesSchema, type ResponsePolicies } from './response-policy.js';
 
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 const hhmm = z.string().regex(HHMM, 'expected a time as HH:mm');
@@ -75,49 +76,6 @@ export const serviceHoursSchema = z
 export type ServiceHours = z.infer<typeof serviceHoursSchema>;
 
 /**
- * The range of each response target, in minutes of service time. An urgent follow-up later than
- * one 8-hour service day is not urgent; a first contact later than 10 (advice) or 20 (session)
- * service days would leave a request waiting longer than the rebooking window of seeds 003.
- */
-export const RESPONSE_TARGET_RANGES = {
-  urgentMinutes: { min: 5, max: 8 * 60 },
-  adviceMinutes: { min: 5, max: 10 * 8 * 60 },
-  sessionMinutes: { min: 5, max: 20 * 8 * 60 },
-} as const;
-
-const targetMinutes = (key: keyof typeof RESPONSE_TARGET_RANGES) => {
-  const { min, max } = RESPONSE_TARGET_RANGES[key];
-  const message = `must be a whole number of service minutes from ${min} to ${max}`;
-  return z.number({ error: message }).int(message).min(min, message).max(max, message);
-};
-
-/** Every target is a whole number in its range (a target outside it is reported on its own). */
-function allInRange(targets: Record<keyof typeof RESPONSE_TARGET_RANGES, number>): boolean {
-  return (Object.keys(RESPONSE_TARGET_RANGES) as (keyof typeof RESPONSE_TARGET_RANGES)[]).every((key) => {
-    const value = targets[key];
-    return Number.isInteger(value) && value >= RESPONSE_TARGET_RANGES[key].min && value <= RESPONSE_TARGET_RANGES[key].max;
-  });
-}
-
-/**
- * How soon the safeguarding team aims to make first contact, in minutes of service time
- * (time inside service hours). Urgent requests are answered at once with the urgent routes;
- * the target here is for a specialist's follow-up, and is never longer than a routine one.
- */
-export const responseTargetsSchema = z
-  .object({
-    urgentMinutes: targetMinutes('urgentMinutes'),
-    adviceMinutes: targetMinutes('adviceMinutes'),
-    sessionMinutes: targetMinutes('sessionMinutes'),
-  })
-  .strict()
-  .refine((t) => !allInRange(t) || (t.urgentMinutes <= t.adviceMinutes && t.urgentMinutes <= t.sessionMinutes), {
-    message: 'the urgent target must not be longer than the advice and session targets',
-    path: ['urgentMinutes'],
-  });
-export type ResponseTargets = z.infer<typeof responseTargetsSchema>;
-
-/**
  * When reminders fall due (src/domain/reminder-policy.ts). Kept under `settings.reminders` and
  * optional as a whole, so an organisation with no reminder settings stores nothing; every
  * field has the policy default (resolveReminderTimings).
@@ -153,16 +111,20 @@ export const reminderTimingsSchema = z
   .strict();
 export type ReminderTimings = z.infer<typeof reminderTimingsSchema>;
 
-/** The longest an unclaimed request waits before it is re-surfaced or escalated, in minutes. */
-export const UNCLAIMED_MAX_MINUTES = 7 * 24 * 60;
+/** Where the unclaimed-request times went: each route's response policy (src/domain/response-policy.ts). */
+const movedToResponsePolicy = (key: 'resurfaceAfterMinutes' | 'escalateAfterMinutes') =>
+  z
+    .never({
+      error: `has moved to each route's response policy, in service minutes: set responseTargets.<urgent|advice|session>.${key} with npm run org -- set-response-policy`,
+    })
+    .optional();
 
 /** Everything else an organisation may tune; every field has the policy default. */
 export const orgSettingsSchema = z
   .object({
-    /** Unclaimed requests are re-surfaced in the triage channel after this many minutes. */
-    resurfaceUnclaimedAfterMinutes: z.number().int().positive().max(UNCLAIMED_MAX_MINUTES, `must be at most ${UNCLAIMED_MAX_MINUTES} minutes (a week)`).default(60),
-    /** ...and escalated to the Head of Safeguarding after this many (later than the re-surfacing). */
-    escalateUnclaimedAfterMinutes: z.number().int().positive().max(UNCLAIMED_MAX_MINUTES, `must be at most ${UNCLAIMED_MAX_MINUTES} minutes (a week)`).default(240),
+    /** Before one response policy per route; kept only to name where it went. */
+    resurfaceUnclaimedAfterMinutes: movedToResponsePolicy('resurfaceAfterMinutes'),
+    escalateUnclaimedAfterMinutes: movedToResponsePolicy('escalateAfterMinutes'),
     /** Whoever cancels rebooks within this window (seeds 003: one month). */
     rebookWithinDays: z.number().int().positive().default(31),
     /** Contracts are reviewed annually (seeds 001, 003). */
@@ -182,11 +144,7 @@ export const orgSettingsSchema = z
     /** Staff groups with fewer active people are pooled or hidden in the report; absent means 5 (src/domain/report.ts). */
     reportMinimumGroupSize: z.number().int().min(1).max(100).optional(),
   })
-  .strict()
-  .refine((s) => !(s.resurfaceUnclaimedAfterMinutes > 0 && s.escalateUnclaimedAfterMinutes > 0) || s.escalateUnclaimedAfterMinutes > s.resurfaceUnclaimedAfterMinutes, {
-    message: 'must be more minutes than resurfaceUnclaimedAfterMinutes: an unclaimed request is re-surfaced before it is escalated',
-    path: ['escalateUnclaimedAfterMinutes'],
-  });
+  .strict();
 export type OrgSettings = z.infer<typeof orgSettingsSchema>;
 
 export const DEFAULT_SERVICE_HOURS: ServiceHours = {
@@ -199,12 +157,6 @@ export const DEFAULT_SERVICE_HOURS: ServiceHours = {
   sun: [],
 };
 
-export const DEFAULT_RESPONSE_TARGETS: ResponseTargets = {
-  urgentMinutes: 30,
-  adviceMinutes: 4 * 60,
-  sessionMinutes: 2 * 8 * 60,
-};
-
 export const timeZoneSchema = z.string().refine(isValidTimeZone, { message: 'not a known IANA time zone' });
 
 /** Parse the JSON columns of an organisation, failing with the field that is wrong. */
@@ -212,7 +164,8 @@ export function parseOrgConfig(raw: { timeZone: string; serviceHours: unknown; r
   return {
     timeZone: timeZoneSchema.parse(raw.timeZone),
     serviceHours: serviceHoursSchema.parse(raw.serviceHours),
-    responseTargets: responseTargetsSchema.parse(raw.responseTargets),
+    // The column keeps its name; it holds the response policy of each route (src/domain/response-policy.ts).
+    responseTargets: responsePoliciesSchema.parse(raw.responseTargets) as ResponsePolicies,
     settings: orgSettingsSchema.parse(raw.settings ?? {}),
   };
 }

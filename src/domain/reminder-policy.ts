@@ -2,6 +2,9 @@ import { DateTime } from 'luxon';
 import { resolveReminderTimings as parseReminderTimings, type OrgSettings, type ReminderTimings } from './org-settings.js';
 import { applyQuietHours, localMinuteOnDate, personZone, type QuietHoursPerson } from './quiet-hours.js';
 import { DEFAULT_TIME_ZONE, isValidTimeZone } from './time.js';
+import { policyFor, type ResponsePolicies, type RoutePolicy } from './response-policy.js';
+import { serviceDeadline } from './service-time.js';
+import type { ServiceHours } from './org-settings.js';
 
 /**
  * When each reminder falls due. One function per kind of fact; each takes the plain facts, the
@@ -79,13 +82,7 @@ export interface Horizon {
   horizonEnd: Date;
 }
 
-/** Urgent requests are re-surfaced and escalated after a third of the routine times. */
-export const URGENT_REQUEST_TIME_DIVISOR = 3;
-
-export type PolicySettings = Pick<
-  OrgSettings,
-  'resurfaceUnclaimedAfterMinutes' | 'escalateUnclaimedAfterMinutes' | 'rebookWithinDays' | 'contractReviewMonths'
-> & { reminders?: Partial<ReminderTimings> | undefined };
+export type PolicySettings = Pick<OrgSettings, 'rebookWithinDays' | 'contractReviewMonths'> & { reminders?: Partial<ReminderTimings> | undefined };
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -111,7 +108,6 @@ export function withSendAt(spec: ReminderSpec, person: QuietHoursPerson | null):
 }
 
 const HOUR_MS = 60 * 60 * 1000;
-const MINUTE_MS = 60 * 1000;
 
 function zoneOr(zone: string | null | undefined): string {
   return zone && isValidTimeZone(zone) ? zone : DEFAULT_TIME_ZONE;
@@ -318,26 +314,41 @@ export interface RequestFacts {
   status: string;
   createdAt: Date;
   urgency: string;
+  /** 'ADVICE' or 'SUPERVISION': with the urgency, which route's response policy applies. */
+  route: string;
+}
+
+/** The organisation's clock for unclaimed requests: its response policies counted in its service hours. */
+export interface ServiceClock {
+  policies: ResponsePolicies;
+  serviceHours: ServiceHours;
+  timeZone: string;
 }
 
 /**
- * REQUEST_UNCLAIMED to the triage channel after resurfaceUnclaimedAfterMinutes, then
- * REQUEST_ESCALATED to each Head of Safeguarding after escalateUnclaimedAfterMinutes, while the
- * request is OPEN (nobody has claimed it, and it is not closed). An URGENT request uses a third
- * of each time (rounded up to the minute) and its reminders are urgent (no quiet hours).
+ * When an unclaimed request is re-surfaced and escalated: the route's times in service minutes
+ * from its creation, so a request at 16:30 on a Friday with a 60-minute re-surface time comes
+ * back at 09:30 on Monday, not at 17:30 to an empty office (serviceDeadline: the wall clock only
+ * when there are no service hours at all).
  */
-export function unclaimedRequestReminders(
-  request: RequestFacts,
-  headIds: string[],
-  settings: PolicySettings,
-  horizon: Horizon,
-): ReminderSpec[] {
+export function unclaimedDueTimes(createdAt: Date, policy: RoutePolicy, clock: Pick<ServiceClock, 'serviceHours' | 'timeZone'>): { resurfaceAt: Date; escalateAt: Date } {
+  return {
+    resurfaceAt: serviceDeadline(createdAt, policy.resurfaceAfterMinutes, clock.serviceHours, clock.timeZone),
+    escalateAt: serviceDeadline(createdAt, policy.escalateAfterMinutes, clock.serviceHours, clock.timeZone),
+  };
+}
+
+/**
+ * REQUEST_UNCLAIMED to the triage channel after the route's resurfaceAfterMinutes, then
+ * REQUEST_ESCALATED to each Head of Safeguarding after its escalateAfterMinutes, both in service
+ * time, while the request is OPEN (nobody has claimed it, and it is not closed). An URGENT
+ * request follows the urgent policy and its reminders are urgent (no quiet hours); out of service
+ * hours the 24/7 routes the requester was given carry it.
+ */
+export function unclaimedRequestReminders(request: RequestFacts, headIds: string[], clock: ServiceClock, horizon: Horizon): ReminderSpec[] {
   if (request.status !== 'OPEN') return [];
   const urgent = request.urgency === 'URGENT';
-  const minutes = (m: number) => (urgent ? Math.ceil(m / URGENT_REQUEST_TIME_DIVISOR) : m);
-  const created = request.createdAt.getTime();
-  const resurfaceAt = new Date(created + minutes(settings.resurfaceUnclaimedAfterMinutes) * MINUTE_MS);
-  const escalateAt = new Date(created + minutes(settings.escalateUnclaimedAfterMinutes) * MINUTE_MS);
+  const { resurfaceAt, escalateAt } = unclaimedDueTimes(request.createdAt, policyFor(clock.policies, request.urgency, request.route), clock);
   const out = currentStages(
     [
       {

@@ -43,6 +43,20 @@ export function addServiceMinutes(from: Date, minutes: number, hours: ServiceHou
   throw new RangeError('no service hours configured in the next two weeks');
 }
 
+/**
+ * `minutes` of service time from `from` (addServiceMinutes), or, when the organisation has no
+ * service hours at all in the next two weeks (a misconfiguration), the same minutes on the wall
+ * clock: a promise or a reminder then still falls due rather than never.
+ */
+export function serviceDeadline(from: Date, minutes: number, hours: ServiceHours, zone: string): Date {
+  try {
+    return addServiceMinutes(from, minutes, hours, zone);
+  } catch (error) {
+    if (error instanceof RangeError) return new Date(from.getTime() + minutes * 60_000);
+    throw error;
+  }
+}
+
 /** "by 14:30 today", "by 10:00 tomorrow", "by 12:30 on Monday 23 November". */
 export function describeDeadline(deadline: Date, now: Date, zone: string): string {
   return `by ${describeWhen(deadline, now, zone)}`;

@@ -1,4 +1,5 @@
-import { DEFAULT_RESPONSE_TARGETS, orgSettingsSchema, reminderTimingsSchema, responseTargetsSchema } from './org-settings.js';
+import { orgSettingsSchema, reminderTimingsSchema } from './org-settings.js';
+import { DEFAULT_RESPONSE_POLICIES, normaliseResponsePolicies, POLICY_FIELDS, RESPONSE_ROUTES, responsePoliciesSchema, type PolicyField, type ResponseRoute } from './response-policy.js';
 import { DEFAULT_AUDIT_MAX_RANGE_DAYS } from './audit-query.js';
 import { DEFAULT_MINIMUM_GROUP_SIZE, DEFAULT_REPORT_MAX_DAYS } from './report.js';
 import { retentionSchema } from './retention.js';
@@ -6,20 +7,19 @@ import { problemsFromZod, type SetupProblem } from './setup-problems.js';
 
 /**
  * The tunable parts of an organisation as an administrator types them: `key=value` pairs, one
- * command per part (`npm run org -- set-response-policy <slug> urgentMinutes=30 …`). Keys are the
+ * command per part (`npm run org -- set-response-policy <slug> advice.targetMinutes=240 …`). Keys are the
  * names the bot uses in its schema (src/domain/org-settings.ts) and in its start-up messages;
  * `key=default` goes back to the policy default. The result is validated with those schemas, the
  * same ones the bot checks at start and reads on every turn. Pure.
  */
 
-/** Where a key lives in the organisation: the responseTargets column or a path in settings. */
-type Location = { column: 'responseTargets'; key: string } | { column: 'settings'; path: readonly string[] };
+/** Where a key lives in the organisation: a route's field in the responseTargets column (the response policies) or a path in settings. */
+type Location = { column: 'responseTargets'; route: ResponseRoute; key: PolicyField } | { column: 'settings'; path: readonly string[] };
 
 export const SETTINGS_PARTS = ['response-policy', 'reminders', 'retention', 'report', 'records'] as const;
 export type SettingsPart = (typeof SETTINGS_PARTS)[number];
 
 const settings = (...path: string[]): Location => ({ column: 'settings', path });
-const target = (key: string): Location => ({ column: 'responseTargets', key });
 
 function keysOf(shape: Record<string, unknown>, locate: (key: string) => Location): Record<string, Location> {
   return Object.fromEntries(Object.keys(shape).map((key) => [key, locate(key)]));
@@ -27,11 +27,10 @@ function keysOf(shape: Record<string, unknown>, locate: (key: string) => Locatio
 
 /** Every key each command sets, and where it is stored. */
 export const SETTINGS_KEYS: Record<SettingsPart, Record<string, Location>> = {
-  'response-policy': {
-    ...keysOf(responseTargetsSchema.shape, target),
-    resurfaceUnclaimedAfterMinutes: settings('resurfaceUnclaimedAfterMinutes'),
-    escalateUnclaimedAfterMinutes: settings('escalateUnclaimedAfterMinutes'),
-  },
+  // advice.targetMinutes, advice.resurfaceAfterMinutes, advice.escalateAfterMinutes, … per route.
+  'response-policy': Object.fromEntries(
+    RESPONSE_ROUTES.flatMap((route) => POLICY_FIELDS.map((key): [string, Location] => [`${route}.${key}`, { column: 'responseTargets', route, key }])),
+  ),
   reminders: {
     ...keysOf(reminderTimingsSchema.shape, (key) => settings('reminders', key)),
     rebookWithinDays: settings('rebookWithinDays'),
@@ -50,7 +49,7 @@ export const SETTINGS_KEYS: Record<SettingsPart, Record<string, Location>> = {
 };
 
 export function fieldName(location: Location): string {
-  return location.column === 'responseTargets' ? `responseTargets.${location.key}` : `settings.${location.path.join('.')}`;
+  return location.column === 'responseTargets' ? `responseTargets.${location.route}.${location.key}` : `settings.${location.path.join('.')}`;
 }
 
 /** "30" → 30, "24,1" → [24, 1], anything else stays text (the schema says whether it fits). */
@@ -102,7 +101,8 @@ function setAt(object: Record<string, unknown>, path: readonly string[], value: 
 export function changeSettings(part: SettingsPart, stored: StoredConfig, assignments: readonly string[]): SettingsChange {
   const keys = SETTINGS_KEYS[part];
   const problems: SetupProblem[] = [];
-  let responseTargets = asObject(stored.responseTargets);
+  // The policies are stored whole (every route, every field): what is there, read as the bot reads it, then changed.
+  let responseTargets = asObject(normaliseResponsePolicies(stored.responseTargets));
   let next = asObject(stored.settings);
   const changes: SettingChange[] = [];
   const seen = new Set<string>();
@@ -127,8 +127,8 @@ export function changeSettings(part: SettingsPart, stored: StoredConfig, assignm
     seen.add(key);
     const isDefault = text.toLowerCase() === 'default';
     if (location.column === 'responseTargets') {
-      const value = isDefault ? DEFAULT_RESPONSE_TARGETS[location.key as keyof typeof DEFAULT_RESPONSE_TARGETS] : parseSettingValue(text);
-      responseTargets = { ...responseTargets, [location.key]: value };
+      const value = isDefault ? DEFAULT_RESPONSE_POLICIES[location.route][location.key] : parseSettingValue(text);
+      responseTargets = setAt(responseTargets, [location.route, location.key], value);
       changes.push({ field, value });
     } else {
       const value = isDefault ? undefined : parseSettingValue(text);
@@ -139,7 +139,7 @@ export function changeSettings(part: SettingsPart, stored: StoredConfig, assignm
   if (problems.length > 0) return { ok: false, problems };
   // The response targets are checked when this part sets them; the settings always, whole, as at start.
   const setsTargets = Object.values(keys).some((l) => l.column === 'responseTargets');
-  const targetsCheck = setsTargets ? responseTargetsSchema.safeParse(responseTargets) : { success: true as const };
+  const targetsCheck = setsTargets ? responsePoliciesSchema.safeParse(responseTargets) : { success: true as const };
   if (!targetsCheck.success) problems.push(...problemsFromZod(targetsCheck.error, ['responseTargets']));
   const settingsCheck = orgSettingsSchema.safeParse(next);
   if (!settingsCheck.success) problems.push(...problemsFromZod(settingsCheck.error, ['settings']));
@@ -180,7 +180,11 @@ export function effectiveSettings(part: SettingsPart, stored: StoredConfig): Eff
   };
   return Object.entries(SETTINGS_KEYS[part]).map(([key, location]) => {
     const field = fieldName(location);
-    if (location.column === 'responseTargets') return { key, field, value: getAt(stored.responseTargets, [key]), isDefault: false };
+    if (location.column === 'responseTargets') {
+      const given = getAt(stored.responseTargets, [location.route, location.key]);
+      const value = given ?? getAt(normaliseResponsePolicies(stored.responseTargets), [location.route, location.key]);
+      return { key, field, value, isDefault: given === undefined && value === DEFAULT_RESPONSE_POLICIES[location.route][location.key] };
+    }
     const value = getAt(stored.settings, location.path);
     if (value !== undefined) return { key, field, value, isDefault: false };
     const [head, leaf] = location.path;

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 
 /**
  * What is wrong with an organisation set-up change (`npm run org`), one problem per field: the
- * field as the bot names it ("responseTargets.urgentMinutes", "settings.reminders.reminderTimeOfDay",
+ * field as the bot names it ("responseTargets.urgent.targetMinutes", "settings.reminders.reminderTimeOfDay",
  * a CSV column) and why. Problems in a file also carry the line (the header is line 1).
  */
 export interface SetupProblem {
@@ -28,7 +28,7 @@ export function refuse(field: string, reason: string): never {
   throw new SetupRefusedError([{ field, reason }]);
 }
 
-/** "responseTargets.urgentMinutes: must be …", or "line 4, staff_group: unknown …" for a file. */
+/** "responseTargets.urgent.targetMinutes: must be …", or "line 4, staff_group: unknown …" for a file. */
 export function describeProblem(problem: SetupProblem): string {
   return problem.line === undefined ? `${problem.field}: ${problem.reason}` : `line ${problem.line}, ${problem.field}: ${problem.reason}`;
 }

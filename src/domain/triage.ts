@@ -1,5 +1,6 @@
-import type { ResponseTargets, ServiceHours } from './org-settings.js';
-import { addServiceMinutes } from './service-time.js';
+import type { ServiceHours } from './org-settings.js';
+import { policyFor, type ResponsePolicies } from './response-policy.js';
+import { addServiceMinutes, serviceDeadline } from './service-time.js';
 
 export type HelpType = 'ADVICE' | 'SESSION' | 'CHILD_DEATH' | 'EMOTIONAL_IMPACT';
 export type RequestRoute = 'ADVICE' | 'SUPERVISION';
@@ -43,20 +44,13 @@ export function expectedContactBy(
   createdAt: Date,
   urgency: Urgency,
   route: RequestRoute,
-  targets: ResponseTargets,
+  policies: ResponsePolicies,
   hours: ServiceHours,
   zone: string,
 ): Date {
   // Every promise counts only time when the team is on duty: an urgent request at 21:11 on a
   // Friday is answered after Monday's opening, and until then the 24/7 routes carry it.
-  const minutes = urgency === 'URGENT' ? targets.urgentMinutes : route === 'ADVICE' ? targets.adviceMinutes : targets.sessionMinutes;
-  try {
-    return addServiceMinutes(createdAt, minutes, hours, zone);
-  } catch (error) {
-    // No service hours in the next two weeks (a misconfiguration): the plain target is all there is.
-    if (error instanceof RangeError) return new Date(createdAt.getTime() + minutes * 60_000);
-    throw error;
-  }
+  return serviceDeadline(createdAt, policyFor(policies, urgency, route).targetMinutes, hours, zone);
 }
 
 /** When the team is next on duty: `at` itself within service hours, else the next opening. */

@@ -26,9 +26,22 @@ function when(session: SessionWithPeople, zone: string): string {
 }
 
 /** The supervisor's card: confirm one of the times, suggest another, or decline. */
-export function proposalCard(session: SessionWithPeople, zone: string, outcome = ''): CardRef {
+/**
+ * What the supervisor entered to suggest another time, shown again when that time does not exist
+ * (the clocks go forward): the time chosen and the date and time typed kept, the reason, and the
+ * time to use instead as a one-tap button (as the booking form does).
+ */
+export interface SuggestionRefused {
+  slotId?: unknown;
+  date: unknown;
+  time: unknown;
+  gap: booking.NonexistentLocalTimeError;
+}
+
+export function proposalCard(session: SessionWithPeople, zone: string, outcome = '', refused?: SuggestionRefused): CardRef {
   const open = session.status === 'PROPOSED';
   const proposed = session.slots.filter((s) => !s.chosen);
+  const chosenSlot = proposed.find((s) => s.id === refused?.slotId)?.id;
   const adjustments = [session.request?.adjustments, ...session.attendees.map((a) => a.person.reasonableAdjustments)]
     .filter((a): a is string => Boolean(a))
     .filter((a, i, all) => all.indexOf(a) === i)
@@ -50,8 +63,12 @@ export function proposalCard(session: SessionWithPeople, zone: string, outcome =
       adjustments,
       outcome,
       canRespond: open,
-      firstSlotId: proposed[0]?.id ?? '',
+      firstSlotId: chosenSlot ?? proposed[0]?.id ?? '',
       slots: proposed.map((s) => ({ id: s.id, label: booking.describeSlot(s, zone) })),
+      suggestError: refused?.gap.userMessage ?? '',
+      suggestion: refused ? refused.gap.suggestion : '',
+      suggestDate: refused ? kept(refused.date, 32) : '',
+      suggestTime: refused ? kept(refused.time, 32) : '',
     },
   };
 }
@@ -578,18 +595,37 @@ export async function declineProposedSession(deps: FlowDeps, actor: Actor, value
   return { replies: [], updatedCard: proposalCard(session, zone, 'You declined this session.'), notice: 'Declined. The person who proposed it has been told.' };
 }
 
+/**
+ * The suggestion as its "Suggest 02:30 instead" button submits it: the suggested date and time in
+ * place of the typed ones, then checked like typed ones (a tampered one is refused the same way).
+ */
+function withSuggestedDateTime(value: Record<string, unknown>): Record<string, unknown> {
+  const { suggestedDate, suggestedTime, ...form } = value;
+  if (suggestedDate === undefined && suggestedTime === undefined) return value;
+  return { ...form, date: suggestedDate, time: suggestedTime };
+}
+
 /** The supervisor suggests another time; the proposer can accept it with one click. */
-export async function suggestAnotherTime(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
+export async function suggestAnotherTime(deps: FlowDeps, actor: Actor, submitted: Record<string, unknown>): Promise<TurnResult> {
+  const value = withSuggestedDateTime(submitted);
   const before = await loadSession(deps.db, value.sessionId, actor.organisationId);
   booking.assertCanRespondToProposal(actor, sessionRelation(before));
   booking.suggestAnotherTime(before.status);
   if (cardVersion(value) !== before.version) throw new DomainError('STALE_CARD', 'That card was out of date; please use the latest one.');
   const zone = (await loadOrganisation(deps.db, actor.organisationId)).config.timeZone;
   const now = deps.clock.now();
-  const slot = booking.validateSlot(
-    { startsAt: booking.parseLocalDateTime(String(value.date ?? ''), String(value.time ?? ''), zone), durationMinutes: before.durationMinutes },
-    now,
-  );
+  let startsAt: Date;
+  try {
+    startsAt = booking.parseLocalDateTime(String(value.date ?? ''), String(value.time ?? ''), zone);
+  } catch (error) {
+    // A time that does not exist: the proposal card again in place of the one acted on, with what
+    // was entered kept and the time to use instead as a button. Nothing is stored.
+    if (error instanceof booking.NonexistentLocalTimeError) {
+      throw new FormRefusal(error, proposalCard(before, zone, '', { slotId: value.slotId, date: value.date, time: value.time, gap: error }), true);
+    }
+    throw error;
+  }
+  const slot = booking.validateSlot({ startsAt, durationMinutes: before.durationMinutes }, now);
   booking.assertNoClash(slot, await supervisorBusy(deps.db, before.supervisorId, slot.startsAt, slot.endsAt, before.id), zone, 'You');
   const { session, suggested, staged } = await deps.db.$transaction(async (tx) => {
     await updateSessionAtVersion(tx, before.id, before.version, {});

@@ -12,6 +12,7 @@ import { DomainError } from '../domain/errors.js';
 import { isId } from '../domain/ids.js';
 import { applyQuietHours } from '../domain/quiet-hours.js';
 import { NONE } from './labels.js';
+import { spoolReference } from './urgent-spool.js';
 import { FIRST_TRY_LEASE_MS, type Actor, type CardRef, type FlowDeps, type TurnResult } from './types.js';
 
 export const FAILED_REMINDERS_COMMAND = /^(?:failed|unreachable|undelivered) reminders$/;
@@ -88,6 +89,14 @@ async function failedRemindersCard(deps: FlowDeps, actor: Actor): Promise<CardRe
     orderBy: [{ failedAt: 'desc' }, { id: 'asc' }],
     take: FAILED_REMINDERS_LIMIT,
   });
+  // Urgent reports kept during a database outage that could not be recorded (urgent-replay.ts):
+  // their reference, sender and why; the words stay with the record, not on this card.
+  const held = await deps.db.spooledReport.findMany({
+    where: { organisationId: actor.organisationId, status: 'HELD' },
+    select: { id: true, platform: true, platformUserId: true, receivedAt: true, reason: true },
+    orderBy: { receivedAt: 'desc' },
+    take: FAILED_REMINDERS_LIMIT,
+  });
   const names = new Map(
     (await deps.db.person.findMany({ where: { id: { in: messages.flatMap((m) => (m.personId ? [m.personId] : [])) } }, select: { id: true, name: true } })).map((p) => [p.id, p.name]),
   );
@@ -113,6 +122,13 @@ async function failedRemindersCard(deps: FlowDeps, actor: Actor): Promise<CardRe
         failed: m.failedAt ? due(m.failedAt) : NONE,
         attempts: String(m.attempts),
         error: describeFailure(m.lastError),
+      })),
+      heldCount: held.length,
+      held: held.map((h) => ({
+        reference: spoolReference(h.id),
+        sender: `${h.platform === 'TEAMS' ? 'Teams' : 'Slack'} user ${h.platformUserId}`,
+        received: due(h.receivedAt),
+        reason: h.reason ?? NONE,
       })),
     },
   };

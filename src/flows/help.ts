@@ -35,10 +35,10 @@ export async function answerInConversation(deps: FlowDeps, actor: Actor, convers
 }
 
 async function whereAsked(deps: FlowDeps, actor: Actor, conversation: ConversationInfo): Promise<ConversationHelpFacts> {
-  if (conversation.kind !== 'CHANNEL') return { kind: 'GROUP', isTriageChannel: false };
+  if (conversation.kind !== 'CHANNEL') return { kind: 'GROUP', isTriageChannel: false, platform: conversation.platform };
   const triage = await deps.db.triageChannel.findUnique({
     where: { organisationId_platform: { organisationId: actor.organisationId, platform: conversation.platform } },
     select: { conversationId: true },
   });
-  return { kind: 'CHANNEL', isTriageChannel: triage?.conversationId === conversation.conversationId };
+  return { kind: 'CHANNEL', isTriageChannel: triage?.conversationId === conversation.conversationId, platform: conversation.platform };
 }

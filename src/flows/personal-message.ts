@@ -16,7 +16,8 @@ import type { Actor, FlowDeps, OutMessage, TurnResult } from './types.js';
  * Someone at risk is understood before all of it, and the risk question is never skipped.
  */
 
-const YES = /^(y|yes|yeah|yep|someone is at risk)\b/i;
+/** A typed yes to the risk question (also read by urgent-turn.ts: it may be one). */
+export const YES = /^(y|yes|yeah|yep|someone is at risk)\b/i;
 const NO = /^(n|no|nope|not now)\b/i;
 
 const RISK_REPROMPT = 'Please answer the question first: is anyone at immediate risk of harm right now? (yes or no)';

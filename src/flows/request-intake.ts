@@ -1,4 +1,5 @@
 import { DomainError } from '../domain/errors.js';
+import { helpTypeNamed } from '../domain/conversation-words.js';
 import { findIdentifiers } from '../domain/identifiers.js';
 import type { CueReading } from '../domain/risk-cues.js';
 import { describeDeadline, describeWhen, isWithinServiceHours } from '../domain/service-time.js';
@@ -27,6 +28,7 @@ import {
 } from './cards.js';
 import { currentDraft, draftData, keptWords, leftOutNote, saveDraft, withWords, type DraftData, type Suggestion } from './intake-draft.js';
 import type { Actor, CardRef, FlowDeps, OutMessage, TurnResult } from './types.js';
+import { recordUrgentRequest } from './urgent-request.js';
 
 export function triageCardFor(request: RequestWithPeople, org: OrganisationContext, now: Date): CardRef {
   const expected = expectedContactBy(
@@ -56,7 +58,24 @@ export function suggestionOf(reading: CueReading | undefined): Suggestion | unde
   return undefined;
 }
 
-function greetingFor(actor: Actor, reading: CueReading | undefined, openReference: string | undefined): string {
+/** A kind of help as the bot says it back to the person: "I'll pass your request for quick advice". */
+const HELP_TYPE_ASKED: Record<HelpType, string> = {
+  ADVICE: 'quick advice',
+  SESSION: 'a supervision session',
+  CHILD_DEATH: 'supervision about a case involving the death of a child',
+  EMOTIONAL_IMPACT: 'support with the emotional impact of a case',
+};
+
+/** What to type for each kind of help, as the kind-of-help step understands it. */
+const HELP_TYPE_WORDS: Record<HelpType, string> = { ADVICE: 'advice', SESSION: 'session', CHILD_DEATH: 'child death', EMOTIONAL_IMPACT: 'emotional impact' };
+
+/** Said on the details card when the kind of help came from the person's words, not a button: how to change it. */
+function heardKindNote(helpType: HelpType): string {
+  const others = (Object.keys(HELP_TYPE_WORDS) as HelpType[]).filter((kind) => kind !== helpType).map((kind) => `"${HELP_TYPE_WORDS[kind]}"`);
+  return `You asked for ${HELP_TYPE_ASKED[helpType]}. If you need another kind of help, type ${others.slice(0, -1).join(', ')} or ${others.at(-1)}.`;
+}
+
+function greetingFor(actor: Actor, reading: CueReading | undefined, openReference: string | undefined, named?: HelpType): string {
   const first = actor.name.split(' ')[0] ?? actor.name;
   const open = openReference ? ` Your request ${openReference} stays open; I'll start a new one for this.` : '';
   if (reading?.immediateRisk && !reading.riskCue) {
@@ -76,6 +95,7 @@ function greetingFor(actor: Actor, reading: CueReading | undefined, openReferenc
   if (reading?.deniedRisk) {
     return `Hello ${first}. I'm the safeguarding supervision bot: I'll pass your request to the safeguarding team. I ask everyone this first, even when they have told me already:`;
   }
+  if (named) return `Hello ${first}. I'm the safeguarding supervision bot: I'll pass your request for ${HELP_TYPE_ASKED[named]} to the safeguarding team.${open} First, one question.`;
   return `Hello ${first}. I'm the safeguarding supervision bot: I'll pass your request to the safeguarding team.${open} First, one question.`;
 }
 
@@ -105,18 +125,23 @@ export async function routesForCue(deps: FlowDeps, actor: Actor, reading: CueRea
  * Start (or restart) the request conversation: the immediate-risk question always comes first.
  * What the person wrote, read by the cue rules, only adds to it: the urgent routes before the
  * question when someone may be at risk (or the words could not be read), and the kind of help
- * their words name remembered for after it. The words themselves, checked for patient-
- * identifiable detail, become the draft summary (or join what they wrote with a request open).
+ * their words name remembered for after it ("I'd like some advice about a call" goes from the
+ * risk question straight to the advice details, never asking the kind again). The words
+ * themselves, checked for patient-identifiable detail, become the draft summary (or join what
+ * they wrote with a request open).
  */
 export async function startRequest(deps: FlowDeps, actor: Actor, reading?: CueReading, openReference?: string, text?: string): Promise<TurnResult> {
   const before = await currentDraft(deps, actor);
   const carried: DraftData = before?.step === 'add-or-new' ? { summary: before.data.summary, leftOut: before.data.leftOut, suggested: before.data.suggested } : {};
   const suggested = suggestionOf(reading) ?? carried.suggested;
+  // A kind of help the words name, kept for after the risk question (which is never skipped).
+  const named = text === undefined ? undefined : helpTypeNamed(text);
   const data = withWords(
     {
       ...(carried.summary ? { summary: carried.summary } : {}),
       ...(carried.leftOut?.length ? { leftOut: carried.leftOut } : {}),
       ...(suggested ? { suggested } : {}),
+      ...(named ? { helpType: named } : {}),
     },
     text === undefined ? undefined : keptWords(text),
   );
@@ -124,7 +149,7 @@ export async function startRequest(deps: FlowDeps, actor: Actor, reading?: CueRe
   await saveDraft(deps, actor, 'risk', data, null);
   const replies: OutMessage[] = [];
   if (reading?.immediateRisk) replies.push(await routesForCue(deps, actor, reading));
-  replies.push({ card: riskCard(greetingFor(actor, reading, open)) });
+  replies.push({ card: riskCard(greetingFor(actor, reading, open, named)) });
   return { replies };
 }
 
@@ -151,8 +176,10 @@ export async function answerRisk(deps: FlowDeps, actor: Actor, immediateRisk: bo
   const stale = () => new DomainError('STALE_CARD', 'That question has already been answered.');
   const draft = await currentDraft(deps, actor);
   if (!draft || draft.step !== 'risk') throw stale();
-  // A kind of help already chosen, or a child's death the person wrote about, goes straight to its details.
+  // A kind of help already named (in the first message, or typed at this question), or a child's
+  // death the person wrote about, goes straight to its details: the kind is not asked again.
   const helpType = draft.data.helpType ?? (draft.data.suggested === 'CHILD_DEATH' ? 'CHILD_DEATH' : undefined);
+  const heard = Boolean(draft.data.helpType);
   const next = (risk: boolean): DraftData => ({ ...draft.data, immediateRisk: risk, ...(helpType ? { helpType } : {}) });
   if (!immediateRisk) {
     // One conditional update: the draft must still be at the risk question.
@@ -161,7 +188,7 @@ export async function answerRisk(deps: FlowDeps, actor: Actor, immediateRisk: bo
       data: { step: helpType ? 'details' : 'kind', data: next(false), updatedAt: deps.clock.now() },
     });
     if (count === 0) throw stale();
-    if (helpType) return { replies: [await detailsReply(deps, actor, helpType, next(false))] };
+    if (helpType) return { replies: [await detailsReply(deps, actor, helpType, next(false), heard)] };
     const heading =
       draft.data.suggested === 'EMOTIONAL_IMPACT'
         ? 'Thank you. It sounds as if this has affected you: "The emotional impact of a case" is one of the choices below.'
@@ -174,39 +201,19 @@ export async function answerRisk(deps: FlowDeps, actor: Actor, immediateRisk: bo
   const now = deps.clock.now();
   const org = await loadOrganisation(deps.db, actor.organisationId);
   const { request, staged } = await deps.db.$transaction(async (tx) => {
-    const created = await insertRequest(
+    const recorded = await recordUrgentRequest(
+      deps,
       tx,
-      {
-        organisationId: actor.organisationId,
-        requesterId: actor.personId,
-        platform: actor.platform,
-        immediateRisk: true,
-        urgency: 'URGENT',
-        route: 'ADVICE',
-        // What they wrote, checked (identifiers left out), reaches the specialist who claims
-        // the request, privately with its details: never the triage channel.
-        ...(draft.data.summary ? { summary: draft.data.summary } : {}),
-      },
+      // What they wrote, checked (identifiers left out), reaches the specialist who claims it.
+      { organisationId: actor.organisationId, requesterId: actor.personId, platform: actor.platform, ...(draft.data.summary ? { summary: draft.data.summary } : {}) },
+      org,
       now,
     );
     await tx.requestDraft.update({
       where: { personId: actor.personId },
-      data: { step: helpType ? 'details' : 'kind', data: next(true), requestId: created.id, updatedAt: now },
+      data: { step: helpType ? 'details' : 'kind', data: next(true), requestId: recorded.request.id, updatedAt: now },
     });
-    await recordAudit(tx, {
-      at: now,
-      organisationId: actor.organisationId,
-      actorId: actor.personId,
-      action: 'request.created',
-      subjectType: 'request',
-      subjectId: created.id,
-      platform: actor.platform,
-      detail: { urgency: 'URGENT' },
-    });
-    const request = await tx.supervisionRequest.findUniqueOrThrow({ where: { id: created.id }, include: requestWithPeople });
-    // The URGENT alert commits with the request (see submitDetails).
-    const staged = await deps.outbox.stage(tx, [{ to: 'triage', organisationId: actor.organisationId, requestId: request.id, card: triageCardFor(request, org, now) }]);
-    return { request, staged };
+    return recorded;
   });
   await deps.outbox.send(staged);
   deps.logger.info({ requestId: request.id, urgency: 'URGENT' }, 'urgent request recorded');
@@ -223,7 +230,7 @@ export async function answerRisk(deps: FlowDeps, actor: Actor, immediateRisk: bo
       {
         card: urgentRoutesCard(urgentRoutes(org.contacts, inHours), alerted),
       },
-      helpType ? await detailsReply(deps, actor, helpType, next(true)) : { card: kindCard('When you are safe to, tell us a little more.') },
+      helpType ? await detailsReply(deps, actor, helpType, next(true), heard) : { card: kindCard('When you are safe to, tell us a little more.') },
     ],
   };
 }
@@ -231,8 +238,9 @@ export async function answerRisk(deps: FlowDeps, actor: Actor, immediateRisk: bo
 /**
  * The details card for a kind of help, with what that kind needs said first, and the draft
  * summary (what the person has written so far, checked) in the summary box to change as they like.
+ * `heard`: the kind came from their words rather than a button, so the card says how to change it.
  */
-export async function detailsReply(deps: FlowDeps, actor: Actor, helpType: HelpType, data: DraftData): Promise<OutMessage> {
+export async function detailsReply(deps: FlowDeps, actor: Actor, helpType: HelpType, data: DraftData, heard = false): Promise<OutMessage> {
   // Emotional impact and a child's death signpost staff support (000 procedure 4.6) from the
   // start, each service with its number or link, not only once the request is sent.
   const support = signpostsStaffSupport(helpType) ? staffSupport((await loadOrganisation(deps.db, actor.organisationId)).contacts) : [];
@@ -241,7 +249,9 @@ export async function detailsReply(deps: FlowDeps, actor: Actor, helpType: HelpT
       ? "I'm sorry you have been involved in this. You will be offered a supervision session to reflect on the case."
       : helpType === 'EMOTIONAL_IMPACT'
         ? `Thank you for reaching out.${support.length > 0 ? ' Alongside supervision, the staff-support services below are there for you.' : ''}`
-        : undefined;
+        : heard
+          ? heardKindNote(helpType)
+          : undefined;
   const prefilled = data.summary ? ['I have put what you wrote in the summary below: change it as you like before you send it.', leftOutNote(data)].filter(Boolean).join(' ') : '';
   return { card: detailsCard(helpType, { ...(await standingAnswers(deps, actor)), ...(data.summary ? { summary: data.summary } : {}) }, { note, prefilled, support }) };
 }

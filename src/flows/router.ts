@@ -19,6 +19,7 @@ import { listMyActions, markActionDone } from './action-points.js';
 import { exportAuditFromCard, isAuditCommand, runAuditCommand, showRecordAuditTrail } from './audit-trail.js';
 import { HISTORY_COMMAND, showHistory, viewRecord } from './history.js';
 import { FAILED_REMINDERS_COMMAND, retryFailedMessage, retryFailedReminder, showFailedReminders } from './failed-reminders.js';
+import { ORG_SETTINGS_COMMAND, saveOrgContacts, saveOrgServiceHours, showOrgSettings } from './org-settings-card.js';
 import { answerRisk, cancelRequestDraft, chooseKind, startRequest, submitDetails } from './request-intake.js';
 import { handlePersonalMessage } from './personal-message.js';
 import { addToRequest } from './add-to-request.js';
@@ -70,10 +71,12 @@ export const ACTIONS: Record<string, ActionHandler> = {
   'agreement.sign': signAgreement,
   'reminder.retry': retryFailedReminder,
   'message.retry': retryFailedMessage,
+  'org.contacts.save': saveOrgContacts,
+  'org.hours.save': saveOrgServiceHours,
 };
 
 /** Actions that only make sense in the actor's personal chat (the request conversation). */
-const PERSONAL_ONLY = new Set(['intake.start', 'intake.risk', 'intake.kind', 'intake.details', 'intake.cancel', 'intake.add', 'request.feedback', 'record.audit', 'audit.csv']);
+const PERSONAL_ONLY = new Set(['intake.start', 'intake.risk', 'intake.kind', 'intake.details', 'intake.cancel', 'intake.add', 'request.feedback', 'record.audit', 'audit.csv', 'org.contacts.save', 'org.hours.save']);
 
 function normaliseCommand(text: string): string {
   return text.trim().toLowerCase().replace(/\s+/g, ' ').replace(/[.!?]+$/, '');
@@ -110,6 +113,7 @@ async function handleMessage(deps: FlowDeps, actor: Actor, text: string, convers
   if (overdue) return showOverdueSupervision(deps, actor, overdue[1]);
   if (isReportCommand(actor, trimmed)) return showReport(deps, actor, trimmed);
   if (FAILED_REMINDERS_COMMAND.test(command)) return showFailedReminders(deps, actor);
+  if (ORG_SETTINGS_COMMAND.test(command)) return showOrgSettings(deps, actor);
   const subjectAccess = parseSubjectAccessCommand(actor, command);
   if (subjectAccess) return exportSubjectAccess(deps, actor, subjectAccess.email);
   const history = HISTORY_COMMAND.exec(command);

@@ -14,7 +14,8 @@
 import type { Db } from '../db/client.js';
 import { Prisma } from '../db/generated/client.js';
 import type { ReminderKind } from '../db/generated/client.js';
-import { orgSettingsSchema, resolveReminderTimings, type OrgSettings } from '../domain/org-settings.js';
+import { orgSettingsSchema, resolveReminderTimings, serviceHoursSchema, type OrgSettings } from '../domain/org-settings.js';
+import { DEFAULT_RESPONSE_POLICIES, RESPONSE_ROUTES, responsePoliciesSchema, type ResponsePolicies } from '../domain/response-policy.js';
 import type { QuietHoursPerson } from '../domain/quiet-hours.js';
 import {
   actionPointReminders,
@@ -27,10 +28,10 @@ import {
   sessionAttendeeSubject,
   sessionReminders,
   unclaimedRequestReminders,
-  URGENT_REQUEST_TIME_DIVISOR,
   withSendAt,
   type Horizon,
   type ReminderSpec as PolicySpec,
+  type ServiceClock,
 } from '../domain/reminder-policy.js';
 import { unsignedParties } from '../domain/agreements.js';
 import { cadenceSupervisors, loadCadenceCandidates, loadGroupCadences, overdueToldAt, rebookedSessionIds, superviseeToldAt } from './reminder-facts.js';
@@ -53,9 +54,31 @@ const MINUTE_MS = 60_000;
  */
 export const NON_ATTENDANCE_LOOKBACK_DAYS = 28;
 
-type OrgRow = { id: string; timeZone: string; settings: unknown };
+type OrgRow = { id: string; timeZone: string; settings: unknown; serviceHours: unknown; responseTargets: unknown };
+const orgSelect = { id: true, timeZone: true, settings: true, serviceHours: true, responseTargets: true } as const;
 
 const parsedSettings = new WeakMap<OrgRow, OrgSettings>();
+const parsedClocks = new WeakMap<OrgRow, ServiceClock>();
+
+/**
+ * The organisation's response policies in its service hours, parsed once per row read. The start
+ * check refuses invalid policies (check-organisation-settings.ts); a row changed since falls back
+ * to the defaults, and no service hours at all to the wall clock (serviceDeadline).
+ */
+function clockOf(org: OrgRow): ServiceClock {
+  let clock = parsedClocks.get(org);
+  if (!clock) {
+    const policies = responsePoliciesSchema.safeParse(org.responseTargets ?? {});
+    const hours = serviceHoursSchema.safeParse(org.serviceHours ?? {});
+    clock = {
+      policies: policies.success ? (policies.data as ResponsePolicies) : DEFAULT_RESPONSE_POLICIES,
+      serviceHours: hours.success ? hours.data : serviceHoursSchema.parse({}),
+      timeZone: org.timeZone,
+    };
+    parsedClocks.set(org, clock);
+  }
+  return clock;
+}
 
 /** The organisation's settings, parsed once per row read (the policies run once per fact). */
 function settingsOf(org: OrgRow): OrgSettings {
@@ -78,18 +101,18 @@ export async function sweepDueFacts(db: Db, options: SweepOptions): Promise<Swee
   const orgs = new Map<string, OrgRow>();
   const people = new Map<string, PersonRow>();
   const collected: Array<{ organisationId: string; spec: PolicySpec }> = [];
-  const orgOf = async (id: string): Promise<{ org: OrgRow; settings: OrgSettings }> => {
+  const orgOf = async (id: string): Promise<{ org: OrgRow; settings: OrgSettings; clock: ServiceClock }> => {
     let org = orgs.get(id);
     if (!org) {
-      org = (await db.organisation.findUniqueOrThrow({ where: { id }, select: { id: true, timeZone: true, settings: true } })) as OrgRow;
+      org = (await db.organisation.findUniqueOrThrow({ where: { id }, select: orgSelect })) as OrgRow;
       orgs.set(id, org);
     }
-    return { org, settings: settingsOf(org) };
+    return { org, settings: settingsOf(org), clock: clockOf(org) };
   };
 
   // Organisations are few; their settings give the widest window of each query below (the
   // policies themselves then decide exactly what is due).
-  const allOrgs = await db.organisation.findMany({ select: { id: true, timeZone: true, settings: true } });
+  const allOrgs = await db.organisation.findMany({ select: orgSelect });
   for (const org of allOrgs) {
     orgs.set(org.id, org as OrgRow);
   }
@@ -98,9 +121,11 @@ export async function sweepDueFacts(db: Db, options: SweepOptions): Promise<Swee
     24,
     ...allOrgs.map((o) => Math.max(...resolveReminderTimings(settingsOf(o as OrgRow)).sessionReminderHoursBefore)),
   );
+  // A service minute is never shorter than a wall-clock one, so nothing is re-surfaced sooner
+  // after its creation than the shortest re-surface time in minutes.
   const minResurfaceMinutes = Math.min(
     60,
-    ...allOrgs.map((o) => Math.ceil(settingsOf(o as OrgRow).resurfaceUnclaimedAfterMinutes / URGENT_REQUEST_TIME_DIVISOR)),
+    ...allOrgs.flatMap((o) => RESPONSE_ROUTES.map((route) => clockOf(o as OrgRow).policies[route].resurfaceAfterMinutes)),
   );
 
   // Sessions: confirmed, not started, starting before the horizon end plus the longest lead.
@@ -172,14 +197,14 @@ export async function sweepDueFacts(db: Db, options: SweepOptions): Promise<Swee
     }
   }
 
-  // Unclaimed requests old enough to be re-surfaced (urgent ones after a third of the time).
+  // Unclaimed requests old enough to be re-surfaced: each route's times in the organisation's service time.
   const requests = await db.supervisionRequest.findMany({
     where: { status: 'OPEN', claimedById: null, createdAt: { lte: new Date(end - minResurfaceMinutes * MINUTE_MS) } },
-    select: { id: true, organisationId: true, status: true, createdAt: true, urgency: true },
+    select: { id: true, organisationId: true, status: true, createdAt: true, urgency: true, route: true },
   });
   const headsByOrg = new Map<string, string[]>();
   for (const q of requests) {
-    const { settings } = await orgOf(q.organisationId);
+    const { clock } = await orgOf(q.organisationId);
     let heads = headsByOrg.get(q.organisationId);
     if (!heads) {
       const rows = await db.person.findMany({
@@ -190,7 +215,7 @@ export async function sweepDueFacts(db: Db, options: SweepOptions): Promise<Swee
       heads = rows.map((h) => h.id);
       headsByOrg.set(q.organisationId, heads);
     }
-    for (const spec of unclaimedRequestReminders(q, heads, settings, horizon)) collected.push({ organisationId: q.organisationId, spec });
+    for (const spec of unclaimedRequestReminders(q, heads, clock, horizon)) collected.push({ organisationId: q.organisationId, spec });
   }
 
   const orgIds = allOrgs.map((o) => o.id);

@@ -15,6 +15,9 @@
 //                                      (sweep-bench.ts; results/sweep-cost.json)
 //   BENCH_ONLY=report npm run bench    the quarterly report for 5,000 / 50,000 staff and 10,000 /
 //                                      100,000 sessions in a year (report-bench.ts; results/report.json)
+//   BENCH_ONLY=urgent npm run bench    the urgent reply (routes reaching a person who pressed Yes)
+//                                      with no fault and under each fault of issue 22
+//                                      (urgent-bench.ts; results/urgent-faults.json)
 //
 // Each reports PASS or MISS against its target and the exit code is 0 either way (a
 // benchmark is not a test); a broken run (an app fails to start or dies, a request answers
@@ -22,7 +25,7 @@
 // processes, stub servers, its database schema) is stopped and removed when it ends, fails
 // or is interrupted.
 //
-// Environment: BENCH_ONLY (teams | slack | burst | precision | sweep | report), BENCH_ITERATIONS, BENCH_CONCURRENCY,
+// Environment: BENCH_ONLY (teams | slack | burst | precision | sweep | report | urgent), BENCH_ITERATIONS, BENCH_CONCURRENCY,
 // BENCH_WARMUP (defaults 20, 50 and 5), BENCH_DB_POOL_SIZE (ours; default the production
 // default of DATABASE_POOL_SIZE), BENCH_LOG_LEVEL (ours; default info, as in production),
 // BENCH_CPU_PROF_DIR (each bot writes a V8 CPU profile there), TEST_DATABASE_URL, REDIS_URL;
@@ -30,7 +33,7 @@
 // when set), BENCH_SLACK_ROUNDS (default 5), BENCH_SLACK_WORKLOADS (default
 // slash-help,block-action,dm-event); for the scheduler: BENCH_BURST_SIZE (default 10000),
 // BENCH_BURST_WORKERS (2), BENCH_BURST_CONCURRENCY (10), BENCH_PRECISION_SIZE (600),
-// BENCH_PRECISION_SPREAD_MS (60000), BENCH_SWEEP_SCALE (1: the sizes above; 0.01 for a quick try); for the report: BENCH_REPORT_SCALE (1; 0.02 for a quick try).
+// BENCH_PRECISION_SPREAD_MS (60000), BENCH_SWEEP_SCALE (1: the sizes above; 0.01 for a quick try); for the report: BENCH_REPORT_SCALE (1; 0.02 for a quick try); for the urgent reply: BENCH_URGENT_PRESSES (30 per condition), BENCH_URGENT_CONCURRENCY (5).
 
 import { CleanupStack, configureAgent, destroyAgent, intFromEnv, type BenchOutcome, type BenchSettings } from './common.js';
 import { runBurstBench, runPrecisionBench } from './scheduler-bench.js';
@@ -38,14 +41,16 @@ import { runSlackBench } from './slack-bench.js';
 import { runReportBench } from './report-bench.js';
 import { runSweepBench } from './sweep-bench.js';
 import { runTeamsBench } from './teams-bench.js';
+import { runUrgentBench } from './urgent-bench.js';
 
-const BENCHMARKS: Record<'teams' | 'slack' | 'burst' | 'precision' | 'sweep' | 'report', (settings: BenchSettings, cleanups: CleanupStack) => Promise<BenchOutcome>> = {
+const BENCHMARKS: Record<'teams' | 'slack' | 'burst' | 'precision' | 'sweep' | 'report' | 'urgent', (settings: BenchSettings, cleanups: CleanupStack) => Promise<BenchOutcome>> = {
   teams: runTeamsBench,
   slack: runSlackBench,
   burst: runBurstBench,
   precision: runPrecisionBench,
   sweep: runSweepBench,
   report: runReportBench,
+  urgent: runUrgentBench,
 };
 
 /** Set once a signal has asked the run to stop; errors after that are its consequence. */

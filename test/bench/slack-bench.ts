@@ -21,8 +21,9 @@
 // machine does affects both alike as far as possible. Workloads (BENCH_SLACK_WORKLOADS,
 // comma-separated; default slash-help,block-action):
 //
-//   slash-help    `/supervision help` typed in a public channel. Ours acks, opens the
-//                 user's DM (conversations.open) and posts the help there (chat.postMessage).
+//   slash-help    `/supervision help` typed in the user's DM. Ours acks and posts the help
+//                 there (chat.postMessage). (Typed in a channel or group DM, help is answered
+//                 there through the command's response_url, which this stub does not serve.)
 //   block-action  a block_actions interaction from the user's DM: button intake.risk#2 with
 //                 value {"answer":"no"}. Ours gets it prepared, untimed, by a signed
 //                 `/supervision new request` typed in the DM (the draft is then at the risk
@@ -86,8 +87,6 @@ const BOT_TOKEN = 'xoxb-bench-token';
 const TEAM_ID = 'T0SGSBENCH';
 const API_APP_ID = 'A0SGSBENCH';
 const TRIAGE_CHANNEL = 'C0BENCHTRIAGE';
-/** The public channel the timed slash commands are typed in. */
-const GENERAL_CHANNEL = 'C0BENCHGENERAL';
 const ADMIN_USER = 'U0BENCHADMIN';
 /** The first line (the Slack fallback text) of our bot's help card in a personal chat (src/domain/help-topics.ts). */
 const HELP_START = 'What I can do for you';
@@ -98,7 +97,7 @@ const ALL_WORKLOADS: WorkloadKey[] = ['slash-help', 'block-action', 'dm-event'];
 const DEFAULT_WORKLOADS: WorkloadKey[] = ['slash-help', 'block-action', 'dm-event'];
 
 const WORKLOAD_NOTES: Record<WorkloadKey, string> = {
-  'slash-help': '/supervision help typed in a public channel; ours then opens the DM (conversations.open) and posts the help there',
+  'slash-help': '/supervision help typed in the DM; ours then posts the help there',
   'block-action':
     'intake.risk#2 {"answer":"no"} pressed in the DM; prepared untimed by /supervision new request in the DM, so ours accepts every timed action and posts the kind-of-help card (no stale-card refusals)',
   'dm-event': 'an Events API message event, "help" in the DM (Bolt acknowledges events itself); ours then posts the help there',
@@ -279,7 +278,7 @@ function bareWorkloads(url: string): Workload[] {
     {
       key: 'slash-help',
       prepare: async () => {},
-      body: (user) => commandBody(user, 'help', GENERAL_CHANNEL),
+      body: (user) => commandBody(user, 'help', user.dm),
       followUp: async () => null,
       expectedCalls: [],
     },
@@ -317,9 +316,9 @@ function oursWorkloads(url: string, stub: StubView): Workload[] {
     {
       key: 'slash-help',
       prepare: async () => {},
-      body: (user) => commandBody(user, 'help', GENERAL_CHANNEL),
+      body: (user) => commandBody(user, 'help', user.dm),
       followUp: (user) => expectPost(user.dm, (call) => call.text.startsWith(HELP_START), 'the help'),
-      expectedCalls: ['conversations.open', 'chat.postMessage'],
+      expectedCalls: ['chat.postMessage'],
     },
     {
       key: 'block-action',

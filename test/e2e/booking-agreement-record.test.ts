@@ -106,7 +106,7 @@ describe('booking, agreement and record in the Agents Playground', () => {
     // the specialist claims it from the triage card; the confidential details arrive privately.
     await staff.send('Hello, I need some advice');
     await staff.clickCardAction('Is anyone at immediate risk of harm right now?', 'No');
-    await staff.clickCardAction('What kind of help do you need?', 'Quick advice now');
+    // The first message asked for advice: after the risk question, straight to its details.
     await staff.fillCardInput('Quick advice: a few details', 'A short summary of what you need help with', SUMMARY);
     await staff.clickCardAction('Quick advice: a few details', 'Send request');
     await staff.waitForCardWithText('Your request has been sent');

@@ -78,7 +78,10 @@ describe('request, triage and advice in the Agents Playground', () => {
     await staff.openPersonalChat();
     await staff.send('Hello, I need some advice');
     await staff.clickCardAction('Is anyone at immediate risk of harm right now?', 'No');
-    await staff.clickCardAction('What kind of help do you need?', 'Quick advice now');
+    // The first message asked for advice: after the risk question, straight to its details,
+    // never asked the kind of help again.
+    await staff.waitForCardWithText('Quick advice: a few details');
+    expect(await staff.page.locator('.ac-adaptiveCard').filter({ hasText: 'What kind of help do you need?' }).count()).toBe(0);
     await staff.fillCardInput('Quick advice: a few details', 'When can you meet or be called back?', 'Any time after 4pm');
     await staff.fillCardInput('Quick advice: a few details', 'A short summary of what you need help with', SUMMARY);
     await staff.clickCardAction('Quick advice: a few details', 'Send request');

@@ -106,9 +106,8 @@ describe('on Teams', () => {
       expect(visibleTexts(cardOf(question).body)).toContain('Is anyone at immediate risk of harm right now?');
       expect(await draftOf('paramedic')).toMatchObject({ step: 'risk', data: { summary: FIRST } });
 
-      await press('paramedic', 'intake.risk', { answer: 'no' });
-      // The kind of help typed rather than pressed.
-      const [details, ...others] = await say('paramedic', 'advice');
+      // The first message named the kind of help: after the risk question, straight to its details.
+      const [details, ...others] = toPerson((await press('paramedic', 'intake.risk', { answer: 'no' })).calls, 'paramedic');
       expect(others).toEqual([]);
       const card = cardOf(details);
       expect(card.body[0].text).toBe('Quick advice: a few details');
@@ -185,9 +184,9 @@ describe('on Teams', () => {
       expect(draft).toMatchObject({ step: 'risk', data: { summary: WITH_IDS_KEPT, leftOut: ['DATE_OF_BIRTH', 'POSTCODE'] } });
       expect(JSON.stringify(draft)).not.toMatch(/SE1 7PB|03\/04\/2019/);
 
-      await press('call-handler', 'intake.risk', { answer: 'no' });
-      const { calls } = await press('call-handler', 'intake.kind', { helpType: 'ADVICE' });
+      const { calls } = await press('call-handler', 'intake.risk', { answer: 'no' });
       const card = cardOf(toPerson(calls, 'call-handler')[0]);
+      expect(card.body[0].text).toBe('Quick advice: a few details');
       expect(inputs(card).summary).toBe(WITH_IDS_KEPT);
       expect(visibleTexts(card.body)).toContain(`${PREFILLED} ${LEFT_OUT}`);
     });
@@ -391,8 +390,9 @@ describe('on Slack', () => {
   it('puts the first message in the details message to edit, and sends what the person made of it', async () => {
     await say('ops-manager', FIRST);
     expect(await draftOf('ops-manager')).toMatchObject({ step: 'risk', data: { summary: FIRST } });
-    await press('ops-manager', 'intake.risk#2', { answer: 'no' });
-    const [details] = await say('ops-manager', 'quick advice please');
+    // The first message named the kind of help: after the risk question, straight to its details.
+    const [details, ...others] = posts(await press('ops-manager', 'intake.risk#2', { answer: 'no' }), dmChannel('ops-manager'));
+    expect(others).toEqual([]);
     expect(strings(details!.args.blocks)).toContain('Quick advice: a few details');
     expect(summaryInput(details)).toMatchObject({ type: 'plain_text_input', initial_value: FIRST });
     expect(strings(details!.args.blocks)).toContain(PREFILLED);
@@ -420,8 +420,8 @@ describe('on Slack', () => {
 
   it('keeps the first message with identifiers left out, and says so', async () => {
     await say('ebs-manager', WITH_IDS);
-    await press('ebs-manager', 'intake.risk#2', { answer: 'no' });
-    const [details] = posts(await press('ebs-manager', 'intake.kind#1', { helpType: 'ADVICE' }), dmChannel('ebs-manager'));
+    const [details] = posts(await press('ebs-manager', 'intake.risk#2', { answer: 'no' }), dmChannel('ebs-manager'));
+    expect(strings(details!.args.blocks)).toContain('Quick advice: a few details');
     expect(summaryInput(details)).toMatchObject({ initial_value: WITH_IDS_KEPT });
     expect(strings(details!.args.blocks).join('\n')).toContain(LEFT_OUT);
     expect(JSON.stringify(await draftOf('ebs-manager'))).not.toMatch(/SE1 7PB|03\/04\/2019/);

@@ -17,6 +17,7 @@ import { findUnpinnedOrganisations } from '../../src/db/organisation-platforms.j
 import { loadOrganisation } from '../../src/db/organisations.js';
 import { needsResigning } from '../../src/domain/agreements.js';
 import { DomainError } from '../../src/domain/errors.js';
+import { DEFAULT_RESPONSE_POLICIES } from '../../src/domain/response-policy.js';
 import { addServiceMinutes, isWithinServiceHours } from '../../src/domain/service-time.js';
 import { signAgreement, stageAgreementOffers } from '../../src/flows/agreements.js';
 import type { Actor, FlowDeps } from '../../src/flows/types.js';
@@ -110,7 +111,8 @@ describe('npm run org: from an empty database to a working set-up', () => {
     // The bot reads it as it is: the defaults pass its schemas, and the start's checks accept it.
     const loaded = await loadOrganisation(t.db, org.id);
     expect(loaded.config.serviceHours.mon).toEqual([{ from: '09:00', to: '17:00' }]);
-    expect(loaded.config.responseTargets).toEqual({ urgentMinutes: 30, adviceMinutes: 240, sessionMinutes: 960 });
+    expect(loaded.config.responseTargets).toEqual(DEFAULT_RESPONSE_POLICIES);
+    expect(org.responseTargets).toEqual(DEFAULT_RESPONSE_POLICIES);
     expect(await findInvalidOrganisationSettings(t.db)).toEqual([]);
     expect(await findUnpinnedOrganisations(t.db, { teams: true, slack: true })).toEqual([]);
     expect(await lastAudit('organisation.created')).toMatchObject({ organisationId: org.id, actorId: null, at: NOW, detail: expect.objectContaining({ via: 'command line', teamsTenantId: TENANT }) });
@@ -129,7 +131,7 @@ describe('npm run org: from an empty database to a working set-up', () => {
       ['set-contacts', 'no-such-trust', fixture('contacts.csv')],
       ['set-service-hours', 'no-such-trust', 'mon=09:00-17:00'],
       ['set-holidays', 'no-such-trust', '2026-12-25'],
-      ['set-response-policy', 'no-such-trust', 'urgentMinutes=20'],
+      ['set-response-policy', 'no-such-trust', 'urgent.targetMinutes=20'],
       ['set-reminders', 'no-such-trust', 'actionDueSoonDays=5'],
       ['set-retention', 'no-such-trust', 'requestsMonths=84'],
       ['set-report', 'no-such-trust', 'reportMinimumGroupSize=3'],
@@ -257,32 +259,58 @@ describe('npm run org: from an empty database to a working set-up', () => {
     expect(await lastAudit('organisation.holidays.set')).toMatchObject({ at: NOW, detail: expect.objectContaining({ holidays: 2, first: '2026-12-25', last: '2026-12-28' }) });
   });
 
-  it('set-response-policy: refuses targets out of range, an urgent target longer than the routine ones, unknown keys', async () => {
-    await expectRefused(['set-response-policy', SLUG, 'urgentMinutes=0'], 'responseTargets.urgentMinutes: must be a whole number of service minutes from 5 to 480');
-    await expectRefused(['set-response-policy', SLUG, 'sessionMinutes=99999'], 'responseTargets.sessionMinutes: must be a whole number of service minutes from 5 to 9600');
-    await expectRefused(['set-response-policy', SLUG, 'adviceMinutes=2.5'], 'responseTargets.adviceMinutes: must be a whole number');
-    await expectRefused(['set-response-policy', SLUG, 'urgentMinutes=300', 'adviceMinutes=240'], 'responseTargets.urgentMinutes: the urgent target must not be longer than the advice and session targets');
-    await expectRefused(['set-response-policy', SLUG, 'escalateUnclaimedAfterMinutes=30'], 'settings.escalateUnclaimedAfterMinutes: must be more minutes than resurfaceUnclaimedAfterMinutes');
-    await expectRefused(['set-response-policy', SLUG, 'routineMinutes=60'], 'routineMinutes: is not a response-policy setting');
-    await expectRefused(['set-response-policy', SLUG, 'urgentMinutes'], 'responseTargets.urgentMinutes: give a value');
+  it('set-response-policy: refuses times out of range, escalation before re-surfacing or after the target, an urgent target longer than the routine ones, unknown and old keys', async () => {
+    await expectRefused(['set-response-policy', SLUG, 'urgent.targetMinutes=0'], 'responseTargets.urgent.targetMinutes: must be a whole number of service minutes from 10 to 480');
+    await expectRefused(['set-response-policy', SLUG, 'session.targetMinutes=99999'], 'responseTargets.session.targetMinutes: must be a whole number of service minutes from 10 to 9600');
+    await expectRefused(['set-response-policy', SLUG, 'advice.targetMinutes=2.5'], 'responseTargets.advice.targetMinutes: must be a whole number');
+    await expectRefused(['set-response-policy', SLUG, 'advice.resurfaceAfterMinutes=often'], 'responseTargets.advice.resurfaceAfterMinutes: must be a whole number');
+    await expectRefused(
+      ['set-response-policy', SLUG, 'urgent.targetMinutes=300', 'advice.targetMinutes=240'],
+      'responseTargets.urgent.targetMinutes: must not be longer than the advice target',
+    );
+    await expectRefused(
+      ['set-response-policy', SLUG, 'advice.escalateAfterMinutes=30'],
+      'responseTargets.advice.escalateAfterMinutes: must be more than resurfaceAfterMinutes (60): an unclaimed request is re-surfaced in the triage channel before it is escalated',
+    );
+    await expectRefused(
+      ['set-response-policy', SLUG, 'advice.targetMinutes=120'],
+      'responseTargets.advice.escalateAfterMinutes: must be at most targetMinutes (120)',
+    );
+    await expectRefused(['set-response-policy', SLUG, 'escalateUnclaimedAfterMinutes=180'], 'escalateUnclaimedAfterMinutes: is not a response-policy setting; they are urgent.targetMinutes');
+    await expectRefused(['set-response-policy', SLUG, 'urgentMinutes=30'], 'urgentMinutes: is not a response-policy setting');
+    await expectRefused(['set-response-policy', SLUG, 'routine.targetMinutes=60'], 'routine.targetMinutes: is not a response-policy setting');
+    await expectRefused(['set-response-policy', SLUG, 'urgent.targetMinutes'], 'responseTargets.urgent.targetMinutes: give a value');
   });
 
-  it('set-response-policy: sets targets and unclaimed times, and default goes back to the policy value', async () => {
-    const result = await cli('set-response-policy', SLUG, 'urgentMinutes=20', 'adviceMinutes=120', 'sessionMinutes=960', 'resurfaceUnclaimedAfterMinutes=45', 'escalateUnclaimedAfterMinutes=180');
-    expect(result.code).toBe(0);
-    expect(result.out).toContain('responseTargets.urgentMinutes = 20');
+  it('set-response-policy: sets each route as one policy, stored whole, and default goes back to the policy value', async () => {
+    const result = await cli(
+      'set-response-policy',
+      SLUG,
+      'urgent.targetMinutes=20',
+      'urgent.escalateAfterMinutes=20',
+      'advice.targetMinutes=120',
+      'advice.resurfaceAfterMinutes=45',
+      'advice.escalateAfterMinutes=120',
+      'session.escalateAfterMinutes=480',
+    );
+    expect(result.code, result.err).toBe(0);
+    expect(result.out).toContain('responseTargets.urgent.targetMinutes = 20');
     const id = await orgId();
-    const org = await loadOrganisation(t.db, id);
-    expect(org.config.responseTargets).toEqual({ urgentMinutes: 20, adviceMinutes: 120, sessionMinutes: 960 });
-    expect(org.config.settings).toMatchObject({ resurfaceUnclaimedAfterMinutes: 45, escalateUnclaimedAfterMinutes: 180 });
+    const expected = {
+      urgent: { targetMinutes: 20, resurfaceAfterMinutes: 10, escalateAfterMinutes: 20 },
+      advice: { targetMinutes: 120, resurfaceAfterMinutes: 45, escalateAfterMinutes: 120 },
+      session: { targetMinutes: 960, resurfaceAfterMinutes: 240, escalateAfterMinutes: 480 },
+    };
+    expect((await loadOrganisation(t.db, id)).config.responseTargets).toEqual(expected);
     expect(await lastAudit('organisation.response-policy.set')).toMatchObject({
       at: NOW,
-      detail: expect.objectContaining({ 'responseTargets.urgentMinutes': 20, 'settings.escalateUnclaimedAfterMinutes': 180 }),
+      detail: expect.objectContaining({ 'responseTargets.urgent.targetMinutes': 20, 'responseTargets.session.escalateAfterMinutes': 480 }),
     });
-    expect((await cli('set-response-policy', SLUG, 'adviceMinutes=default', 'resurfaceUnclaimedAfterMinutes=default')).code).toBe(0);
+    expect((await cli('set-response-policy', SLUG, 'advice.targetMinutes=default', 'advice.resurfaceAfterMinutes=default')).code).toBe(0);
     const stored = await t.db.organisation.findUniqueOrThrow({ where: { id } });
-    expect(stored.responseTargets).toEqual({ urgentMinutes: 20, adviceMinutes: 240, sessionMinutes: 960 });
-    expect(stored.settings).toEqual({ escalateUnclaimedAfterMinutes: 180 });
+    expect(stored.responseTargets).toEqual({ ...expected, advice: { targetMinutes: 240, resurfaceAfterMinutes: 60, escalateAfterMinutes: 120 } });
+    expect(stored.settings).toEqual({});
+    expect(await findInvalidOrganisationSettings(t.db)).toEqual([]);
   });
 
   it('set-reminders, set-retention, set-report, set-records: refuse what the start check would refuse', async () => {
@@ -488,10 +516,11 @@ describe('npm run org: from an empty database to a working set-up', () => {
     for (const pattern of [
       /\n {2}DUTY_LINE +Safeguarding duty line: 01234 567890 \(Office hours, Monday to Friday\)\n/,
       /\n {2}STAFF_SUPPORT +Employee assistance programme: 0800 000 0000, https:\/\/eap\.example\.co\.uk \(24\/7, free and confidential\)\n/,
-      /\n {2}urgentMinutes +20\n/,
-      /\n {2}adviceMinutes +240\n/,
-      /\n {2}resurfaceUnclaimedAfterMinutes +60 \(default\)\n/,
-      /\n {2}escalateUnclaimedAfterMinutes +180\n/,
+      /\n {2}urgent\.targetMinutes +20\n/,
+      /\n {2}advice\.targetMinutes +240\n/,
+      /\n {2}advice\.resurfaceAfterMinutes +60\n/,
+      /\n {2}advice\.escalateAfterMinutes +120\n/,
+      /\n {2}session\.escalateAfterMinutes +480\n/,
       /\n {2}sessionReminderHoursBefore +48,2\n/,
       /\n {2}overdueRepeatDays +7 \(default\)\n/,
       /\n {2}requestsMonths +72 \(default\)\n/,
@@ -511,12 +540,12 @@ describe('npm run org: from an empty database to a working set-up', () => {
 
   it('show: names stored values the bot would refuse, and the field', async () => {
     const handEdited = await t.db.organisation.create({
-      data: { slug: 'hand-edited', name: 'Hand edited', referencePrefix: 'HE', serviceHours: { mon: [{ from: '09:00', to: '13:00' }, { from: '12:00', to: '17:00' }] }, responseTargets: {}, settings: { remindersOff: true } },
+      data: { slug: 'hand-edited', name: 'Hand edited', referencePrefix: 'HE', serviceHours: { mon: [{ from: '09:00', to: '13:00' }, { from: '12:00', to: '17:00' }] }, responseTargets: { urgent: { targetMinutes: 1000 } }, settings: { remindersOff: true } },
     });
     await t.db.organisationContact.create({ data: { organisationId: handEdited.id, kind: 'STAFF_SUPPORT', label: 'Counselling', availability: 'Ask your line manager', sortOrder: 10 } });
     const out = (await cli('show', 'hand-edited')).out;
     expect(out).toContain('serviceHours.mon.1: 12:00-17:00 overlaps 09:00-13:00');
-    expect(out).toContain('responseTargets.urgentMinutes: must be a whole number of service minutes from 5 to 480');
+    expect(out).toContain('responseTargets.urgent.targetMinutes: must be a whole number of service minutes from 10 to 480');
     expect(out).toContain('settings.remindersOff: is not a known setting');
     expect(out).toContain('contacts "Counselling": a STAFF_SUPPORT contact needs a phone number, email or https:// link: the bot gives it to people to get in touch (set-contacts)');
   });
@@ -525,8 +554,8 @@ describe('npm run org: from an empty database to a working set-up', () => {
     const env = { ...process.env, DATABASE_URL: testDatabaseUrl, DATABASE_SCHEMA: t.schema };
     const ok = await run('npx', ['tsx', 'src/cli/org.ts', 'set-holidays', SLUG, 'none'], { cwd: ROOT, env });
     expect(ok.stdout.trim()).toBe(`${SLUG}: 0 holidays.`);
-    const refused = await run('npx', ['tsx', 'src/cli/org.ts', 'set-response-policy', SLUG, 'urgentMinutes=1000'], { cwd: ROOT, env }).catch((e: { code: number; stderr: string }) => e);
-    expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('responseTargets.urgentMinutes: must be a whole number of service minutes from 5 to 480') });
+    const refused = await run('npx', ['tsx', 'src/cli/org.ts', 'set-response-policy', SLUG, 'urgent.targetMinutes=1000'], { cwd: ROOT, env }).catch((e: { code: number; stderr: string }) => e);
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('responseTargets.urgent.targetMinutes: must be a whole number of service minutes from 10 to 480') });
     const usage = await run('npx', ['tsx', 'src/cli/org.ts', 'set-holidays'], { cwd: ROOT, env }).catch((e: { code: number }) => e);
     expect(usage).toMatchObject({ code: 2 });
   }, 60_000);

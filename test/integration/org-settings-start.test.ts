@@ -23,8 +23,9 @@ async function addBadOrganisation() {
       slug: badSlug,
       name: 'Bad trust',
       serviceHours: {},
-      responseTargets: {},
-      settings: { resurfaceUnclaimedAfterMinutes: -5, reminders: { sessionReminderHoursBefore: [1, 24], reminderTimeOfDay: '9am' }, remindersOff: true },
+      // Escalated before it is re-surfaced; and a time from before one policy per route, left in settings.
+      responseTargets: { advice: { targetMinutes: 240, resurfaceAfterMinutes: 60, escalateAfterMinutes: 30 } },
+      settings: { resurfaceUnclaimedAfterMinutes: 60, reminders: { sessionReminderHoursBefore: [1, 24], reminderTimeOfDay: '9am' }, remindersOff: true },
     },
   });
 }
@@ -40,13 +41,14 @@ describe('organisation settings at start', () => {
     const problems = await findInvalidOrganisationSettings(t.db);
     expect(problems.map((p) => [p.organisation.slug, p.field])).toEqual(
       expect.arrayContaining([
+        [badSlug, 'responseTargets.advice.escalateAfterMinutes'],
         [badSlug, 'settings.resurfaceUnclaimedAfterMinutes'],
         [badSlug, 'settings.reminders.sessionReminderHoursBefore'],
         [badSlug, 'settings.reminders.reminderTimeOfDay'],
         [badSlug, 'settings.remindersOff'],
       ]),
     );
-    expect(problems).toHaveLength(4);
+    expect(problems).toHaveLength(5);
     const error = await assertOrganisationSettingsValid(t.db).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
@@ -54,7 +56,8 @@ describe('organisation settings at start', () => {
     expect(message).toContain(`organisation "Bad trust" (${badSlug}): settings.reminders.sessionReminderHoursBefore: the first (day before) must be more hours before the session than the second`);
     expect(message).toContain(`organisation "Bad trust" (${badSlug}): settings.reminders.reminderTimeOfDay: expected a time as HH:mm`);
     expect(message).toContain(`organisation "Bad trust" (${badSlug}): settings.remindersOff: is not a known setting`);
-    expect(message).toMatch(/settings\.resurfaceUnclaimedAfterMinutes: .*(>0|positive|greater)/i);
+    expect(message).toContain('settings.resurfaceUnclaimedAfterMinutes: has moved to each route\'s response policy, in service minutes: set responseTargets.<urgent|advice|session>.resurfaceAfterMinutes with npm run org -- set-response-policy');
+    expect(message).toContain(`organisation "Bad trust" (${badSlug}): responseTargets.advice.escalateAfterMinutes: must be more than resurfaceAfterMinutes (60)`);
     expect(message).not.toContain('Good trust');
   });
 

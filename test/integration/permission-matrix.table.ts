@@ -9,7 +9,7 @@
 // real HTTP path of each platform (runPermissionMatrix below).
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client.js';
-import { demoPerson } from '../../src/db/demo-organisation.js';
+import { DEMO_CONTACTS, demoPerson } from '../../src/db/demo-organisation.js';
 import {
   addToRequestFixture,
   agreementFixture,
@@ -97,6 +97,11 @@ const SESSION_RESPONDER = 'Only the supervisor of this session can confirm it, s
 const RECORD_WRITER = 'Only the supervisor of this session can write its record.';
 const AUDIT_TRAIL = 'Only the Head of Safeguarding can see the audit trail.';
 const FAILED_REMINDERS = 'Only an administrator can see and retry failed reminders.';
+const ORG_SETTINGS = 'Only an administrator can see and change the organisation settings.';
+/** The demo's own hours and contacts, as the organisation settings card submits them (saving them changes nothing later rows see). */
+const DEMO_WEEK = { hours_mon: '09:00-17:00', hours_tue: '09:00-17:00', hours_wed: '09:00-17:00', hours_thu: '09:00-17:00', hours_fri: '09:00-17:00', hours_sat: 'closed', hours_sun: 'closed' };
+const csvCell = (v: string | null) => (v === null ? '' : /[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
+const DEMO_CONTACTS_CSV = ['kind,label,phone,email,url,availability', ...DEMO_CONTACTS.map((c) => [c.kind, c.label, c.phone, c.email, c.url, c.availability].map(csvCell).join(','))].join('\n');
 const NO_MANDATORY = /^Your staff group does not have mandatory supervision/m;
 
 function recordForm(fx: Fixture, people: People, extra: Record<string, unknown> = {}) {
@@ -202,6 +207,15 @@ export const ROWS: readonly Row[] = [
     permitted: ['administrator'],
     refusal: FAILED_REMINDERS,
     succeeded: (c) => audited(c, 'reminders.failed-listed'),
+  },
+  {
+    name: 'organisation settings',
+    routes: ['ORG_SETTINGS_COMMAND'],
+    turn: { command: () => 'organisation settings', where: 'personal' },
+    setup: noFixture,
+    permitted: ['administrator'],
+    refusal: ORG_SETTINGS,
+    shows: () => 'Response policies (service time)',
   },
   {
     name: 'report Q3 2026',
@@ -555,6 +569,22 @@ export const ROWS: readonly Row[] = [
     permitted: ['administrator'],
     refusal: FAILED_REMINDERS,
     succeeded: async (c) => (await c.db.outboundMessage.findUniqueOrThrow({ where: { id: c.fx.messageId! } })).status !== 'FAILED',
+  },
+  {
+    name: 'org.hours.save',
+    turn: { action: 'org.hours.save', where: 'personal', value: () => ({ ...DEMO_WEEK }) },
+    setup: noFixture,
+    permitted: ['administrator'],
+    refusal: ORG_SETTINGS,
+    succeeded: (c) => audited(c, 'organisation.service-hours.set'),
+  },
+  {
+    name: 'org.contacts.save',
+    turn: { action: 'org.contacts.save', where: 'personal', value: () => ({ contacts: DEMO_CONTACTS_CSV }) },
+    setup: noFixture,
+    permitted: ['administrator'],
+    refusal: ORG_SETTINGS,
+    succeeded: (c) => audited(c, 'organisation.contacts.set'),
   },
 
   // --- Agreements (journey 5).

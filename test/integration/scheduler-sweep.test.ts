@@ -187,6 +187,65 @@ describe('sweepDueFacts', () => {
     expect(row).toMatchObject({ kind: 'REQUEST_UNCLAIMED', recipientKey: `triage:${organisationId}`, recipientId: null });
   });
 
+  it('re-surfaces and escalates an unclaimed advice request on service time: never overnight or at the weekend', async () => {
+    // Monday to Friday 09:00-17:00 in London; advice re-surfaced after 60 and escalated after 240 service minutes.
+    const office = { from: '09:00', to: '17:00' };
+    const org = await t.db.organisation.create({
+      data: {
+        slug: `service-time-${randomUUID()}`,
+        name: 'Service time trust',
+        timeZone: 'Europe/London',
+        serviceHours: { mon: [office], tue: [office], wed: [office], thu: [office], fri: [office], sat: [], sun: [] },
+        responseTargets: {
+          urgent: { targetMinutes: 30, resurfaceAfterMinutes: 10, escalateAfterMinutes: 30 },
+          advice: { targetMinutes: 240, resurfaceAfterMinutes: 60, escalateAfterMinutes: 240 },
+          session: { targetMinutes: 960, resurfaceAfterMinutes: 240, escalateAfterMinutes: 960 },
+        },
+      },
+    });
+    const member = (name: string, roles: ('STAFF' | 'HEAD_OF_SAFEGUARDING')[]) =>
+      t.db.person.create({ data: { organisationId: org.id, name, email: `${randomUUID()}@example.nhs.uk`, roles } });
+    const requester = await member('Rae Requester', ['STAFF']);
+    const head = await member('Hana Head', ['HEAD_OF_SAFEGUARDING']);
+    // Friday 16 January 2026, 16:30 (GMT): half an hour of service time is left that day.
+    const request = await t.db.supervisionRequest.create({
+      data: {
+        organisationId: org.id,
+        reference: `SGS-2026-${randomBytes(3).toString('hex')}`,
+        requesterId: requester.id,
+        platform: 'TEAMS',
+        immediateRisk: false,
+        urgency: 'ROUTINE',
+        route: 'ADVICE',
+        createdAt: new Date('2026-01-16T16:30:00Z'),
+      },
+    });
+    const rows = () => t.db.reminder.findMany({ where: { subjectId: request.id }, orderBy: { dueAt: 'asc' } });
+    const sweepAt = (iso: string) => sweepDueFacts(t.db, { now: new Date(iso), horizonMs: 15 * 60_000 });
+
+    // The wall clock would have re-surfaced it at 17:30 on Friday and escalated it at 20:30.
+    for (const night of ['2026-01-16T17:30:00Z', '2026-01-16T20:30:00Z', '2026-01-17T12:00:00Z', '2026-01-19T09:00:00Z']) {
+      await sweepAt(night);
+      expect(await rows(), night).toEqual([]);
+    }
+    // Monday 09:20: the sweep's 15-minute horizon reaches 09:30, half an hour into Monday's service.
+    await sweepAt('2026-01-19T09:20:00Z');
+    expect((await rows()).map((r) => [r.kind, r.recipientKey, r.dueAt.toISOString()])).toEqual([
+      ['REQUEST_UNCLAIMED', `triage:${org.id}`, '2026-01-19T09:30:00.000Z'],
+    ]);
+    // Still unclaimed at 12:30 on Monday (four service hours): the Head of Safeguarding is told.
+    await sweepAt('2026-01-19T12:20:00Z');
+    expect((await rows()).map((r) => [r.kind, r.recipientId, r.dueAt.toISOString()])).toEqual([
+      ['REQUEST_UNCLAIMED', null, '2026-01-19T09:30:00.000Z'],
+      ['REQUEST_ESCALATED', head.id, '2026-01-19T12:30:00.000Z'],
+    ]);
+    // Claimed, it is swept no more.
+    await t.db.reminder.deleteMany({ where: { subjectId: request.id } });
+    await t.db.supervisionRequest.update({ where: { id: request.id }, data: { status: 'CLAIMED', claimedById: head.id } });
+    await sweepAt('2026-01-19T13:00:00Z');
+    expect(await rows()).toEqual([]);
+  });
+
   it('moves a non-urgent reminder out of the recipient’s quiet hours', async () => {
     const now = new Date();
     const startsAt = new Date(now.getTime() + 30 * HOUR);

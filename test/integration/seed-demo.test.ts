@@ -44,7 +44,13 @@ describe('seedDemoOrganisation', () => {
       referencePrefix: 'SGS',
     });
     const config = parseOrgConfig(org);
-    expect(config.responseTargets).toEqual({ urgentMinutes: 30, adviceMinutes: 240, sessionMinutes: 1920 });
+    // Advice within 4 service hours; a session request within two 8-hour working days.
+    expect(config.responseTargets).toEqual({
+      urgent: { targetMinutes: 30, resurfaceAfterMinutes: 10, escalateAfterMinutes: 30 },
+      advice: { targetMinutes: 240, resurfaceAfterMinutes: 60, escalateAfterMinutes: 240 },
+      session: { targetMinutes: 960, resurfaceAfterMinutes: 240, escalateAfterMinutes: 960 },
+    });
+    expect(org.responseTargets).toEqual(config.responseTargets);
     expect(config.serviceHours.mon).toEqual([{ from: '09:00', to: '17:00' }]);
     expect(config.serviceHours.sat).toEqual([]);
     expect(org.settings).toEqual({});

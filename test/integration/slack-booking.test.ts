@@ -290,4 +290,76 @@ describe('a time that does not exist on Slack (the clocks go forward 01:00 to 02
     const toSupervisor = await h.database.db.outboundMessage.findFirstOrThrow({ where: { personId: entered.supervisorId }, orderBy: { seq: 'desc' } });
     expect(JSON.stringify(toSupervisor.message)).toContain('"label":"from 02:30 to 03:15 on Sunday 28 March 2027"');
   });
+
+  it("the supervisor's suggested time that does not exist: the proposal again in place, the values kept, and the time to use instead as a button", async () => {
+    const supervisorDm = dmChannel('specialist-2');
+    /** The proposal message in the supervisor's DM; Slack sends its ts with any button pressed on it. */
+    const PROPOSAL_TS = '1795008888.000100';
+    const supervisorTexts = (calls: SlackCall[]) => named(calls, 'chat.postMessage').filter((p) => p.args.channel === supervisorDm && !p.args.blocks).map((p) => p.args.text);
+    await h.delivered(); // the proposal, written with the session, is delivered in the background
+    const proposal = named(h.calls, 'chat.postMessage').filter((p) => p.args.channel === supervisorDm && JSON.stringify(p.args.blocks ?? []).includes('session.confirm')).at(-1)!;
+    const session = await h.database.db.session.findFirstOrThrow({ where: { requestId: request.id }, include: { slots: { orderBy: { startsAt: 'asc' } } } });
+    const chosen = session.slots[1]!.id;
+    h.take();
+
+    /** "Suggest another time" on the proposal: the modal Slack is asked to open with its form. */
+    async function openSuggestForm(blocks: any[]) {
+      const open = buttons(blocks).find((b: any) => b.action_id.startsWith('card.open:session.suggest'));
+      h.take();
+      await h.press('specialist-2', open.action_id, JSON.parse(open.value), { channel: supervisorDm, ts: PROPOSAL_TS });
+      const [opened] = named(await h.until((c) => named(c, 'views.open').length === 1), 'views.open');
+      return opened!.args.view;
+    }
+    /** The same, then the modal submitted with a date and time: that is the turn. */
+    async function suggestFromModal(blocks: any[], date: string, time: string) {
+      const opened = await openSuggestForm(blocks);
+      h.take();
+      await h.interact({
+        type: 'view_submission',
+        team: { id: TEAM_ID },
+        user: user('specialist-2'),
+        view: {
+          id: 'V3',
+          type: 'modal',
+          callback_id: 'card.form',
+          private_metadata: opened.private_metadata,
+          state: {
+            values: {
+              date: { date: { type: 'datepicker', selected_date: date } },
+              time: { time: { type: 'timepicker', selected_time: time } },
+            },
+          },
+        },
+      });
+    }
+
+    await suggestFromModal(proposal.args.blocks, '2027-03-28', '01:15');
+    const refused = await h.until((c) => supervisorTexts(c).length > 0);
+    expect(supervisorTexts(refused)).toEqual([GAP('01:15', '02:15')]);
+    // The proposal message itself is replaced by the proposal again, with the reason and the button.
+    const [update] = named(refused, 'chat.update');
+    expect(update!.args).toMatchObject({ channel: supervisorDm, ts: PROPOSAL_TS });
+    const again = update!.args.blocks;
+    expect(JSON.stringify(again)).toContain(`:warning: *${GAP('01:15', '02:15')}*`);
+    expect(buttons(again).map((b: any) => b.text.text)).toEqual(['Suggest 02:15 instead', 'Confirm', 'Suggest another time', 'Decline']);
+    const use = buttons(again)[0];
+    expect(use.action_id).toMatch(/^session\.suggest(#\d+)?$/);
+    expect(JSON.parse(use.value)).toEqual({ sessionId: session.id, version: session.version, suggestedDate: '2027-03-28', suggestedTime: '02:15' });
+    expect(await h.database.db.sessionSlot.count({ where: { sessionId: session.id } })).toBe(2);
+
+    // What was typed is kept: "Suggest another time" opens with the date and time entered.
+    const view = await openSuggestForm(again);
+    expect(initialValues(view.blocks)).toEqual({ date: '2027-03-28', time: '01:15' });
+
+    // One tap: the suggestion at 02:15 BST (01:15Z) goes to the proposer.
+    h.take();
+    await h.press('specialist-2', use.action_id, JSON.parse(use.value), { channel: supervisorDm, ts: PROPOSAL_TS, state: { slotId: chosen } });
+    await h.until((c) => supervisorTexts(c).length > 0);
+    await h.delivered();
+    const slots = await h.database.db.sessionSlot.findMany({ where: { sessionId: session.id }, orderBy: { startsAt: 'asc' } });
+    expect(slots.map((s) => s.startsAt)).toEqual([new Date('2026-12-10T11:00:00Z'), new Date('2027-03-28T01:15:00Z'), new Date('2027-03-28T01:30:00Z')]);
+    const proposer = await h.database.db.person.findFirstOrThrow({ where: { email: demoPerson('specialist').email } });
+    const toProposer = await h.database.db.outboundMessage.findFirstOrThrow({ where: { personId: proposer.id }, orderBy: { seq: 'desc' } });
+    expect(JSON.stringify(toProposer.message)).toContain(`${demoPerson('specialist-2').name} suggests from 02:15 to 03:00 on Sunday 28 March 2027.`);
+  });
 });

@@ -85,7 +85,8 @@ describe('a request from a Slack DM to advice, through the triage channel', () =
   });
 
   it('asks the immediate-risk question first in the DM, with the same card as Teams', async () => {
-    const res = await h.dm('paramedic', 'hi, I need advice');
+    // Names no kind of help, so the kind is asked after the risk question (first-message-kind.test.ts).
+    const res = await h.dm('paramedic', 'hi, I need some help');
     expect(res.status).toBe(200);
     const [post] = named(await h.until((c) => named(c, 'chat.postMessage').length === 1), 'chat.postMessage');
     const expected = toSlackMessage({

@@ -203,8 +203,6 @@ describe('suggesting another time and declining', () => {
     await h.action('specialist', 'session.propose', { requestId: request.id, version: request.version, supervisorId: ids['specialist-2'], date1: '2026-11-30', time1: '09:00' });
     h.take();
     const session = await h.database.db.session.findFirstOrThrow({ where: { requestId: request.id } });
-    const gap = await h.action('specialist-2', 'session.suggest', { sessionId: session.id, version: session.version, date: '2027-03-28', time: '01:15' });
-    expect(gap.body.value).toMatch(/does not exist/);
     await h.action('specialist-2', 'session.suggest', { sessionId: session.id, version: session.version, date: '2026-12-01', time: '11:00' });
     const card = cardOf(toPerson(h.take(), 'specialist')[0]);
     expect(visibleTexts(card)).toContain(`${demoPerson('specialist-2').name} suggests from 11:00 to 12:00 on Tuesday 1 December 2026.`);
@@ -216,6 +214,63 @@ describe('suggesting another time and declining', () => {
       status: 'CONFIRMED',
       startsAt: new Date('2026-12-01T11:00:00Z'),
     });
+  });
+
+  it("answers the supervisor's suggested time that does not exist with the proposal again, the values kept, and the time to use instead as a button", async () => {
+    const GAP = '01:15 on Sunday 28 March 2027 does not exist in Europe/London, because the clocks go forward. Did you mean 02:15?';
+    const request = await openRequest('eoc-manager', 'SESSION', 'A job I keep thinking about at night');
+    await h.action('specialist', 'session.propose', {
+      requestId: request.id,
+      version: request.version,
+      supervisorId: ids['specialist-2'],
+      date1: '2026-12-03',
+      time1: '09:00',
+      date2: '2026-12-04',
+      time2: '14:00',
+    });
+    h.take();
+    const session = await h.database.db.session.findFirstOrThrow({ where: { requestId: request.id }, include: { slots: { orderBy: { startsAt: 'asc' } } } });
+    const second = session.slots[1]!.id;
+
+    const gap = await h.action('specialist-2', 'session.suggest', { sessionId: session.id, version: session.version, slotId: second, date: '2027-03-28', time: '01:15' });
+    // The proposal card again, in place of the one acted on.
+    expect(gap.body.type).toBe('application/vnd.microsoft.card.adaptive');
+    const form = gap.body.value;
+    expect(visibleTexts(form)).toContain(GAP);
+    expect(form.actions.map((a: any) => a.title)).toEqual(['Suggest 02:15 instead', 'Confirm', 'Suggest another time', 'Decline']);
+    // What was entered is kept: the time chosen, and the date and time typed in "Suggest another time".
+    expect(form.body.find((b: any) => b.id === 'slotId').value).toBe(second);
+    const suggestForm = form.actions.find((a: any) => a.title === 'Suggest another time').card;
+    expect(suggestForm.body.map((b: any) => [b.id, b.value])).toEqual([
+      ['date', '2027-03-28'],
+      ['time', '01:15'],
+    ]);
+    const use = form.actions[0];
+    expect(use).toMatchObject({
+      type: 'Action.Execute',
+      verb: 'session.suggest',
+      data: { sessionId: session.id, version: session.version, suggestedDate: '2027-03-28', suggestedTime: '02:15' },
+    });
+    // Nothing stored, nobody told.
+    expect(toPerson(h.take(), 'specialist')).toEqual([]);
+    expect(await h.database.db.sessionSlot.count({ where: { sessionId: session.id } })).toBe(2);
+    expect((await h.database.db.session.findUniqueOrThrow({ where: { id: session.id } })).version).toBe(session.version);
+
+    // A tampered suggestion is checked like a typed time.
+    const tampered = await h.action('specialist-2', 'session.suggest', { ...use.data, suggestedTime: '01:45' });
+    expect(visibleTexts(tampered.body.value)).toContain(GAP.replace('01:15', '01:45').replace('02:15?', '02:45?'));
+    expect((await h.action('specialist-2', 'session.suggest', { ...use.data, suggestedTime: 'quarter past two' })).body.value).toBe(
+      'Write the time as HH:mm on the 24-hour clock, for example 14:30.',
+    );
+    h.take();
+    expect(await h.database.db.sessionSlot.count({ where: { sessionId: session.id } })).toBe(2);
+
+    // One tap: the suggestion at 02:15 BST (01:15Z) goes to the proposer.
+    await h.action('specialist-2', 'session.suggest', { slotId: second, ...use.data });
+    const [told] = toPerson(h.take(), 'specialist');
+    expect(visibleTexts(cardOf(told))).toContain(`${demoPerson('specialist-2').name} suggests from 02:15 to 03:15 on Sunday 28 March 2027.`);
+    const slots = await h.database.db.sessionSlot.findMany({ where: { sessionId: session.id }, orderBy: { startsAt: 'asc' } });
+    expect(slots.map((s) => s.startsAt)).toEqual([new Date('2026-12-03T09:00:00Z'), new Date('2026-12-04T14:00:00Z'), new Date('2027-03-28T01:15:00Z')]);
   });
 
   it('lets the supervisor decline with a reason, telling the proposer and the supervisee', async () => {

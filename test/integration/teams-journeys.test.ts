@@ -55,7 +55,9 @@ describe('a routine request for advice, claimed, advised and closed', () => {
 
   it('asks the immediate-risk question first, whatever the first message says', async () => {
     h.take();
-    await h.message('paramedic', 'I need some advice about a job last night');
+    // Names no kind of help, so the kind is asked after the risk question (first-message-kind.test.ts
+    // has a first message that names one).
+    await h.message('paramedic', 'I need some help after a job last night');
     const [reply] = h.take();
     expect(reply!.path).toMatch(new RegExp(`^${personalPath('paramedic')}/in-\\d+$`));
     expect(cardOf(reply)).toEqual(

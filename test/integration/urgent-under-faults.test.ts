@@ -6,101 +6,53 @@
 //
 // The bot in local mode over real HTTP, its PostgreSQL behind a TCP proxy (test/support/tcp-proxy.ts)
 // the test cuts and slows, and a stub Teams connector on loopback that keeps every call.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBot } from '../../src/app.js';
 import { signSlackBody } from '../../src/channels/slack/verify-signature.js';
-import { createDb, type Db } from '../../src/db/client.js';
-import { DEMO_TENANT_ID, demoPerson } from '../../src/db/demo-organisation.js';
-import { seedDemoOrganisation } from '../../src/db/seed-demo.js';
+import { demoPerson } from '../../src/db/demo-organisation.js';
 import { systemClock } from '../../src/domain/time.js';
-import { URGENT_FAULT_TEXT, URGENT_SLOW_TEXT } from '../../src/flows/urgent-turn.js';
+import { URGENT_SLOW_TEXT } from '../../src/flows/urgent-turn.js';
 import { createLogger } from '../../src/logger.js';
 import { listen } from '../../src/server.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { channelActivity, destroyAgent, invokeFields, messageFields, personalActivity, postActivity, type TeamsUser } from '../support/scaled-out.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import type { TeamsUser } from '../support/scaled-out.js';
 import { httpRequest } from '../support/teams-harness.js';
-import { cardIn, startLimitConnector, stringsIn, type LimitConnector } from '../support/teams-limit-connector.js';
+import { keptReference, LINE_24_7, RISK_WORDS, startUrgentRig, textOf, waitFor, type UrgentRig } from '../support/urgent-rig.js';
 
 const TRIAGE = '19:urgent-faults@thread.tacv2';
-/** The demo organisation's 24/7 line (seeds: the Emergency Bed Service). */
-const LINE_24_7 = '020 7407 7181';
-const RISK_WORDS = 'A child is being hurt right now at the address I attended';
 
-let database: TestDatabase;
-let proxy: TcpProxy;
-let proxied: Db;
-let connector: LimitConnector;
-let redis: Redis;
-let server: Server;
-let port = 0;
-let bot: ReturnType<typeof createBot>;
-
-async function user(key: string): Promise<TeamsUser> {
-  const p = demoPerson(key);
-  const person = await database.db.person.findFirstOrThrow({ where: { email: p.email } });
-  return { personId: person.id, aadObjectId: p.aadObjectId, name: p.name, conversationId: `a:urgent-${p.aadObjectId}` };
-}
-const say = (who: TeamsUser, text: string) => postActivity(port, personalActivity(who, connector.url, DEMO_TENANT_ID, messageFields(text)));
-const press = (who: TeamsUser, verb: string, data: Record<string, unknown>) => postActivity(port, personalActivity(who, connector.url, DEMO_TENANT_ID, invokeFields(verb, data)));
-const textOf = (body: Record<string, unknown>) => [...stringsIn(body.text ?? ''), ...stringsIn(cardIn(body) ?? {})].join('\n');
-const postsTo = (who: TeamsUser) => connector.calls.filter((c) => c.method === 'POST' && c.conversationId === who.conversationId);
-
-async function waitFor(probe: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return true;
-}
+let rig: UrgentRig;
+let database: UrgentRig['database'];
+let proxy: UrgentRig['proxy'];
+let connector: UrgentRig['connector'];
+let bot: UrgentRig['bot'];
+let spoolDir = '';
+const spooled = () => rig.spooled();
+const user = (key: string) => rig.user(key);
+const say = (who: TeamsUser, text: string) => rig.say(who, text);
+const press = (who: TeamsUser, verb: string, data: Record<string, unknown>) => rig.press(who, verb, data);
+const postsTo = (who: TeamsUser) => rig.postsTo(who);
+const dropDeadConnections = () => rig.dropDeadConnections();
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedDemoOrganisation(database.db);
-  const target = new URL(database.databaseUrl);
-  proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-  proxied = createDb(`${proxy.url('postgresql')}${target.pathname}`.replace('postgresql://', `postgresql://${target.username}${target.password ? `:${target.password}` : ''}@`), {
-    schema: database.schema,
-    maxConnections: 5,
-  });
-  connector = await startLimitConnector({ perConversation: 100, perTenant: 1000, windowMs: 1000 });
-  redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
-  bot = createBot({
-    config: { MICROSOFT_APP_ID: undefined, MICROSOFT_APP_PASSWORD: undefined, MICROSOFT_APP_TYPE: 'MultiTenant', MICROSOFT_APP_TENANT_ID: undefined, REDIS_PREFIX: `urgent-${randomBytes(4).toString('hex')}` },
-    db: proxied,
-    redis,
-    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    clock: systemClock,
-  });
-  bot.serviceUrls.allowLocalOrigin(connector.url);
-  server = await listen(bot.app, 0, '127.0.0.1');
-  port = (server.address() as AddressInfo).port;
-  expect(await bot.urgentCopy.refresh()).toBe(true);
-  const admin = await user('admin');
-  const bind = await postActivity(port, channelActivity(admin, connector.url, DEMO_TENANT_ID, TRIAGE, 'bind-1', messageFields('<at>SG Supervision</at> bind triage')));
-  expect(bind.status).toBe(200);
+  rig = await startUrgentRig({ triage: TRIAGE });
+  ({ database, proxy, connector, bot, spoolDir } = rig);
 });
 
 afterAll(async () => {
-  bot?.urgentCopy.stop();
-  await bot?.outbox.settled();
-  await new Promise((resolve) => server?.close(resolve));
-  destroyAgent();
-  await connector?.close();
-  redis?.disconnect();
-  await proxied?.$disconnect().catch(() => undefined);
-  await proxy?.close();
-  await database?.drop();
+  await rig?.stop();
 });
 
 describe('PostgreSQL cut', () => {
-  it('the "Yes" button is answered with the organisation\'s own routes and the truth, in the invoke answer', async () => {
+  const kept: Array<{ who: TeamsUser; reference: string }> = [];
+
+  it('the "Yes" button is answered with the organisation\'s own routes and the truth, in the invoke answer, and the report is kept', async () => {
     const paramedic = await user('paramedic');
     expect((await say(paramedic, 'hello')).status).toBe(200); // the risk question is asked while the database answers
     await bot.outbox.settled();
@@ -111,30 +63,129 @@ describe('PostgreSQL cut', () => {
       expect(answer.ms).toBeLessThan(5_000);
       expect(answer.text).toContain(LINE_24_7);
       expect(answer.text).toContain('999');
-      expect(answer.text).toContain(URGENT_FAULT_TEXT);
+      expect(answer.text).toContain('the safeguarding team has not been alerted yet');
       expect(answer.text).not.toContain('Sorry, something went wrong');
+      const reference = keptReference(answer.text);
+      expect(reference).toBeDefined();
+      kept.push({ who: paramedic, reference: reference! });
+      // On disk before the person was told.
+      expect(spooled()).toHaveLength(1);
+      // Nothing is recorded while the database is away, and nothing claims it was.
+      expect(await database.db.supervisionRequest.count({ where: { requesterId: paramedic.personId } })).toBe(0);
     } finally {
       proxy.restore();
     }
-    // Nothing was recorded, and the person was not told it was.
-    expect(await database.db.supervisionRequest.count({ where: { requesterId: paramedic.personId } })).toBe(0);
   });
 
-  it('words that say someone is being hurt get the routes as a message in the person\'s chat', async () => {
+  it('words that say someone is being hurt get the routes as a message in the person\'s chat, and are kept checked', async () => {
     const crew = await user('call-handler');
     expect((await say(crew, 'help')).status).toBe(200);
     await bot.outbox.settled();
     const before = postsTo(crew).length;
     proxy.cut();
     try {
-      expect((await say(crew, RISK_WORDS)).status).toBe(200);
+      expect((await say(crew, `${RISK_WORDS}, NHS number 943 476 5919`)).status).toBe(200);
+      const after = postsTo(crew).slice(before).map((c) => textOf(c.body));
+      expect(after).toHaveLength(1);
+      expect(after[0]).toContain(LINE_24_7);
+      expect(after[0]).toContain('I have kept your report');
+      kept.push({ who: crew, reference: keptReference(after[0]!)! });
+      expect(spooled()).toHaveLength(2);
+      // Checked for patient detail as a turn would: the NHS number never reaches the disk.
+      const files = spooled().map((name) => JSON.parse(readFileSync(path.join(spoolDir, name), 'utf8')) as { text?: string });
+      expect(files.some((f) => f.text?.includes('child is being hurt'))).toBe(true);
+      expect(JSON.stringify(files)).not.toContain('943 476 5919');
     } finally {
       proxy.restore();
     }
-    const after = postsTo(crew).slice(before).map((c) => textOf(c.body));
-    expect(after).toHaveLength(1);
-    expect(after[0]).toContain(LINE_24_7);
-    expect(after[0]).toContain(URGENT_FAULT_TEXT);
+  });
+
+  it('once PostgreSQL answers, each kept report becomes one urgent request, the triage channel is alerted once, and each person is told', async () => {
+    expect(kept).toHaveLength(2);
+    await dropDeadConnections();
+    const figures = await bot.spoolReplay!.now();
+    expect(figures).toMatchObject({ replayed: 2, held: 0, waiting: 0 });
+    await bot.outbox.settled();
+    expect(spooled()).toHaveLength(0);
+    for (const { who, reference } of kept) {
+      const requests = await database.db.supervisionRequest.findMany({ where: { requesterId: who.personId } });
+      expect(requests).toHaveLength(1);
+      expect(requests[0]).toMatchObject({ urgency: 'URGENT', immediateRisk: true });
+      const triagePosts = connector.calls.filter((c) => c.method === 'POST' && c.conversationId === TRIAGE && textOf(c.body).includes(requests[0]!.reference));
+      expect(triagePosts).toHaveLength(1);
+      expect(textOf(triagePosts[0]!.body)).toContain('URGENT');
+      const told = postsTo(who).filter((c) => textOf(c.body).includes(`is now with the safeguarding team: reference ${requests[0]!.reference}`));
+      expect(told).toHaveLength(1);
+      expect(textOf(told[0]!.body)).toContain(reference);
+      expect(await database.db.spooledReport.count({ where: { platformUserId: (await database.db.platformIdentity.findFirstOrThrow({ where: { personId: who.personId } })).platformUserId, status: 'REPLAYED', requestId: requests[0]!.id } })).toBe(1);
+    }
+    // The words reached the request (for the claiming specialist), checked; never the triage card.
+    const crewRequest = await database.db.supervisionRequest.findFirstOrThrow({ where: { requesterId: kept[1]!.who.personId } });
+    expect(crewRequest.summary).toContain('child is being hurt');
+    expect(crewRequest.summary).not.toContain('943 476 5919');
+    expect(connector.calls.filter((c) => c.conversationId === TRIAGE).map((c) => textOf(c.body)).join('\n')).not.toContain('child is being hurt');
+    // The paramedic's risk question is answered: the conversation goes on to the kind of help.
+    expect(await database.db.requestDraft.findUnique({ where: { personId: kept[0]!.who.personId } })).toMatchObject({ step: 'kind' });
+  });
+
+  it('an entry replayed again (a crash before its file was removed) makes no second request and tells nobody twice', async () => {
+    const paramedic = kept[0]!.who;
+    const row = await database.db.spooledReport.findFirstOrThrow({ where: { status: 'REPLAYED', platformUserId: demoPerson('paramedic').aadObjectId } });
+    const postsBefore = connector.calls.length;
+    writeFileSync(
+      path.join(spoolDir, `${row.id}.json`),
+      JSON.stringify({ id: row.id, reference: 'K-AGAIN000', receivedAt: row.receivedAt.toISOString(), platform: 'TEAMS', tenantId: row.tenantId, platformUserId: row.platformUserId, how: 'button' }),
+    );
+    expect(await bot.spoolReplay!.now()).toMatchObject({ replayed: 1, held: 0, waiting: 0 });
+    await bot.outbox.settled();
+    expect(spooled()).toHaveLength(0);
+    expect(await database.db.supervisionRequest.count({ where: { requesterId: paramedic.personId } })).toBe(1);
+    expect(connector.calls.length).toBe(postsBefore);
+  });
+
+  it('a report whose sender was removed meanwhile is held, with its reference, for the administrators: never dropped', async () => {
+    const nurse = await user('mh-nurse');
+    expect((await say(nurse, 'hello')).status).toBe(200);
+    await bot.outbox.settled();
+    proxy.cut();
+    let reference: string | undefined;
+    try {
+      const answer = await press(nurse, 'intake.risk', { answer: 'yes' });
+      reference = keptReference(answer.text);
+    } finally {
+      proxy.restore();
+    }
+    expect(reference).toBeDefined();
+    await database.db.person.update({ where: { id: nurse.personId }, data: { active: false } });
+    await dropDeadConnections();
+    const admin = await user('admin');
+    expect((await say(admin, 'help')).status).toBe(200); // the administrator's own chat with the bot
+    await bot.outbox.settled();
+    const adminPostsBefore = postsTo(admin).length;
+    expect(await bot.spoolReplay!.now()).toMatchObject({ replayed: 0, held: 1, waiting: 0 });
+    await bot.outbox.settled();
+    expect(spooled()).toHaveLength(0);
+    expect(await database.db.supervisionRequest.count({ where: { requesterId: nurse.personId } })).toBe(0);
+    const held = await database.db.spooledReport.findFirstOrThrow({ where: { status: 'HELD' } });
+    expect(held.reason).toContain('no longer in the directory');
+    expect(held.organisationId).not.toBeNull();
+    const toAdmin = postsTo(admin).slice(adminPostsBefore).map((c) => textOf(c.body));
+    expect(toAdmin.some((t) => t.includes(reference!) && t.includes('could not be recorded'))).toBe(true);
+    // And listed for every administrator, with its reference and why.
+    const listed = postsTo(admin).length;
+    expect((await say(admin, 'failed reminders')).status).toBe(200);
+    const card = postsTo(admin).slice(listed).map((c) => textOf(c.body)).join('\n');
+    expect(card).toContain('Urgent reports that could not be recorded');
+    expect(card).toContain(reference!);
+    expect(card).toContain('no longer in the directory');
+    await database.db.person.update({ where: { id: nurse.personId }, data: { active: true } });
+  });
+
+  it('a damaged spool file is moved aside and said loudly, not replayed or deleted', async () => {
+    writeFileSync(path.join(spoolDir, `${randomUUID()}.json`), '{"id": "not a report"');
+    expect(await bot.spoolReplay!.now()).toMatchObject({ replayed: 0, held: 0, waiting: 0 });
+    expect(spooled()).toHaveLength(0);
+    expect(readdirSync(path.join(spoolDir, 'damaged'))).toHaveLength(1);
   });
 });
 
@@ -174,12 +225,15 @@ describe('on Slack, PostgreSQL cut', () => {
   let slackUrl = '';
   const userId = 'U0URGENT01';
   const dm = 'D0URGENT01';
+  const slackSpool = mkdtempSync(path.join(tmpdir(), 'sg-urgent-spool-slack-'));
+  let slackPersonId = '';
 
   beforeAll(async () => {
     const organisation = await database.db.organisation.findFirstOrThrow();
     await database.db.organisation.update({ where: { id: organisation.id }, data: { slackTeamId: TEAM } });
-    const paramedic = await database.db.person.findFirstOrThrow({ where: { email: demoPerson('paramedic').email } });
-    await database.db.platformIdentity.create({ data: { personId: paramedic.id, platform: 'SLACK', tenantId: TEAM, platformUserId: userId } });
+    const clinician = await database.db.person.findFirstOrThrow({ where: { email: demoPerson('clinician-111').email } });
+    slackPersonId = clinician.id;
+    await database.db.platformIdentity.create({ data: { personId: clinician.id, platform: 'SLACK', tenantId: TEAM, platformUserId: userId } });
     nock.disableNetConnect();
     nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
     nock(SLACK_API)
@@ -200,9 +254,10 @@ describe('on Slack, PostgreSQL cut', () => {
         REDIS_PREFIX: `urgent-slack-${randomBytes(4).toString('hex')}`,
         SLACK_SIGNING_SECRET: SECRET,
         SLACK_BOT_TOKEN: 'xoxb-urgent',
+        URGENT_SPOOL_DIR: slackSpool,
       },
-      db: proxied,
-      redis,
+      db: rig.proxied,
+      redis: rig.redis,
       logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
       clock: systemClock,
     });
@@ -212,7 +267,10 @@ describe('on Slack, PostgreSQL cut', () => {
   });
   afterAll(async () => {
     slackBot?.urgentCopy.stop();
+    slackBot?.spoolReplay?.stop();
     await slackBot?.slack?.settled();
+    await slackBot?.outbox.settled();
+    rmSync(slackSpool, { recursive: true, force: true });
     await new Promise((resolve) => slackServer?.close(resolve));
     nock.cleanAll();
     nock.enableNetConnect();
@@ -251,10 +309,11 @@ describe('on Slack, PostgreSQL cut', () => {
       'application/x-www-form-urlencoded',
     );
 
-  it('the "Yes" button and words of risk both get the organisation\'s own routes in the DM, and the truth', async () => {
-    // Closed: the paramedic's Teams request of the tests above must not stand in the way.
-    await database.db.requestDraft.deleteMany({});
+  it('the "Yes" button and words of risk both get the organisation\'s own routes in the DM and are kept; once PostgreSQL answers they reach the team, once', async () => {
+    const asked = posts.length;
     expect(await dmEvent('hello')).toBe(200);
+    // Slack's ack comes before the turn: the risk question in the DM says the turn has run.
+    expect(await waitFor(() => posts.slice(asked).some((p) => p.channel === dm))).toBe(true);
     await slackBot.slack!.settled();
     const before = posts.length;
     proxy.cut();
@@ -272,6 +331,20 @@ describe('on Slack, PostgreSQL cut', () => {
     for (const post of after) {
       expect(post.text).toContain(LINE_24_7);
       expect(post.text).toContain('I could not record this just now');
+      expect(post.text).toContain('I have kept your report');
     }
+    expect(readdirSync(slackSpool).filter((name) => name.endsWith('.json'))).toHaveLength(2);
+
+    // Two reports from one person minutes apart are one urgent request, with their words; each report is answered.
+    await dropDeadConnections();
+    expect(await slackBot.spoolReplay!.now()).toMatchObject({ replayed: 2, held: 0, waiting: 0 });
+    await slackBot.outbox.settled();
+    const requests = await database.db.supervisionRequest.findMany({ where: { requesterId: slackPersonId } });
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({ urgency: 'URGENT', platform: 'SLACK' });
+    expect(requests[0]!.summary).toContain('child is being hurt');
+    const told = posts.filter((p) => p.channel === dm && p.text.includes(`is now with the safeguarding team: reference ${requests[0]!.reference}`));
+    expect(told).toHaveLength(2);
+    expect(readdirSync(slackSpool).filter((name) => name.endsWith('.json'))).toHaveLength(0);
   });
 });

@@ -22,6 +22,8 @@ export const TRIAGE_CHANNEL = 'C0TRIAGE01';
 export const SLACK_API = 'https://slack.com';
 /** Where the fake files.getUploadURLExternal tells the client to send a file's bytes. */
 export const SLACK_UPLOADS = 'https://files.slack.com';
+/** Where slash commands' response_url points. */
+export const SLACK_HOOKS = 'https://hooks.slack.com';
 
 /** A stable Slack user id per demo person. */
 export function slackUserId(personKey: string): string {
@@ -52,7 +54,8 @@ export interface SlackHarness {
   dm(personKey: string, text: string, options?: { eventId?: string; retryNum?: number }): Promise<{ status: number; text: string }>;
   press(personKey: string, actionId: string, value: Record<string, unknown>, where?: { channel?: string; ts?: string; state?: Record<string, string> }): Promise<{ status: number; text: string }>;
   submit(personKey: string, privateMetadata: string, state: Record<string, string>): Promise<{ status: number; text: string }>;
-  command(personKey: string, text: string, channel: string): Promise<{ status: number; text: string }>;
+  /** `channelName` as Slack sends it (a group DM's is "mpdm-..."); by default the triage channel's name, else "directmessage". */
+  command(personKey: string, text: string, channel: string, channelName?: string): Promise<{ status: number; text: string }>;
   /**
    * Resolves once every message the bot has written so far is delivered (none PENDING): work
    * goes on after Slack's ack, and messages are paced (about one a second per channel).
@@ -149,6 +152,15 @@ export async function startSlackHarness(options: { now?: Date; directoryEmails?:
         default:
           return [200, { ok: true }] as const;
       }
+    });
+
+  // A slash command's response_url: recorded as the call "response_url" (its JSON body as args).
+  nock(SLACK_HOOKS)
+    .persist()
+    .post(/\/commands\/.+/)
+    .reply(async (req: Request) => {
+      calls.push({ method: 'response_url', args: { url: req.url, ...(JSON.parse(await req.text()) as Record<string, unknown>) } });
+      return [200, 'ok'] as const;
     });
 
   const uploads = new Map<string, { filename: string; bytes: Buffer }>();
@@ -256,19 +268,19 @@ export async function startSlackHarness(options: { now?: Date; directoryEmails?:
         view: { id: 'V1', type: 'modal', callback_id: 'card.form', private_metadata: privateMetadata, state: slackState(state) },
       });
     },
-    command(personKey, text, channel) {
+    command(personKey, text, channel, channelName) {
       const form = new URLSearchParams({
         token: 'unused',
         team_id: TEAM_ID,
         team_domain: 'sgs-demo',
         channel_id: channel,
-        channel_name: channel === TRIAGE_CHANNEL ? 'safeguarding-triage' : 'directmessage',
+        channel_name: channelName ?? (channel === TRIAGE_CHANNEL ? 'safeguarding-triage' : 'directmessage'),
         user_id: slackUserId(personKey),
         user_name: demoPerson(personKey).givenName.toLowerCase(),
         command: '/supervision',
         text,
         api_app_id: 'A0SGS',
-        response_url: 'https://hooks.slack.com/commands/T0SGSDEMO/1/abc',
+        response_url: `${SLACK_HOOKS}/commands/${TEAM_ID}/${seq + 1}/abc`,
         trigger_id: `trigger-${++seq}`,
       });
       return signed(form.toString(), 'application/x-www-form-urlencoded');

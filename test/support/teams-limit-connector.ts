@@ -56,6 +56,8 @@ export interface LimitConnector {
   readonly refused: readonly ThrottledCall[];
   /** From now for `ms`, every call is answered 503 Service Unavailable (no Retry-After), as in a platform outage. */
   outage(ms: number): void;
+  /** From now, calls to `conversationId` are kept at once but answered only after `ms` (0: at once again), as a slow platform would. */
+  slow(conversationId: string, ms: number): void;
   /** Called for each accepted call, after it is kept. */
   onCall(listener: (call: AcceptedCall) => void): void;
   close(): Promise<void>;
@@ -84,6 +86,7 @@ export async function startLimitConnector(limits: ConnectorLimits): Promise<Limi
   const unexpected: Array<{ method: string; url: string }> = [];
   const refused: ThrottledCall[] = [];
   let outageUntil = 0;
+  const slowFor = new Map<string, number>();
   const listeners: Array<(call: AcceptedCall) => void> = [];
   const windows = slidingWindow(limits.windowMs);
   const retryAfter = String(limits.retryAfterSeconds ?? 1);
@@ -135,6 +138,11 @@ export async function startLimitConnector(limits: ConnectorLimits): Promise<Limi
       const call: AcceptedCall = { seq: calls.length + 1, at: now, method, conversationId, activityId, tenantId, body };
       calls.push(call);
       for (const listener of listeners) listener(call);
+      const delayMs = slowFor.get(thread) ?? 0;
+      if (delayMs > 0) {
+        setTimeout(() => answer(res, 200, { id: activityId }), delayMs);
+        return;
+      }
       return answer(res, 200, { id: activityId });
     });
   });
@@ -150,6 +158,9 @@ export async function startLimitConnector(limits: ConnectorLimits): Promise<Limi
     refused,
     outage(ms) {
       outageUntil = Date.now() + ms;
+    },
+    slow(conversationId, ms) {
+      slowFor.set(conversationId, ms);
     },
     onCall: (listener) => void listeners.push(listener),
     close: () =>

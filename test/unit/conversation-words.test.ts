@@ -125,7 +125,7 @@ describe('help for each person', () => {
 
   it('an administrator: the administration commands, on each platform as typed there', () => {
     const teams = personalHelp(as('STAFF', 'ADMINISTRATOR'), facts);
-    expect(teams.groups.at(-1)).toMatchObject({ title: 'Administration', items: [{ say: 'bind triage' }, { say: 'failed reminders' }] });
+    expect(teams.groups.at(-1)).toMatchObject({ title: 'Administration', items: [{ say: 'bind triage' }, { say: 'failed reminders' }, { say: 'organisation settings' }] });
     const slack = personalHelp(as('STAFF', 'ADMINISTRATOR'), { ...facts, platform: 'SLACK' });
     expect(slack.groups.at(-1)!.items[0]!.say).toBe('/supervision bind triage');
     expect(says(teams)).not.toContain('Head of Safeguarding');

@@ -13,9 +13,9 @@ import { AgreementKind, ContactKind, RequirementKind, Role, SupervisionFormat, S
 import {
   orgSettingsSchema,
   parseOrgConfig,
-  responseTargetsSchema,
   serviceHoursSchema,
 } from '../../src/domain/org-settings.js';
+import { responsePoliciesSchema } from '../../src/domain/response-policy.js';
 import { checkContactsCsv, reachProblem } from '../../src/domain/contact-rows.js';
 import { staffSupport } from '../../src/domain/urgent-routes.js';
 
@@ -39,11 +39,14 @@ describe('demo organisation', () => {
     }
     expect(hours.sat).toEqual([]);
     expect(hours.sun).toEqual([]);
-    expect(responseTargetsSchema.parse(DEMO_ORGANISATION.responseTargets)).toEqual({
-      urgentMinutes: 30,
-      adviceMinutes: 240,
-      sessionMinutes: 1920,
+    // Matching their comments: advice in 4 service hours, a session in two 8-hour working days.
+    expect(responsePoliciesSchema.parse(DEMO_ORGANISATION.responseTargets)).toEqual({
+      urgent: { targetMinutes: 30, resurfaceAfterMinutes: 10, escalateAfterMinutes: 30 },
+      advice: { targetMinutes: 4 * 60, resurfaceAfterMinutes: 60, escalateAfterMinutes: 4 * 60 },
+      session: { targetMinutes: 2 * 8 * 60, resurfaceAfterMinutes: 4 * 60, escalateAfterMinutes: 2 * 8 * 60 },
     });
+    const workingDay = Number(hours.mon[0]!.to.slice(0, 2)) - Number(hours.mon[0]!.from.slice(0, 2));
+    expect(DEMO_ORGANISATION.responseTargets.session.targetMinutes).toBe(2 * workingDay * 60);
     expect(DEMO_ORGANISATION.settings).toEqual({});
     expect(orgSettingsSchema.parse(DEMO_ORGANISATION.settings)).toEqual(orgSettingsSchema.parse({}));
     expect(() => parseOrgConfig(DEMO_ORGANISATION)).not.toThrow();

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
 import {
-  DEFAULT_RESPONSE_TARGETS,
   DEFAULT_SERVICE_HOURS,
   WEEKDAYS,
   orgSettingsSchema,
   parseOrgConfig,
-  responseTargetsSchema,
   serviceHoursSchema,
   timeZoneSchema,
 } from '../../src/domain/org-settings.js';
+import { DEFAULT_RESPONSE_POLICIES, responsePoliciesSchema } from '../../src/domain/response-policy.js';
+
+const DEFAULT_RESPONSE_TARGETS = DEFAULT_RESPONSE_POLICIES;
 
 const GOOD = {
   timeZone: 'Europe/London',
@@ -39,9 +40,13 @@ describe('defaults', () => {
     expect(serviceHoursSchema.parse(DEFAULT_SERVICE_HOURS)).toEqual(DEFAULT_SERVICE_HOURS);
   });
 
-  it('response targets: 30 min urgent, 4 h advice, two 8-hour days for a session', () => {
-    expect(DEFAULT_RESPONSE_TARGETS).toEqual({ urgentMinutes: 30, adviceMinutes: 240, sessionMinutes: 960 });
-    expect(responseTargetsSchema.parse(DEFAULT_RESPONSE_TARGETS)).toEqual(DEFAULT_RESPONSE_TARGETS);
+  it('response policies: 30 min urgent, 4 h advice, two 8-hour days for a session, each escalated at its target', () => {
+    expect(DEFAULT_RESPONSE_POLICIES).toEqual({
+      urgent: { targetMinutes: 30, resurfaceAfterMinutes: 10, escalateAfterMinutes: 30 },
+      advice: { targetMinutes: 240, resurfaceAfterMinutes: 60, escalateAfterMinutes: 240 },
+      session: { targetMinutes: 960, resurfaceAfterMinutes: 240, escalateAfterMinutes: 960 },
+    });
+    expect(responsePoliciesSchema.parse(DEFAULT_RESPONSE_POLICIES)).toEqual(DEFAULT_RESPONSE_POLICIES);
   });
 
   it('weekdays run Monday to Sunday (Luxon weekday 1..7)', () => {
@@ -50,8 +55,6 @@ describe('defaults', () => {
 
   it('fills every organisation setting with the policy default', () => {
     expect(orgSettingsSchema.parse({})).toEqual({
-      resurfaceUnclaimedAfterMinutes: 60,
-      escalateUnclaimedAfterMinutes: 240,
       rebookWithinDays: 31,
       contractReviewMonths: 12,
       recordDueHours: 24,
@@ -63,7 +66,6 @@ describe('defaults', () => {
     expect(orgSettingsSchema.parse({ recordDueHours: 48, maxActionPoints: 8 })).toMatchObject({
       recordDueHours: 48,
       maxActionPoints: 8,
-      resurfaceUnclaimedAfterMinutes: 60,
       rebookWithinDays: 31,
     });
   });
@@ -157,24 +159,28 @@ describe('service hours', () => {
   });
 });
 
-describe('response targets', () => {
+describe('response policies', () => {
+  const withTarget = (route: 'urgent' | 'advice' | 'session', targetMinutes: unknown) => ({
+    ...DEFAULT_RESPONSE_POLICIES,
+    [route]: { ...DEFAULT_RESPONSE_POLICIES[route], targetMinutes },
+  });
   it.each([
-    ['a negative urgent target', { ...DEFAULT_RESPONSE_TARGETS, urgentMinutes: -30 }],
-    ['a negative advice target', { ...DEFAULT_RESPONSE_TARGETS, adviceMinutes: -1 }],
-    ['a negative session target', { ...DEFAULT_RESPONSE_TARGETS, sessionMinutes: -960 }],
-    ['a zero target', { ...DEFAULT_RESPONSE_TARGETS, adviceMinutes: 0 }],
-    ['a fractional target', { ...DEFAULT_RESPONSE_TARGETS, urgentMinutes: 0.5 }],
-    ['a string target', { ...DEFAULT_RESPONSE_TARGETS, urgentMinutes: '30' }],
-    ['a missing target', { urgentMinutes: 30, adviceMinutes: 240 }],
-    ['an unknown key', { ...DEFAULT_RESPONSE_TARGETS, routineMinutes: 60 }],
+    ['a negative urgent target', withTarget('urgent', -30)],
+    ['a negative advice target', withTarget('advice', -1)],
+    ['a negative session target', withTarget('session', -960)],
+    ['a zero target', withTarget('advice', 0)],
+    ['a fractional target', withTarget('urgent', 0.5)],
+    ['a string target', withTarget('urgent', '30')],
+    ['a half-old target set', { urgentMinutes: 30, adviceMinutes: 240 }],
+    ['an unknown route', { ...DEFAULT_RESPONSE_POLICIES, routine: DEFAULT_RESPONSE_POLICIES.advice }],
   ])('rejects %s', (_label, targets) => {
-    expect(() => responseTargetsSchema.parse(targets)).toThrow(ZodError);
+    expect(() => responsePoliciesSchema.parse(targets)).toThrow(ZodError);
     expect(() => parseOrgConfig({ ...GOOD, responseTargets: targets })).toThrow(ZodError);
   });
 
   it('names the negative target in the error path', () => {
-    const issues = issuesOf(() => responseTargetsSchema.parse({ ...DEFAULT_RESPONSE_TARGETS, sessionMinutes: -5 }));
-    expect(issues.map((i) => i.path.join('.'))).toEqual(['sessionMinutes']);
+    const issues = issuesOf(() => responsePoliciesSchema.parse(withTarget('session', -5)));
+    expect(issues.map((i) => i.path.join('.'))).toEqual(['session.targetMinutes']);
   });
 });
 
@@ -182,7 +188,7 @@ describe('organisation settings', () => {
   it.each([
     ['an unknown key', { resurfaceAfter: 30 }],
     ['a misspelt key', { recordDueHour: 24 }],
-    ['a negative minute count', { resurfaceUnclaimedAfterMinutes: -60 }],
+    ['a setting moved to the response policy', { resurfaceUnclaimedAfterMinutes: 60 }],
     ['zero days', { rebookWithinDays: 0 }],
     ['a fractional month', { contractReviewMonths: 6.5 }],
     ['no action points', { maxActionPoints: 0 }],

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { nextAgreementVersion, readAgreementMarkdown } from '../../src/domain/agreement-text.js';
 import { checkContactsCsv } from '../../src/domain/contact-rows.js';
 import { checkMatrixCsv } from '../../src/domain/matrix-rows.js';
-import { DEFAULT_SERVICE_HOURS, orgSettingsSchema, responseTargetsSchema, serviceHoursSchema } from '../../src/domain/org-settings.js';
+import { DEFAULT_SERVICE_HOURS, orgSettingsSchema, serviceHoursSchema } from '../../src/domain/org-settings.js';
+import { DEFAULT_RESPONSE_POLICIES, responsePoliciesSchema } from '../../src/domain/response-policy.js';
 import { checkNewOrganisation } from '../../src/domain/organisation-identity.js';
 import { changeHolidays, changeServiceHours } from '../../src/domain/service-hours-input.js';
 import { addServiceMinutes, isWithinServiceHours } from '../../src/domain/service-time.js';
@@ -50,26 +51,32 @@ describe('service hours and holidays', () => {
 });
 
 describe('response policy', () => {
+  const policy = (targets: { urgent: number; advice: number; session: number }) => ({
+    urgent: { targetMinutes: targets.urgent, resurfaceAfterMinutes: 5, escalateAfterMinutes: Math.min(targets.urgent, 480) },
+    advice: { targetMinutes: targets.advice, resurfaceAfterMinutes: 5, escalateAfterMinutes: Math.min(targets.advice, 4800) },
+    session: { targetMinutes: targets.session, resurfaceAfterMinutes: 5, escalateAfterMinutes: Math.min(targets.session, 9600) },
+  });
   it.each([
-    [{ urgentMinutes: 4, adviceMinutes: 240, sessionMinutes: 960 }, 'urgentMinutes'],
-    [{ urgentMinutes: 481, adviceMinutes: 600, sessionMinutes: 960 }, 'urgentMinutes'],
-    [{ urgentMinutes: 30, adviceMinutes: 4801, sessionMinutes: 960 }, 'adviceMinutes'],
-    [{ urgentMinutes: 30, adviceMinutes: 240, sessionMinutes: 9601 }, 'sessionMinutes'],
-    [{ urgentMinutes: 250, adviceMinutes: 240, sessionMinutes: 960 }, 'urgentMinutes'],
+    [{ urgent: 9, advice: 240, session: 960 }, 'urgent.targetMinutes'],
+    [{ urgent: 481, advice: 600, session: 960 }, 'urgent.targetMinutes'],
+    [{ urgent: 30, advice: 4801, session: 960 }, 'advice.targetMinutes'],
+    [{ urgent: 30, advice: 240, session: 9601 }, 'session.targetMinutes'],
+    [{ urgent: 250, advice: 240, session: 960 }, 'urgent.targetMinutes'],
   ])('refuses %j at %s', (targets, field) => {
-    const parsed = responseTargetsSchema.safeParse(targets);
+    const parsed = responsePoliciesSchema.safeParse(policy(targets));
     expect(parsed.error?.issues.map((i) => i.path.join('.'))).toEqual([field]);
   });
 
-  it('an unclaimed request is escalated only after it is re-surfaced', () => {
-    expect(orgSettingsSchema.safeParse({ resurfaceUnclaimedAfterMinutes: 60, escalateUnclaimedAfterMinutes: 60 }).error?.issues[0]?.path).toEqual(['escalateUnclaimedAfterMinutes']);
-    expect(orgSettingsSchema.safeParse({ resurfaceUnclaimedAfterMinutes: 30, escalateUnclaimedAfterMinutes: 45 }).success).toBe(true);
-    expect(orgSettingsSchema.safeParse({ escalateUnclaimedAfterMinutes: 7 * 24 * 60 + 1 }).success).toBe(false);
+  it('an unclaimed request is escalated only after it is re-surfaced, and the unclaimed times left the settings', () => {
+    const advice = { ...DEFAULT_RESPONSE_POLICIES.advice, resurfaceAfterMinutes: 60, escalateAfterMinutes: 60 };
+    expect(responsePoliciesSchema.safeParse({ advice }).error?.issues[0]?.path).toEqual(['advice', 'escalateAfterMinutes']);
+    expect(responsePoliciesSchema.safeParse({ advice: { ...advice, escalateAfterMinutes: 61 } }).success).toBe(true);
+    expect(orgSettingsSchema.safeParse({ escalateUnclaimedAfterMinutes: 240 }).error?.issues[0]?.message).toContain('moved');
   });
 });
 
 describe('changeSettings and effectiveSettings', () => {
-  const stored = { responseTargets: { urgentMinutes: 30, adviceMinutes: 240, sessionMinutes: 960 }, settings: { reminders: { actionDueSoonDays: 5 } } };
+  const stored = { responseTargets: DEFAULT_RESPONSE_POLICIES, settings: { reminders: { actionDueSoonDays: 5 } } };
 
   it('stores only what is given, and default removes a setting (and its empty section)', () => {
     const set = changeSettings('reminders', stored, ['sessionReminderHoursBefore=48, 2', 'rebookWithinDays=28']);
@@ -81,7 +88,7 @@ describe('changeSettings and effectiveSettings', () => {
   it('refuses keys of another part and values the schema refuses, naming the stored field', () => {
     expect(fields(changeSettings('report', stored, ['actionDueSoonDays=3']))).toEqual(['actionDueSoonDays']);
     expect(fields(changeSettings('reminders', stored, ['reminderTimeOfDay=25:00']))).toEqual(['settings.reminders.reminderTimeOfDay']);
-    expect(fields(changeSettings('response-policy', stored, ['urgentMinutes=thirty']))).toEqual(['responseTargets.urgentMinutes']);
+    expect(fields(changeSettings('response-policy', stored, ['urgent.targetMinutes=thirty']))).toEqual(['responseTargets.urgent.targetMinutes']);
   });
 
   it('does not refuse one part for stored response targets another part does not set', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { orgSettingsSchema, resolveReminderTimings } from '../../src/domain/org-settings.js';
+import { DEFAULT_SERVICE_HOURS, orgSettingsSchema, resolveReminderTimings } from '../../src/domain/org-settings.js';
+import { DEFAULT_RESPONSE_POLICIES } from '../../src/domain/response-policy.js';
 import {
   actionPointReminders,
   agreementReminders,
@@ -18,7 +19,9 @@ import {
   recordReminders,
   reminderKey,
   sessionReminders,
+  unclaimedDueTimes,
   unclaimedRequestReminders,
+  type ServiceClock,
   withSendAt,
   type Horizon,
   type ReminderSpec,
@@ -210,33 +213,83 @@ describe('recordReminders', () => {
   });
 });
 
-describe('unclaimedRequestReminders', () => {
-  const request = { id: 'q1', organisationId: 'org', status: 'OPEN', createdAt: at('2026-01-15T10:00:00Z'), urgency: 'ROUTINE' };
+describe('unclaimedRequestReminders (service time, one policy per route)', () => {
+  // Monday to Friday 09:00-17:00 in London (GMT in January); default policies: advice re-surfaced
+  // after 60 and escalated after 240 service minutes, session 240 / 960, urgent 10 / 30.
+  const clock: ServiceClock = { policies: DEFAULT_RESPONSE_POLICIES, serviceHours: DEFAULT_SERVICE_HOURS, timeZone: 'Europe/London' };
+  // Thursday 15 January 2026, 10:00.
+  const request = { id: 'q1', organisationId: 'org', status: 'OPEN', createdAt: at('2026-01-15T10:00:00Z'), urgency: 'ROUTINE', route: 'ADVICE' };
   const h = horizon('2026-01-15T10:00:00Z', '2026-01-15T15:00:00Z');
 
-  it('re-surfaced in triage after 60 minutes, escalated to the Heads after 240', () => {
-    expect(view(unclaimedRequestReminders(request, ['h1', 'h2'], settings, h))).toEqual([
+  it('advice: re-surfaced in triage after 1 service hour, escalated to the Heads after 4', () => {
+    expect(view(unclaimedRequestReminders(request, ['h1', 'h2'], clock, h))).toEqual([
       'REQUEST_ESCALATED person:h1 2026-01-15T14:00:00.000Z',
       'REQUEST_ESCALATED person:h2 2026-01-15T14:00:00.000Z',
       'REQUEST_UNCLAIMED triage:org 2026-01-15T11:00:00.000Z',
     ]);
   });
 
-  it('urgent requests use a third of the times and are urgent', () => {
-    expect(view(unclaimedRequestReminders({ ...request, urgency: 'URGENT' }, ['h1'], settings, h))).toEqual([
-      'REQUEST_ESCALATED person:h1 2026-01-15T11:20:00.000Z urgent',
-      'REQUEST_UNCLAIMED triage:org 2026-01-15T10:20:00.000Z urgent',
+  it('advice at 16:30 on a Friday: re-surfaced at 09:30 on Monday, escalated at 12:30, never overnight or at the weekend', () => {
+    const friday = { ...request, createdAt: at('2026-01-16T16:30:00Z') };
+    const due = unclaimedDueTimes(friday.createdAt, DEFAULT_RESPONSE_POLICIES.advice, clock);
+    expect(due).toEqual({ resurfaceAt: at('2026-01-19T09:30:00Z'), escalateAt: at('2026-01-19T12:30:00Z') });
+    // Nothing over the weekend (the wall clock would have re-surfaced it at 17:30 on Friday).
+    expect(unclaimedRequestReminders(friday, ['h1'], clock, horizon('2026-01-16T16:30:00Z', '2026-01-19T09:29:00Z'))).toEqual([]);
+    expect(view(unclaimedRequestReminders(friday, ['h1'], clock, horizon('2026-01-19T09:30:00Z')))).toEqual([
+      'REQUEST_UNCLAIMED triage:org 2026-01-19T09:30:00.000Z',
     ]);
+  });
+
+  it('a session request follows the session policy: half a day, then two working days', () => {
+    const session = { ...request, route: 'SUPERVISION' };
+    expect(unclaimedDueTimes(session.createdAt, DEFAULT_RESPONSE_POLICIES.session, clock)).toEqual({
+      resurfaceAt: at('2026-01-15T14:00:00Z'),
+      escalateAt: at('2026-01-19T10:00:00Z'), // Thursday 10:00 + 16 service hours: Monday 10:00
+    });
+    expect(unclaimedRequestReminders(session, ['h1'], clock, horizon('2026-01-15T13:00:00Z'))).toEqual([]);
+    expect(view(unclaimedRequestReminders(session, ['h1'], clock, horizon('2026-01-19T10:00:00Z')))).toEqual([
+      'REQUEST_ESCALATED person:h1 2026-01-19T10:00:00.000Z',
+      'REQUEST_UNCLAIMED triage:org 2026-01-15T14:00:00.000Z',
+    ]);
+  });
+
+  it('urgent requests follow the urgent policy, whatever their route, and are urgent', () => {
+    expect(view(unclaimedRequestReminders({ ...request, urgency: 'URGENT' }, ['h1'], clock, h))).toEqual([
+      'REQUEST_ESCALATED person:h1 2026-01-15T10:30:00.000Z urgent',
+      'REQUEST_UNCLAIMED triage:org 2026-01-15T10:10:00.000Z urgent',
+    ]);
+    // At 21:11 on a Friday the 24/7 routes carry it; the team hears at Monday's opening.
+    const night = { ...request, urgency: 'URGENT', route: 'SUPERVISION', createdAt: at('2026-01-16T21:11:00Z') };
+    expect(unclaimedDueTimes(night.createdAt, DEFAULT_RESPONSE_POLICIES.urgent, clock)).toEqual({
+      resurfaceAt: at('2026-01-19T09:10:00Z'),
+      escalateAt: at('2026-01-19T09:30:00Z'),
+    });
+  });
+
+  it("uses the organisation's own times and zone", () => {
+    const policies = { ...DEFAULT_RESPONSE_POLICIES, advice: { targetMinutes: 120, resurfaceAfterMinutes: 30, escalateAfterMinutes: 90 } };
+    expect(view(unclaimedRequestReminders(request, ['h1'], { ...clock, policies }, h))).toEqual([
+      'REQUEST_ESCALATED person:h1 2026-01-15T11:30:00.000Z',
+      'REQUEST_UNCLAIMED triage:org 2026-01-15T10:30:00.000Z',
+    ]);
+  });
+
+  it('with no service hours at all, the wall clock (nothing waits forever)', () => {
+    const closed = { ...clock, serviceHours: { mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] } };
+    expect(unclaimedDueTimes(at('2026-01-17T10:00:00Z'), DEFAULT_RESPONSE_POLICIES.advice, closed)).toEqual({
+      resurfaceAt: at('2026-01-17T11:00:00Z'),
+      escalateAt: at('2026-01-17T14:00:00Z'),
+    });
   });
 
   it('nothing once claimed or closed', () => {
     for (const status of ['CLAIMED', 'ADVICE_GIVEN', 'SESSION_REQUESTED', 'BOOKED', 'CLOSED']) {
-      expect(unclaimedRequestReminders({ ...request, status }, ['h1'], settings, h)).toEqual([]);
+      expect(unclaimedRequestReminders({ ...request, status }, ['h1'], clock, h)).toEqual([]);
     }
   });
 
   it('the horizon filter', () => {
-    expect(view(unclaimedRequestReminders(request, ['h1'], settings, horizon('2026-01-15T10:00:00Z', '2026-01-15T12:00:00Z')))).toEqual([
+    expect(view(unclaimedRequestReminders(request, ['h1'], clock, horizon('2026-01-15T10:00:00Z', '2026-01-15T12:00:00Z')))).toEqual([
       'REQUEST_UNCLAIMED triage:org 2026-01-15T11:00:00.000Z',
     ]);
   });

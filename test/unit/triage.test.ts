@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SERVICE_HOURS, type ResponseTargets } from '../../src/domain/org-settings.js';
+import { DEFAULT_SERVICE_HOURS } from '../../src/domain/org-settings.js';
+import { DEFAULT_RESPONSE_POLICIES, type ResponsePolicies } from '../../src/domain/response-policy.js';
 import {
   HELP_TYPES,
   HELP_TYPE_LABELS,
@@ -15,7 +16,8 @@ import {
 
 const LONDON = 'Europe/London';
 const HOURS = DEFAULT_SERVICE_HOURS; // Monday to Friday, 09:00-17:00 local time.
-const TARGETS: ResponseTargets = { urgentMinutes: 30, adviceMinutes: 240, sessionMinutes: 960 };
+// Urgent 30, advice 240, session 960 service minutes.
+const TARGETS: ResponsePolicies = DEFAULT_RESPONSE_POLICIES;
 
 const utc = (iso: string) => new Date(iso);
 
@@ -71,7 +73,7 @@ describe('expectedContactBy', () => {
 
     it('uses the organisation’s urgent target', () => {
       const created = utc('2026-01-19T10:00:00Z');
-      const targets = { ...TARGETS, urgentMinutes: 5 };
+      const targets = { ...TARGETS, urgent: { targetMinutes: 5, resurfaceAfterMinutes: 5, escalateAfterMinutes: 5 } };
       expect(expectedContactBy(created, 'URGENT', 'ADVICE', targets, HOURS, LONDON).toISOString()).toBe(
         '2026-01-19T10:05:00.000Z',
       );

@@ -10,7 +10,8 @@ import { handleTurn } from '../../flows/router.js';
 import { requestFormsCard } from '../../flows/triage-actions.js';
 import type { Actor, CardRef, ConversationInfo, FlowDeps, Inbound, OutMessage, TurnResult } from '../../flows/types.js';
 import type { UrgentCopy } from '../../flows/urgent-copy.js';
-import { isUrgentInbound, overBudget, URGENT_FAULT_TEXT, URGENT_SLOW_TEXT } from '../../flows/urgent-turn.js';
+import { overBudget, slowTextFor, URGENT_FAULT_TEXT, urgentKeptText, urgentTurnOf } from '../../flows/urgent-turn.js';
+import type { UrgentSpool } from '../../flows/urgent-spool.js';
 import type { Logger } from '../../logger.js';
 import { errorFacts, type ChannelSender } from '../outbox.js';
 import { baseActionId, cardToBlocks, escapeMrkdwn, OPEN_URL_ACTION, SHOW_CARD_PREFIX, showCardToModal, type AdaptiveCard } from './block-kit.js';
@@ -25,7 +26,8 @@ export interface SlackConfig {
   apiUrl?: string;
 }
 
-const SORRY = 'Sorry, something went wrong on my side and I could not finish that. Please try again in a moment. If anyone is at immediate risk, call 999.';
+// Honest: what the turn was doing may not have been saved (a turn is one transaction, or none).
+const SORRY = 'Sorry, something went wrong on my side and I could not finish that, so it may not have been saved. Please try again in a moment. If anyone is at immediate risk, call 999.';
 /** How long a Slack user's directory e-mail is remembered between users.info calls. */
 const EMAIL_CACHE_MS = 10 * 60_000;
 
@@ -140,6 +142,9 @@ export function createSlackChannel(options: {
   limiter?: RateLimiter;
   limits?: PlatformRateLimits;
   urgentCopy?: UrgentCopy;
+  urgentSpool?: UrgentSpool;
+  /** Runs an urgent turn on the pool kept for urgent turns. */
+  runUrgent?: <T>(work: () => T) => T;
 }) {
   const { deps, client } = options;
   const tenancy = options.tenancy ?? 'pinned';
@@ -212,7 +217,7 @@ export function createSlackChannel(options: {
     if (options.limiter) await paceTurnReply(options.limiter, 'SLACK', { conversationId: channel, reference: { channel, teamId: teamId ?? '' }, tenantId: teamId ?? '' }, options.limits);
   }
 
-  async function deliver(result: TurnResult, where: { channel: string; userId: string; messageTs?: string; teamId?: string }, actor?: Actor): Promise<void> {
+  async function deliver(result: TurnResult, where: { channel: string; userId: string; messageTs?: string; teamId?: string; respond?: (message: OutMessage) => Promise<void> }, actor?: Actor): Promise<void> {
     if (result.updatedCard && !result.refused && where.messageTs && !(await isPostedCard(where.channel, where.messageTs))) {
       try {
         await client.chat.update({ channel: where.channel, ts: where.messageTs, ...toSlackMessage({ card: result.updatedCard }) } as never);
@@ -223,11 +228,12 @@ export function createSlackChannel(options: {
     }
     const replies: Array<{ message: OutMessage; send: () => Promise<void> }> = [];
     const notice = result.notice;
-    if (notice) replies.push({ message: { text: notice }, send: () => tellPrivately(where.channel, where.userId, notice, where.teamId) });
+    const respond = where.respond;
+    if (notice) replies.push({ message: { text: notice }, send: () => (respond ? respond({ text: notice }) : tellPrivately(where.channel, where.userId, notice, where.teamId)) });
     for (const reply of result.replies) {
       replies.push({
         message: reply,
-        send: async () => {
+        send: respond ? () => respond(reply) : async () => {
           await pace(where.channel, where.teamId);
           await client.chat.postMessage({ channel: where.channel, ...toSlackMessage(reply) } as never);
         },
@@ -285,7 +291,18 @@ export function createSlackChannel(options: {
     return run;
   }
 
-  type TurnInput = { teamId: string; userId: string; channel: string; channelName?: string; messageTs?: string; inbound: (c: ConversationInfo) => Inbound };
+  type TurnInput = {
+    teamId: string;
+    userId: string;
+    channel: string;
+    channelName?: string;
+    messageTs?: string;
+    /** The kind of conversation when the channel id alone cannot tell (a group DM). */
+    kind?: ConversationInfo['kind'];
+    /** Replies to the one who asked only, through a slash command's response_url, instead of posts. */
+    respond?: (message: OutMessage) => Promise<void>;
+    inbound: (c: ConversationInfo) => Inbound;
+  };
 
   /** The organisation's urgent routes from the copy this process holds, with `text`, where the person is. */
   async function postUrgentRoutes(input: TurnInput, text: string): Promise<void> {
@@ -300,22 +317,31 @@ export function createSlackChannel(options: {
    */
   async function runTurn(input: TurnInput) {
     const inbound = input.inbound(conversationFor(input.channel));
-    if (!options.urgentCopy || !isUrgentInbound(inbound)) return runOrdinaryTurn(input);
-    const work = runOrdinaryTurn(input);
+    const urgent = options.urgentCopy ? urgentTurnOf(inbound) : undefined;
+    if (!urgent) return runOrdinaryTurn(input);
+    const work = options.runUrgent ? options.runUrgent(() => runOrdinaryTurn(input)) : runOrdinaryTurn(input);
     if (await overBudget(work)) {
       logger.warn({}, 'urgent turn over its budget: routes given from the urgent copy');
-      await postUrgentRoutes(input, URGENT_SLOW_TEXT).catch((error: unknown) => logger.error({ err: errorFacts(error) }, 'urgent routes not posted'));
+      await postUrgentRoutes(input, slowTextFor(urgent)).catch((error: unknown) => logger.error({ err: errorFacts(error) }, 'urgent routes not posted'));
     }
     try {
       await work;
     } catch (error) {
-      await postUrgentRoutes(input, URGENT_FAULT_TEXT).catch((postError: unknown) => logger.error({ err: errorFacts(postError) }, 'urgent routes not posted'));
+      // Kept to pass on when the records are back (only once it is on disk), else not recorded.
+      const kept = options.urgentSpool?.keep({
+        platform: 'SLACK',
+        tenantId: input.teamId,
+        platformUserId: input.userId,
+        how: inbound.kind === 'action' ? 'button' : urgent === 'said' ? 'words' : 'typed-yes',
+        ...(inbound.kind === 'message' ? { words: inbound.text } : {}),
+      });
+      await postUrgentRoutes(input, kept ? urgentKeptText(kept.reference, urgent) : URGENT_FAULT_TEXT).catch((postError: unknown) => logger.error({ err: errorFacts(postError) }, 'urgent routes not posted'));
       throw error;
     }
   }
 
   async function runOrdinaryTurn(input: TurnInput) {
-    const conversation = { ...conversationFor(input.channel), ...(input.channelName ? { name: input.channelName } : {}) };
+    const conversation = { ...conversationFor(input.channel), ...(input.kind ? { kind: input.kind } : {}), ...(input.channelName ? { name: input.channelName } : {}) };
     const actor = await resolveActor(input.teamId, input.userId);
     if (!actor) {
       await tellPrivately(input.channel, input.userId, await notInDirectoryMessage(deps.db, 'SLACK', input.teamId, tenancy));
@@ -422,15 +448,19 @@ export function createSlackChannel(options: {
   });
 
   // /supervision [help | new request | bind triage | anything]: binding happens in the
-  // channel it is typed in; everything else continues in the person's DM with the bot.
-  app.command('/supervision', async ({ ack, command: raw }) => {
+  // channel it is typed in; help typed in a channel or group DM is answered there, to the one
+  // who asked only (what the bot does there, with the emergency line); everything else
+  // continues in the person's DM with the bot.
+  app.command('/supervision', async ({ ack, command: raw, respond }) => {
     const command = parsePayload(slashCommand, raw, 'command');
     await ack();
     const text = command.text.trim() || 'new request';
     const here = conversationFor(command.channel_id);
     const inChannel = here.kind === 'CHANNEL' && /^bind triage( channel)?$/i.test(text);
+    // The response_url reaches the person wherever they typed it, bot a member there or not.
+    const helpHere = here.kind !== 'PERSONAL' && /^(help|\?)[.!?]*$/i.test(text);
     let channel = command.channel_id;
-    if (!inChannel && here.kind !== 'PERSONAL') {
+    if (!inChannel && !helpHere && here.kind !== 'PERSONAL') {
       const opened = await client.conversations.open({ users: command.user_id });
       channel = opened.channel?.id ?? channel;
     }
@@ -439,6 +469,15 @@ export function createSlackChannel(options: {
       userId: command.user_id,
       channel,
       ...(inChannel ? { channelName: command.channel_name } : {}),
+      ...(helpHere
+        ? {
+            // Slack names a group DM's channel "mpdm-..." (its id may look like a channel's).
+            kind: command.channel_name?.startsWith('mpdm-') ? ('GROUP' as const) : here.kind,
+            respond: async (message: OutMessage) => {
+              await respond({ response_type: 'ephemeral', ...toSlackMessage(message) } as never);
+            },
+          }
+        : {}),
       inbound: (conversation) => ({ kind: 'message', text, conversation }),
     });
   });

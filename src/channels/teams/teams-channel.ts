@@ -27,7 +27,8 @@ import type { Actor, FlowDeps, OutMessage, TurnResult } from '../../flows/types.
 import type { FileOffers } from '../../http/export-route.js';
 import { errorFacts, type ChannelSender } from '../outbox.js';
 import type { UrgentCopy } from '../../flows/urgent-copy.js';
-import { isUrgentInbound, overBudget, URGENT_FAULT_TEXT, URGENT_SLOW_TEXT } from '../../flows/urgent-turn.js';
+import { overBudget, slowTextFor, TURN_BUDGET_MS, TURN_SLOW_TEXT, URGENT_FAULT_TEXT, URGENT_TURN_BUDGET_MS, urgentKeptText, urgentTurnOf } from '../../flows/urgent-turn.js';
+import type { UrgentSpool } from '../../flows/urgent-spool.js';
 import { activityShapeProblem } from './activity-shape.js';
 import type { ServiceUrlPolicy } from './service-url.js';
 import { channelConversationId, conversationOf, inboundOf, invokeBody, tenantOf } from './teams-activity.js';
@@ -36,7 +37,8 @@ type ActorLookup = ReturnType<typeof createActorLookup>;
 
 const UNSUPPORTED_INVOKE = { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message: 'This bot does not handle that kind of request.' } };
 
-const SORRY = 'Sorry, something went wrong on my side and I could not finish that. Nothing you sent has been lost; please try again in a moment. If anyone is at immediate risk, call 999.';
+// Honest: what the turn was doing may not have been saved (a turn is one transaction, or none).
+const SORRY = 'Sorry, something went wrong on my side and I could not finish that, so it may not have been saved. Please try again in a moment. If anyone is at immediate risk, call 999.';
 
 /**
  * The Bot Framework adapter. With an app id, every inbound request's JWT is validated by
@@ -212,7 +214,14 @@ type QueueReplies = (messages: OutMessage[], error: unknown) => Promise<void>;
 async function respond(context: TurnContext, result: TurnResult, isInvoke: boolean, queue?: QueueReplies): Promise<void> {
   const personal = conversationOf(context.activity).kind === 'PERSONAL';
   const replies: OutMessage[] = [];
-  if (isInvoke) {
+  if (isInvoke && context.turnState.get(ANSWERED_EARLY)) {
+    // The HTTP answer went before the turn finished: the card it changed is updated in place,
+    // and the notice is said in the chat (in a channel only the actor may see it: not there).
+    if (!result.refused && result.updatedCard && context.activity.replyToId) {
+      await context.updateActivity({ ...toTeamsActivity({ card: result.updatedCard }), id: context.activity.replyToId });
+    }
+    if (result.notice && personal) replies.push({ text: result.notice });
+  } else if (isInvoke) {
     const card = !result.refused && result.updatedCard ? withPlainFacts(renderAdaptiveCard(result.updatedCard)) : undefined;
     await context.sendActivity({
       type: ActivityTypes.InvokeResponse,
@@ -280,7 +289,7 @@ function paceReplies(context: TurnContext, limiter: RateLimiter, limits?: Platfo
 export function createTeamsHandler(
   adapter: TeamsAdapter,
   deps: FlowDeps,
-  options: { serviceUrls: ServiceUrlPolicy; tenancy: Tenancy; files?: FileOffers; limiter?: RateLimiter; limits?: PlatformRateLimits; urgentCopy?: UrgentCopy },
+  options: { serviceUrls: ServiceUrlPolicy; tenancy: Tenancy; files?: FileOffers; limiter?: RateLimiter; limits?: PlatformRateLimits; urgentCopy?: UrgentCopy; urgentSpool?: UrgentSpool; runUrgent?: <T>(work: () => T) => T },
 ) {
   const { serviceUrls, files } = options;
   const trust: Trust = { authenticated: serviceUrls.authenticated, tenancy: options.tenancy };
@@ -298,15 +307,28 @@ export function createTeamsHandler(
   };
   const isUrgent = (context: TurnContext) => {
     const inbound = options.urgentCopy ? inboundOf(context.activity) : null;
-    return Boolean(inbound && isUrgentInbound(inbound));
+    return inbound ? urgentTurnOf(inbound) : undefined;
   };
 
   adapter.onTurnError = async (context, error) => {
     deps.logger.error({ err: errorFacts(error), activityType: context.activity.type }, 'Teams turn failed');
-    if (isUrgent(context)) {
-      // Someone may be at risk: never a bare apology. Their organisation's routes, and the truth.
-      await context.sendActivity(urgentAnswer(context, URGENT_FAULT_TEXT));
-    } else if (context.activity.type === 'invoke') {
+    const urgent = isUrgent(context);
+    if (urgent) {
+      // Someone may be at risk: never a bare apology. Their organisation's routes, and the truth:
+      // kept to pass on when the records are back (only once it is on disk), else not recorded.
+      const activity = context.activity;
+      const aadObjectId = activity.from?.aadObjectId;
+      const kept =
+        aadObjectId &&
+        options.urgentSpool?.keep({
+          platform: 'TEAMS',
+          tenantId: tenantOf(activity),
+          platformUserId: aadObjectId,
+          how: activity.type === ActivityTypes.Invoke ? 'button' : urgent === 'said' ? 'words' : 'typed-yes',
+          ...(typeof activity.text === 'string' ? { words: activity.text } : {}),
+        });
+      await context.sendActivity(urgentAnswer(context, kept ? urgentKeptText(kept.reference, urgent) : URGENT_FAULT_TEXT));
+    } else if (context.activity.type === 'invoke' && !context.turnState.get(ANSWERED_EARLY)) {
       await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body: invokeBody(undefined, SORRY) } });
     } else {
       await context.sendActivity(toTeamsActivity({ text: SORRY }));
@@ -314,16 +336,24 @@ export function createTeamsHandler(
   };
 
   /**
-   * An urgent turn that has not finished within its budget is answered at once from the urgent
-   * copy (the HTTP answer goes now: `answerNow`), and goes on with its context alive; what it
-   * says at the end reaches the person as messages (the invoke answer is already given).
+   * A turn that has not finished within its budget has its HTTP request answered at once (the
+   * platform would otherwise give up on it) and goes on with its context alive; what it says at
+   * the end reaches the person as messages. An urgent turn's budget is short and its early answer
+   * is the organisation's urgent routes from the copy this process holds; it runs on the pool
+   * kept for urgent turns.
    */
   const logic = async (context: TurnContext, answerNow: (invokeBody?: unknown) => void) => {
-    if (!isUrgent(context)) return turnLogic(context);
-    const work = turnLogic(context);
-    if (!(await overBudget(work))) return work;
+    const urgent = isUrgent(context);
+    const work = urgent && options.runUrgent ? options.runUrgent(() => turnLogic(context)) : turnLogic(context);
+    if (!(await overBudget(work, urgent ? URGENT_TURN_BUDGET_MS : TURN_BUDGET_MS))) return work;
+    if (!urgent) {
+      deps.logger.warn({ activityType: context.activity.type, budgetMs: TURN_BUDGET_MS }, 'turn over its budget: answered now, it goes on');
+      context.turnState.set(ANSWERED_EARLY, true);
+      answerNow(context.activity.type === ActivityTypes.Invoke ? invokeBody(undefined, TURN_SLOW_TEXT) : undefined);
+      return work;
+    }
     deps.logger.warn({ activityType: context.activity.type }, 'urgent turn over its budget: routes given from the urgent copy');
-    const early = urgentAnswer(context, URGENT_SLOW_TEXT);
+    const early = urgentAnswer(context, slowTextFor(urgent));
     context.turnState.set(ANSWERED_EARLY, true);
     if (early.type === ActivityTypes.InvokeResponse) answerNow((early.value as { body: unknown }).body);
     else {
@@ -406,7 +436,7 @@ export function createTeamsHandler(
       res.end();
     } catch (error) {
       if (answered) {
-        deps.logger.error({ err: errorFacts(error) }, 'urgent turn failed after the routes were given');
+        deps.logger.error({ err: errorFacts(error) }, 'turn failed after its early answer');
         return;
       }
       const unauthorized = error instanceof AuthenticationError;

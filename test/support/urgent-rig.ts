@@ -1,0 +1,147 @@
+// The urgent path under faults (issue 22), as a deployment meets them: the bot in local mode over
+// real HTTP, its PostgreSQL behind a TCP proxy the test cuts or slows (tcp-proxy.ts), a pool of
+// its own for urgent turns, the turns' statement timeout, a spool on disk, and a stub Teams
+// connector on loopback that keeps every call (and can be slowed per conversation).
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { createBot } from '../../src/app.js';
+import { createDb, TURN_STATEMENT_TIMEOUT_MS, type Db } from '../../src/db/client.js';
+import { DEMO_TENANT_ID, demoPerson } from '../../src/db/demo-organisation.js';
+import { seedDemoOrganisation } from '../../src/db/seed-demo.js';
+import { systemClock } from '../../src/domain/time.js';
+import { createLogger } from '../../src/logger.js';
+import { listen } from '../../src/server.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { channelActivity, destroyAgent, invokeFields, messageFields, personalActivity, postActivity, type TeamsUser } from './scaled-out.js';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+import { cardIn, startLimitConnector, stringsIn, type LimitConnector } from './teams-limit-connector.js';
+
+/** The demo organisation's 24/7 line (seeds: the Emergency Bed Service). */
+export const LINE_24_7 = '020 7407 7181';
+export const RISK_WORDS = 'A child is being hurt right now at the address I attended';
+
+/** The reference a kept report was given, as the person was told it. */
+export const keptReference = (text: string) => /I have kept your (?:report|answer) \((K-[0-9A-F]{8})\)/.exec(text)?.[1];
+
+export const textOf = (body: Record<string, unknown>) => [...stringsIn(body.text ?? ''), ...stringsIn(cardIn(body) ?? {})].join('\n');
+
+export async function waitFor(probe: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
+
+/** The rig serves tests and the benchmark (test/bench/urgent-bench.ts): plain checks, no test runner. */
+function check(condition: boolean, problem: string): asserts condition {
+  if (!condition) throw new Error(`urgent rig: ${problem}`);
+}
+
+export interface UrgentRig {
+  database: TestDatabase;
+  proxy: TcpProxy;
+  /** The bot's main pool, through the proxy. */
+  proxied: Db;
+  connector: LimitConnector;
+  redis: Redis;
+  /** The proxy in front of Redis, to cut it. */
+  redisProxy: TcpProxy;
+  bot: ReturnType<typeof createBot>;
+  triage: string;
+  spoolDir: string;
+  spooled(): string[];
+  user(key: string): Promise<TeamsUser>;
+  say(who: TeamsUser, text: string): ReturnType<typeof postActivity>;
+  press(who: TeamsUser, verb: string, data: Record<string, unknown>): ReturnType<typeof postActivity>;
+  postsTo(who: TeamsUser | string): LimitConnector['calls'];
+  /** Pooled connections a cut killed fail on first use after it; used up here, so what follows runs on live ones. */
+  dropDeadConnections(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startUrgentRig(options: { triage: string; mainPool?: number }): Promise<UrgentRig> {
+  const database = await createTestDatabase();
+  await seedDemoOrganisation(database.db);
+  const target = new URL(database.databaseUrl);
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+  const proxiedUrl = `${proxy.url('postgresql')}${target.pathname}`.replace('postgresql://', `postgresql://${target.username}${target.password ? `:${target.password}` : ''}@`);
+  // As a web process has them (main.ts): the turns' statement timeout, and two connections for urgent turns.
+  const proxied = createDb(proxiedUrl, { schema: database.schema, maxConnections: options.mainPool ?? 5, statementTimeoutMs: TURN_STATEMENT_TIMEOUT_MS });
+  const urgentDb = createDb(proxiedUrl, { schema: database.schema, maxConnections: 2, statementTimeoutMs: TURN_STATEMENT_TIMEOUT_MS });
+  const connector = await startLimitConnector({ perConversation: 100, perTenant: 1000, windowMs: 1000 });
+  const redisTarget = new URL(process.env.REDIS_URL || 'redis://127.0.0.1:6379');
+  const redisProxy = await startTcpProxy({ host: redisTarget.hostname, port: Number(redisTarget.port || 6379) });
+  const redis = new Redis(redisProxy.url('redis'), { lazyConnect: true, maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined); // a cut is the point of the proxy
+  const spoolDir = mkdtempSync(path.join(tmpdir(), 'sg-urgent-spool-'));
+  const bot = createBot({
+    config: {
+      MICROSOFT_APP_ID: undefined,
+      MICROSOFT_APP_PASSWORD: undefined,
+      MICROSOFT_APP_TYPE: 'MultiTenant',
+      MICROSOFT_APP_TENANT_ID: undefined,
+      REDIS_PREFIX: `urgent-${randomBytes(4).toString('hex')}`,
+      URGENT_SPOOL_DIR: spoolDir,
+    },
+    db: proxied,
+    urgentDb,
+    redis,
+    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    clock: systemClock,
+  });
+  bot.serviceUrls.allowLocalOrigin(connector.url);
+  const server: Server = await listen(bot.app, 0, '127.0.0.1');
+  const port = (server.address() as AddressInfo).port;
+  check(await bot.urgentCopy.refresh(), 'the urgent copy did not load');
+
+  const user = async (key: string): Promise<TeamsUser> => {
+    const p = demoPerson(key);
+    const person = await database.db.person.findFirstOrThrow({ where: { email: p.email } });
+    return { personId: person.id, aadObjectId: p.aadObjectId, name: p.name, conversationId: `a:urgent-${p.aadObjectId}` };
+  };
+  const admin = await user('admin');
+  const bind = await postActivity(port, channelActivity(admin, connector.url, DEMO_TENANT_ID, options.triage, 'bind-1', messageFields('<at>SG Supervision</at> bind triage')));
+  check(bind.status === 200, `bind triage answered ${bind.status}`);
+
+  return {
+    database,
+    proxy,
+    proxied,
+    connector,
+    redis,
+    redisProxy,
+    bot,
+    triage: options.triage,
+    spoolDir,
+    spooled: () => readdirSync(spoolDir).filter((name) => name.endsWith('.json')),
+    user,
+    say: (who, text) => postActivity(port, personalActivity(who, connector.url, DEMO_TENANT_ID, messageFields(text))),
+    press: (who, verb, data) => postActivity(port, personalActivity(who, connector.url, DEMO_TENANT_ID, invokeFields(verb, data))),
+    postsTo: (who) => connector.calls.filter((c) => c.method === 'POST' && c.conversationId === (typeof who === 'string' ? who : who.conversationId)),
+    async dropDeadConnections() {
+      await Promise.all(Array.from({ length: 5 }, () => proxied.$queryRaw`SELECT 1`.catch(() => undefined)));
+      await Promise.all(Array.from({ length: 2 }, () => urgentDb.$queryRaw`SELECT 1`.catch(() => undefined)));
+    },
+    async stop() {
+      bot.urgentCopy.stop();
+      bot.spoolReplay?.stop();
+      await bot.outbox.settled();
+      rmSync(spoolDir, { recursive: true, force: true });
+      await new Promise((resolve) => server.close(resolve));
+      destroyAgent();
+      await connector.close();
+      redis.disconnect();
+      await Promise.all([proxied.$disconnect().catch(() => undefined), urgentDb.$disconnect().catch(() => undefined)]);
+      await proxy.close();
+      await redisProxy.close();
+      await database.drop();
+    },
+  };
+}
