@@ -55,8 +55,10 @@ function isUnreachable(error: unknown): boolean {
   const visit = (e: unknown): boolean => {
     if (!e || typeof e !== 'object' || seen.has(e)) return false;
     seen.add(e);
-    const { code, cause, errors } = e as { code?: unknown; cause?: unknown; errors?: unknown };
+    const { code, cause, errors, message } = e as { code?: unknown; cause?: unknown; errors?: unknown; message?: unknown };
     if (typeof code === 'string' && codes.has(code)) return true;
+    // node-postgres says these without a code: a proxy or pooler that answers while PostgreSQL does not, and its own connect timeout.
+    if (typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect/i.test(message)) return true;
     return visit(cause) || (Array.isArray(errors) && errors.some(visit));
   };
   return visit(error);

@@ -74,7 +74,7 @@ async function sessionRows(db: Db, scope: ReportScope): Promise<{ rows: SessionR
       SELECT s.id, s.type, s.format
       FROM "Session" s
       WHERE s."organisationId" = ${organisationId}
-        AND s.status IN ('CONFIRMED', 'COMPLETED')
+        AND s.status IN ('CONFIRMED', 'AWAITING_RECORD', 'COMPLETED')
         AND s."startsAt" >= ${period.start} AND s."startsAt" < ${period.end}
     ),
     -- One row per (session, staff group of a supervisee): hash aggregates, no sort on ids.
@@ -305,4 +305,65 @@ export async function loadOverduePeople(
     FROM due
     WHERE "dueOn" <= ${options.today}::date
     ORDER BY "dueOn", name, id`);
+}
+
+// ---------------------------------------------------------------------------
+// Repeated non-attendance, in the same view
+// ---------------------------------------------------------------------------
+
+export interface RepeatedNonAttendance {
+  personId: string;
+  name: string;
+  jobTitle: string | null;
+  staffGroup: string;
+  lineManager: string | null;
+  /** Sessions not attended in a row, up to the latest with attendance recorded (at least REPEATED_NON_ATTENDANCE). */
+  missedInARow: number;
+  /** Local date (YYYY-MM-DD) of the latest of them. */
+  lastMissed: string;
+}
+
+/**
+ * Active people whose latest recorded attendances are at least `minimum` "did not attend" in a
+ * row (consecutiveNonAttendance: sessions held, attendance recorded, apologies or attendance ends
+ * the run), in any staff group: repeated non-attendance is an exception to the confidentiality
+ * of supervision (seeds 001), so the safeguarding team (and a line manager, for their own
+ * reports) sees it beside who is overdue. Attendance facts only.
+ */
+export async function loadRepeatedNonAttendance(
+  db: Db,
+  options: { organisationId: string; zone: string; now: Date; minimum: number; lineManagerId?: string; staffGroupId?: string },
+): Promise<RepeatedNonAttendance[]> {
+  const lineManagerId = options.lineManagerId ?? null;
+  const staffGroupId = options.staffGroupId ?? null;
+  return db.$queryRaw<RepeatedNonAttendance[]>(Prisma.sql`
+    WITH recorded AS (
+      SELECT a."personId", a.attendance, s."startsAt",
+             row_number() OVER (PARTITION BY a."personId" ORDER BY s."startsAt" DESC, s.id DESC) AS rn
+      FROM "SessionAttendee" a
+      JOIN "Session" s ON s.id = a."sessionId"
+      JOIN "Person" p ON p.id = a."personId"
+      WHERE s."organisationId" = ${options.organisationId}
+        AND s.status IN ('AWAITING_RECORD', 'COMPLETED')
+        AND a.attendance IS NOT NULL
+        AND s."startsAt" <= ${options.now}
+        AND p.active
+        AND (${lineManagerId}::text IS NULL OR p."lineManagerId" = ${lineManagerId})
+        AND (${staffGroupId}::text IS NULL OR p."staffGroupId" = ${staffGroupId})
+    ),
+    runs AS (
+      SELECT "personId",
+             COALESCE(min(rn) FILTER (WHERE attendance <> 'DID_NOT_ATTEND') - 1, count(*))::int AS "missedInARow",
+             max("startsAt") FILTER (WHERE rn = 1) AS latest
+      FROM recorded
+      GROUP BY "personId"
+    )
+    SELECT p.id AS "personId", p.name, p."jobTitle", COALESCE(g.name, ${NO_STAFF_GROUP}) AS "staffGroup", lm.name AS "lineManager",
+           r."missedInARow", to_char(timezone(${options.zone}, r.latest), 'YYYY-MM-DD') AS "lastMissed"
+    FROM runs r
+    JOIN "Person" p ON p.id = r."personId"
+    LEFT JOIN "StaffGroup" g ON g.id = p."staffGroupId"
+    LEFT JOIN "Person" lm ON lm.id = p."lineManagerId"
+    WHERE r."missedInARow" >= ${options.minimum}
+    ORDER BY r."missedInARow" DESC, p.name, p.id`);
 }

@@ -11,11 +11,12 @@ import { isValidTimeZone } from './time.js';
  */
 
 export type SupervisionFormat = 'INDIVIDUAL' | 'GROUP';
-export type SessionStatus = 'PROPOSED' | 'CONFIRMED' | 'DECLINED' | 'CANCELLED' | 'COMPLETED';
+export type SessionStatus = 'PROPOSED' | 'CONFIRMED' | 'AWAITING_RECORD' | 'DECLINED' | 'CANCELLED' | 'COMPLETED';
 
 export const SESSION_STATUS_LABELS: Record<SessionStatus, string> = {
   PROPOSED: 'Proposed, waiting for the supervisor',
   CONFIRMED: 'Confirmed',
+  AWAITING_RECORD: 'Held, record not yet signed',
   DECLINED: 'Declined',
   CANCELLED: 'Cancelled',
   COMPLETED: 'Completed',
@@ -308,6 +309,7 @@ export function assertCapacity(format: SupervisionFormat, capacity: number, atte
 const ALREADY: Record<SessionStatus, string> = {
   PROPOSED: 'This session has not been confirmed yet.',
   CONFIRMED: 'This session has already been confirmed.',
+  AWAITING_RECORD: 'This session has already taken place.',
   DECLINED: 'This proposal has already been declined.',
   CANCELLED: 'This session has been cancelled.',
   COMPLETED: 'This session has already taken place.',
@@ -341,9 +343,9 @@ export function cancelSession(status: SessionStatus): SessionStatus {
   return 'CANCELLED';
 }
 
-/** A confirmed session is completed once it has ended. */
+/** A confirmed session (or one that ended and awaits its record) is completed once it has ended. */
 export function completeSession(status: SessionStatus, endsAt: Date | null, now: Date): SessionStatus {
-  if (status !== 'CONFIRMED') {
+  if (status !== 'CONFIRMED' && status !== 'AWAITING_RECORD') {
     if (status === 'COMPLETED') throw new DomainError('STALE_CARD', 'This session has already been marked as completed.');
     if (status === 'PROPOSED') throw new DomainError('STALE_CARD', 'This session was never confirmed, so it cannot be completed.');
     stale(status);

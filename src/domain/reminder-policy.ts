@@ -101,10 +101,16 @@ export function reminderKey(spec: Pick<ReminderSpec, 'kind' | 'subjectId' | 'rec
   return `${spec.kind}|${spec.subjectId}|${spec.recipientKey}|${spec.dueAt.toISOString()}`;
 }
 
-/** The spec with the time it may be sent: out of the recipient's quiet hours unless urgent. */
-export function withSendAt(spec: ReminderSpec, person: QuietHoursPerson | null): ReminderSpecWithSendAt {
-  const sendAt = person ? applyQuietHours(spec.dueAt, person, spec.urgent) : spec.dueAt;
-  return { ...spec, sendAt };
+/**
+ * The spec with the time it may be sent: out of the recipient's quiet hours unless urgent. A spec
+ * already due at `now` (a sweep catching up) is sent now, so it is now, not its due time, that
+ * must be outside the quiet hours. The worker checks again when it sends (deliver-reminder.ts).
+ */
+export function withSendAt(spec: ReminderSpec, person: QuietHoursPerson | null, now?: Date): ReminderSpecWithSendAt {
+  if (!person || spec.urgent) return { ...spec, sendAt: spec.dueAt };
+  const from = now && now.getTime() > spec.dueAt.getTime() ? now : spec.dueAt;
+  const moved = applyQuietHours(from, person, false);
+  return { ...spec, sendAt: moved.getTime() > from.getTime() ? moved : spec.dueAt };
 }
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -298,10 +304,40 @@ export interface RecordFacts {
   supervisorId: string;
 }
 
-/** RECORD_OVERDUE at the record's due time to the supervisor, while it is still a draft (or missing). */
+/**
+ * RECORD_OVERDUE at the record's due time to the supervisor, while it is still a draft (or
+ * missing). For a record that belongs to no session (a session's record is reminded through
+ * its session: sessionRecordReminders).
+ */
 export function recordReminders(record: RecordFacts, horizon: Horizon): ReminderSpec[] {
   if (record.status !== null && record.status !== 'DRAFT') return [];
   return currentStages([spec('RECORD_OVERDUE', 'SupervisionRecord', record.id, record.supervisorId, record.dueAt)], horizon);
+}
+
+export interface SessionRecordFacts {
+  sessionId: string;
+  /** The session's status: only a session that took place (CONFIRMED or AWAITING_RECORD) is waiting for its record. */
+  sessionStatus: string;
+  /** The status of the session's record; null when nobody has started it. */
+  recordStatus: string | null;
+  /** Session end + recordDueHours (recordDueAt in src/domain/records.ts). */
+  dueAt: Date;
+  supervisorId: string;
+}
+
+/** Session statuses in which a session has (or had) a confirmed time and is waiting for its record. */
+export const AWAITING_RECORD_STATUSES: readonly string[] = ['CONFIRMED', 'AWAITING_RECORD'];
+
+/**
+ * RECORD_OVERDUE to the supervisor at the record's due time (seeds 002: recorded within 24 h),
+ * about the session, whether or not a record has been started: due while the record is missing
+ * or still a draft (not yet written and sent for signing). The subject is the session, so a
+ * draft opened after the reminder went out does not make a second one.
+ */
+export function sessionRecordReminders(facts: SessionRecordFacts, horizon: Horizon): ReminderSpec[] {
+  if (!AWAITING_RECORD_STATUSES.includes(facts.sessionStatus)) return [];
+  if (facts.recordStatus !== null && facts.recordStatus !== 'DRAFT') return [];
+  return currentStages([spec('RECORD_OVERDUE', 'Session', facts.sessionId, facts.supervisorId, facts.dueAt)], horizon);
 }
 
 // ---------------------------------------------------------------------------
@@ -385,28 +421,40 @@ export interface CadenceRequirement {
   intervalMonths?: number | null;
 }
 
-/** A cadence as a calendar step: whole months, or days when 12 does not divide evenly. */
+/**
+ * A mandatory cadence. The one rule, shared by the reminders, the report and the README: a
+ * cadence of n sessions a year lasts exactly 365 / n days (intervalMonths m is n = 12 / m), and
+ * a person is due on the local day on which that time, counted from the start of the day of
+ * their last attended session (or joining), runs out:
+ * - when 12 / n is a whole number of months, that many calendar months later (the time runs
+ *   out at a midnight: 3 months after 15 January is 15 April);
+ * - otherwise floor(365 / n) days later: 10 a year is 36.5 days, which runs out at noon on the
+ *   36th day, so the session is due on that day.
+ * `months`/`days` are that calendar step; `perYear` is n, exactly (the report's pro rata).
+ */
 export interface CadenceInterval {
   months: number;
   days: number;
+  perYear: number;
 }
 
-/**
- * The step between mandatory sessions: intervalMonths, or 12 / sessionsPerYear months (whole
- * months when 12 divides evenly, otherwise 365 / sessionsPerYear days, rounded). Null when the
- * requirement has no cadence (on request).
- */
+/** Days in the cadence's year: n sessions a year last 365 / n days each. */
+export const CADENCE_YEAR_DAYS = 365;
+
+/** The cadence of a requirement (see CadenceInterval). Null when it has none (on request). */
 export function cadenceInterval(requirement: CadenceRequirement): CadenceInterval | null {
-  if (requirement.intervalMonths && requirement.intervalMonths > 0) return { months: requirement.intervalMonths, days: 0 };
+  if (requirement.intervalMonths && requirement.intervalMonths > 0) {
+    return { months: requirement.intervalMonths, days: 0, perYear: 12 / requirement.intervalMonths };
+  }
   const perYear = requirement.sessionsPerYear;
   if (!perYear || perYear <= 0) return null;
-  if (12 % perYear === 0) return { months: 12 / perYear, days: 0 };
-  return { months: 0, days: Math.round(365 / perYear) };
+  if (Number.isInteger(12 / perYear)) return { months: 12 / perYear, days: 0, perYear };
+  return { months: 0, days: Math.max(1, Math.floor(CADENCE_YEAR_DAYS / perYear)), perYear };
 }
 
-/** Roughly how many days a cadence spans (to compare cadences and to bound queries). */
-export function approximateDays(interval: CadenceInterval): number {
-  return interval.months * 30.44 + interval.days;
+/** How many days a cadence lasts, exactly: 365 / sessions a year (36.5 for 10 a year). */
+export function cadenceDays(interval: CadenceInterval): number {
+  return CADENCE_YEAR_DAYS / interval.perYear;
 }
 
 export interface MandatoryRequirementFacts extends CadenceRequirement {
@@ -425,7 +473,7 @@ export function mandatoryRequirement<R extends MandatoryRequirementFacts>(requir
     if (requirement.kind !== 'MANDATORY') continue;
     const interval = cadenceInterval(requirement);
     if (!interval) continue;
-    const days = approximateDays(interval);
+    const days = cadenceDays(interval);
     const better =
       !best || days < best.days || (days === best.days && requirement.format === 'INDIVIDUAL' && best.requirement.format !== 'INDIVIDUAL');
     if (better) best = { requirement, days };
@@ -556,16 +604,34 @@ export interface SessionBookingFacts {
   format: string;
   createdAt: Date;
   attendeeIds: readonly string[];
+  supervisorId: string;
+  /** The supervision request the session was booked for; null for one booked without (mandatory cadence). */
+  requestId: string | null;
+}
+
+export interface CancelledBookingFacts {
+  format: string;
+  cancelledAt: Date;
+  attendeeIds: readonly string[];
+  supervisorId: string;
+  requestId: string | null;
 }
 
 /**
- * Whether `candidate` rebooks the cancelled session: booked after the cancellation, in the same
- * format, with at least one of the same supervisees, and not itself declined or cancelled.
+ * Whether `candidate` rebooks the cancelled session. It must be booked after the cancellation
+ * (created at or after it), not be declined or cancelled itself, and serve what the cancelled
+ * session served:
+ * - the same request: both were booked for the same supervision request (whoever supervises it); or
+ * - the same supervision relationship: the same supervisor, the same format and at least one of
+ *   the same supervisees, booked for no request or for the cancelled session's own request (a
+ *   session for another request serves that request, not this one).
  */
-export function isRebooking(cancelled: { format: string; cancelledAt: Date; attendeeIds: readonly string[] }, candidate: SessionBookingFacts): boolean {
+export function isRebooking(cancelled: CancelledBookingFacts, candidate: SessionBookingFacts): boolean {
   if (candidate.status === 'DECLINED' || candidate.status === 'CANCELLED') return false;
-  if (candidate.format !== cancelled.format) return false;
   if (candidate.createdAt.getTime() < cancelled.cancelledAt.getTime()) return false;
+  if (cancelled.requestId !== null && candidate.requestId === cancelled.requestId) return true;
+  if (candidate.requestId !== null && candidate.requestId !== cancelled.requestId) return false;
+  if (candidate.supervisorId !== cancelled.supervisorId || candidate.format !== cancelled.format) return false;
   return candidate.attendeeIds.some((id) => cancelled.attendeeIds.includes(id));
 }
 
@@ -605,6 +671,29 @@ export interface NonAttendanceFacts {
    * notice to them was sent (seeds 001, "only after informing you"); null until then.
    */
   superviseeToldAt: Date | null;
+}
+
+/**
+ * Repeated non-attendance is an exception to the confidentiality of supervision (seeds 001, the
+ * contract): from this many sessions in a row not attended, the line manager's nudge says so and
+ * the safeguarding team sees it in the overdue view. Attendance facts only.
+ */
+export const REPEATED_NON_ATTENDANCE = 2;
+
+/**
+ * How many sessions in a row a person did not attend, counted back from the latest: their
+ * recorded attendances in time order (oldest first); sessions with no attendance recorded are
+ * left out, and "apologies" or "attended" ends the run.
+ */
+export function consecutiveNonAttendance(attendances: ReadonlyArray<{ attendance: string | null }>): number {
+  let run = 0;
+  for (let i = attendances.length - 1; i >= 0; i--) {
+    const attendance = attendances[i]!.attendance;
+    if (attendance === null) continue;
+    if (attendance !== 'DID_NOT_ATTEND') break;
+    run += 1;
+  }
+  return run;
 }
 
 /** The subject id of a non-attendance: one attendee of one session. */

@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { toCsv, type CsvValue } from './csv.js';
 import { DomainError } from './errors.js';
 import type { ActorIdentity } from './permissions.js';
-import { approximateDays, type CadenceInterval } from './reminder-policy.js';
+import { cadenceDays, type CadenceInterval } from './reminder-policy.js';
 import { ACTION_POINT_KINDS, type ActionPointKind } from './records.js';
 
 /**
@@ -188,10 +188,13 @@ export const OVERDUE_REFUSAL =
 export const NO_STAFF_GROUP = '(no staff group)';
 
 /**
- * Sessions that took place or were booked to take place in the period: status CONFIRMED or
- * COMPLETED and a confirmed start inside the period. Counted once per staff group of its
- * supervisees (a group session with people from two staff groups counts in both rows, so rows
- * can add up to more than the total), and once in the total.
+ * Sessions that took place or were booked to take place in the period: status CONFIRMED,
+ * AWAITING_RECORD or COMPLETED and a confirmed start inside the period. Counted once per distinct
+ * staff group of its supervisees (a group session with people from two staff groups counts in
+ * both rows, so rows can add up to more than the total), and once in the total. NO_STAFF_GROUP is
+ * the row of supervisees with no staff group: a session counts in it once when at least one of
+ * its supervisees has none, or when it has no supervisee (a mixed session counts in its group's
+ * row and in NO_STAFF_GROUP).
  */
 export interface SessionRow {
   staffGroup: string;
@@ -279,9 +282,12 @@ export interface ReportFigures {
 
 export { ACTION_POINT_KINDS, type ActionPointKind };
 
-/** Sessions the matrix asks of `members` people over `days`, for a cadence (pro rata, one decimal kept by the caller). */
+/**
+ * Sessions the matrix asks of `members` people over `days`, for a cadence, pro rata: members x
+ * days / the cadence's exact length (365 / sessions a year: cadenceDays). One decimal is kept by the caller.
+ */
 export function requiredSessions(members: number, days: number, cadence: CadenceInterval): number {
-  return (members * days) / approximateDays(cadence);
+  return (members * days) / cadenceDays(cadence);
 }
 
 /** A share as a whole percentage for people ("83%"), or a dash when there is nothing to divide. */

@@ -76,7 +76,7 @@ export function isRecordExpired(record: RecordFacts, cutoffs: RetentionCutoffs):
 }
 
 export interface SessionFacts {
-  status: 'PROPOSED' | 'CONFIRMED' | 'DECLINED' | 'CANCELLED' | 'COMPLETED';
+  status: 'PROPOSED' | 'CONFIRMED' | 'AWAITING_RECORD' | 'DECLINED' | 'CANCELLED' | 'COMPLETED';
   startsAt: Date | null;
   endsAt: Date | null;
   cancelledAt: Date | null;
@@ -98,6 +98,7 @@ function sessionFinishedAt(session: SessionFacts): Date | null {
       return session.cancelledAt ?? session.endsAt ?? session.createdAt;
     case 'DECLINED':
       return session.createdAt;
+    case 'AWAITING_RECORD':
     case 'COMPLETED':
       return session.endsAt ?? session.createdAt;
   }

@@ -26,6 +26,7 @@ const DAY_TIME = `${DAY}, HH:mm`;
 const SESSION_STATUS_LABELS = {
   PROPOSED: 'Proposed',
   CONFIRMED: 'Confirmed',
+  AWAITING_RECORD: 'Held, record not yet signed',
   DECLINED: 'Declined',
   CANCELLED: 'Cancelled',
   COMPLETED: 'Completed',

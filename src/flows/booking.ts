@@ -98,7 +98,7 @@ export function sessionUpdateCard(
       canAcceptSuggestion: Boolean(view.suggestedSlotId) && session.status === 'PROPOSED' && session.proposedById === view.viewerId,
       suggestedSlotId: view.suggestedSlotId ?? '',
       canCancel: party && (session.status === 'PROPOSED' || session.status === 'CONFIRMED'),
-      canWriteRecord: Boolean(view.recordButton) && session.supervisorId === view.viewerId && session.status === 'CONFIRMED',
+      canWriteRecord: Boolean(view.recordButton) && session.supervisorId === view.viewerId && (session.status === 'CONFIRMED' || session.status === 'AWAITING_RECORD'),
       agreement: view.agreement ?? '',
     },
   };

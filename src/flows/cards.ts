@@ -179,6 +179,8 @@ function describeSession(session: RequestWithPeople['sessions'][number] | undefi
       return `Proposed to ${who}, awaiting an answer`;
     case 'CONFIRMED':
       return `Booked with ${who}: ${when}`;
+    case 'AWAITING_RECORD':
+      return `Held with ${who}: ${when} (record not yet signed)`;
     case 'COMPLETED':
       return `Held with ${who}: ${when}`;
     case 'DECLINED':

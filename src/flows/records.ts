@@ -24,7 +24,7 @@ import type { AttendanceValue, FullRecord, Tx } from './record-cards.js';
 export async function startRecord(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
   const session = await loadSession(deps.db, value.sessionId, actor.organisationId);
   assertCanWriteRecord(actor, sessionRelation(session));
-  if (session.status !== 'CONFIRMED' && session.status !== 'COMPLETED') {
+  if (session.status !== 'CONFIRMED' && session.status !== 'AWAITING_RECORD' && session.status !== 'COMPLETED') {
     throw new DomainError('INVALID_INPUT', 'A record can only be written for a confirmed session.');
   }
   if (!session.startsAt || !session.endsAt || session.startsAt > deps.clock.now()) {
@@ -174,11 +174,21 @@ async function writeFields(tx: Tx, record: FullRecord, fields: RecordFields, now
       create: { recordId: record.id, ordinal: p.ordinal, ...data },
     });
   }
+  // Written is not yet complete: the session waits for the record until everyone has signed it.
   const session = record.session!;
   if (session.status === 'CONFIRMED') {
-    await tx.session.update({ where: { id: session.id }, data: { status: 'COMPLETED', version: { increment: 1 } } });
-    await tx.sessionEvent.create({ data: { sessionId: session.id, actorId, fromStatus: 'CONFIRMED', toStatus: 'COMPLETED', note: 'record written', at: now } });
+    await tx.session.update({ where: { id: session.id }, data: { status: 'AWAITING_RECORD', version: { increment: 1 } } });
+    await tx.sessionEvent.create({ data: { sessionId: session.id, actorId, fromStatus: 'CONFIRMED', toStatus: 'AWAITING_RECORD', note: 'record written', at: now } });
   }
+}
+
+/** The last signature completes the session (CONFIRMED or AWAITING_RECORD → COMPLETED). */
+async function completeSessionOnSigning(tx: Tx, sessionId: string | null, actorId: string, now: Date) {
+  if (!sessionId) return;
+  const session = await tx.session.findUnique({ where: { id: sessionId }, select: { status: true } });
+  if (!session || (session.status !== 'CONFIRMED' && session.status !== 'AWAITING_RECORD')) return;
+  await tx.session.update({ where: { id: sessionId }, data: { status: 'COMPLETED', version: { increment: 1 } } });
+  await tx.sessionEvent.create({ data: { sessionId, actorId, fromStatus: session.status, toStatus: 'COMPLETED', note: 'record signed', at: now } });
 }
 
 /** Send every party the record to read and sign; each delivery is a read, audited. */
@@ -322,7 +332,10 @@ export async function signRecord(deps: FlowDeps, actor: Actor, value: Record<str
     // once cannot both miss the other's signature.
     const signatures = await tx.signature.findMany({ where: { recordId: record.id }, select: { personId: true, signedVersion: true } });
     const done = isFullySigned(partyIds, signatures, record.version);
-    if (done) await tx.supervisionRecord.update({ where: { id: record.id }, data: { status: 'SIGNED' } });
+    if (done) {
+      await tx.supervisionRecord.update({ where: { id: record.id }, data: { status: 'SIGNED' } });
+      if (record.kind === 'SESSION') await completeSessionOnSigning(tx, record.sessionId, actor.personId, now);
+    }
     await recordAudit(tx, {
       at: now,
       organisationId: record.organisationId,

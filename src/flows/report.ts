@@ -1,7 +1,8 @@
 import { DateTime } from 'luxon';
 import { recordAudit } from '../db/audit.js';
 import { loadOrganisation } from '../db/organisations.js';
-import { loadOverduePeople, loadReportFigures, loadStaffGroups } from '../db/report-queries.js';
+import { loadOverduePeople, loadRepeatedNonAttendance, loadReportFigures, loadStaffGroups } from '../db/report-queries.js';
+import { REPEATED_NON_ATTENDANCE } from '../domain/reminder-policy.js';
 import { csvFileBytes, toCsv } from '../domain/csv.js';
 import { DomainError } from '../domain/errors.js';
 import {
@@ -175,6 +176,14 @@ export async function showOverdueSupervision(deps: FlowDeps, actor: Actor, staff
     ...(scope.kind === 'reports-of' ? { lineManagerId: scope.lineManagerId } : {}),
     ...(staffGroup ? { staffGroupId: staffGroup.id } : {}),
   });
+  const repeated = await loadRepeatedNonAttendance(deps.db, {
+    organisationId: actor.organisationId,
+    zone,
+    now,
+    minimum: REPEATED_NON_ATTENDANCE,
+    ...(scope.kind === 'reports-of' ? { lineManagerId: scope.lineManagerId } : {}),
+    ...(staffGroup ? { staffGroupId: staffGroup.id } : {}),
+  });
   await recordAudit(deps.db, {
     at: now,
     organisationId: actor.organisationId,
@@ -183,14 +192,20 @@ export async function showOverdueSupervision(deps: FlowDeps, actor: Actor, staff
     subjectType: 'report',
     subjectId: `overdue:${today}`,
     platform: actor.platform,
-    detail: { scope: scope.kind, staffGroup: staffGroup?.name ?? null, people: people.length },
+    detail: { scope: scope.kind, staffGroup: staffGroup?.name ?? null, people: people.length, repeatedNonAttendance: repeated.length },
   });
   const whose = scope.kind === 'reports-of' ? 'Your team' : staffGroup ? staffGroup.name : 'Everyone in a mandatory group';
-  if (people.length === 0) return { replies: [{ text: `${whose}: nobody is overdue for mandatory supervision today (${dayLabel(today)}).` }] };
+  if (people.length === 0 && repeated.length === 0) return { replies: [{ text: `${whose}: nobody is overdue for mandatory supervision today (${dayLabel(today)}).` }] };
 
+  // One line per person: overdue, repeatedly not attending, or both.
+  const missed = new Map(repeated.map((r) => [r.personId, r]));
+  const overdueIds = new Set(people.map((p) => p.personId));
   const csv = toCsv(
-    ['name', 'job_title', 'staff_group', 'line_manager', 'last_attended', 'due_on', 'days_overdue'],
-    people.map((p) => [p.name, p.jobTitle, p.staffGroup, p.lineManager, p.lastAttended, p.dueOn, p.daysOverdue]),
+    ['name', 'job_title', 'staff_group', 'line_manager', 'last_attended', 'due_on', 'days_overdue', 'missed_in_a_row', 'last_missed'],
+    [
+      ...people.map((p) => [p.name, p.jobTitle, p.staffGroup, p.lineManager, p.lastAttended, p.dueOn, p.daysOverdue, missed.get(p.personId)?.missedInARow ?? 0, missed.get(p.personId)?.lastMissed ?? null]),
+      ...repeated.filter((r) => !overdueIds.has(r.personId)).map((r) => [r.name, r.jobTitle, r.staffGroup, r.lineManager, null, null, null, r.missedInARow, r.lastMissed]),
+    ],
   );
   return {
     replies: [
@@ -203,6 +218,13 @@ export async function showOverdueSupervision(deps: FlowDeps, actor: Actor, staff
             people: people.slice(0, OVERDUE_CARD_MAX).map((p) => ({
               title: p.jobTitle ? `${p.name}, ${p.jobTitle}` : p.name,
               value: `${p.staffGroup}; due ${dayLabel(p.dueOn)} (${p.daysOverdue} ${p.daysOverdue === 1 ? 'day' : 'days'} ago); last attended ${p.lastAttended ? dayLabel(p.lastAttended) : 'never'}`,
+            })),
+            hasPeople: people.length > 0,
+            hasRepeated: repeated.length > 0,
+            repeatedHeading: `Repeated non-attendance: ${repeated.length} ${repeated.length === 1 ? 'person' : 'people'}`,
+            repeated: repeated.slice(0, OVERDUE_CARD_MAX).map((r) => ({
+              title: r.jobTitle ? `${r.name}, ${r.jobTitle}` : r.name,
+              value: `${r.staffGroup}; did not attend the last ${r.missedInARow} sessions in a row (latest ${dayLabel(r.lastMissed)})`,
             })),
           },
         },

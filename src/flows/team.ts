@@ -88,7 +88,7 @@ export async function showTeamAttendance(deps: FlowDeps, actor: Actor): Promise<
       // Received: taken place in the last 12 months, not marked as missed.
       const received = visible.filter(
         (a) =>
-          (a.session.status === 'COMPLETED' || a.session.status === 'CONFIRMED') &&
+          (a.session.status === 'COMPLETED' || a.session.status === 'AWAITING_RECORD' || a.session.status === 'CONFIRMED') &&
           a.session.endsAt !== null &&
           a.session.endsAt <= now &&
           a.session.endsAt >= yearAgo &&

@@ -46,7 +46,7 @@ export function createInviteRouter(options: { db: Db; secret: string; clock: Clo
       const activePartyIds = session
         ? [session.supervisor, session.proposedBy, ...session.attendees.map((a) => a.person)].filter((p) => p.active).map((p) => p.id)
         : [];
-      if (!check.ok || !session || !activePartyIds.includes(check.claims.personId) || !session.startsAt || !session.endsAt || !['CONFIRMED', 'CANCELLED', 'COMPLETED'].includes(session.status)) {
+      if (!check.ok || !session || !activePartyIds.includes(check.claims.personId) || !session.startsAt || !session.endsAt || !['CONFIRMED', 'AWAITING_RECORD', 'CANCELLED', 'COMPLETED'].includes(session.status)) {
         res.status(404).json({ error: 'This invite link is not valid, or has expired. Ask the bot for the session again.' });
         return;
       }

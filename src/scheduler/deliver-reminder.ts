@@ -8,7 +8,10 @@
 // - never silently dropped: a failure either is retried (the error is rethrown for BullMQ, with
 //   attempts and lastError stored) or, on the last attempt, leaves the row FAILED with failedAt,
 //   which administrators see;
-// - a reminder whose subject is gone is CANCELLED without sending.
+// - a reminder whose subject is gone is CANCELLED without sending;
+// - a reminder that is not urgent never goes out inside its recipient's quiet hours, checked at
+//   the moment of sending (a catch-up after downtime, a retry, a nudge created late): it is
+//   deferred to the end of them (sendAt moved, the job delayed, no attempt used).
 // The one window left is a crash after the platform accepted the message and before the SENT
 // mark commits: the retry sends again. Closing it would need the platform to dedupe on the
 // reminder id.
@@ -17,6 +20,7 @@ import type { Db } from '../db/client.js';
 import type { Reminder } from '../db/generated/client.js';
 import type { Logger } from '../logger.js';
 import { isReminderSubjectType } from '../domain/reminder-policy.js';
+import { applyQuietHours } from '../domain/quiet-hours.js';
 
 export interface SendResult {
   platform: 'TEAMS' | 'SLACK';
@@ -106,6 +110,22 @@ function isUnreachable(error: unknown): boolean {
   return error instanceof RecipientUnreachableError || code === 'NO_CONVERSATION' || code === 'UNSAFE_SERVICE_URL';
 }
 
+/** When a non-urgent reminder to this person may go out if it is sent at `now`: null when now is outside their quiet hours. */
+async function quietHoursEnd(db: Db, reminder: Reminder, now: Date): Promise<Date | null> {
+  if (reminder.urgent || !reminder.recipientId) return null;
+  const person = await db.person.findUnique({
+    where: { id: reminder.recipientId },
+    select: { timeZone: true, quietHoursStart: true, quietHoursEnd: true, organisation: { select: { timeZone: true } } },
+  });
+  if (!person?.quietHoursStart || !person.quietHoursEnd) return null;
+  const sendAt = applyQuietHours(
+    now,
+    { timeZone: person.timeZone ?? person.organisation.timeZone, quietHoursStart: person.quietHoursStart, quietHoursEnd: person.quietHoursEnd },
+    false,
+  );
+  return sendAt.getTime() > now.getTime() ? sendAt : null;
+}
+
 export async function deliverReminder(deps: DeliverDeps, reminderId: string, attempt: DeliveryAttempt): Promise<DeliveryOutcome> {
   const { db, logger, clock } = deps;
   const reminder = await db.reminder.findUnique({ where: { id: reminderId } });
@@ -137,6 +157,16 @@ export async function deliverReminder(deps: DeliverDeps, reminderId: string, att
     });
     logger.info(facts, count === 1 ? 'reminder cancelled: subject gone' : 'reminder duplicate avoided');
     return count === 1 ? 'cancelled' : 'duplicate-avoided';
+  }
+
+  const now = clock.now();
+  const quietUntil = await quietHoursEnd(db, reminder, now);
+  if (quietUntil) {
+    // Not a failure: the row keeps its place in the queue at the end of the quiet hours
+    // (reconcile re-creates the job from sendAt if Redis loses it).
+    await db.reminder.updateMany({ where: { id: reminderId, status: 'PENDING' }, data: { sendAt: quietUntil } });
+    logger.info({ ...facts, sendAt: quietUntil.toISOString() }, 'reminder deferred: recipient in quiet hours');
+    throw new SendDeferredError(quietUntil.getTime() - now.getTime());
   }
 
   let result: SendResult;

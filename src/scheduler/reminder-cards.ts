@@ -7,9 +7,9 @@ import type { Db } from '../db/client.js';
 import type { Reminder } from '../db/generated/client.js';
 import { AGREEMENT_KIND_LABELS, type AgreementKind } from '../domain/agreements.js';
 import { personZone } from '../domain/quiet-hours.js';
-import { mandatoryDueDate, parseSessionAttendeeSubject, personRecipient } from '../domain/reminder-policy.js';
+import { mandatoryDueDate, parseSessionAttendeeSubject, personRecipient, REPEATED_NON_ATTENDANCE } from '../domain/reminder-policy.js';
 import type { CardRef } from '../flows/types.js';
-import { loadPersonCadence } from './reminder-facts.js';
+import { loadPersonCadence, missedInARow } from './reminder-facts.js';
 
 const BOOK_HINT = 'send “book supervision” to propose a time';
 /** Names shown on a card before "and N others". */
@@ -41,6 +41,13 @@ function dayWord(instant: Date, now: Date, zone: string): string {
   if (diff === 0) return 'today';
   if (diff === 1) return 'tomorrow';
   return `on ${localDay(instant, zone)}`;
+}
+
+const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth', 'tenth'];
+
+/** "second", "third"…, then "11th". */
+function ordinal(n: number): string {
+  return ORDINALS[n - 1] ?? `${n}th`;
 }
 
 function names(list: string[]): string {
@@ -85,6 +92,24 @@ export function createReminderCards(db: Db, clock: { now(): Date }) {
     return reminderCard(heading, `${name}'s mandatory safeguarding supervision was due on ${dueText}. Last attended: ${last}.`);
   }
 
+  async function recordCard(reminder: Reminder, zone: string): Promise<CardRef> {
+    if (reminder.subjectType !== 'Session') {
+      return reminderCard('Supervision record', 'Your supervision record is overdue. Open the session card to complete it.');
+    }
+    // Who and when only: never anything written in the record.
+    const s = await db.session.findUnique({
+      where: { id: reminder.subjectId },
+      select: { startsAt: true, attendees: { select: { person: { select: { name: true } } } } },
+    });
+    const when = s?.startsAt ? ` on ${localDate(s.startsAt, zone)}` : '';
+    const withWhom = names((s?.attendees ?? []).map((a) => a.person.name));
+    return reminderCard(
+      'Supervision record overdue',
+      `The record of your supervision session with ${withWhom}${when} was due by ${localTime(reminder.dueAt, zone)} on ${localDate(reminder.dueAt, zone)} and has not been written.`,
+      'Open the session card and choose "Write the supervision record"; everyone then signs it.',
+    );
+  }
+
   async function agreementCard(reminder: Reminder, zone: string): Promise<CardRef> {
     const a = await db.agreement.findUnique({
       where: { id: reminder.subjectId },
@@ -125,19 +150,27 @@ export function createReminderCards(db: Db, clock: { now(): Date }) {
     const subject = parseSessionAttendeeSubject(reminder.subjectId);
     const s = subject ? await db.session.findUnique({ where: { id: subject.sessionId }, select: { startsAt: true } }) : null;
     const when = s?.startsAt ? localDate(s.startsAt, zone) : 'a recent date';
+    // Sessions missed in a row up to this one (seeds 001: repeated non-attendance is an exception to confidentiality).
+    const run = subject && s?.startsAt ? await missedInARow(db, subject.personId, s.startsAt) : [];
+    const repeated = run.length >= REPEATED_NON_ATTENDANCE;
+    const earlier = run.slice(1).map((d) => localDate(d, zone));
     if (subject && reminder.recipientId === subject.personId) {
       const lineManager = await db.person.findUnique({ where: { id: subject.personId }, select: { lineManager: { select: { name: true } } } });
       return reminderCard(
         'Missed supervision session',
-        `You were recorded as not attending your supervision session on ${when}. Your line manager${lineManager?.lineManager ? `, ${lineManager.lineManager.name},` : ''} will be told that you did not attend: only that, never what is discussed in supervision.`,
+        `You were recorded as not attending your supervision session on ${when}. Your line manager${lineManager?.lineManager ? `, ${lineManager.lineManager.name},` : ''} will be told that you did not attend${repeated ? `, and that it is the ${ordinal(run.length)} session in a row you have not attended` : ''}: only that, never what is discussed in supervision.`,
         'If this is not right, please speak to your supervisor.',
       );
     }
     const name = subject ? await personName(subject.personId) : 'A member of your team';
     return reminderCard(
       'Missed supervision session',
-      `${name} did not attend a safeguarding supervision session on ${when}. They have been told that you are being informed.`,
-      'Attendance only: what is discussed in supervision stays confidential.',
+      repeated
+        ? `${name} did not attend a safeguarding supervision session on ${when}: the ${ordinal(run.length)} session in a row they have not attended (also ${names(earlier)}). They have been told that you are being informed.`
+        : `${name} did not attend a safeguarding supervision session on ${when}. They have been told that you are being informed.`,
+      repeated
+        ? 'Attendance only: what is discussed in supervision stays confidential. Repeated non-attendance is shared under the supervision contract; the safeguarding team can see it too.'
+        : 'Attendance only: what is discussed in supervision stays confidential.',
     );
   }
 
@@ -155,11 +188,16 @@ export function createReminderCards(db: Db, clock: { now(): Date }) {
       case 'ACTION_OVERDUE': {
         const p = await db.actionPoint.findUnique({
           where: { id: reminder.subjectId },
-          select: { description: true, dueOn: true, ownerId: true, record: { select: { supervisorId: true } } },
+          select: { description: true, dueOn: true, ownerId: true, owner: { select: { name: true } }, record: { select: { supervisorId: true } } },
         });
         const due = p ? DateTime.fromJSDate(p.dueOn, { zone: 'utc' }).toFormat('cccc d LLLL') : 'its date';
-        const text =
-          reminder.kind === 'ACTION_DUE_SOON'
+        // The supervisor's copy says whose it is (they supervise the owner); the owner's says "your".
+        const owner = p && reminder.recipientId !== p.ownerId ? p.owner.name : null;
+        const text = owner
+          ? reminder.kind === 'ACTION_OVERDUE'
+            ? `${owner}'s action point is overdue: it was due on ${due}.`
+            : `${owner}'s action point is due on ${due}.`
+          : reminder.kind === 'ACTION_DUE_SOON'
             ? `Action point due on ${due}.`
             : reminder.kind === 'ACTION_DUE'
               ? `Action point due today (${due}).`
@@ -168,7 +206,7 @@ export function createReminderCards(db: Db, clock: { now(): Date }) {
         return reminderCard('Action point reminder', text, mayRead ? p.description : '');
       }
       case 'RECORD_OVERDUE':
-        return reminderCard('Supervision record', 'Your supervision record is overdue. Open the session card to complete it.');
+        return recordCard(reminder, zone);
       case 'REQUEST_UNCLAIMED':
       case 'REQUEST_ESCALATED': {
         const q = await db.supervisionRequest.findUnique({ where: { id: reminder.subjectId }, select: { reference: true, createdAt: true } });

@@ -7,6 +7,7 @@ import type { Db } from '../db/client.js';
 import { DEFAULT_TIME_ZONE } from '../domain/time.js';
 import {
   cadenceInterval,
+  consecutiveNonAttendance,
   isRebooking,
   mandatoryRequirement,
   personRecipient,
@@ -156,7 +157,7 @@ export async function loadCadenceCandidates(db: Db, groups: Map<string, GroupCad
     recent AS (
       SELECT a."personId", max(s."startsAt") AS at
       FROM "Session" s JOIN "SessionAttendee" a ON a."sessionId" = s.id
-      WHERE s."organisationId" = ANY(${organisationIds}::text[]) AND s.status IN ('CONFIRMED', 'COMPLETED')
+      WHERE s."organisationId" = ANY(${organisationIds}::text[]) AND s.status IN ('CONFIRMED', 'AWAITING_RECORD', 'COMPLETED')
         AND s."startsAt" >= ${recentSince} AND a.attendance = 'ATTENDED'
       GROUP BY a."personId"
     ),
@@ -283,29 +284,45 @@ export interface CancelledSession {
   format: string;
   cancelledAt: Date;
   attendeeIds: string[];
+  supervisorId: string;
+  requestId: string | null;
 }
 
 /**
  * The ids of the cancelled sessions that have been rebooked (isRebooking): one query for the
- * sessions booked since the earliest cancellation by any of their supervisees.
+ * sessions booked since the earliest cancellation for one of their requests, or by one of their
+ * supervisors with one of their supervisees.
  */
 export async function rebookedSessionIds(db: Db, cancelled: readonly CancelledSession[]): Promise<Set<string>> {
   const out = new Set<string>();
   if (cancelled.length === 0) return out;
   const people = [...new Set(cancelled.flatMap((c) => c.attendeeIds))];
-  if (people.length === 0) return out;
+  const supervisors = [...new Set(cancelled.map((c) => c.supervisorId))];
+  const requests = [...new Set(cancelled.flatMap((c) => (c.requestId ? [c.requestId] : [])))];
   const since = new Date(Math.min(...cancelled.map((c) => c.cancelledAt.getTime())));
   const later = await db.session.findMany({
     where: {
       createdAt: { gte: since },
-      status: { in: ['PROPOSED', 'CONFIRMED', 'COMPLETED'] },
-      attendees: { some: { personId: { in: people } } },
+      status: { in: ['PROPOSED', 'CONFIRMED', 'AWAITING_RECORD', 'COMPLETED'] },
+      OR: [
+        ...(requests.length > 0 ? [{ requestId: { in: requests } }] : []),
+        ...(people.length > 0 ? [{ supervisorId: { in: supervisors }, attendees: { some: { personId: { in: people } } } }] : []),
+      ],
     },
-    select: { id: true, status: true, format: true, createdAt: true, attendees: { select: { personId: true } } },
+    select: { id: true, status: true, format: true, createdAt: true, supervisorId: true, requestId: true, attendees: { select: { personId: true } } },
   });
   for (const c of cancelled) {
     const found = later.some(
-      (s) => s.id !== c.id && isRebooking(c, { status: s.status, format: s.format, createdAt: s.createdAt, attendeeIds: s.attendees.map((a) => a.personId) }),
+      (s) =>
+        s.id !== c.id &&
+        isRebooking(c, {
+          status: s.status,
+          format: s.format,
+          createdAt: s.createdAt,
+          supervisorId: s.supervisorId,
+          requestId: s.requestId,
+          attendeeIds: s.attendees.map((a) => a.personId),
+        }),
     );
     if (found) out.add(c.id);
   }
@@ -334,6 +351,28 @@ export async function overdueToldAt(db: Db, personIds: readonly string[]): Promi
     out.set(r.subjectId, [...(out.get(r.subjectId) ?? []), r.dueAt]);
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------
+// Non-attendance in a row
+// ---------------------------------------------------------------------------
+
+/** Sessions read back when counting non-attendances in a row (a run longer than this is reported as this long). */
+const MAX_RUN_READ = 20;
+
+/**
+ * The sessions a person did not attend in a row, up to and including the one that started at
+ * `upTo` (consecutiveNonAttendance): their start times, the latest first.
+ */
+export async function missedInARow(db: Db, personId: string, upTo: Date): Promise<Date[]> {
+  const rows = await db.sessionAttendee.findMany({
+    where: { personId, attendance: { not: null }, session: { status: { in: ['AWAITING_RECORD', 'COMPLETED'] }, startsAt: { lte: upTo } } },
+    select: { attendance: true, session: { select: { startsAt: true } } },
+    orderBy: [{ session: { startsAt: 'desc' } }, { sessionId: 'desc' }],
+    take: MAX_RUN_READ,
+  });
+  const run = consecutiveNonAttendance([...rows].reverse());
+  return rows.slice(0, run).map((r) => r.session.startsAt!);
 }
 
 // ---------------------------------------------------------------------------

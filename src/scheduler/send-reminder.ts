@@ -16,7 +16,7 @@ import { personalConversation } from '../db/conversations.js';
 import type { Db } from '../db/client.js';
 import type { Reminder } from '../db/generated/client.js';
 import { orgSettingsSchema } from '../domain/org-settings.js';
-import { mandatoryCadenceReminders, parseSessionAttendeeSubject, personRecipient, stillProduced, type ReminderSubjectType } from '../domain/reminder-policy.js';
+import { AWAITING_RECORD_STATUSES, mandatoryCadenceReminders, parseSessionAttendeeSubject, personRecipient, stillProduced, type ReminderSubjectType } from '../domain/reminder-policy.js';
 import type { Logger } from '../logger.js';
 import { RecipientUnreachableError, type SendResult } from './deliver-reminder.js';
 import { REPLACED_CARD, createReminderCards } from './reminder-cards.js';
@@ -113,12 +113,24 @@ export function createReminderSender(deps: ReminderSenderDeps) {
   async function isCancelledSessionLive(reminder: Reminder): Promise<boolean> {
     const s = await db.session.findUnique({
       where: { id: reminder.subjectId },
-      select: { id: true, status: true, format: true, cancelledAt: true, cancelledById: true, rebookBy: true, attendees: { select: { personId: true } } },
+      select: { id: true, status: true, format: true, cancelledAt: true, cancelledById: true, rebookBy: true, supervisorId: true, requestId: true, attendees: { select: { personId: true } } },
     });
     if (!s || s.status !== 'CANCELLED' || !s.cancelledAt || s.cancelledById !== reminder.recipientId) return false;
     if (s.rebookBy && s.rebookBy.getTime() <= clock.now().getTime()) return false;
-    const rebooked = await rebookedSessionIds(db, [{ id: s.id, format: s.format, cancelledAt: s.cancelledAt, attendeeIds: s.attendees.map((a) => a.personId) }]);
+    const rebooked = await rebookedSessionIds(db, [
+      { id: s.id, format: s.format, cancelledAt: s.cancelledAt, supervisorId: s.supervisorId, requestId: s.requestId, attendeeIds: s.attendees.map((a) => a.personId) },
+    ]);
     return !rebooked.has(s.id);
+  }
+
+  /** RECORD_OVERDUE about a session: it took place, the recipient supervised it, and its record is missing or a draft. */
+  async function isSessionRecordDue(reminder: Reminder): Promise<boolean> {
+    const s = await db.session.findUnique({
+      where: { id: reminder.subjectId },
+      select: { status: true, supervisorId: true, records: { where: { kind: 'SESSION' }, select: { status: true } } },
+    });
+    if (!s || !AWAITING_RECORD_STATUSES.includes(s.status) || s.supervisorId !== reminder.recipientId) return false;
+    return s.records.every((r) => r.status === 'DRAFT');
   }
 
   async function isCadenceLive(reminder: Reminder): Promise<boolean> {
@@ -176,6 +188,7 @@ export function createReminderSender(deps: ReminderSenderDeps) {
       switch (subjectType) {
         case 'Session':
           if (reminder.kind === 'REBOOK_AFTER_CANCELLATION') return isCancelledSessionLive(reminder);
+          if (reminder.kind === 'RECORD_OVERDUE') return isSessionRecordDue(reminder);
           return (await db.session.count({ where: { id: reminder.subjectId, status: 'CONFIRMED' } })) === 1;
         case 'ActionPoint':
           return (await db.actionPoint.count({ where: { id: reminder.subjectId, status: 'OPEN' } })) === 1;

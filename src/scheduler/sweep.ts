@@ -7,10 +7,12 @@
 // each person in a mandatory group (one grouped read of recent sessions, cheap per row); what
 // comes back, and what the policies and inserts then do, still grows only with what is due.
 //
-// Swept: sessions (day/hour before), action points (due soon, due, overdue), draft records
-// (overdue), unclaimed requests (re-surfaced, escalated), mandatory cadence (due, overdue, the
-// supervisor, the line manager), agreements awaiting signature, contract reviews, rebooking after
-// a cancellation, and non-attendance (the supervisee told first, then the line manager).
+// Swept: sessions (day/hour before; an ended one moves to AWAITING_RECORD), action points (due
+// soon, due, overdue), records not written by their due time (overdue: every session that took
+// place, whether or not its record was started), unclaimed requests (re-surfaced, escalated),
+// mandatory cadence (due, overdue, the supervisor, the line manager), agreements awaiting
+// signature, contract reviews, rebooking after a cancellation, and non-attendance (the supervisee
+// told first, then the line manager).
 import type { Db } from '../db/client.js';
 import { Prisma } from '../db/generated/client.js';
 import type { ReminderKind } from '../db/generated/client.js';
@@ -26,6 +28,7 @@ import {
   rebookReminders,
   recordReminders,
   sessionAttendeeSubject,
+  sessionRecordReminders,
   sessionReminders,
   unclaimedRequestReminders,
   withSendAt,
@@ -34,6 +37,7 @@ import {
   type ServiceClock,
 } from '../domain/reminder-policy.js';
 import { unsignedParties } from '../domain/agreements.js';
+import { recordDueAt } from '../domain/records.js';
 import { cadenceSupervisors, loadCadenceCandidates, loadGroupCadences, overdueToldAt, rebookedSessionIds, superviseeToldAt } from './reminder-facts.js';
 import { upsertReminders, type ReminderSpec } from './reminder-store.js';
 
@@ -185,9 +189,48 @@ export async function sweepDueFacts(db: Db, options: SweepOptions): Promise<Swee
     for (const spec of specs) collected.push({ organisationId: p.record.organisationId, spec });
   }
 
-  // Draft records due by the horizon end.
+  // Sessions that have ended move on: CONFIRMED → AWAITING_RECORD (COMPLETED once everyone has
+  // signed the record, src/flows/records.ts). Only sessions that ended since the last sweep match.
+  await db.session.updateMany({
+    where: { organisationId: { in: allOrgs.map((o) => o.id) }, status: 'CONFIRMED', endsAt: { lte: horizon.now } },
+    data: { status: 'AWAITING_RECORD', version: { increment: 1 } },
+  });
+
+  // Sessions whose record is due by the horizon end and not written: none started, or a draft
+  // (seeds 002: recorded within 24 hours of the session). The reminder is about the session.
+  const minRecordDueHours = Math.min(24, ...allOrgs.map((o) => settingsOf(o as OrgRow).recordDueHours));
+  const unrecorded = await db.session.findMany({
+    where: {
+      organisationId: { in: allOrgs.map((o) => o.id) },
+      status: { in: ['CONFIRMED', 'AWAITING_RECORD'] },
+      endsAt: { lte: new Date(end - minRecordDueHours * HOUR_MS) },
+      NOT: { records: { some: { kind: 'SESSION', status: { in: ['AWAITING_SIGNATURES', 'SIGNED'] } } } },
+    },
+    select: {
+      id: true,
+      organisationId: true,
+      status: true,
+      endsAt: true,
+      supervisor: { select: personSelect },
+      records: { where: { kind: 'SESSION' }, select: { status: true } },
+    },
+  });
+  for (const s of unrecorded) {
+    const { settings } = await orgOf(s.organisationId);
+    people.set(s.supervisor.id, s.supervisor);
+    const facts = {
+      sessionId: s.id,
+      sessionStatus: s.status,
+      recordStatus: s.records[0]?.status ?? null,
+      dueAt: recordDueAt(s.endsAt!, settings.recordDueHours),
+      supervisorId: s.supervisor.id,
+    };
+    for (const spec of sessionRecordReminders(facts, horizon)) collected.push({ organisationId: s.organisationId, spec });
+  }
+
+  // Draft records of no session (a session's record is reminded through its session, above).
   const records = await db.supervisionRecord.findMany({
-    where: { status: 'DRAFT', dueAt: { lte: horizon.horizonEnd } },
+    where: { status: 'DRAFT', sessionId: null, dueAt: { lte: horizon.horizonEnd } },
     select: { id: true, organisationId: true, status: true, dueAt: true, supervisor: { select: personSelect } },
   });
   for (const r of records) {
@@ -327,13 +370,22 @@ export async function sweepDueFacts(db: Db, options: SweepOptions): Promise<Swee
       format: true,
       cancelledAt: true,
       rebookBy: true,
+      supervisorId: true,
+      requestId: true,
       cancelledBy: { select: { ...personSelect, active: true } },
       attendees: { select: { personId: true } },
     },
   });
   const rebooked = await rebookedSessionIds(
     db,
-    cancelled.map((s) => ({ id: s.id, format: s.format, cancelledAt: s.cancelledAt!, attendeeIds: s.attendees.map((a) => a.personId) })),
+    cancelled.map((s) => ({
+      id: s.id,
+      format: s.format,
+      cancelledAt: s.cancelledAt!,
+      supervisorId: s.supervisorId,
+      requestId: s.requestId,
+      attendeeIds: s.attendees.map((a) => a.personId),
+    })),
   );
   for (const s of cancelled) {
     if (!s.cancelledBy?.active) continue;
@@ -356,7 +408,7 @@ export async function sweepDueFacts(db: Db, options: SweepOptions): Promise<Swee
       attendance: 'DID_NOT_ATTEND',
       session: {
         organisationId: { in: orgIds },
-        status: 'COMPLETED',
+        status: { in: ['AWAITING_RECORD', 'COMPLETED'] },
         startsAt: { gte: new Date(horizon.now.getTime() - NON_ATTENDANCE_LOOKBACK_DAYS * DAY_MS) },
       },
     },
@@ -406,7 +458,7 @@ export async function sweepDueFacts(db: Db, options: SweepOptions): Promise<Swee
     const quiet: QuietHoursPerson | null = person
       ? { timeZone: person.timeZone ?? org?.timeZone ?? null, quietHoursStart: person.quietHoursStart, quietHoursEnd: person.quietHoursEnd }
       : null;
-    const withSend = withSendAt(spec, quiet);
+    const withSend = withSendAt(spec, quiet, horizon.now);
     return {
       organisationId,
       kind: withSend.kind,

@@ -9,12 +9,10 @@
 // the invoke answer, or as a message in their chat, whichever comes first.
 //
 // Target: p99 within 2 s under every fault (the urgent budget). results/urgent-faults.json
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { DEMO_TENANT_ID } from '../../src/db/demo-organisation.js';
 import type { TeamsUser } from '../support/scaled-out.js';
 import { LINE_24_7, startUrgentRig, textOf, waitFor, type UrgentRig } from '../support/urgent-rig.js';
 import { environmentFacts, intFromEnv, ms, RESULTS_DIR, summarise, table, type BenchOutcome, type BenchSettings, type CleanupStack } from './common.js';
@@ -66,21 +64,6 @@ const CONDITIONS: Condition[] = [
   },
 ];
 
-/** People of the demo organisation made for the run, each with a Teams identity and no history. */
-async function newPeople(rig: UrgentRig, count: number): Promise<TeamsUser[]> {
-  const organisation = await rig.database.db.organisation.findFirstOrThrow();
-  const people: TeamsUser[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const aadObjectId = randomUUID();
-    const person = await rig.database.db.person.create({
-      data: { organisationId: organisation.id, name: `Bench Crew ${i}`, email: `bench-crew-${aadObjectId}@example.nhs.uk`, roles: ['STAFF'] },
-    });
-    await rig.database.db.platformIdentity.create({ data: { personId: person.id, platform: 'TEAMS', tenantId: DEMO_TENANT_ID, platformUserId: aadObjectId } });
-    people.push({ personId: person.id, aadObjectId, name: person.name, conversationId: `a:bench-${aadObjectId}` });
-  }
-  return people;
-}
-
 /** From the press until the routes have reached the person (invoke answer or chat message). */
 async function urgentReply(rig: UrgentRig, who: TeamsUser): Promise<number> {
   const before = rig.postsTo(who).length;
@@ -107,7 +90,7 @@ export async function runUrgentBench(settings: BenchSettings, cleanups: CleanupS
   let broken = false;
   let baselineP99 = NaN;
   for (const condition of CONDITIONS) {
-    const people = await newPeople(rig, perCondition);
+    const people = await rig.newStaff(perCondition);
     // Each at the risk question, asked while everything answers.
     for (const who of people) await rig.say(who, 'hello');
     await rig.bot.outbox.settled();

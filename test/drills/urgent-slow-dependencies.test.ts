@@ -108,6 +108,34 @@ describe('PostgreSQL slowed 30 s (the requests table locked)', () => {
   }, 120_000);
 });
 
+describe('Redis cut', () => {
+  it('the button and a typed yes are answered, recorded once, alerted once and told, with the rate limiter giving way', async () => {
+    const [presser, typer] = (await rig.newStaff(2)) as [TeamsUser, TeamsUser];
+    await atRiskQuestion(presser);
+    await atRiskQuestion(typer);
+    const before = { presser: rig.postsTo(presser).length, typer: rig.postsTo(typer).length };
+    rig.redisProxy.cut();
+    try {
+      const [pressed, typed] = await Promise.all([rig.press(presser, 'intake.risk', { answer: 'yes' }), rig.say(typer, 'yes')]);
+      expect(pressed.status).toBe(200);
+      expect(typed.status).toBe(200);
+      for (const [who, from] of [[presser, before.presser], [typer, before.typer]] as const) {
+        expect(await waitFor(() => rig.postsTo(who).slice(from).some((c) => textOf(c.body).includes(LINE_24_7)), 10_000)).toBe(true);
+        expect(await waitFor(async () => (await outcomeFor(who))[0]?.triagePosts === 1 && (await outcomeFor(who))[0]?.told === 1, 20_000)).toBe(true);
+      }
+    } finally {
+      rig.redisProxy.restore();
+    }
+    await rig.bot.outbox.settled();
+    for (const who of [presser, typer]) {
+      const outcomes = await outcomeFor(who);
+      expect(outcomes).toHaveLength(1);
+      expect(outcomes[0]).toMatchObject({ triagePosts: 1, told: 1 });
+    }
+    expect(rig.spooled()).toHaveLength(0);
+  }, 60_000);
+});
+
 describe('the main pool used up by other work', () => {
   it('an urgent turn runs on its own connections: recorded while every main connection is busy', async () => {
     const crew = await rig.user('clinician-111');

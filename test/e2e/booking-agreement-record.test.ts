@@ -214,7 +214,7 @@ describe('booking, agreement and record in the Agents Playground', () => {
       points.map((p, i) => [i + 1, p.description, p.ownerId, p.due, p.kind, 'OPEN']),
     );
     expect((await db.sessionAttendee.findFirstOrThrow({ where: { sessionId: proposed.id } })).attendance).toBe('ATTENDED');
-    expect((await db.session.findUniqueOrThrow({ where: { id: proposed.id } })).status).toBe('COMPLETED');
+    expect((await db.session.findUniqueOrThrow({ where: { id: proposed.id } })).status).toBe('AWAITING_RECORD');
 
     // 5. Both sign the record.
     const toSign = 'Supervision record to sign';
@@ -229,6 +229,7 @@ describe('booking, agreement and record in the Agents Playground', () => {
     expect((await db.supervisionRecord.findUniqueOrThrow({ where: { id: record.id } })).status).toBe('AWAITING_SIGNATURES');
     await supervisor.clickCardAction(toSign, 'Sign the record');
     await expect.poll(async () => (await db.supervisionRecord.findUniqueOrThrow({ where: { id: record.id } })).status, { timeout: 30_000 }).toBe('SIGNED');
+    expect((await db.session.findUniqueOrThrow({ where: { id: proposed.id } })).status).toBe('COMPLETED');
     const signed = await db.supervisionRecord.findUniqueOrThrow({ where: { id: record.id }, include: { signatures: true, actionPoints: true } });
     expect(signed.actionPoints).toHaveLength(3);
     expect(signed.signatures.map((s) => [s.personId, s.signedVersion, s.platform]).sort()).toEqual(

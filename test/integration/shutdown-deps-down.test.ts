@@ -2,7 +2,7 @@
 // once rather than a line per reconnect, and SIGTERM ends it within 10 s although its Redis
 // client cannot quit cleanly. src/main.ts in its own process, as production runs it.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -48,6 +48,8 @@ function startMain(env: Record<string, string>) {
       SLACK_BOT_TOKEN: 'xoxb-test',
       PUBLIC_BASE_URL: 'https://bot.example.nhs.uk',
       LINK_SECRET: 'a'.repeat(40),
+      // Never the repository's own .sg-state: a kept report would be replayed by a later local start.
+      URGENT_SPOOL_DIR: path.join(tmpdir(), `sgs-spool-${randomUUID()}`),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -119,10 +121,20 @@ describe('Redis cut while a worker runs', () => {
 });
 
 describe('PostgreSQL unreachable at start', () => {
-  it('a web process starts anyway, is not ready, and gives a person at risk their organisation\'s routes from the last-known copy', async () => {
+  it('a web process starts anyway, is not ready, gives a person at risk their organisation\'s routes from the last-known copy, and passes the report on once PostgreSQL answers', async () => {
     const { organisationId } = await seedDemoOrganisation(t.db);
     const TEAM = 'T0SGSNODB';
     await t.db.organisation.update({ where: { id: organisationId }, data: { slackTeamId: TEAM } });
+    const paramedic = await t.db.person.findFirstOrThrow({ where: { organisationId, roles: { has: 'STAFF' } }, orderBy: { name: 'asc' } });
+    await t.db.platformIdentity.create({ data: { personId: paramedic.id, platform: 'SLACK', tenantId: TEAM, platformUserId: 'U0NODB1' } });
+    const admin = await t.db.person.findFirstOrThrow({ where: { organisationId, roles: { has: 'ADMINISTRATOR' } } });
+    await t.db.triageChannel.create({ data: { organisationId, platform: 'SLACK', conversationId: 'C0NODBTRIAGE', boundById: admin.id } });
+    await t.db.conversationReference.create({ data: { platform: 'SLACK', conversationId: 'C0NODBTRIAGE', kind: 'CHANNEL', tenantId: TEAM, reference: { channel: 'C0NODBTRIAGE', teamId: TEAM } } });
+    // PostgreSQL behind a proxy that refuses every connection until the test restores it.
+    const target = new URL(testDatabaseUrl);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    proxy.cut();
+    const spoolDir = mkdtempSync(path.join(tmpdir(), 'sgs-spool-'));
     // The copy a process wrote while PostgreSQL answered.
     const dir = mkdtempSync(path.join(tmpdir(), 'sgs-copy-'));
     const file = path.join(dir, 'urgent-routes.json');
@@ -138,7 +150,8 @@ describe('PostgreSQL unreachable at start', () => {
       req.on('end', () => {
         if (req.url?.endsWith('chat.postMessage')) posted.push(decodeURIComponent(body.replace(/\+/g, ' ')));
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ ok: true, ts: `${Date.now() / 1000}`, channel: 'D0NODB' }));
+        // conversations.open names the DM it opened; a post names where it went.
+        res.end(JSON.stringify({ ok: true, ts: `${Date.now() / 1000}`, channel: req.url?.endsWith('conversations.open') ? { id: 'D0NODB' } : 'D0NODB' }));
       });
     });
     await new Promise<void>((resolve) => slack.listen(0, '127.0.0.1', resolve));
@@ -147,10 +160,11 @@ describe('PostgreSQL unreachable at start', () => {
     const { child, out, exited } = startMain({
       PROCESS_ROLE: 'web',
       PORT: String(port),
-      DATABASE_URL: `postgresql://postgres@127.0.0.1:${await freePort()}/test`,
+      DATABASE_URL: `${proxy.url('postgresql')}${target.pathname}`.replace('postgresql://', `postgresql://${target.username}${target.password ? `:${target.password}` : ''}@`),
       REDIS_PREFIX: `nodb-${randomUUID().slice(0, 8)}`,
       SLACK_API_URL: `http://127.0.0.1:${slackPort}/api/`,
       URGENT_COPY_FILE: file,
+      URGENT_SPOOL_DIR: spoolDir,
     });
     try {
       await expect.poll(() => out.stdout.includes('bot listening'), { timeout: 45_000, interval: 100 }).toBe(true);
@@ -181,16 +195,29 @@ describe('PostgreSQL unreachable at start', () => {
       expect(sent.status).toBe(200);
       await expect.poll(() => posted.length, { timeout: 15_000, interval: 100 }).toBeGreaterThan(0);
       expect(posted[0]).toContain('020 7407 7181'); // the demo organisation's 24/7 line, from the copy
-      expect(posted[0]).toContain('I could not record this just now');
+      expect(posted[0]).toContain('I have kept your report');
+      expect(readdirSync(spoolDir).filter((name) => name.endsWith('.json'))).toHaveLength(1);
+
+      // PostgreSQL answers: the start's checks pass, and the kept report becomes one urgent request.
+      proxy.restore();
+      await expect.poll(() => t.db.supervisionRequest.count({ where: { requesterId: paramedic.id, urgency: 'URGENT' } }), { timeout: 40_000, interval: 250 }).toBe(1);
+      const request = await t.db.supervisionRequest.findFirstOrThrow({ where: { requesterId: paramedic.id } });
+      expect(request.summary).toContain('child is being hurt');
+      await expect.poll(() => posted.some((p) => p.includes(`is now with the safeguarding team: reference ${request.reference}`)), { timeout: 20_000, interval: 100 }).toBe(true);
+      await expect.poll(() => posted.filter((p) => p.includes('C0NODBTRIAGE') && p.includes(request.reference)).length, { timeout: 20_000, interval: 100 }).toBe(1);
+      expect(readdirSync(spoolDir).filter((name) => name.endsWith('.json'))).toHaveLength(0);
+      await expect.poll(() => out.stdout.includes('PostgreSQL answers: the start checks passed'), { timeout: 20_000, interval: 100 }).toBe(true);
 
       child.kill('SIGTERM');
       await exited;
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       await new Promise((resolve) => slack.close(resolve));
+      await proxy.close();
       rmSync(dir, { recursive: true, force: true });
+      rmSync(spoolDir, { recursive: true, force: true });
     }
-  }, 90_000);
+  }, 120_000);
 });
 
 describe('onceAMinute', () => {

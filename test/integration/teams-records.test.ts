@@ -155,7 +155,8 @@ describe('writing the record', () => {
       [3, ids['call-handler'], '2026-11-30', 'SIGNPOSTED_TO_SUPPORT'],
     ]);
     expect((await h.database.db.sessionAttendee.findFirstOrThrow({ where: { sessionId } })).attendance).toBe('ATTENDED');
-    expect((await h.database.db.session.findUniqueOrThrow({ where: { id: sessionId } })).status).toBe('COMPLETED');
+    // Written, not yet signed: the session waits for its record (COMPLETED once everyone has signed).
+    expect((await h.database.db.session.findUniqueOrThrow({ where: { id: sessionId } })).status).toBe('AWAITING_RECORD');
 
     const calls = h.take();
     for (const key of ['call-handler', 'specialist-2']) {
@@ -186,6 +187,7 @@ describe('signing and action points', () => {
     expect((await h.action('specialist-2', 'record.sign', { recordId, version: 2 })).body.value).toBe('Signed. Everyone has now signed the record.');
     const record = await h.database.db.supervisionRecord.findUniqueOrThrow({ where: { id: recordId }, include: { signatures: true } });
     expect(record.status).toBe('SIGNED');
+    expect((await h.database.db.session.findUniqueOrThrow({ where: { id: sessionId } })).status).toBe('COMPLETED');
     expect(record.signatures.map((s) => [s.personId, s.signedVersion, s.platform]).sort()).toEqual(
       [[ids['call-handler'], 2, 'TEAMS'], [ids['specialist-2'], 2, 'TEAMS']].sort(),
     );

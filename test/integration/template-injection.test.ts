@@ -309,9 +309,11 @@ describe('Slack: free text is escaped mrkdwn or plain text in the Block Kit sent
         const channel = where === 'channel' ? SLACK_TRIAGE : dmChannel(who);
         const before = h.calls.length;
         await h.submit(who, JSON.stringify({ verb, data, channel }), {});
-        // Every turn answers something on Slack (a card, an update or a notice): wait for it.
+        // Every turn answers something on Slack (a card, an update or a notice): wait for it,
+        // then for the turn and everything it queued (a loaded machine can take seconds).
         const until = Date.now() + 5_000;
         while (h.calls.length === before && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+        await h.delivered(30_000);
         await settle();
       },
     };

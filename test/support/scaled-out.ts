@@ -5,7 +5,10 @@
 // per-conversation accounting of what the stub connector received against the rows that say
 // what should have been delivered.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AcceptedCall } from './teams-limit-connector.js';
 
@@ -76,7 +79,8 @@ export function startRole(role: 'web' | 'worker', name: string, env: RoleEnv): P
 /** The same with the process's whole environment given (another platform's settings: outage-delivery-slack.test.ts). */
 export async function spawnRole(role: 'web' | 'worker', name: string, env: NodeJS.ProcessEnv): Promise<ChildRole> {
   const child = spawn(process.execPath, ['--import', 'tsx', role === 'web' ? WEB_CHILD : WORKER_CHILD], {
-    env,
+    // Never the repository's own .sg-state: a kept urgent report would be replayed by a later local start.
+    env: { URGENT_SPOOL_DIR: path.join(tmpdir(), `sgs-spool-${randomUUID()}`), ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let output = '';

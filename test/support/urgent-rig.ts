@@ -2,7 +2,7 @@
 // real HTTP, its PostgreSQL behind a TCP proxy the test cuts or slows (tcp-proxy.ts), a pool of
 // its own for urgent turns, the turns' statement timeout, a spool on disk, and a stub Teams
 // connector on loopback that keeps every call (and can be slowed per conversation).
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -58,6 +58,8 @@ export interface UrgentRig {
   spoolDir: string;
   spooled(): string[];
   user(key: string): Promise<TeamsUser>;
+  /** New staff of the demo organisation, each with a Teams identity and no history with the bot. */
+  newStaff(count: number): Promise<TeamsUser[]>;
   say(who: TeamsUser, text: string): ReturnType<typeof postActivity>;
   press(who: TeamsUser, verb: string, data: Record<string, unknown>): ReturnType<typeof postActivity>;
   postsTo(who: TeamsUser | string): LimitConnector['calls'];
@@ -122,6 +124,19 @@ export async function startUrgentRig(options: { triage: string; mainPool?: numbe
     spoolDir,
     spooled: () => readdirSync(spoolDir).filter((name) => name.endsWith('.json')),
     user,
+    async newStaff(count) {
+      const organisation = await database.db.organisation.findFirstOrThrow();
+      const people: TeamsUser[] = [];
+      for (let i = 0; i < count; i += 1) {
+        const aadObjectId = randomUUID();
+        const person = await database.db.person.create({
+          data: { organisationId: organisation.id, name: `Crew ${aadObjectId.slice(0, 6)}`, email: `crew-${aadObjectId}@example.nhs.uk`, roles: ['STAFF'] },
+        });
+        await database.db.platformIdentity.create({ data: { personId: person.id, platform: 'TEAMS', tenantId: DEMO_TENANT_ID, platformUserId: aadObjectId } });
+        people.push({ personId: person.id, aadObjectId, name: person.name, conversationId: `a:crew-${aadObjectId}` });
+      }
+      return people;
+    },
     say: (who, text) => postActivity(port, personalActivity(who, connector.url, DEMO_TENANT_ID, messageFields(text))),
     press: (who, verb, data) => postActivity(port, personalActivity(who, connector.url, DEMO_TENANT_ID, invokeFields(verb, data))),
     postsTo: (who) => connector.calls.filter((c) => c.method === 'POST' && c.conversationId === (typeof who === 'string' ? who : who.conversationId)),

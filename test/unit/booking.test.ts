@@ -354,7 +354,7 @@ describe('assertCapacity', () => {
 });
 
 describe('the session state machine', () => {
-  const STATUSES: SessionStatus[] = ['PROPOSED', 'CONFIRMED', 'DECLINED', 'CANCELLED', 'COMPLETED'];
+  const STATUSES: SessionStatus[] = ['PROPOSED', 'CONFIRMED', 'AWAITING_RECORD', 'DECLINED', 'CANCELLED', 'COMPLETED'];
   const before = at('2026-03-05T09:59:00Z');
   const ends = at('2026-03-05T10:00:00Z');
   const after = at('2026-03-05T10:01:00Z');
@@ -370,11 +370,11 @@ describe('the session state machine', () => {
 
   /** The next status, or the error code, for every step from every status. */
   const EXPECTED: Record<string, Record<SessionStatus, SessionStatus | DomainErrorCode>> = {
-    confirm: { PROPOSED: 'CONFIRMED', CONFIRMED: 'STALE_CARD', DECLINED: 'STALE_CARD', CANCELLED: 'STALE_CARD', COMPLETED: 'STALE_CARD' },
-    decline: { PROPOSED: 'DECLINED', CONFIRMED: 'STALE_CARD', DECLINED: 'STALE_CARD', CANCELLED: 'STALE_CARD', COMPLETED: 'STALE_CARD' },
-    'suggest another time': { PROPOSED: 'PROPOSED', CONFIRMED: 'STALE_CARD', DECLINED: 'STALE_CARD', CANCELLED: 'STALE_CARD', COMPLETED: 'STALE_CARD' },
-    cancel: { PROPOSED: 'CANCELLED', CONFIRMED: 'CANCELLED', DECLINED: 'STALE_CARD', CANCELLED: 'STALE_CARD', COMPLETED: 'STALE_CARD' },
-    'complete (after the end)': { PROPOSED: 'STALE_CARD', CONFIRMED: 'COMPLETED', DECLINED: 'STALE_CARD', CANCELLED: 'STALE_CARD', COMPLETED: 'STALE_CARD' },
+    confirm: { PROPOSED: 'CONFIRMED', CONFIRMED: 'STALE_CARD', AWAITING_RECORD: 'STALE_CARD', DECLINED: 'STALE_CARD', CANCELLED: 'STALE_CARD', COMPLETED: 'STALE_CARD' },
+    decline: { PROPOSED: 'DECLINED', CONFIRMED: 'STALE_CARD', AWAITING_RECORD: 'STALE_CARD', DECLINED: 'STALE_CARD', CANCELLED: 'STALE_CARD', COMPLETED: 'STALE_CARD' },
+    'suggest another time': { PROPOSED: 'PROPOSED', CONFIRMED: 'STALE_CARD', AWAITING_RECORD: 'STALE_CARD', DECLINED: 'STALE_CARD', CANCELLED: 'STALE_CARD', COMPLETED: 'STALE_CARD' },
+    cancel: { PROPOSED: 'CANCELLED', CONFIRMED: 'CANCELLED', AWAITING_RECORD: 'STALE_CARD', DECLINED: 'STALE_CARD', CANCELLED: 'STALE_CARD', COMPLETED: 'STALE_CARD' },
+    'complete (after the end)': { PROPOSED: 'STALE_CARD', CONFIRMED: 'COMPLETED', AWAITING_RECORD: 'COMPLETED', DECLINED: 'STALE_CARD', CANCELLED: 'STALE_CARD', COMPLETED: 'STALE_CARD' },
   };
 
   const cases = Object.entries(STEPS).flatMap(([name, step]) => STATUSES.map((status) => [name, status, step] as const));

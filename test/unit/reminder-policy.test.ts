@@ -7,6 +7,7 @@ import {
   contractReviewReminders,
   mandatoryCadenceReminders,
   cadenceInterval,
+  consecutiveNonAttendance,
   isRebooking,
   mandatoryDueDate,
   mandatoryRequirement,
@@ -18,6 +19,7 @@ import {
   rebookReminders,
   recordReminders,
   reminderKey,
+  sessionRecordReminders,
   sessionReminders,
   unclaimedDueTimes,
   unclaimedRequestReminders,
@@ -193,6 +195,48 @@ describe('actionPointReminders', () => {
 
   it('the horizon filter', () => {
     expect(actionPointReminders(point, settings, horizon('2026-03-20T00:00:00Z', '2026-03-26T08:59:00Z'))).toEqual([]);
+  });
+});
+
+describe('withSendAt at the moment of sending', () => {
+  const quiet = { timeZone: 'Europe/London', quietHoursStart: '22:00', quietHoursEnd: '07:00' };
+  const spec: ReminderSpec = { kind: 'ACTION_DUE', subjectType: 'ActionPoint', subjectId: 'p', recipientKey: 'person:a', recipientId: 'a', dueAt: at('2026-01-15T21:30:00Z'), urgent: false };
+
+  it('a reminder due before quiet hours but written during them (catch-up) waits for their end', () => {
+    expect(withSendAt(spec, quiet, at('2026-01-15T23:00:00Z')).sendAt.toISOString()).toBe('2026-01-16T07:00:00.000Z');
+    expect(withSendAt(spec, quiet, at('2026-01-15T21:40:00Z')).sendAt).toEqual(spec.dueAt);
+    expect(withSendAt({ ...spec, urgent: true }, quiet, at('2026-01-15T23:00:00Z')).sendAt).toEqual(spec.dueAt);
+  });
+});
+
+describe('sessionRecordReminders', () => {
+  const facts = { sessionId: 's1', sessionStatus: 'AWAITING_RECORD', recordStatus: null as string | null, dueAt: at('2026-01-21T11:00:00Z'), supervisorId: 'sup' };
+
+  it('RECORD_OVERDUE about the session at its due time, with no record or a draft', () => {
+    const h = horizon('2026-01-21T11:00:00Z');
+    expect(sessionRecordReminders(facts, h)).toEqual([
+      { kind: 'RECORD_OVERDUE', subjectType: 'Session', subjectId: 's1', recipientKey: 'person:sup', recipientId: 'sup', dueAt: facts.dueAt, urgent: false },
+    ]);
+    expect(sessionRecordReminders({ ...facts, recordStatus: 'DRAFT', sessionStatus: 'CONFIRMED' }, h)).toHaveLength(1);
+    expect(sessionRecordReminders(facts, horizon('2026-01-21T10:44:00Z', '2026-01-21T10:59:00Z'))).toEqual([]);
+  });
+
+  it('nothing once written, or for a session that did not take place', () => {
+    const h = horizon('2026-01-22T00:00:00Z');
+    expect(sessionRecordReminders({ ...facts, recordStatus: 'AWAITING_SIGNATURES' }, h)).toEqual([]);
+    expect(sessionRecordReminders({ ...facts, recordStatus: 'SIGNED' }, h)).toEqual([]);
+    for (const sessionStatus of ['PROPOSED', 'DECLINED', 'CANCELLED', 'COMPLETED']) expect(sessionRecordReminders({ ...facts, sessionStatus }, h)).toEqual([]);
+  });
+});
+
+describe('consecutiveNonAttendance', () => {
+  const run = (...a: Array<string | null>) => consecutiveNonAttendance(a.map((attendance) => ({ attendance })));
+  it('counts "did not attend" back from the latest; apologies or attendance end the run; unrecorded ones are skipped', () => {
+    expect(run('ATTENDED', 'DID_NOT_ATTEND', 'DID_NOT_ATTEND')).toBe(2);
+    expect(run('DID_NOT_ATTEND', null, 'DID_NOT_ATTEND')).toBe(2);
+    expect(run('DID_NOT_ATTEND', 'APOLOGIES', 'DID_NOT_ATTEND')).toBe(1);
+    expect(run('DID_NOT_ATTEND', 'ATTENDED')).toBe(0);
+    expect(run()).toBe(0);
   });
 });
 
@@ -446,9 +490,12 @@ describe('nonAttendanceReminders and nonAttendanceNudge', () => {
 
 describe('mandatory requirement and cadence interval', () => {
   it('the interval: fixed months, 12 / sessions per year, or days when 12 does not divide evenly', () => {
-    expect(cadenceInterval({ intervalMonths: 3 })).toEqual({ months: 3, days: 0 });
-    expect(cadenceInterval({ sessionsPerYear: 4 })).toEqual({ months: 3, days: 0 });
-    expect(cadenceInterval({ sessionsPerYear: 10 })).toEqual({ months: 0, days: 37 });
+    expect(cadenceInterval({ intervalMonths: 3 })).toEqual({ months: 3, days: 0, perYear: 4 });
+    expect(cadenceInterval({ sessionsPerYear: 4 })).toEqual({ months: 3, days: 0, perYear: 4 });
+    // 365 / 10 = 36.5 days, which run out on the 36th day after the last attended one.
+    expect(cadenceInterval({ sessionsPerYear: 10 })).toEqual({ months: 0, days: 36, perYear: 10 });
+    expect(cadenceInterval({ sessionsPerYear: 7 })).toEqual({ months: 0, days: 52, perYear: 7 });
+    expect(cadenceInterval({ sessionsPerYear: 5 })).toEqual({ months: 0, days: 73, perYear: 5 });
     expect(cadenceInterval({ sessionsPerYear: 0 })).toBeNull();
     expect(cadenceInterval({})).toBeNull();
   });
@@ -481,18 +528,28 @@ describe('mandatory requirement and cadence interval', () => {
 });
 
 describe('isRebooking', () => {
-  const cancelled = { format: 'INDIVIDUAL', cancelledAt: at('2026-01-01T10:00:00Z'), attendeeIds: ['a'] };
-  const candidate = { status: 'PROPOSED', format: 'INDIVIDUAL', createdAt: at('2026-01-02T10:00:00Z'), attendeeIds: ['a'] };
+  const cancelled = { format: 'INDIVIDUAL', cancelledAt: at('2026-01-01T10:00:00Z'), attendeeIds: ['a'], supervisorId: 's', requestId: null as string | null };
+  const candidate = { status: 'PROPOSED', format: 'INDIVIDUAL', createdAt: at('2026-01-02T10:00:00Z'), attendeeIds: ['a'], supervisorId: 's', requestId: null as string | null };
 
-  it('a session booked since the cancellation, same format, with one of the same supervisees', () => {
+  it('the same relationship: same supervisor, same format, one of the same supervisees, booked since the cancellation', () => {
     expect(isRebooking(cancelled, candidate)).toBe(true);
     expect(isRebooking(cancelled, { ...candidate, status: 'COMPLETED' })).toBe(true);
+    expect(isRebooking(cancelled, { ...candidate, createdAt: cancelled.cancelledAt })).toBe(true);
   });
 
-  it('not one booked before, in another format, for other people, declined or cancelled', () => {
+  it('the same request, whoever supervises it and in whatever format', () => {
+    const forRequest = { ...cancelled, requestId: 'r1' };
+    expect(isRebooking(forRequest, { ...candidate, requestId: 'r1', supervisorId: 'other', format: 'GROUP', attendeeIds: ['a', 'b'] })).toBe(true);
+    expect(isRebooking(forRequest, { ...candidate, requestId: null })).toBe(true);
+  });
+
+  it('not one booked before, with another supervisor, in another format, for other people, for another request, declined or cancelled', () => {
     expect(isRebooking(cancelled, { ...candidate, createdAt: at('2025-12-31T10:00:00Z') })).toBe(false);
+    expect(isRebooking(cancelled, { ...candidate, supervisorId: 'other' })).toBe(false);
     expect(isRebooking(cancelled, { ...candidate, format: 'GROUP' })).toBe(false);
     expect(isRebooking(cancelled, { ...candidate, attendeeIds: ['b'] })).toBe(false);
+    expect(isRebooking(cancelled, { ...candidate, requestId: 'r2' })).toBe(false);
+    expect(isRebooking({ ...cancelled, requestId: 'r1' }, { ...candidate, requestId: 'r2' })).toBe(false);
     expect(isRebooking(cancelled, { ...candidate, status: 'DECLINED' })).toBe(false);
     expect(isRebooking(cancelled, { ...candidate, status: 'CANCELLED' })).toBe(false);
   });

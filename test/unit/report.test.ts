@@ -141,8 +141,10 @@ const FIGURES: ReportFigures = {
 
 describe('figures for people', () => {
   it('pro-rata requirement: two a year over a 92-day quarter is about half a session each', () => {
-    expect(requiredSessions(10, 92, { months: 6, days: 0 })).toBeCloseTo((10 * 92) / (6 * 30.44), 6);
-    expect(requiredSessions(0, 92, { months: 6, days: 0 })).toBe(0);
+    // Exactly 365 / sessions a year days per session: 2 a year, 182.5 days.
+    expect(requiredSessions(10, 92, { months: 6, days: 0, perYear: 2 })).toBeCloseTo((10 * 92 * 2) / 365, 9);
+    expect(requiredSessions(10, 73, { months: 0, days: 36, perYear: 10 })).toBeCloseTo(20, 9);
+    expect(requiredSessions(0, 92, { months: 6, days: 0, perYear: 2 })).toBe(0);
   });
 
   it('headline totals', () => {

@@ -7,6 +7,11 @@
 //     also checks that the JWT's `serviceurl` claim equals the activity's serviceUrl.
 //   - unauthenticated (local mode only): a loopback address; inbound, one of the origins
 //     registered for this process (the Agents Playgrounds it started, a test's connector).
+// Local mode also pins the team's channels: every playground shows the same channel ids, but
+// each playground is a world of its own, so a channel's stored reference keeps the address of
+// the playground it is pinned to, whichever playground a turn in it came from (an
+// administrator's "bind triage" from their own playground must not move the triage cards away
+// from the specialist's).
 
 /** Hosts of the Bot Framework channel services (public cloud, and the US government clouds). */
 const BOT_FRAMEWORK_HOSTS = ['smba.trafficmanager.net', 'smba.infra.gcc.teams.microsoft.com', 'smba.infra.gov.teams.microsoft.us', 'smba.infra.dod.teams.microsoft.us'];
@@ -40,10 +45,15 @@ export interface ServiceUrlPolicy {
   outboundProblem(serviceUrl: unknown): string | null;
   /** Local mode: accept activities whose serviceUrl has this loopback origin (a playground's). */
   allowLocalOrigin(url: string): void;
+  /** Local mode: the conversation lives in the playground at `serviceUrl` (an allowed local origin). */
+  pinLocalConversation(conversationId: string, serviceUrl: string): void;
+  /** The serviceUrl a conversation is pinned to (local mode), else undefined: store the activity's own. */
+  pinnedServiceUrl(conversationId: string): string | undefined;
 }
 
 export function createServiceUrlPolicy(options: { authenticated: boolean; localOrigins?: string[] }): ServiceUrlPolicy {
   const localOrigins = new Set<string>();
+  const pinned = new Map<string, string>();
   const check = (serviceUrl: unknown, inbound: boolean): string | null => {
     const url = parse(serviceUrl);
     if (!url) return 'The activity serviceUrl must be an http(s) URL.';
@@ -63,6 +73,12 @@ export function createServiceUrlPolicy(options: { authenticated: boolean; localO
       if (options.authenticated || !url || !isLoopbackHost(url.hostname)) throw new Error('only a loopback origin, and only without authentication, can be allowed');
       localOrigins.add(url.origin);
     },
+    pinLocalConversation(conversationId, serviceUrl) {
+      const url = parse(serviceUrl);
+      if (options.authenticated || !url || !localOrigins.has(url.origin)) throw new Error('only a conversation of an allowed local origin, and only without authentication, can be pinned');
+      pinned.set(conversationId, serviceUrl);
+    },
+    pinnedServiceUrl: (conversationId) => pinned.get(conversationId),
   };
   for (const origin of options.localOrigins ?? []) policy.allowLocalOrigin(origin);
   return policy;

@@ -205,6 +205,12 @@ function storedConversation(context: TurnContext, actor: Actor): StoredConversat
   };
 }
 
+/** Local mode: a channel pinned to one playground keeps that playground's serviceUrl (service-url.ts). */
+function pinnedWhereSet(conversation: StoredConversation, serviceUrls: ServiceUrlPolicy): StoredConversation {
+  const serviceUrl = serviceUrls.pinnedServiceUrl(conversation.conversationId);
+  return serviceUrl ? { ...conversation, reference: { ...conversation.reference, serviceUrl } } : conversation;
+}
+
 /** Set on a turn whose HTTP answer went before it finished (an urgent turn over its budget). */
 const ANSWERED_EARLY = Symbol('answeredEarly');
 
@@ -294,7 +300,7 @@ export function createTeamsHandler(
   const { serviceUrls, files } = options;
   const trust: Trust = { authenticated: serviceUrls.authenticated, tenancy: options.tenancy };
   const record = createConversationRecorder(deps.db);
-  const rememberConversation = (context: TurnContext, actor: Actor) => record(storedConversation(context, actor));
+  const rememberConversation = (context: TurnContext, actor: Actor) => record(pinnedWhereSet(storedConversation(context, actor), serviceUrls));
   const lookup = createActorLookup(deps.db, { tenancy: options.tenancy });
   /** The organisation's urgent routes from the copy this process holds, with `text`: as the invoke answer, or a message. */
   const urgentAnswer = (context: TurnContext, text: string) => {
