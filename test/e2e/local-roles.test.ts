@@ -53,11 +53,19 @@ async function outboxDrained(): Promise<void> {
   await expect.poll(() => db.outboundMessage.count({ where: { status: 'PENDING' } }), { timeout: 60_000, interval: 500 }).toBe(0);
 }
 
-const londonDate = (days: number) => DateTime.now().setZone(ZONE).plus({ days }).toISODate()!;
+/**
+ * The bot's clock. The bot is its own process on the real clock, while CI runs this file a second
+ * time with its own clock 400 days ahead (faketime): PostgreSQL's clock is the bot's.
+ */
+let botClockOffsetMs = 0;
+const botNow = () => DateTime.now().plus({ milliseconds: botClockOffsetMs });
+const londonDate = (days: number) => botNow().setZone(ZONE).plus({ days }).toISODate()!;
 
 beforeAll(async () => {
   local = await startLocalModeProcess();
   db = createDb(testDatabaseUrl, { schema: local.schema });
+  const [{ now }] = await db.$queryRaw<[{ now: Date }]>`SELECT now() AS "now"`;
+  botClockOffsetMs = now.getTime() - Date.now();
   browser = await launchBrowser();
 }, 180_000);
 
@@ -172,7 +180,7 @@ describe('every role in local mode', () => {
 
     // After the session (moved into the past: the bot runs on the real clock) the supervisor
     // writes the record: the paramedic did not attend.
-    const startsAt = DateTime.now().minus({ hours: 2 }).startOf('minute');
+    const startsAt = botNow().minus({ hours: 2 }).startOf('minute');
     await db.session.update({ where: { id: session.id }, data: { startsAt: startsAt.toJSDate(), endsAt: startsAt.plus({ minutes: 60 }).toJSDate() } });
     await supervisor.clickCardAction('Supervision session confirmed', 'Write the supervision record');
     const form = 'Action point 1';
