@@ -52,8 +52,13 @@ export function createSpoolReplay(deps: FlowDeps, spool: UrgentSpool, tenancy: T
     const org = await loadOrganisation(db, actor.organisationId);
     const draft = await currentDraft(deps, actor);
     const when = describeWhen(receivedAt, now, org.config.timeZone);
-    if (entry.how === 'typed-yes' && draft?.step !== 'risk') {
-      // Not an answer to the risk question after all: no alert, and the person is told so.
+    const already = await db.supervisionRequest.findFirst({
+      where: { requesterId: actor.personId, urgency: 'URGENT', createdAt: { gte: new Date(receivedAt.getTime() - SAME_REPORT_WINDOW_MS) } },
+      select: { id: true, reference: true },
+      orderBy: { createdAt: 'asc' },
+    });
+    if (entry.how === 'typed-yes' && !already && draft?.step !== 'risk') {
+      // Not an answer to the risk question after all (nor recorded by the turn itself): no alert, and the person is told so.
       await recordOutcome(entry, actor.organisationId, 'NOT_RISK', now, [
         {
           to: 'person',
@@ -68,11 +73,6 @@ export function createSpoolReplay(deps: FlowDeps, spool: UrgentSpool, tenancy: T
     }
     // Their words, else what the draft they answered the risk question from holds.
     const data: DraftData = withWords(draft?.step === 'risk' ? draft.data : {}, entry.text ? { text: entry.text, leftOut: (entry.leftOut ?? []) as KeptWords['leftOut'] } : undefined);
-    const already = await db.supervisionRequest.findFirst({
-      where: { requesterId: actor.personId, urgency: 'URGENT', createdAt: { gte: new Date(receivedAt.getTime() - SAME_REPORT_WINDOW_MS) } },
-      select: { id: true, reference: true },
-      orderBy: { createdAt: 'asc' },
-    });
     const staged = await db.$transaction(async (tx) => {
       let request = already;
       const ids: string[] = [];

@@ -181,6 +181,29 @@ describe('PostgreSQL cut', () => {
     await database.db.person.update({ where: { id: nurse.personId }, data: { active: true } });
   });
 
+  it('a typed yes kept during the cut that did not answer the risk question alerts nobody, and its sender is told', async () => {
+    const head = await user('head'); // no request in progress: "yes" answers no question about risk
+    expect((await say(head, 'help')).status).toBe(200);
+    await bot.outbox.settled();
+    const before = postsTo(head).length;
+    proxy.cut();
+    try {
+      expect((await say(head, 'yes')).status).toBe(200);
+      const kept = postsTo(head).slice(before).map((c) => textOf(c.body));
+      expect(kept.join('\n')).toContain(LINE_24_7);
+      expect(kept.join('\n')).toContain('I have kept your answer');
+      expect(kept.join('\n')).not.toContain('I am recording this and alerting');
+    } finally {
+      proxy.restore();
+    }
+    await dropDeadConnections();
+    expect(await bot.spoolReplay!.now()).toMatchObject({ replayed: 1, held: 0, waiting: 0 });
+    await bot.outbox.settled();
+    expect(await database.db.supervisionRequest.count({ where: { requesterId: head.personId } })).toBe(0);
+    expect(await database.db.spooledReport.count({ where: { status: 'NOT_RISK' } })).toBe(1);
+    expect(postsTo(head).slice(before).some((c) => textOf(c.body).includes('did not answer my question about risk'))).toBe(true);
+  });
+
   it('a damaged spool file is moved aside and said loudly, not replayed or deleted', async () => {
     writeFileSync(path.join(spoolDir, `${randomUUID()}.json`), '{"id": "not a report"');
     expect(await bot.spoolReplay!.now()).toMatchObject({ replayed: 0, held: 0, waiting: 0 });
