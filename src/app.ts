@@ -11,7 +11,7 @@ import type { Clock } from './domain/time.js';
 import { buildAppHome } from './flows/app-home.js';
 import { createUrgentCopy } from './flows/urgent-copy.js';
 import { createSpoolReplay } from './flows/urgent-replay.js';
-import { createUrgentSpool, type UrgentSpool } from './flows/urgent-spool.js';
+import { createUrgentSpool } from './flows/urgent-spool.js';
 import type { FlowDeps } from './flows/types.js';
 import type { Logger } from './logger.js';
 import { createApp } from './server.js';
@@ -147,10 +147,8 @@ function replaySpoolEvery(replay: ReturnType<typeof createSpoolReplay>, logger: 
   timer.unref();
   void run();
   return {
-    /** Replays now (tests, and once PostgreSQL answers again after a start without it). */
+    /** Replays now, without waiting for the timer (tests). */
     now: run,
     stop: () => clearInterval(timer),
   };
 }
-
-export type { UrgentSpool };
