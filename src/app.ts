@@ -125,7 +125,7 @@ export function createBot(deps: BotDeps) {
         await deps.db.$queryRaw`SELECT 1`;
       },
       redis: async () => {
-        const answer = await deps.redis.ping();
+        const answer: string = await deps.redis.ping();
         if (answer !== 'PONG') throw new Error(`unexpected answer ${answer}`);
       },
     },

@@ -163,7 +163,7 @@ async function main(): Promise<void> {
     const retention = startRetentionJob({ db, clock: systemClock, logger });
     stops.push(() => retention.stop());
   }
-  if (server) stops.push(() => new Promise((resolve) => server!.close(resolve)));
+  if (server) stops.push(() => new Promise((resolve) => server.close(resolve)));
   if (config.METRICS_PORT) {
     const metricsServer = await startMetricsServer({ registry, token: config.METRICS_TOKEN, port: config.METRICS_PORT, host: config.METRICS_HOST });
     logger.info({ port: config.METRICS_PORT, host: config.METRICS_HOST }, 'metrics listening on /metrics');
@@ -188,7 +188,7 @@ async function main(): Promise<void> {
     }, SHUTDOWN_DEADLINE_MS).unref();
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     await redis.quit().catch(() => undefined);
-    await Promise.all([db, turnDb, urgentDb].map((client) => client?.$disconnect()));
+    await Promise.all([db, turnDb, urgentDb].map(async (client) => client?.$disconnect()));
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -57,7 +57,8 @@ const noopSpan: Span<RequestContext | undefined> = {
 const tracer: Tracer<RequestContext | undefined> = { startSpan: () => noopSpan };
 
 const contextManager: ContextManager<RequestContext | undefined> = {
-  with: (context, fn) => (context ? storage.run(context, fn) : storage.exit(fn)),
+  with: <A extends (...args: never[]) => unknown>(context: RequestContext | undefined, fn: A): ReturnType<A> =>
+    (context ? storage.run(context, fn) : storage.exit(fn)) as ReturnType<A>,
   active: () => storage.getStore(),
   root: () => undefined,
   getMetadata: (context) => (context ? JSON.stringify({ requestId: context.requestId }) : ''),

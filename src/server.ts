@@ -41,7 +41,8 @@ function logRequest(logger: Logger) {
     const started = process.hrtime.bigint();
     // Bound to this request's async context: 'finish' fires from the socket's.
     res.once('finish', AsyncResource.bind(() => {
-      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const matched = req.route as { path?: unknown } | undefined;
+      const route = matched ? `${req.baseUrl}${String(matched.path)}` : 'unmatched';
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       logger.info({ method: req.method, route, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request handled');
     }));

@@ -3,7 +3,8 @@ import { personalConversation } from '../db/conversations.js';
 import type { Prisma } from '../db/generated/client.js';
 import type { Logger } from '../logger.js';
 import { systemClock, type Clock } from '../domain/time.js';
-import { FIRST_TRY_LEASE_MS, type CardRef, type OutboxOptions, type OutMessage, type Outbox, type Platform } from '../flows/types.js';
+import { FIRST_TRY_LEASE_MS, type CardRef, type OutboxOptions, type OutMessage, type Outbox } from '../flows/types.js';
+import type { Platform } from '../domain/actor.js';
 import { createMessageDelivery, type MessageOutcome } from './message-delivery.js';
 
 export { FIRST_TRY_LEASE_MS };
@@ -45,6 +46,9 @@ export interface BackgroundOutbox extends Outbox {
  * nothing that should be said is lost. Calls answer 'queued' (written, on its way), never "sent"
  * before it is.
  */
+/** A card reference as the JSON column holds it (CardRef's fields are JSON, its interface has no index signature). */
+const asJson = (value: { card: CardRef }): Prisma.InputJsonValue => value as unknown as Prisma.InputJsonValue;
+
 export function createOutbox(deps: { db: Db; senders: ChannelSender[]; logger: Logger; clock?: Clock }): BackgroundOutbox {
   const clock = deps.clock ?? systemClock;
   const { db, logger } = deps;
@@ -130,7 +134,7 @@ export function createOutbox(deps: { db: Db; senders: ChannelSender[]; logger: L
   const triagePostRows = async (client: Pick<Prisma.TransactionClient, 'triageChannel'>, organisationId: string, requestId: string, card: CardRef): Promise<Row[]> => {
     const channels = await client.triageChannel.findMany({ where: { organisationId } });
     if (channels.length === 0) logger.warn({ organisationId, requestId }, 'no triage channel bound: request recorded but not posted');
-    return channels.map((channel) => ({ organisationId, kind: 'triage-post', requestId, conversationId: channel.conversationId, message: { card } as object }));
+    return channels.map((channel) => ({ organisationId, kind: 'triage-post', requestId, conversationId: channel.conversationId, message: asJson({ card }) }));
   };
 
   /** The overall outcome of several rows: queued if any was written. */
@@ -184,7 +188,7 @@ export function createOutbox(deps: { db: Db; senders: ChannelSender[]; logger: L
       });
       return overall(
         await writeAndTry(
-          channels.map((channel) => ({ organisationId: request.organisationId, kind: 'triage-update', requestId, conversationId: channel.conversationId, message: { card } as object })),
+          channels.map((channel) => ({ organisationId: request.organisationId, kind: 'triage-update', requestId, conversationId: channel.conversationId, message: asJson({ card }) })),
         ),
       );
     },

@@ -1,37 +1,42 @@
 /**
- * npm run import:people -- <file.csv> [--org <slug>]
+ * npm run import:people -- <file.csv> [--org <slug>] [--dry-run]
  * npm run import:people -- --from-entra [--group <id>] [--org <slug>] [--staff-group "<job title>=<group>"]...
- *                          [--default-staff-group <group>] [--roles <roles>]
+ *                          [--default-staff-group <group>] [--roles <roles>] [--dry-run]
+ *
+ * --dry-run reads and validates everything (Graph included) and prints what a real run would
+ * change, person by person, writing nothing.
  *
  * Loads a staff directory CSV into an organisation, all or nothing. The file format is
  * described in src/domain/directory-rows.ts. With --from-entra the people come from Microsoft
  * Graph instead (mapping in src/directory/entra-directory.ts) and pass the same validation.
  * Environment: DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/sg_supervision),
- * DATABASE_SCHEMA (default public); for --from-entra ENTRA_TENANT_ID, ENTRA_CLIENT_ID,
- * ENTRA_CLIENT_SECRET, or else the bot's MICROSOFT_APP_TENANT_ID, MICROSOFT_APP_ID,
+ * DATABASE_SCHEMA (default public); for --from-entra ENTRA_TENANT_ID, ENTRA_CLIENT_ID and
+ * ENTRA_CLIENT_CERTIFICATE_PATH (a PEM certificate with its key) or ENTRA_CLIENT_SECRET, or else the bot's MICROSOFT_APP_TENANT_ID, MICROSOFT_APP_ID,
  * MICROSOFT_APP_PASSWORD (the tenant defaults to the organisation's Teams tenant).
  *
  * Exit codes: 0 imported; 1 the file has problems (nothing written) or the import failed;
  * 2 wrong usage.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createDb, type Db } from '../db/client.js';
-import { importDirectory } from '../db/import-directory.js';
+import { importDirectory, type PersonChange } from '../db/import-directory.js';
 import type { DirectoryProblem, DirectoryRole } from '../domain/directory-rows.js';
 import { formatEntraProblems, parseRoleList, parseStaffGroupRule, type StaffGroupRule } from '../directory/entra-directory.js';
-import { createEntraGraph, EntraGraphError, isGuid, type EntraCredentials, type EntraGraphOptions } from '../directory/entra-graph.js';
+import { createEntraGraph, EntraGraphError, isGuid, readClientCertificate, type EntraCredentials, type EntraGraphOptions } from '../directory/entra-graph.js';
 import { importFromEntra } from '../directory/import-from-entra.js';
 
 export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/sg_supervision';
 
 const USAGE = [
-  'Usage: npm run import:people -- <file.csv> [--org <slug>]',
+  'Usage: npm run import:people -- <file.csv> [--org <slug>] [--dry-run]',
   '       npm run import:people -- --from-entra [--group <group object id>] [--org <slug>]',
   '           [--staff-group "<job title pattern>=<staff group>"]... [--default-staff-group <staff group>]',
-  '           [--roles <roles for new people, default STAFF>]',
+  '           [--roles <roles for new people, default STAFF>] [--dry-run]',
+  '  --dry-run   validate and print what would change, person by person; write nothing',
 ].join('\n');
 
 export type ImportPeopleErrorCode =
@@ -56,6 +61,7 @@ export class ImportPeopleError extends Error {
 export interface ImportPeopleArgs {
   file: string;
   org?: string;
+  dryRun?: boolean;
 }
 
 export interface ImportFromEntraArgs {
@@ -65,6 +71,7 @@ export interface ImportFromEntraArgs {
   rules: StaffGroupRule[];
   defaultStaffGroup?: string;
   roles: DirectoryRole[];
+  dryRun?: boolean;
 }
 
 const ENTRA_ONLY = ['group', 'staff-group', 'default-staff-group', 'roles'] as const;
@@ -81,6 +88,7 @@ export function parseImportPeopleArgs(argv: readonly string[]): ImportPeopleArgs
         'staff-group': { type: 'string', multiple: true },
         'default-staff-group': { type: 'string' },
         roles: { type: 'string' },
+        'dry-run': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -97,6 +105,7 @@ export function parseImportPeopleArgs(argv: readonly string[]): ImportPeopleArgs
     if (parsed.positionals.length > 0) throw new ImportPeopleError('USAGE', `--from-entra reads Microsoft Graph, not a file (got ${parsed.positionals.join(', ')}).\n${USAGE}`);
     const args: ImportFromEntraArgs = { fromEntra: true, rules: [], roles: ['STAFF'] };
     if (org !== undefined) args.org = org;
+    if (values['dry-run']) args.dryRun = true;
     if (values.group !== undefined) {
       const group = values.group.trim();
       if (!isGuid(group)) throw new ImportPeopleError('USAGE', `--group "${values.group}" is not a GUID: give the group's Object ID from the Entra admin centre.\n${USAGE}`);
@@ -124,7 +133,7 @@ export function parseImportPeopleArgs(argv: readonly string[]): ImportPeopleArgs
   const [file, ...extra] = parsed.positionals;
   if (!file) throw new ImportPeopleError('USAGE', `No file given.\n${USAGE}`);
   if (extra.length > 0) throw new ImportPeopleError('USAGE', `Only one file can be imported at a time (got ${parsed.positionals.join(', ')}).\n${USAGE}`);
-  return org === undefined ? { file } : { file, org };
+  return { file, ...(org === undefined ? {} : { org }), ...(values['dry-run'] ? { dryRun: true } : {}) };
 }
 
 /**
@@ -135,6 +144,8 @@ export function parseImportPeopleArgs(argv: readonly string[]): ImportPeopleArgs
  */
 export function entraCredentials(env: NodeJS.ProcessEnv, organisationTenant: string | null): EntraCredentials {
   const value = (name: string) => env[name]?.trim() || undefined;
+  const certificatePath = value('ENTRA_CLIENT_CERTIFICATE_PATH');
+  if (certificatePath !== undefined) return certificateCredentials(env, certificatePath, organisationTenant);
   const dedicated = value('ENTRA_CLIENT_ID') !== undefined || value('ENTRA_CLIENT_SECRET') !== undefined;
   const [idName, secretName] = dedicated ? ['ENTRA_CLIENT_ID', 'ENTRA_CLIENT_SECRET'] : ['MICROSOFT_APP_ID', 'MICROSOFT_APP_PASSWORD'];
   const clientId = value(idName);
@@ -149,13 +160,40 @@ export function entraCredentials(env: NodeJS.ProcessEnv, organisationTenant: str
       `--from-entra needs ${missing.join(', ')} set${dedicated ? '' : ' (or ENTRA_CLIENT_ID and ENTRA_CLIENT_SECRET for an app of its own)'}${tenantId === undefined ? '; the tenant may also come from the organisation\'s Teams tenant (npm run org -- set-platform-ids)' : ''}.`,
     );
   }
-  if (organisationTenant !== null && tenantId!.toLowerCase() !== organisationTenant.toLowerCase()) {
+  checkTenant(tenantId!, organisationTenant);
+  return { tenantId: tenantId!, clientId: clientId!, clientSecret };
+}
+
+function checkTenant(tenantId: string, organisationTenant: string | null): void {
+  if (organisationTenant !== null && tenantId.toLowerCase() !== organisationTenant.toLowerCase()) {
     throw new ImportPeopleError(
       'ENTRA_NOT_CONFIGURED',
       `The Entra tenant ${tenantId} is not the organisation's Teams tenant ${organisationTenant}; people are linked to Teams under the organisation's tenant, so import from that one.`,
     );
   }
-  return { tenantId: tenantId!, clientId: clientId!, clientSecret };
+}
+
+/**
+ * ENTRA_CLIENT_CERTIFICATE_PATH: the app signs a client assertion with its certificate's key
+ * instead of sending a secret (it goes with ENTRA_CLIENT_ID; ENTRA_CLIENT_SECRET is then not used).
+ */
+function certificateCredentials(env: NodeJS.ProcessEnv, path: string, organisationTenant: string | null): EntraCredentials {
+  const value = (name: string) => env[name]?.trim() || undefined;
+  const clientId = value('ENTRA_CLIENT_ID');
+  const tenantId = value('ENTRA_TENANT_ID') ?? value('MICROSOFT_APP_TENANT_ID') ?? organisationTenant ?? undefined;
+  const missing = [clientId === undefined ? 'ENTRA_CLIENT_ID' : null, tenantId === undefined ? 'ENTRA_TENANT_ID' : null].filter((n): n is string => n !== null);
+  if (missing.length > 0) {
+    throw new ImportPeopleError('ENTRA_NOT_CONFIGURED', `ENTRA_CLIENT_CERTIFICATE_PATH goes with ${missing.join(' and ')}: set ${missing.length === 1 ? 'it' : 'them'} too.`);
+  }
+  checkTenant(tenantId!, organisationTenant);
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ImportPeopleError('ENTRA_NOT_CONFIGURED', `ENTRA_CLIENT_CERTIFICATE_PATH ${resolve(path)}: ${code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? 'unknown error'})`}.`);
+  }
+  return { tenantId: tenantId!, clientId: clientId!, certificate: readClientCertificate(pem, `ENTRA_CLIENT_CERTIFICATE_PATH ${resolve(path)}`) };
 }
 
 async function readDirectoryFile(file: string): Promise<string> {
@@ -234,12 +272,16 @@ export async function main(
     const csvText = await readDirectoryFile(args.file);
     db = openDb();
     const org = await findOrganisation(db, args.org);
-    const result = await importDirectory(db, org.id, csvText);
+    const result = await importDirectory(db, org.id, csvText, { dryRun: args.dryRun === true });
     if (!result.ok) {
       const n = result.problems.length;
       io.err(`${args.file}: ${n} problem${n === 1 ? '' : 's'}; nothing was imported into ${org.name} (${org.slug}).\n`);
       io.err(formatProblems(result.problems));
       return 1;
+    }
+    if (args.dryRun) {
+      io.out(formatDryRun(result.changes ?? [], `${args.file} into ${org.name} (${org.slug})`));
+      return 0;
     }
     const total = result.created + result.updated;
     io.out(`Imported ${total} people (${result.created} created, ${result.updated} updated) into ${org.name} (${org.slug}).`);
@@ -270,6 +312,7 @@ async function runEntraImport(db: Db, args: ImportFromEntraArgs, env: NodeJS.Pro
     newPersonRoles: args.roles,
     ...(args.group === undefined ? {} : { groupId: args.group }),
     ...(args.defaultStaffGroup === undefined ? {} : { defaultStaffGroup: args.defaultStaffGroup }),
+    ...(args.dryRun ? { dryRun: true } : {}),
   });
   if ('optionProblems' in result) {
     io.err(`${result.optionProblems.join('\n')}\nNothing was imported.`);
@@ -285,11 +328,33 @@ async function runEntraImport(db: Db, args: ImportFromEntraArgs, env: NodeJS.Pro
     io.err(formatEntraProblems(result.problems));
     return 1;
   }
+  if (result.dryRun) {
+    io.out(`${source}: read ${result.read} user${result.read === 1 ? '' : 's'}${skipped}; every person passes the checks.`);
+    io.out(formatDryRun(result.changes ?? [], `${source} into ${org.name} (${org.slug})`));
+    return 0;
+  }
   const total = result.created + result.updated;
   io.out(
     `Imported ${total} people (${result.created} created, ${result.updated} updated) from ${source} into ${org.name} (${org.slug})${skipped}.`,
   );
   return 0;
+}
+
+/**
+ * A dry run's plan: one line per person who would be created or changed (with each field's
+ * value before and after), a count of those left as they are, and that nothing was written.
+ */
+export function formatDryRun(changes: readonly PersonChange[], what: string): string {
+  const created = changes.filter((c) => c.action === 'create');
+  const updated = changes.filter((c) => c.action === 'update');
+  const unchanged = changes.length - created.length - updated.length;
+  const show = (v: string) => (v === '' ? '(none)' : v);
+  const lines = [
+    `Dry run, nothing was written: importing ${what} would create ${created.length}, update ${updated.length} and leave ${unchanged} unchanged.`,
+    ...created.map((c) => `  create  ${c.name} <${c.email}>: ${c.fields.filter((f) => f.field !== 'active').map((f) => `${f.field} ${show(f.to)}`).join('; ')}`),
+    ...updated.map((c) => `  update  ${c.name} <${c.email}>: ${c.fields.map((f) => `${f.field} ${show(f.from)} → ${show(f.to)}`).join('; ')}`),
+  ];
+  return lines.join('\n');
 }
 
 /** Prisma errors start with a long call-site excerpt; the cause is the last line. */

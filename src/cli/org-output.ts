@@ -23,7 +23,8 @@ function when(at: Date, zone: string): string {
 
 export function formatValue(value: unknown): string {
   if (value === undefined || value === null) return '(not set)';
-  return Array.isArray(value) ? value.join(',') : String(value);
+  if (Array.isArray(value)) return value.join(',');
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /** The whole set-up, section by section, each naming the command that changes it. */

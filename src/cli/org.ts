@@ -27,6 +27,9 @@ import { WEEKDAYS } from '../domain/org-settings.js';
 import { SETTINGS_KEYS, type SettingsPart } from '../domain/settings-input.js';
 import { SetupRefusedError } from '../domain/setup-problems.js';
 import { systemClock, type Clock } from '../domain/time.js';
+import { createOutbox } from '../channels/outbox.js';
+import { stageNewVersionOffers } from '../flows/agreements.js';
+import { createLogger } from '../logger.js';
 import { DEFAULT_DATABASE_URL, type CliIo } from './import-people.js';
 import { formatOrganisation, formatProblems, formatValue } from './org-output.js';
 
@@ -190,19 +193,33 @@ async function run(db: Db, command: Command, clock: Clock): Promise<string> {
       if (!kind) throw new UsageError(`"${args[0]}" is not an agreement kind: individual, group, group-attendance or contract.`);
       const version = options.version === undefined ? undefined : Number(options.version);
       if (version !== undefined && !(Number.isInteger(version) && version >= 1)) throw new UsageError(`--version must be a whole number from 1, not "${options.version}".`);
+      // The new version is offered to the people whose supervision is current in the load's own
+      // transaction, as outbox rows (no platform here: the bot's workers deliver them).
+      const logger = createLogger({ level: 'error', destination: process.stderr });
+      const outbox = createOutbox({ db, senders: [], logger, clock });
+      const deps = { db, clock, outbox, logger, links: { invite: () => '' } };
       const loaded = await loadAgreementText(db, slug, kind, await readTextFile(args[1]!), clock, {
         ...(options.title !== undefined ? { title: options.title } : {}),
         ...(version !== undefined ? { version } : {}),
+        offer: (tx, organisationId) => stageNewVersionOffers(deps, tx, organisationId, kind),
       });
+      const { offers } = loaded;
+      const offeredLine =
+        offers.offered > 0
+          ? [`Offered version ${loaded.version} for signature now: ${offers.offered} agreement(s) to ${offers.people} person(s) (sessions confirmed and not yet over${kind === 'CONTRACT' ? ', contracts in force' : ''}); the bot delivers the cards.`]
+          : kind === 'CONTRACT' && !offers.contractsOffered
+            ? ['Contracts are not offered by this organisation (npm run org -- set-records <slug> offerContracts=true to offer them).']
+            : [];
       const label = AGREEMENT_KIND_LABELS[kind];
       return [
         `${slug}: "${loaded.title}" loaded as version ${loaded.version} of the ${label}${loaded.previousVersion ? ` (replacing version ${loaded.previousVersion})` : ''}.`,
         ...(loaded.previousVersion
           ? [
-              `A signature on version ${loaded.previousVersion} or earlier does not cover it: everyone is asked to sign version ${loaded.version} when their next session is confirmed.`,
+              `A signature on version ${loaded.previousVersion} or earlier does not cover it: people with a session confirmed and not yet over are asked to sign version ${loaded.version} now, everyone else when their next session is confirmed.`,
               ...(loaded.awaitingOnEarlier > 0 ? [`${loaded.awaitingOnEarlier} agreement(s) still awaiting signatures on an earlier version can no longer be signed (their cards say the text was replaced).`] : []),
             ]
           : []),
+        ...offeredLine,
       ].join('\n');
     }
     default: {

@@ -1,5 +1,5 @@
 import type { Prisma } from './generated/client.js';
-import type { Platform } from '../flows/types.js';
+import type { Platform } from '../domain/actor.js';
 
 type Tx = Pick<Prisma.TransactionClient, 'auditEvent'>;
 

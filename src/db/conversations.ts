@@ -1,5 +1,5 @@
 import type { Db } from './client.js';
-import type { ConversationKind, Platform } from '../flows/types.js';
+import type { ConversationKind, Platform } from '../domain/actor.js';
 
 export interface StoredConversation {
   platform: Platform;

@@ -38,8 +38,12 @@ export interface OrganisationDescription extends CreatedOrganisation {
   problems: SetupProblem[];
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
 function asWindows(value: unknown): { from: string; to: string }[] {
-  return Array.isArray(value) ? value.filter((w): w is { from: string; to: string } => typeof w?.from === 'string' && typeof w?.to === 'string') : [];
+  return Array.isArray(value) ? value.filter((w: unknown): w is { from: string; to: string } => isObject(w) && typeof w.from === 'string' && typeof w.to === 'string') : [];
 }
 
 export async function describeOrganisation(db: Db, slug: string): Promise<OrganisationDescription> {

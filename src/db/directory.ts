@@ -1,5 +1,5 @@
 import type { Db } from './client.js';
-import type { Actor, Platform } from '../flows/types.js';
+import type { Actor, Platform } from '../domain/actor.js';
 import { DEFAULT_TIME_ZONE } from '../domain/time.js';
 import type { Role } from '../domain/permissions.js';
 import { recordAudit } from './audit.js';

@@ -1,5 +1,6 @@
 import type { Role } from '../domain/permissions.js';
-import type { Actor, OutFile } from '../flows/types.js';
+import type { Actor } from '../domain/actor.js';
+import type { OutFile } from '../domain/out-file.js';
 import { recordAudit } from './audit.js';
 import type { Db } from './client.js';
 

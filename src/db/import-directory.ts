@@ -13,8 +13,17 @@ import {
 } from '../domain/directory-rows.js';
 
 export type ImportDirectoryResult =
-  | { ok: true; created: number; updated: number }
+  | { ok: true; created: number; updated: number; changes?: PersonChange[] }
   | { ok: false; problems: DirectoryProblem[] };
+
+/** What a real run would do to one person (a dry run's plan): no field listed means nothing changes. */
+export interface PersonChange {
+  email: string;
+  name: string;
+  action: 'create' | 'update' | 'unchanged';
+  /** The fields a real run would change, before and after (values as the directory shows them; '' for none). */
+  fields: { field: string; from: string; to: string }[];
+}
 
 export class ImportDirectoryError extends Error {
   constructor(
@@ -105,7 +114,7 @@ export async function importDirectory(
       const people = validation.people;
       if (options.dryRun) {
         const updated = people.filter((p) => existingByEmail.has(p.email)).length;
-        return { ok: true as const, created: people.length - updated, updated };
+        return { ok: true as const, created: people.length - updated, updated, changes: await planChanges(tx, organisationId, people, tenants) };
       }
 
       // 1. People, matched by (organisation, email).
@@ -170,6 +179,48 @@ export async function importDirectory(
     },
     { timeout: options.timeoutMs ?? 300_000, maxWait: 15_000 },
   );
+}
+
+/** The changes a real run would make, person by person (a dry run): read only. */
+async function planChanges(
+  tx: Pick<Db, 'person'>,
+  organisationId: string,
+  people: readonly DirectoryPerson[],
+  tenants: Record<Platform, string>,
+): Promise<PersonChange[]> {
+  const stored = await tx.person.findMany({
+    where: { organisationId, email: { in: people.map((p) => p.email) } },
+    select: {
+      email: true,
+      name: true,
+      jobTitle: true,
+      roles: true,
+      active: true,
+      timeZone: true,
+      staffGroup: { select: { name: true } },
+      lineManager: { select: { email: true } },
+      identities: { select: { platform: true, tenantId: true, platformUserId: true } },
+    },
+  });
+  const byEmail = new Map(stored.map((p) => [p.email.toLowerCase(), p]));
+  return people.map((person) => {
+    const before = byEmail.get(person.email);
+    const identity = (platform: Platform) => before?.identities.find((i) => i.platform === platform && i.tenantId === tenants[platform])?.platformUserId ?? '';
+    const pairs: [string, string, string | undefined][] = [
+      ['name', before?.name ?? '', person.name],
+      ['staff_group', before?.staffGroup?.name ?? '', person.staffGroup],
+      ['roles', [...(before?.roles ?? [])].sort().join(';'), [...person.roles].sort().join(';')],
+      ['line_manager_email', before?.lineManager?.email.toLowerCase() ?? '', person.lineManagerEmail ?? ''],
+      // undefined: the column is absent and the stored value stays.
+      ['job_title', before?.jobTitle ?? '', person.jobTitle === undefined ? undefined : (person.jobTitle ?? '')],
+      ['time_zone', before?.timeZone ?? '', person.timeZone === undefined ? undefined : (person.timeZone ?? '')],
+      ['teams_aad_object_id', identity(Platform.TEAMS), person.teamsAadObjectId ? person.teamsAadObjectId : undefined],
+      ['slack_user_id', identity(Platform.SLACK), person.slackUserId ? person.slackUserId : undefined],
+      ['active', before ? String(before.active) : '', 'true'],
+    ];
+    const fields = pairs.filter((c): c is [string, string, string] => c[2] !== undefined && c[1] !== c[2]).map(([field, from, to]) => ({ field, from, to }));
+    return { email: person.email, name: person.name, action: !before ? 'create' : fields.length > 0 ? 'update' : 'unchanged', fields };
+  });
 }
 
 function personFields(person: DirectoryPerson, groupIdByName: ReadonlyMap<string, string>) {

@@ -5,7 +5,7 @@ import { formatReference } from '../domain/reference.js';
 import { DomainError } from '../domain/errors.js';
 import { inZone } from '../domain/time.js';
 import type { FormatPreference, HelpType, RequestRoute, Urgency } from '../domain/triage.js';
-import type { Platform } from '../flows/types.js';
+import type { Platform } from '../domain/actor.js';
 
 type Tx = Prisma.TransactionClient;
 

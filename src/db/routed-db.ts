@@ -8,7 +8,7 @@ import type { Db } from './client.js';
 export interface RoutedDb {
   db: Db;
   /** Runs `work` with every database call it makes on the reserved pool. */
-  reserved<T>(work: () => T): T;
+  reserved: <T>(work: () => T) => T;
 }
 
 export function createRoutedDb(main: Db, reservedPool: Db): RoutedDb {

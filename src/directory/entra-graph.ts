@@ -12,6 +12,8 @@
  * @odata.nextLink that points anywhere else is refused rather than followed.
  */
 
+import { createHash, createPrivateKey, randomUUID, sign, X509Certificate, type KeyObject } from 'node:crypto';
+
 export const LOGIN_HOST = 'https://login.microsoftonline.com';
 export const GRAPH_HOST = 'https://graph.microsoft.com';
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
@@ -34,10 +36,72 @@ export const MAX_PAGES = 1_000;
 const RETRYABLE_STATUS = new Set([429, 503, 504]);
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * A client certificate (Microsoft's recommendation for app-only access): the private key that
+ * signs the client assertion, and the SHA-256 thumbprint of the certificate uploaded to the app
+ * registration, by which Entra finds the public key.
+ */
+export interface EntraClientCertificate {
+  privateKey: KeyObject;
+  /** base64url of the SHA-256 of the certificate's DER: the assertion's `x5t#S256` header. */
+  thumbprintS256: string;
+}
+
+/** The app registration: a client secret, or a client certificate (preferred when both are given). */
 export interface EntraCredentials {
   tenantId: string;
   clientId: string;
-  clientSecret: string;
+  clientSecret?: string;
+  certificate?: EntraClientCertificate;
+}
+
+const PEM_BLOCK = (label: string) => new RegExp(`-----BEGIN ${label}-----[\\s\\S]+?-----END ${label}-----`);
+
+/**
+ * The certificate and private key from one PEM file (ENTRA_CLIENT_CERTIFICATE_PATH): an RSA key
+ * (RS256, as Entra requires) that belongs to the certificate. Errors name what is wrong, never
+ * the key.
+ */
+export function readClientCertificate(pem: string, source: string): EntraClientCertificate {
+  const certPem = PEM_BLOCK('CERTIFICATE').exec(pem)?.[0];
+  const keyPem = PEM_BLOCK('(?:RSA )?PRIVATE KEY').exec(pem)?.[0];
+  if (!certPem || !keyPem) {
+    const missing = [certPem ? null : 'certificate (-----BEGIN CERTIFICATE-----)', keyPem ? null : 'private key (-----BEGIN PRIVATE KEY-----, unencrypted)'].filter(Boolean);
+    throw new EntraGraphError('BAD_CONFIGURATION', `${source} must be a PEM file with the certificate and its private key; it has no ${missing.join(' and no ')}.`);
+  }
+  let certificate: X509Certificate;
+  let privateKey: KeyObject;
+  try {
+    certificate = new X509Certificate(certPem);
+  } catch {
+    throw new EntraGraphError('BAD_CONFIGURATION', `${source}: the certificate cannot be read.`);
+  }
+  try {
+    privateKey = createPrivateKey(keyPem);
+  } catch {
+    throw new EntraGraphError('BAD_CONFIGURATION', `${source}: the private key cannot be read (it must be unencrypted PEM).`);
+  }
+  if (privateKey.asymmetricKeyType !== 'rsa') {
+    throw new EntraGraphError('BAD_CONFIGURATION', `${source}: the private key is ${privateKey.asymmetricKeyType ?? 'not'} an RSA key; Entra ID signs client assertions with RS256, so use an RSA certificate.`);
+  }
+  if (!certificate.checkPrivateKey(privateKey)) {
+    throw new EntraGraphError('BAD_CONFIGURATION', `${source}: the private key does not belong to the certificate.`);
+  }
+  return { privateKey, thumbprintS256: createHash('sha256').update(certificate.raw).digest('base64url') };
+}
+
+/**
+ * The signed JWT that proves the app holds the certificate (Microsoft identity platform
+ * "certificate credentials"): RS256, `x5t#S256` naming the certificate, the token endpoint as
+ * audience, the app as issuer and subject, a unique id and ten minutes of validity.
+ */
+export function clientAssertion(certificate: EntraClientCertificate, clientId: string, audience: string, now: Date = new Date()): string {
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const issuedAt = Math.floor(now.getTime() / 1000);
+  const header = encode({ alg: 'RS256', typ: 'JWT', 'x5t#S256': certificate.thumbprintS256 });
+  const payload = encode({ aud: audience, iss: clientId, sub: clientId, jti: randomUUID(), nbf: issuedAt, iat: issuedAt, exp: issuedAt + 600 });
+  const signature = sign('sha256', Buffer.from(`${header}.${payload}`), certificate.privateKey).toString('base64url');
+  return `${header}.${payload}.${signature}`;
 }
 
 export interface EntraManager {
@@ -120,8 +184,8 @@ export function createEntraGraph(credentials: EntraCredentials, options: EntraGr
   if (!isGuid(credentials.tenantId)) {
     throw new EntraGraphError('BAD_CONFIGURATION', `The Entra tenant id "${credentials.tenantId}" is not a GUID (Entra admin centre → Overview → Tenant ID).`);
   }
-  if (credentials.clientId.trim() === '' || credentials.clientSecret === '') {
-    throw new EntraGraphError('BAD_CONFIGURATION', 'The app id and client secret for Microsoft Graph are not set.');
+  if (credentials.clientId.trim() === '' || (!credentials.certificate && !credentials.clientSecret)) {
+    throw new EntraGraphError('BAD_CONFIGURATION', 'The app id and a client secret or certificate for Microsoft Graph are not set.');
   }
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const sleep = options.sleep ?? defaultSleep;
@@ -168,12 +232,13 @@ export function createEntraGraph(credentials: EntraCredentials, options: EntraGr
 
   async function token(): Promise<string> {
     const url = `${LOGIN_HOST}/${encodeURIComponent(credentials.tenantId)}/oauth2/v2.0/token`;
-    const body = new URLSearchParams({
-      client_id: credentials.clientId,
-      client_secret: credentials.clientSecret,
-      scope: GRAPH_SCOPE,
-      grant_type: 'client_credentials',
-    });
+    const body = new URLSearchParams({ client_id: credentials.clientId, scope: GRAPH_SCOPE, grant_type: 'client_credentials' });
+    if (credentials.certificate) {
+      body.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+      body.set('client_assertion', clientAssertion(credentials.certificate, credentials.clientId, url));
+    } else {
+      body.set('client_secret', credentials.clientSecret ?? '');
+    }
     const response = await send('Getting a token from Microsoft Entra ID', url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
@@ -186,7 +251,7 @@ export function createEntraGraph(credentials: EntraCredentials, options: EntraGr
       const description = typeof json?.error_description === 'string' ? firstLine(json.error_description) : '';
       throw new EntraGraphError(
         'TOKEN_REFUSED',
-        `Microsoft Entra ID refused the app's credentials for tenant ${credentials.tenantId} (${code}${description ? `: ${description}` : ''}). Check the app id, the client secret and that the app is registered in this tenant.`,
+        `Microsoft Entra ID refused the app's credentials for tenant ${credentials.tenantId} (${code}${description ? `: ${description}` : ''}). Check the app id, the ${credentials.certificate ? 'certificate (uploaded to the app registration)' : 'client secret'} and that the app is registered in this tenant.`,
       );
     }
     return json.access_token;

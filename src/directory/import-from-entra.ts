@@ -5,7 +5,7 @@
  * All or nothing: any problem with anyone and nothing is written.
  */
 import type { Db } from '../db/client.js';
-import { importDirectory } from '../db/import-directory.js';
+import { importDirectory, type PersonChange } from '../db/import-directory.js';
 import type { DirectoryRole } from '../domain/directory-rows.js';
 import { describeProblems, mapEntraUsers, type EntraProblem, type StaffGroupRule } from './entra-directory.js';
 import type { EntraGraph } from './entra-graph.js';
@@ -15,10 +15,12 @@ export interface ImportFromEntraOptions {
   rules: readonly StaffGroupRule[];
   defaultStaffGroup?: string;
   newPersonRoles: readonly DirectoryRole[];
+  /** Read and validate everything, and say what a real run would change, writing nothing. */
+  dryRun?: boolean;
 }
 
 export type ImportFromEntraResult =
-  | { ok: true; created: number; updated: number; read: number; skippedDisabled: number; pages: number; retries: number }
+  | { ok: true; created: number; updated: number; read: number; skippedDisabled: number; pages: number; retries: number; dryRun: boolean; changes?: PersonChange[] }
   | { ok: false; problems: EntraProblem[]; read: number; skippedDisabled: number }
   | { ok: false; optionProblems: string[] };
 
@@ -67,9 +69,10 @@ export async function importFromEntra(db: Db, organisationId: string, graph: Ent
 
   // Rows with a mapping problem still go through the directory's validation (without writing),
   // so that one run reports everything.
-  const result = await importDirectory(db, organisationId, mapping.directory, { source: 'entra', dryRun: mapping.problems.length > 0 });
+  const dryRun = options.dryRun === true;
+  const result = await importDirectory(db, organisationId, mapping.directory, { source: 'entra', dryRun: dryRun || mapping.problems.length > 0 });
   if (!result.ok || mapping.problems.length > 0) {
     return { ok: false, ...counts, problems: describeProblems(mapping, result.ok ? [] : result.problems) };
   }
-  return { ok: true, created: result.created, updated: result.updated, pages, retries, ...counts };
+  return { ok: true, created: result.created, updated: result.updated, pages, retries, ...counts, dryRun, ...(result.changes ? { changes: result.changes } : {}) };
 }

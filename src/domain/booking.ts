@@ -1,6 +1,5 @@
 import { DateTime, IANAZone } from 'luxon';
 import { DomainError } from './errors.js';
-import { isSafeguardingTeam, type ActorIdentity } from './permissions.js';
 import { isValidTimeZone } from './time.js';
 
 /**
@@ -385,101 +384,4 @@ export function planCancellation(
     rearrangedById: cancellation.cancelledById,
     rebookBy: rebookBy(cancellation.cancelledAt, cancellation.withinDays, cancellation.zone),
   };
-}
-
-// ---------------------------------------------------------------------------
-// Who may do what with a session
-// ---------------------------------------------------------------------------
-
-/** The facts about a session that decide who may do what with it. */
-export interface SessionRelation {
-  organisationId: string;
-  supervisorId: string;
-  proposedById: string;
-  superviseeIds: readonly string[];
-}
-
-export interface ProposalRelation {
-  superviseeIds: readonly string[];
-  /** The single supervisee is in a staff group with mandatory supervision (seeds 000 7.2.2). */
-  superviseeInMandatoryGroup: boolean;
-  /** When given, the actor must belong to this organisation. */
-  organisationId?: string;
-}
-
-const isHead = (actor: ActorIdentity) => actor.roles.includes('HEAD_OF_SAFEGUARDING');
-const sameOrganisation = (actor: ActorIdentity, organisationId: string) => actor.organisationId === organisationId;
-const isSupervisee = (actor: ActorIdentity, session: SessionRelation) => session.superviseeIds.includes(actor.personId);
-
-/**
- * The safeguarding team (specialists and the Head) may propose a session for anyone. A
- * member of staff may propose one for themselves alone when their staff group has
- * mandatory supervision (seeds 001: the supervisee arranges supervision); everyone else
- * asks for supervision through a request instead.
- */
-export function canProposeSession(actor: ActorIdentity, proposal: ProposalRelation): boolean {
-  if (proposal.organisationId !== undefined && !sameOrganisation(actor, proposal.organisationId)) return false;
-  if (isSafeguardingTeam(actor)) return true;
-  return (
-    proposal.superviseeInMandatoryGroup &&
-    proposal.superviseeIds.length === 1 &&
-    proposal.superviseeIds[0] === actor.personId
-  );
-}
-
-/** Only the session's supervisor confirms a proposal, suggests another time or declines it. */
-export function canRespondToProposal(actor: ActorIdentity, session: SessionRelation): boolean {
-  return sameOrganisation(actor, session.organisationId) && actor.personId === session.supervisorId;
-}
-
-/** The supervisor, any supervisee, whoever proposed it, and the Head of Safeguarding. */
-export function canCancelSession(actor: ActorIdentity, session: SessionRelation): boolean {
-  if (!sameOrganisation(actor, session.organisationId)) return false;
-  return (
-    actor.personId === session.supervisorId ||
-    actor.personId === session.proposedById ||
-    isSupervisee(actor, session) ||
-    isHead(actor)
-  );
-}
-
-/** The people in the session (supervisor, supervisees, proposer) and the safeguarding team. */
-export function canSeeSessionDetails(actor: ActorIdentity, session: SessionRelation): boolean {
-  if (!sameOrganisation(actor, session.organisationId)) return false;
-  return (
-    actor.personId === session.supervisorId ||
-    actor.personId === session.proposedById ||
-    isSupervisee(actor, session) ||
-    isSafeguardingTeam(actor)
-  );
-}
-
-export function assertCanProposeSession(actor: ActorIdentity, proposal: ProposalRelation): void {
-  if (!canProposeSession(actor, proposal)) {
-    throw new DomainError(
-      'NOT_PERMITTED',
-      'Only the safeguarding team can propose this session. If your staff group has mandatory supervision you can propose a session for yourself; otherwise ask for supervision and the team will arrange it.',
-    );
-  }
-}
-
-export function assertCanRespondToProposal(actor: ActorIdentity, session: SessionRelation): void {
-  if (!canRespondToProposal(actor, session)) {
-    throw new DomainError('NOT_PERMITTED', 'Only the supervisor of this session can confirm it, suggest another time or decline it.');
-  }
-}
-
-export function assertCanCancelSession(actor: ActorIdentity, session: SessionRelation): void {
-  if (!canCancelSession(actor, session)) {
-    throw new DomainError(
-      'NOT_PERMITTED',
-      'Only the supervisor, a supervisee, the person who proposed this session or the Head of Safeguarding can cancel it.',
-    );
-  }
-}
-
-export function assertCanSeeSessionDetails(actor: ActorIdentity, session: SessionRelation): void {
-  if (!canSeeSessionDetails(actor, session)) {
-    throw new DomainError('NOT_PERMITTED', 'Only the people in this session and the safeguarding team can see its details.');
-  }
 }

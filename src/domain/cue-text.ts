@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/unbound-method -- wink's its.* helpers are plain functions made to be passed (tokens.out(its.value)) */
 import winkNLP, { type ItemSentence, type ItsFunction, type Tokens } from 'wink-nlp';
 import model from 'wink-eng-lite-web-model';
 import * as W from './risk-cue-words.js';

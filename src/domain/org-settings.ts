@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { isValidTimeZone } from './time.js';
 import { retentionSchema } from './retention.js';
-import { responsePoliciesSchema, type ResponsePolicies } from './response-policy.js';
+import { responsePoliciesSchema } from './response-policy.js';
 
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 const hhmm = z.string().regex(HHMM, 'expected a time as HH:mm');
@@ -129,6 +129,12 @@ export const orgSettingsSchema = z
     rebookWithinDays: z.number().int().positive().default(31),
     /** Contracts are reviewed annually (seeds 001, 003). */
     contractReviewMonths: z.number().int().positive().default(12),
+    /**
+     * Offer the supervision contract (seeds 001 appendix 2, 003 appendix 3) to each supervisee and
+     * their supervisor when a session is confirmed, and again on a new version or at review. Off by
+     * default: the demo's policy (seeds 000) has agreements, not a contract.
+     */
+    offerContracts: z.boolean().default(false),
     /** Records are completed within 24 hours of the session (seeds 002). */
     recordDueHours: z.number().int().positive().default(24),
     /** Up to this many action points per record (seeds 000 appendix: five). */
@@ -165,7 +171,7 @@ export function parseOrgConfig(raw: { timeZone: string; serviceHours: unknown; r
     timeZone: timeZoneSchema.parse(raw.timeZone),
     serviceHours: serviceHoursSchema.parse(raw.serviceHours),
     // The column keeps its name; it holds the response policy of each route (src/domain/response-policy.ts).
-    responseTargets: responsePoliciesSchema.parse(raw.responseTargets) as ResponsePolicies,
+    responseTargets: responsePoliciesSchema.parse(raw.responseTargets),
     settings: orgSettingsSchema.parse(raw.settings ?? {}),
   };
 }

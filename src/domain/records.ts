@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { DomainError } from './errors.js';
-import { isSafeguardingTeam, type ActorIdentity } from './permissions.js';
+import type { RecordRelation } from './permissions.js';
 
 /**
  * Supervision records: the kinds of action point, the reflective models, when a record is
@@ -288,107 +288,15 @@ export function validateActionPoints(points: readonly ActionPointInput[], ctx: A
 
 export type RecordStatus = 'DRAFT' | 'AWAITING_SIGNATURES' | 'SIGNED';
 
-/** The facts about a record that decide who may see it. */
-export interface RecordRelation {
-  organisationId: string;
-  supervisorId: string;
-  superviseeIds: readonly string[];
-}
-
-export interface AttendanceRelation extends RecordRelation {
-  /** The line managers of the supervisees whose attendance is being shown. */
-  lineManagerIds: readonly string[];
-}
-
-export interface ActionPointRelation {
-  ownerId: string;
-  supervisorId: string;
-  /** When given, the actor must belong to this organisation. */
-  organisationId?: string;
-}
-
-const isHead = (actor: ActorIdentity) => actor.roles.includes('HEAD_OF_SAFEGUARDING');
 
 /** The people who sign a record (seeds 000 procedure 4.8: both parties sign). */
 export function recordPartyIds(record: Pick<RecordRelation, 'supervisorId' | 'superviseeIds'>): string[] {
   return [record.supervisorId, ...record.superviseeIds.filter((id) => id !== record.supervisorId)];
 }
 
-/**
- * Seeds 000 9.1: the record is accessible only to the supervisee(s), the supervisor, the
- * Head of Safeguarding and the safeguarding specialists. Never across organisations.
- */
-export function canReadRecord(actor: ActorIdentity, record: RecordRelation): boolean {
-  if (actor.organisationId !== record.organisationId) return false;
-  return (
-    actor.personId === record.supervisorId || record.superviseeIds.includes(actor.personId) || isSafeguardingTeam(actor)
-  );
-}
-
-/**
- * Whether someone attended (not what was discussed): everyone who may read the record,
- * and the supervisees' line managers (seeds 000 7.2.2: non-engagement is fed back to them).
- */
-export function canSeeAttendance(actor: ActorIdentity, record: AttendanceRelation): boolean {
-  if (actor.organisationId !== record.organisationId) return false;
-  return canReadRecord(actor, record) || record.lineManagerIds.includes(actor.personId);
-}
-
-/** The supervisor writes the record (seeds 000 procedure 5.11). */
-export function canWriteRecord(actor: ActorIdentity, record: RecordRelation): boolean {
-  return actor.organisationId === record.organisationId && actor.personId === record.supervisorId;
-}
-
-/** The supervisor, and the Head of Safeguarding, may amend a record. */
-export function canAmendRecord(actor: ActorIdentity, record: RecordRelation): boolean {
-  return actor.organisationId === record.organisationId && (actor.personId === record.supervisorId || isHead(actor));
-}
-
 /** A signed record is never changed in place: each change is an amendment with its history. */
 export function assertEditable(status: RecordStatus): void {
   if (status === 'SIGNED') {
     throw new DomainError('RECORD_SIGNED', 'This record has been signed, so it cannot be edited; make an amendment instead.');
-  }
-}
-
-/** The action point's owner, or the supervisor, marks it done. */
-export function canMarkActionDone(actor: ActorIdentity, point: ActionPointRelation): boolean {
-  if (point.organisationId !== undefined && actor.organisationId !== point.organisationId) return false;
-  return actor.personId === point.ownerId || actor.personId === point.supervisorId;
-}
-
-export function assertCanReadRecord(actor: ActorIdentity, record: RecordRelation): void {
-  if (!canReadRecord(actor, record)) {
-    throw new DomainError(
-      'NOT_PERMITTED',
-      'Only the supervisee, the supervisor, the Head of Safeguarding and the safeguarding specialists can read this record.',
-    );
-  }
-}
-
-export function assertCanSeeAttendance(actor: ActorIdentity, record: AttendanceRelation): void {
-  if (!canSeeAttendance(actor, record)) {
-    throw new DomainError(
-      'NOT_PERMITTED',
-      "Only the people in this supervision, the safeguarding team and the supervisee's line manager can see attendance.",
-    );
-  }
-}
-
-export function assertCanWriteRecord(actor: ActorIdentity, record: RecordRelation): void {
-  if (!canWriteRecord(actor, record)) {
-    throw new DomainError('NOT_PERMITTED', 'Only the supervisor of this session can write its record.');
-  }
-}
-
-export function assertCanAmendRecord(actor: ActorIdentity, record: RecordRelation): void {
-  if (!canAmendRecord(actor, record)) {
-    throw new DomainError('NOT_PERMITTED', 'Only the supervisor or the Head of Safeguarding can amend this record.');
-  }
-}
-
-export function assertCanMarkActionDone(actor: ActorIdentity, point: ActionPointRelation): void {
-  if (!canMarkActionDone(actor, point)) {
-    throw new DomainError('NOT_PERMITTED', 'Only the person this action point belongs to, or the supervisor, can mark it done.');
   }
 }

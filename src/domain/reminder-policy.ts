@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { resolveReminderTimings as parseReminderTimings, type OrgSettings, type ReminderTimings } from './org-settings.js';
-import { applyQuietHours, localMinuteOnDate, personZone, type QuietHoursPerson } from './quiet-hours.js';
+import { applyQuietHours, localMinuteOnDate, type QuietHoursPerson } from './quiet-hours.js';
 import { DEFAULT_TIME_ZONE, isValidTimeZone } from './time.js';
 import { policyFor, type ResponsePolicies, type RoutePolicy } from './response-policy.js';
 import { serviceDeadline } from './service-time.js';

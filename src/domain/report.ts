@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { toCsv, type CsvValue } from './csv.js';
 import { DomainError } from './errors.js';
-import type { ActorIdentity } from './permissions.js';
+import { canRequestReport, type ActorIdentity } from './permissions.js';
 import { cadenceDays, type CadenceInterval } from './reminder-policy.js';
 import { ACTION_POINT_KINDS, type ActionPointKind } from './records.js';
 
@@ -153,33 +153,6 @@ export function resolvePeriod(spec: PeriodSpec, now: Date, zone: string, maxDays
   const end = to.plus({ days: 1 }).startOf('day');
   return { from: from.toISODate()!, to: to.toISODate()!, start: from.toJSDate(), end: end.toJSDate(), days, label, zone };
 }
-
-// ---------------------------------------------------------------------------
-// Who may ask
-// ---------------------------------------------------------------------------
-
-/** The aggregate report: the Head of Safeguarding and safeguarding specialists (DESIGN section 1). */
-export function canRequestReport(actor: ActorIdentity): boolean {
-  return actor.roles.includes('HEAD_OF_SAFEGUARDING') || actor.roles.includes('SPECIALIST');
-}
-
-export const REPORT_REFUSAL =
-  'Only the Head of Safeguarding and safeguarding specialists can ask for the supervision report. If you want help from the safeguarding team, send me a message in your own words.';
-
-/**
- * Whose names the "overdue supervision" view may show: everyone for the Head and specialists;
- * a line manager only the people who report to them (as "my team" does); nobody else.
- */
-export type OverdueScope = { kind: 'organisation' } | { kind: 'reports-of'; lineManagerId: string } | { kind: 'none' };
-
-export function overdueScope(actor: ActorIdentity): OverdueScope {
-  if (canRequestReport(actor)) return { kind: 'organisation' };
-  if (actor.roles.includes('LINE_MANAGER')) return { kind: 'reports-of', lineManagerId: actor.personId };
-  return { kind: 'none' };
-}
-
-export const OVERDUE_REFUSAL =
-  'Only the Head of Safeguarding, safeguarding specialists and line managers (for their own team) can see who is overdue for supervision.';
 
 // ---------------------------------------------------------------------------
 // Figures and their definitions

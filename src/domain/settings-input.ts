@@ -45,6 +45,7 @@ export const SETTINGS_KEYS: Record<SettingsPart, Record<string, Location>> = {
   records: {
     recordDueHours: settings('recordDueHours'),
     maxActionPoints: settings('maxActionPoints'),
+    offerContracts: settings('offerContracts'),
   },
 };
 
@@ -55,6 +56,7 @@ export function fieldName(location: Location): string {
 /** "30" → 30, "24,1" → [24, 1], anything else stays text (the schema says whether it fits). */
 export function parseSettingValue(text: string): unknown {
   const value = text.trim();
+  if (/^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
   if (/^-?\d+(\.\d+)?$/.test(value)) return Number(value);
   if (/^-?\d+(\.\d+)?(\s*,\s*-?\d+(\.\d+)?)+$/.test(value)) return value.split(',').map((v) => Number(v.trim()));
   return value;

@@ -1,11 +1,12 @@
 import { DateTime } from 'luxon';
 import { isId } from '../domain/ids.js';
 import { DomainError } from '../domain/errors.js';
-import { assertCanMarkActionDone } from '../domain/records.js';
+import { assertCanMarkActionDone } from '../domain/permissions.js';
 import { cleanText } from '../domain/text-limits.js';
 import { recordAudit } from '../db/audit.js';
 import { loadOrganisation } from '../db/organisations.js';
-import type { Actor, FlowDeps, OutMessage, TurnResult } from './types.js';
+import type { FlowDeps, OutMessage, TurnResult } from './types.js';
+import type { Actor } from '../domain/actor.js';
 import { auditRead, actionPointCard, isoDate, longDate, pointInclude } from './record-cards.js';
 
 /** Action points after a record is signed: owners mark them done; everyone lists their own. */

@@ -6,7 +6,8 @@ import { recordAudit } from '../db/audit.js';
 import { loadRequest, type RequestWithPeople } from '../db/requests.js';
 import { addToRequestCard, requestAdditionCard } from './cards.js';
 import { currentDraft, leftOutNote, saveDraft, type DraftData } from './intake-draft.js';
-import type { Actor, FlowDeps, OutMessage, TurnResult } from './types.js';
+import type { FlowDeps, OutMessage, TurnResult } from './types.js';
+import type { Actor } from '../domain/actor.js';
 
 /**
  * With a request open, a new message is not thrown away: the person is asked whether to add it

@@ -6,7 +6,8 @@ import { loadOrganisation } from '../db/organisations.js';
 import { loadRequest, requestWithPeople, updateRequestAtVersion } from '../db/requests.js';
 import { adviceCard } from './cards.js';
 import { triageCardFor } from './request-intake.js';
-import type { Actor, FlowDeps, TurnResult } from './types.js';
+import type { FlowDeps, TurnResult } from './types.js';
+import type { Actor } from '../domain/actor.js';
 
 /**
  * The requester's answer to advice, which is also their acknowledgement of it: either button

@@ -17,9 +17,11 @@ import { recordAudit } from '../db/audit.js';
 import type { Db } from '../db/client.js';
 import type { Prisma } from '../db/generated/client.js';
 import { loadOrganisation } from '../db/organisations.js';
+import { parseOrgConfig } from '../domain/org-settings.js';
 import { sessionWithPeople } from '../db/sessions.js';
 import { sessionUpdateCard } from './booking.js';
-import { StaleCardError, type Actor, type CardRef, type FlowDeps, type StagedMessage, type TurnResult } from './types.js';
+import { StaleCardError, type CardRef, type FlowDeps, type StagedMessage, type TurnResult } from './types.js';
+import type { Actor } from '../domain/actor.js';
 
 /**
  * Journey 5: supervision agreements (seeds 000 appendices 1 and 2) and contracts (seeds 001).
@@ -91,7 +93,7 @@ function orderedParties(agreement: AgreementFull) {
 
 /** One party's view of an agreement: what it says, who has signed, and a Sign button while they can. */
 export function agreementCard(agreement: AgreementFull, latestVersion: number, zone: string, viewerId: string, notice = ''): CardRef {
-  const kind = agreement.template.kind as AgreementKind;
+  const kind = agreement.template.kind;
   const version = agreement.template.version;
   const parties = orderedParties(agreement);
   const signedBy = (id: string) => agreement.signatures.find((s) => s.personId === id && s.signedVersion === version);
@@ -144,66 +146,236 @@ async function coveringAgreement(db: DbLike, input: { organisationId: string; su
   return candidates.find((a) => input.partyIds.every((id) => a.parties.some((p) => p.personId === id)));
 }
 
+type SessionFull = Prisma.SessionGetPayload<{ include: typeof sessionWithPeople }>;
+
+/** What the offers of one change made: the agreements and the people they went to. */
+interface OfferSink {
+  agreements: string[];
+  people: Set<string>;
+}
+
+/** Whether the organisation offers the supervision contract (settings.offerContracts, off by default). */
+async function offersContracts(tx: DbLike, organisationId: string): Promise<boolean> {
+  const org = await tx.organisation.findUniqueOrThrow({ where: { id: organisationId }, select: { timeZone: true, serviceHours: true, responseTargets: true, settings: true } });
+  return parseOrgConfig(org).settings.offerContracts;
+}
+
+/** Writes one offer: the agreement row, its audit entry, and a card to every party in the outbox. */
+async function createOffer(
+  deps: FlowDeps,
+  tx: Prisma.TransactionClient,
+  input: { organisationId: string; templateId: string; kind: AgreementKind; version: number; sessionId: string | null; supervisorId: string; partyIds: string[]; zone: string; replaces?: string[] },
+  sink?: OfferSink,
+): Promise<string[]> {
+  const now = deps.clock.now();
+  const created = await tx.agreement.create({
+    data: {
+      createdAt: now, // the unsigned-agreement reminder counts from it
+      templateId: input.templateId,
+      sessionId: input.sessionId,
+      supervisorId: input.supervisorId,
+      parties: { create: input.partyIds.map((personId) => ({ personId })) },
+    },
+  });
+  await recordAudit(tx, {
+    at: now,
+    organisationId: input.organisationId,
+    actorId: null,
+    action: 'agreement.offered',
+    subjectType: 'agreement',
+    subjectId: created.id,
+    detail: { sessionId: input.sessionId, kind: input.kind, version: input.version, ...(input.replaces?.length ? { replaces: input.replaces.join(',') } : {}) },
+  });
+  sink?.agreements.push(created.id);
+  for (const personId of input.partyIds) sink?.people.add(personId);
+  const agreement = await loadAgreement(tx, created.id);
+  // The offer reaches every party with the agreement, or not at all.
+  return deps.outbox.stage(
+    tx,
+    input.partyIds.map((personId) => ({ to: 'person' as const, personId, message: { card: agreementCard(agreement, input.version, input.zone, personId) } })),
+  );
+}
+
+/**
+ * Offer a session the latest version of one agreement kind its format needs, unless it has that
+ * version already or the same people signed it for an earlier session. Earlier versions of that
+ * kind still awaiting signatures on this session are superseded (their cards can no longer be signed).
+ */
+async function offerSessionAgreement(deps: FlowDeps, tx: Prisma.TransactionClient, session: SessionFull, kind: AgreementKind, zone: string, sink?: OfferSink): Promise<string[]> {
+  const template = await latestTemplate(tx, session.organisationId, kind);
+  if (!template) {
+    deps.logger.warn({ organisationId: session.organisationId, kind }, 'no agreement template for this organisation');
+    return [];
+  }
+  const partyIds = [...new Set([session.supervisorId, ...session.attendees.map((a) => a.personId)])];
+  const existing = await tx.agreement.findFirst({ where: { sessionId: session.id, templateId: template.id, status: { not: 'SUPERSEDED' } } });
+  if (existing) return [];
+  // The attendance record is per session; the agreements themselves carry over.
+  if (kind !== 'GROUP_ATTENDANCE') {
+    const covering = await coveringAgreement(tx, { organisationId: session.organisationId, supervisorId: session.supervisorId, kind, version: template.version, partyIds });
+    if (covering) return [];
+  }
+  const older = await tx.agreement.findMany({
+    where: { sessionId: session.id, status: 'AWAITING_SIGNATURES', template: { kind, version: { lt: template.version } } },
+    select: { id: true },
+  });
+  if (older.length) await tx.agreement.updateMany({ where: { id: { in: older.map((a) => a.id) } }, data: { status: 'SUPERSEDED' } });
+  return createOffer(deps, tx, {
+    organisationId: session.organisationId,
+    templateId: template.id,
+    kind,
+    version: template.version,
+    sessionId: session.id,
+    supervisorId: session.supervisorId,
+    partyIds,
+    zone,
+    replaces: older.map((a) => a.id),
+  }, sink);
+}
+
+/**
+ * The supervision contract between a supervisor and one supervisee (seeds 001 appendix 2, 003
+ * appendix 3: both sign, reviewed annually). It is in force when it is the latest version and
+ * signed with its review date still ahead, or offered at the latest version and awaiting
+ * signatures. Otherwise the latest version is offered to the two of them, and an earlier one of
+ * theirs is superseded (its signatures stay on record; its card can no longer be signed, and its
+ * review reminder stops).
+ */
+async function offerContract(
+  deps: FlowDeps,
+  tx: Prisma.TransactionClient,
+  input: { organisationId: string; supervisorId: string; superviseeId: string; sessionId: string | null; zone: string },
+  sink?: OfferSink,
+): Promise<string[]> {
+  const template = await latestTemplate(tx, input.organisationId, 'CONTRACT');
+  if (!template || input.supervisorId === input.superviseeId) return [];
+  const now = deps.clock.now();
+  const theirs = (
+    await tx.agreement.findMany({
+      where: { supervisorId: input.supervisorId, status: { in: ['AWAITING_SIGNATURES', 'SIGNED'] }, template: { organisationId: input.organisationId, kind: 'CONTRACT' } },
+      include: { template: { select: { version: true } }, parties: { select: { personId: true } } },
+    })
+  ).filter((a) => a.parties.some((p) => p.personId === input.superviseeId));
+  const inForce = theirs.some(
+    (a) => a.template.version === template.version && (a.status === 'AWAITING_SIGNATURES' || (a.reviewDue !== null && a.reviewDue.getTime() > now.getTime())),
+  );
+  if (inForce) return [];
+  if (theirs.length) await tx.agreement.updateMany({ where: { id: { in: theirs.map((a) => a.id) } }, data: { status: 'SUPERSEDED' } });
+  return createOffer(deps, tx, {
+    organisationId: input.organisationId,
+    templateId: template.id,
+    kind: 'CONTRACT',
+    version: template.version,
+    sessionId: input.sessionId,
+    supervisorId: input.supervisorId,
+    partyIds: [input.supervisorId, input.superviseeId],
+    zone: input.zone,
+    replaces: theirs.map((a) => a.id),
+  }, sink);
+}
+
 /**
  * Called when a session is confirmed, inside the confirmation's transaction: offer each agreement
  * the session's format needs, in the organisation's latest version, unless the same people already
- * signed that version. The offers are written with the confirmation (a process that dies after it
- * committed loses none): returns the outbox rows to send once it has.
+ * signed that version; and, where the organisation offers contracts, each supervisee's contract with
+ * the supervisor unless one is in force. The offers are written with the confirmation (a process
+ * that dies after it committed loses none): returns the outbox rows to send once it has.
  */
 export async function stageAgreementOffers(deps: FlowDeps, tx: Prisma.TransactionClient, sessionId: string, zone: string): Promise<string[]> {
   const session = await tx.session.findUniqueOrThrow({ where: { id: sessionId }, include: sessionWithPeople });
   if (session.status !== 'CONFIRMED') return [];
-  const partyIds = [...new Set([session.supervisorId, ...session.attendees.map((a) => a.personId)])];
+  // A text being loaded holds the organisation FOR UPDATE (npm run org): waiting for it here means
+  // this session gets the new version, or the load sees this session confirmed and offers it then.
+  await tx.$queryRaw`SELECT "id" FROM "Organisation" WHERE "id" = ${session.organisationId} FOR SHARE`;
   const staged: string[] = [];
-
-  for (const kind of agreementKindsFor(session.format)) {
-    const template = await latestTemplate(tx, session.organisationId, kind);
-    if (!template) {
-      deps.logger.warn({ organisationId: session.organisationId, kind }, 'no agreement template for this organisation');
-      continue;
+  for (const kind of agreementKindsFor(session.format)) staged.push(...(await offerSessionAgreement(deps, tx, session, kind, zone)));
+  if (await offersContracts(tx, session.organisationId)) {
+    for (const attendee of session.attendees) {
+      staged.push(...(await offerContract(deps, tx, { organisationId: session.organisationId, supervisorId: session.supervisorId, superviseeId: attendee.personId, sessionId, zone })));
     }
-    const existing = await tx.agreement.findFirst({ where: { sessionId, templateId: template.id } });
-    if (existing) continue;
-    // The attendance record is per session; the agreements themselves carry over.
-    if (kind !== 'GROUP_ATTENDANCE') {
-      const covering = await coveringAgreement(tx, {
-        organisationId: session.organisationId,
-        supervisorId: session.supervisorId,
-        kind,
-        version: template.version,
-        partyIds,
-      });
-      if (covering) continue;
-    }
-    const now = deps.clock.now();
-    const created = await tx.agreement.create({
-      data: {
-        createdAt: now, // the unsigned-agreement reminder counts from it
-        templateId: template.id,
-        sessionId,
-        supervisorId: session.supervisorId,
-        parties: { create: partyIds.map((personId) => ({ personId })) },
-      },
-    });
-    await recordAudit(tx, {
-      at: now,
-      organisationId: session.organisationId,
-      actorId: null,
-      action: 'agreement.offered',
-      subjectType: 'agreement',
-      subjectId: created.id,
-      detail: { sessionId, kind, version: template.version },
-    });
-    const agreement = await loadAgreement(tx, created.id);
-    // The offer reaches every party with the agreement, or not at all.
-    staged.push(
-      ...(await deps.outbox.stage(
-        tx,
-        partyIds.map((personId) => ({ to: 'person' as const, personId, message: { card: agreementCard(agreement, template.version, zone, personId) } })),
-      )),
-    );
   }
   return staged;
+}
+
+export interface NewVersionOffers {
+  /** Agreements awaiting signatures on an earlier version, now superseded (their cards can no longer be signed). */
+  superseded: number;
+  /** New agreements offered at the new version. */
+  offered: number;
+  /** The people they were offered to. */
+  people: number;
+  /** The outbox rows written. */
+  messageIds: string[];
+  /** Whether the organisation offers contracts (settings.offerContracts). */
+  contractsOffered: boolean;
+}
+
+/**
+ * Called in the transaction that loads a new version of a text (npm run org -- load-agreement):
+ * the people whose supervision is current are offered the new version at once, through the
+ * outbox, with the load. Current means: a session confirmed and not yet over (its agreements,
+ * or the attendance record, whatever they signed before), an agreement still awaiting signatures
+ * on an earlier version (its cards can no longer be signed), and, where the organisation offers
+ * contracts, every contract in force (signed and not yet due for review, or awaiting signatures)
+ * and the supervisees of those sessions. Everyone else (supervision that has ended) is offered the
+ * new version when their next session is confirmed. Earlier signatures stay on record.
+ */
+export async function stageNewVersionOffers(deps: FlowDeps, tx: Prisma.TransactionClient, organisationId: string, kind: AgreementKind): Promise<NewVersionOffers> {
+  const org = await tx.organisation.findUniqueOrThrow({ where: { id: organisationId }, select: { timeZone: true, serviceHours: true, responseTargets: true, settings: true } });
+  const config = parseOrgConfig(org);
+  const zone = config.timeZone;
+  const now = deps.clock.now();
+  const latest = await latestTemplate(tx, organisationId, kind);
+  const contractsOffered = config.settings.offerContracts;
+  if (!latest) return { superseded: 0, offered: 0, people: 0, messageIds: [], contractsOffered };
+  const awaitingOlder = await tx.agreement.findMany({
+    where: { status: 'AWAITING_SIGNATURES', template: { organisationId, kind, version: { lt: latest.version } } },
+    select: { id: true },
+  });
+  const messageIds: string[] = [];
+  const sink: OfferSink = { agreements: [], people: new Set() };
+
+  const upcoming = await tx.session.findMany({
+    where: { organisationId, status: 'CONFIRMED', endsAt: { gt: now } },
+    include: sessionWithPeople,
+    orderBy: { startsAt: 'asc' },
+  });
+  if (kind !== 'CONTRACT') {
+    for (const session of upcoming) {
+      if (!agreementKindsFor(session.format).includes(kind)) continue;
+      messageIds.push(...(await offerSessionAgreement(deps, tx, session, kind, zone, sink)));
+    }
+  } else if (config.settings.offerContracts) {
+    const pairs = new Map<string, { supervisorId: string; superviseeId: string; sessionId: string | null }>();
+    const add = (supervisorId: string, superviseeId: string, sessionId: string | null) => {
+      const key = `${supervisorId}:${superviseeId}`;
+      if (supervisorId !== superviseeId && !pairs.has(key)) pairs.set(key, { supervisorId, superviseeId, sessionId });
+    };
+    const contracts = await tx.agreement.findMany({
+      where: {
+        template: { organisationId, kind: 'CONTRACT', version: { lt: latest.version } },
+        OR: [{ status: 'AWAITING_SIGNATURES' }, { status: 'SIGNED', reviewDue: { gt: now } }],
+      },
+      select: { supervisorId: true, sessionId: true, parties: { select: { personId: true, person: { select: { active: true } } } } },
+      orderBy: { createdAt: 'asc' },
+    });
+    for (const c of contracts) for (const p of c.parties) if (p.person.active) add(c.supervisorId, p.personId, c.sessionId);
+    for (const session of upcoming) for (const a of session.attendees) add(session.supervisorId, a.personId, session.id);
+    for (const pair of pairs.values()) messageIds.push(...(await offerContract(deps, tx, { organisationId, ...pair, zone }, sink)));
+  }
+
+  // Whatever still awaits signatures on an earlier version (its session is over or cancelled, or
+  // contracts are not offered) can no longer be signed: the next confirmed session offers the new one.
+  await tx.agreement.updateMany({ where: { id: { in: awaitingOlder.map((a) => a.id) }, status: 'AWAITING_SIGNATURES' }, data: { status: 'SUPERSEDED' } });
+  // Rows written here wait for no first try in this process: the workers send them at their next poll.
+  if (messageIds.length) await tx.outboundMessage.updateMany({ where: { id: { in: messageIds } }, data: { nextAttemptAt: now } });
+  return {
+    superseded: awaitingOlder.length,
+    offered: sink.agreements.length,
+    people: sink.people.size,
+    messageIds,
+    contractsOffered,
+  };
 }
 
 /** Record one signature and mark the agreement signed when it completes it. Returns whether it did. */
@@ -263,13 +435,20 @@ export async function signAgreement(deps: FlowDeps, actor: Actor, value: Record<
   const agreement = found;
   const org = await loadOrganisation(deps.db, actor.organisationId);
   const zone = org.config.timeZone;
-  const kind = agreement.template.kind as AgreementKind;
+  const kind = agreement.template.kind;
   const latest = (await latestTemplate(deps.db, actor.organisationId, kind))?.version ?? agreement.template.version;
   const currentVersion = Math.max(latest, agreement.template.version);
   const offered = versionOf(value);
   if (offered < 0) throw new StaleCardError(agreementCard(agreement, latest, zone, actor.personId));
+  const partyIds = agreement.parties.map((p) => p.personId);
+  if (!partyIds.includes(actor.personId)) throw new DomainError('NOT_A_PARTY', 'You are not a party to this agreement, so you cannot sign it.');
+  // A card of a text that has been replaced (a newer version loaded, or the contract offered
+  // again at its review): refused, with the card that replaced it.
+  if (agreement.status === 'SUPERSEDED' || (agreement.status === 'AWAITING_SIGNATURES' && agreement.template.version < latest)) {
+    return replacedAgreementAnswer(deps, actor, agreement, latest, zone);
+  }
   const signedVersion = assertCanSign(actor, {
-    partyIds: agreement.parties.map((p) => p.personId),
+    partyIds,
     signatures: agreement.signatures,
     currentVersion,
     signedVersionOffered: offered,
@@ -292,7 +471,7 @@ export async function signAgreement(deps: FlowDeps, actor: Actor, value: Record<
         include: agreementInclude,
       });
       for (const other of others) {
-        const otherLatest = (await latestTemplate(tx, actor.organisationId, other.template.kind as AgreementKind))?.version ?? other.template.version;
+        const otherLatest = (await latestTemplate(tx, actor.organisationId, other.template.kind))?.version ?? other.template.version;
         if (other.template.version !== otherLatest) continue;
         if (other.signatures.some((s) => s.personId === actor.personId && s.signedVersion === other.template.version)) continue;
         if (await addSignature(tx, other, actor, other.template.version, now, months, zone)) completed.push(other);
@@ -327,6 +506,45 @@ export async function signAgreement(deps: FlowDeps, actor: Actor, value: Record<
     replies: [],
     updatedCard: agreementCard(refreshed, latest, zone, actor.personId),
     notice: names.length ? `Signed. Still to sign: ${names.join(', ')}.` : 'Signed. Everyone has now signed, and they have been told.',
+  };
+}
+
+/**
+ * The answer to a Sign on a replaced text: refused, nothing written, the old card refreshed to say
+ * so, and the agreement that replaced it for this person (the same session's, or for a contract
+ * the same supervisor's with them) as a new card to read and sign.
+ */
+async function replacedAgreementAnswer(deps: FlowDeps, actor: Actor, old: AgreementFull, latest: number, zone: string): Promise<TurnResult> {
+  const kind = old.template.kind;
+  const newer = await deps.db.agreement.findFirst({
+    where: {
+      id: { not: old.id },
+      status: { in: ['AWAITING_SIGNATURES', 'SIGNED'] },
+      template: { organisationId: actor.organisationId, kind, version: { gte: old.template.version } },
+      parties: { some: { personId: actor.personId } },
+      ...(kind === 'CONTRACT' ? { supervisorId: old.supervisorId } : old.sessionId ? { sessionId: old.sessionId } : { supervisorId: old.supervisorId }),
+    },
+    include: agreementInclude,
+    orderBy: [{ template: { version: 'desc' } }, { createdAt: 'desc' }],
+  });
+  const what = `version ${old.template.version} of the ${AGREEMENT_KIND_LABELS[kind]}`;
+  deps.logger.info({ code: 'OUTDATED_TEXT', actorId: actor.personId }, 'turn refused');
+  if (newer && (kind !== 'CONTRACT' || newer.parties.every((p) => old.parties.some((o) => o.personId === p.personId)))) {
+    const n = newer.template.version;
+    // The same version again: a contract offered anew at its review.
+    const replaced = n > old.template.version ? `has been replaced by version ${n}` : 'has been offered again on a newer card';
+    return {
+      replies: [{ card: agreementCard(newer, latest, zone, actor.personId) }],
+      updatedCard: agreementCard(old, latest, zone, actor.personId, `Replaced by version ${n}: this card can no longer be signed.`),
+      refused: true,
+      notice: `Not signed: ${what} ${replaced}, so it can no longer be signed. Version ${n} is below: please read it and sign that one.`,
+    };
+  }
+  return {
+    replies: [],
+    updatedCard: agreementCard(old, latest, zone, actor.personId),
+    refused: true,
+    notice: `Not signed: ${what} has been replaced by version ${latest}, so it can no longer be signed. You will be sent version ${latest} to sign when your next session is confirmed.`,
   };
 }
 

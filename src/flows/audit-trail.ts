@@ -12,6 +12,7 @@ import {
 import { AUDIT_CARD_MAX_LINES, AUDIT_EXPORT_MAX_ROWS, auditCsv, auditLine, auditTime } from '../domain/audit-rows.js';
 import { csvFileBytes } from '../domain/csv.js';
 import { DomainError } from '../domain/errors.js';
+import { canReadAuditTrail } from '../domain/permissions.js';
 import { recordAudit } from '../db/audit.js';
 import { findPersonByEmail } from '../db/directory.js';
 import {
@@ -25,7 +26,9 @@ import {
 } from '../db/audit-queries.js';
 import { loadOrganisation } from '../db/organisations.js';
 import { loadRecord } from './record-cards.js';
-import type { Actor, FlowDeps, OutFile, TurnResult } from './types.js';
+import type { FlowDeps, TurnResult } from './types.js';
+import type { Actor } from '../domain/actor.js';
+import type { OutFile } from '../domain/out-file.js';
 
 /**
  * The Head of Safeguarding's audit trail: by request reference, by record (from a history
@@ -38,7 +41,7 @@ const NOT_HEAD = 'Only the Head of Safeguarding can see the audit trail.';
 
 function assertHead(actor: Actor): void {
   // Checked before anything is looked up, so a refusal never says whether a record or person exists.
-  if (!actor.roles.includes('HEAD_OF_SAFEGUARDING')) throw new DomainError('NOT_PERMITTED', NOT_HEAD);
+  if (!canReadAuditTrail(actor)) throw new DomainError('NOT_PERMITTED', NOT_HEAD);
 }
 
 /**
@@ -47,7 +50,7 @@ function assertHead(actor: Actor): void {
  * command (and is refused), so "audit of my team's cases…" still starts an ordinary request.
  */
 export function isAuditCommand(actor: Actor, command: string): boolean {
-  if (actor.roles.includes('HEAD_OF_SAFEGUARDING')) return /^audit(\s|$)/i.test(command);
+  if (canReadAuditTrail(actor)) return /^audit(\s|$)/i.test(command);
   return looksLikeAuditCommand(command);
 }
 

@@ -1,7 +1,8 @@
 import { DomainError } from '../domain/errors.js';
 import { canBindTriageChannel } from '../domain/permissions.js';
 import { recordAudit } from '../db/audit.js';
-import type { Actor, ConversationInfo, FlowDeps, TurnResult } from './types.js';
+import type { ConversationInfo, FlowDeps, TurnResult } from './types.js';
+import type { Actor } from '../domain/actor.js';
 
 /** An administrator types "bind triage" in a channel to make it the triage channel. */
 export async function bindTriageChannel(deps: FlowDeps, actor: Actor, conversation: ConversationInfo): Promise<TurnResult> {

@@ -1,9 +1,9 @@
 import { DateTime } from 'luxon';
 import { FORMAT_LABELS, NONE, TYPE_LABELS } from './labels.js';
-import { cardVersion, isId } from '../domain/ids.js';
+import { assertCardCurrent, isId } from '../domain/ids.js';
 import * as booking from '../domain/booking.js';
 import { DomainError } from '../domain/errors.js';
-import { isSafeguardingTeam } from '../domain/permissions.js';
+import { assertCanCancelSession, assertCanProposeSession, assertCanRespondToProposal, canAcceptSuggestedTime, canSupervise, isSafeguardingTeam } from '../domain/permissions.js';
 import { cleanText } from '../domain/text-limits.js';
 import { recordAudit } from '../db/audit.js';
 import { loadOrganisation } from '../db/organisations.js';
@@ -14,7 +14,8 @@ import type { SupervisionFormat, SupervisionType } from '../db/generated/enums.j
 import { stageAgreementOffers } from './agreements.js';
 import type { BookingChoices } from './cards.js';
 import { bookingChoices, refreshTriageCards } from './triage-actions.js';
-import { FormRefusal, type Actor, type CardRef, type FlowDeps, type StagedMessage, type TurnResult } from './types.js';
+import { FormRefusal, type CardRef, type FlowDeps, type StagedMessage, type TurnResult } from './types.js';
+import type { Actor } from '../domain/actor.js';
 
 
 type BookingDeps = FlowDeps;
@@ -251,7 +252,7 @@ async function createProposal(deps: FlowDeps, actor: Actor, submitted: Record<st
       : null;
   const allowed = proposal.allowedSupervisorIds
     ? supervisor !== null && proposal.allowedSupervisorIds.includes(supervisor.id)
-    : supervisor?.roles.some((r) => r === 'SUPERVISOR' || r === 'SPECIALIST');
+    : supervisor !== null && canSupervise(supervisor);
   if (!supervisor || !allowed) throw new DomainError('INVALID_INPUT', 'Please choose a supervisor from the list.');
   if (proposal.superviseeIds.includes(supervisor.id)) throw new DomainError('INVALID_INPUT', 'The supervisor cannot be the person being supervised.');
 
@@ -350,12 +351,12 @@ export async function proposeSession(deps: FlowDeps, actor: Actor, value: Record
   });
   const format = request.format === 'GROUP' ? 'GROUP' : 'INDIVIDUAL';
   const others = idList(value.superviseeIds).filter((id) => id !== request.requesterId);
-  booking.assertCanProposeSession(actor, {
+  assertCanProposeSession(actor, {
     organisationId: request.organisationId,
     superviseeIds: [request.requesterId, ...others],
     superviseeInMandatoryGroup: requester.staffGroup?.requirements.some((r) => r.kind === 'MANDATORY') ?? false,
   });
-  if (cardVersion(value) !== request.version) throw new DomainError('STALE_CARD', 'That card was out of date; please use the latest details card.');
+  assertCardCurrent(value, request.version, 'That card was out of date; please use the latest details card.');
   if (others.length > 0) {
     // Only active colleagues in the requester's staff group (never anyone from elsewhere).
     const found = requester.staffGroupId
@@ -449,7 +450,7 @@ export async function ownBookingForm(deps: FlowDeps, actor: Actor): Promise<Turn
 export async function proposeOwnSession(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
   const found = await mandatoryRequirementOf(deps, actor);
   if (!found) throw new DomainError('NOT_PERMITTED', NO_MANDATORY_SUPERVISION);
-  booking.assertCanProposeSession(actor, {
+  assertCanProposeSession(actor, {
     organisationId: actor.organisationId,
     superviseeIds: [actor.personId],
     superviseeInMandatoryGroup: true,
@@ -494,12 +495,12 @@ export async function acceptSuggestedTime(deps: BookingDeps, actor: Actor, value
 
 async function confirmSlot(deps: BookingDeps, actor: Actor, value: Record<string, unknown>, by: 'supervisor' | 'proposer'): Promise<TurnResult> {
   const before = await loadSession(deps.db, value.sessionId, actor.organisationId);
-  if (by === 'supervisor') booking.assertCanRespondToProposal(actor, sessionRelation(before));
-  else if (before.proposedById !== actor.personId) {
+  if (by === 'supervisor') assertCanRespondToProposal(actor, sessionRelation(before));
+  else if (!canAcceptSuggestedTime(actor, sessionRelation(before))) {
     throw new DomainError('NOT_PERMITTED', 'Only the person who proposed this session can accept the suggested time.');
   }
   booking.confirmSession(before.status);
-  if (cardVersion(value) !== before.version) throw new DomainError('STALE_CARD', 'That card was out of date; please use the latest one.');
+  assertCardCurrent(value, before.version);
   const slot = before.slots.find((s) => s.id === value.slotId);
   if (!slot) throw new DomainError('INVALID_INPUT', 'Please choose one of the times on the card.');
   const org = await loadOrganisation(deps.db, actor.organisationId);
@@ -558,9 +559,9 @@ async function confirmSlot(deps: BookingDeps, actor: Actor, value: Record<string
 /** The supervisor cannot take the session. */
 export async function declineProposedSession(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
   const before = await loadSession(deps.db, value.sessionId, actor.organisationId);
-  booking.assertCanRespondToProposal(actor, sessionRelation(before));
+  assertCanRespondToProposal(actor, sessionRelation(before));
   const status = booking.declineSession(before.status);
-  if (cardVersion(value) !== before.version) throw new DomainError('STALE_CARD', 'That card was out of date; please use the latest one.');
+  assertCardCurrent(value, before.version);
   const reason = cleanText(value.reason, 'reason', 500);
   if (!reason) throw new DomainError('INVALID_INPUT', 'Please give a reason for declining.');
   const zone = (await loadOrganisation(deps.db, actor.organisationId)).config.timeZone;
@@ -609,14 +610,14 @@ function withSuggestedDateTime(value: Record<string, unknown>): Record<string, u
 export async function suggestAnotherTime(deps: FlowDeps, actor: Actor, submitted: Record<string, unknown>): Promise<TurnResult> {
   const value = withSuggestedDateTime(submitted);
   const before = await loadSession(deps.db, value.sessionId, actor.organisationId);
-  booking.assertCanRespondToProposal(actor, sessionRelation(before));
+  assertCanRespondToProposal(actor, sessionRelation(before));
   booking.suggestAnotherTime(before.status);
-  if (cardVersion(value) !== before.version) throw new DomainError('STALE_CARD', 'That card was out of date; please use the latest one.');
+  assertCardCurrent(value, before.version);
   const zone = (await loadOrganisation(deps.db, actor.organisationId)).config.timeZone;
   const now = deps.clock.now();
   let startsAt: Date;
   try {
-    startsAt = booking.parseLocalDateTime(String(value.date ?? ''), String(value.time ?? ''), zone);
+    startsAt = booking.parseLocalDateTime(typeof value.date === 'string' ? value.date : '', typeof value.time === 'string' ? value.time : '', zone);
   } catch (error) {
     // A time that does not exist: the proposal card again in place of the one acted on, with what
     // was entered kept and the time to use instead as a button. Nothing is stored.
@@ -660,8 +661,8 @@ export async function suggestAnotherTime(deps: FlowDeps, actor: Actor, submitted
 /** Any party cancels with a reason; whoever cancels is asked to rebook within the window. */
 export async function cancelBookedSession(deps: BookingDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
   const before = await loadSession(deps.db, value.sessionId, actor.organisationId);
-  booking.assertCanCancelSession(actor, sessionRelation(before));
-  if (cardVersion(value) !== before.version) throw new DomainError('STALE_CARD', 'That card was out of date; please use the latest one.');
+  assertCanCancelSession(actor, sessionRelation(before));
+  assertCardCurrent(value, before.version);
   const reason = cleanText(value.reason, 'reason', 500);
   if (!reason) throw new DomainError('INVALID_INPUT', 'Please say why you are cancelling.');
   const org = await loadOrganisation(deps.db, actor.organisationId);

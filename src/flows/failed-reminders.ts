@@ -9,11 +9,13 @@ import { DateTime } from 'luxon';
 import type { ReminderKind } from '../db/generated/client.js';
 import { recordAudit } from '../db/audit.js';
 import { DomainError } from '../domain/errors.js';
+import { canManageFailedReminders } from '../domain/permissions.js';
 import { isId } from '../domain/ids.js';
 import { applyQuietHours } from '../domain/quiet-hours.js';
 import { NONE } from './labels.js';
 import { spoolReference } from './urgent-spool.js';
-import { FIRST_TRY_LEASE_MS, type Actor, type CardRef, type FlowDeps, type TurnResult } from './types.js';
+import { FIRST_TRY_LEASE_MS, type CardRef, type FlowDeps, type TurnResult } from './types.js';
+import type { Actor } from '../domain/actor.js';
 
 export const FAILED_REMINDERS_COMMAND = /^(?:failed|unreachable|undelivered) reminders$/;
 
@@ -54,7 +56,7 @@ export function describeFailure(lastError: string | null): string {
 }
 
 function assertAdministrator(actor: Actor): void {
-  if (!actor.roles.includes('ADMINISTRATOR')) {
+  if (!canManageFailedReminders(actor)) {
     throw new DomainError('NOT_PERMITTED', 'Only an administrator can see and retry failed reminders.');
   }
 }

@@ -2,7 +2,8 @@ import { conversationAnswer, conversationHelp, personalHelp, type ConversationHe
 import { formatReference } from '../domain/reference.js';
 import { inZone } from '../domain/time.js';
 import { helpCard } from './cards.js';
-import type { Actor, ConversationInfo, FlowDeps, TurnResult } from './types.js';
+import type { ConversationInfo, FlowDeps, TurnResult } from './types.js';
+import type { Actor } from '../domain/actor.js';
 
 /**
  * `help`, as a card: in the personal chat, what this person can do given their roles; in a

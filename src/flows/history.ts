@@ -1,13 +1,13 @@
 import { DateTime } from 'luxon';
 import { DomainError } from '../domain/errors.js';
-import { isSafeguardingTeam } from '../domain/permissions.js';
-import { assertCanReadRecord } from '../domain/records.js';
+import { assertCanReadRecord, canReadAuditTrail, canSeeHistory } from '../domain/permissions.js';
 import { recordAudit } from '../db/audit.js';
 import { findPersonByEmail } from '../db/directory.js';
 import { loadOrganisation } from '../db/organisations.js';
 import { auditRead, loadRecord, relationOf, STATUS_LABELS, viewCard } from './record-cards.js';
 import { NONE, TYPE_LABELS } from './labels.js';
-import type { Actor, FlowDeps, TurnResult } from './types.js';
+import type { FlowDeps, TurnResult } from './types.js';
+import type { Actor } from '../domain/actor.js';
 
 /** "history" or "history someone@example.org"; anything else is an ordinary message. */
 export const HISTORY_COMMAND = /^history(?:\s+(\S*@\S*))?$/i;
@@ -28,7 +28,7 @@ export async function showHistory(deps: FlowDeps, actor: Actor, email?: string):
   // Anyone may name themselves; only the safeguarding team may name someone else.
   const own = email !== undefined && (await deps.db.person.count({ where: { id: actor.personId, email: email.trim().toLowerCase() } })) > 0;
   if (email !== undefined && !own) {
-    if (!isSafeguardingTeam(actor)) {
+    if (!canSeeHistory(actor, own)) {
       throw new DomainError('NOT_PERMITTED', "Only the Head of Safeguarding and the safeguarding specialists can see someone else's supervision history.");
     }
     const address = email.trim().toLowerCase();
@@ -67,7 +67,7 @@ export async function showHistory(deps: FlowDeps, actor: Actor, email?: string):
     });
   }
   const zone = (await loadOrganisation(deps.db, actor.organisationId)).config.timeZone;
-  const canAudit = actor.roles.includes('HEAD_OF_SAFEGUARDING');
+  const canAudit = canReadAuditTrail(actor);
   return {
     replies: [
       {

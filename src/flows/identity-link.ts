@@ -1,6 +1,7 @@
 import { personalConversation } from '../db/conversations.js';
 import { newLinkNotice } from '../db/directory.js';
-import type { Actor, FlowDeps } from './types.js';
+import type { FlowDeps } from './types.js';
+import type { Actor } from '../domain/actor.js';
 
 /**
  * A new platform account was linked to this person: tell them in a chat they already have

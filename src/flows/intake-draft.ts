@@ -3,7 +3,8 @@ import { saysEnoughToKeep, joinSummary } from '../domain/conversation-words.js';
 import { describeFindings, withoutIdentifiers, type IdentifierKind } from '../domain/identifiers.js';
 import { MAX_FIELD_LENGTH } from '../domain/text-limits.js';
 import { HELP_TYPES, type HelpType } from '../domain/triage.js';
-import type { Actor, FlowDeps } from './types.js';
+import type { FlowDeps } from './types.js';
+import type { Actor } from '../domain/actor.js';
 
 /**
  * The request conversation in progress (one RequestDraft row per person): the steps answered

@@ -11,10 +11,12 @@
 import { setContacts } from '../db/set-contacts.js';
 import { setServiceHours } from '../db/set-service-hours.js';
 import { DomainError } from '../domain/errors.js';
+import { canChangeOrganisationSettings } from '../domain/permissions.js';
 import { serviceHoursSchema, WEEKDAYS, type Weekday } from '../domain/org-settings.js';
 import { RESPONSE_ROUTES, responsePoliciesSchema, type ResponseRoute } from '../domain/response-policy.js';
 import { describeProblem, SetupRefusedError, type SetupProblem } from '../domain/setup-problems.js';
-import { FormRefusal, type Actor, type CardRef, type FlowDeps, type TurnResult } from './types.js';
+import { FormRefusal, type CardRef, type FlowDeps, type TurnResult } from './types.js';
+import type { Actor } from '../domain/actor.js';
 
 export const ORG_SETTINGS_COMMAND = /^(?:organisation|organization|org) settings$/;
 
@@ -35,7 +37,7 @@ const CONTACT_COLUMNS = ['kind', 'label', 'phone', 'email', 'url', 'availability
 export const MAX_CONTACTS_TEXT = 3000;
 
 function assertAdministrator(actor: Actor): void {
-  if (!actor.roles.includes('ADMINISTRATOR')) throw new DomainError('NOT_PERMITTED', ONLY_ADMINISTRATORS);
+  if (!canChangeOrganisationSettings(actor)) throw new DomainError('NOT_PERMITTED', ONLY_ADMINISTRATORS);
 }
 
 /** A CSV field for the form: quoted when it must be (not neutralised: this is read back by the bot, not a spreadsheet). */
@@ -129,7 +131,7 @@ async function slugOf(deps: FlowDeps, actor: Actor): Promise<string> {
 }
 
 function typedHours(value: Record<string, unknown>): Partial<Record<Weekday, string>> {
-  return Object.fromEntries(WEEKDAYS.map((day) => [day, typeof value[`hours_${day}`] === 'string' ? (value[`hours_${day}`] as string) : ''])) as Partial<Record<Weekday, string>>;
+  return Object.fromEntries(WEEKDAYS.map((day) => [day, typeof value[`hours_${day}`] === 'string' ? (value[`hours_${day}`] as string) : '']));
 }
 
 /** The form again, in place, with what was typed and every problem; nothing was written. */

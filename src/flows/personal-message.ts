@@ -6,7 +6,8 @@ import { addToRequest, offerToAdd, OFFER_PROMPT } from './add-to-request.js';
 import { kindCard, openRequestCard, riskCard } from './cards.js';
 import { keptWords, parseDraft, saveDraft, withWords, type Draft, type DraftData } from './intake-draft.js';
 import { answerRisk, cancelRequestDraft, detailsReply, routesForCue, startRequest, suggestionOf, toDetails } from './request-intake.js';
-import type { Actor, FlowDeps, OutMessage, TurnResult } from './types.js';
+import type { FlowDeps, OutMessage, TurnResult } from './types.js';
+import type { Actor } from '../domain/actor.js';
 
 /**
  * A message typed in the personal chat, read at whatever step the person is: what it says is

@@ -3,11 +3,13 @@ import { FORMAT_LABELS, NONE, TYPE_LABELS } from './labels.js';
 import { isId } from '../domain/ids.js';
 import { describeSlot } from '../domain/booking.js';
 import { DomainError } from '../domain/errors.js';
-import { ACTION_POINT_KIND_LABELS, ACTION_POINT_KINDS, recordPartyIds, REFLECTIVE_MODEL_LABELS, REFLECTIVE_MODELS, type RecordRelation } from '../domain/records.js';
+import { ACTION_POINT_KIND_LABELS, ACTION_POINT_KINDS, recordPartyIds, REFLECTIVE_MODEL_LABELS, REFLECTIVE_MODELS } from '../domain/records.js';
 import { recordAudit } from '../db/audit.js';
 import type { Db } from '../db/client.js';
 import { Prisma } from '../db/generated/client.js';
-import type { Actor, CardRef } from './types.js';
+import type { CardRef } from './types.js';
+import type { Actor } from '../domain/actor.js';
+import type { RecordRelation } from '../domain/permissions.js';
 
 /** Shared pieces of the record journey: labels, loading, and the cards it sends. */
 export const STATUS_LABELS = { DRAFT: 'Draft', AWAITING_SIGNATURES: 'Awaiting signatures', SIGNED: 'Signed' } as const;

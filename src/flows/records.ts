@@ -1,16 +1,18 @@
 import { DateTime } from 'luxon';
 import { assertCanSign, isFullySigned } from '../domain/agreements.js';
 import { DomainError } from '../domain/errors.js';
-import { assertCanAmendRecord, assertCanWriteRecord, assertEditable, recordDueAt, recordPartyIds, REFLECTIVE_MODELS, isReflectiveModel, validateActionPoints, validateReflectiveNotes, type ActionPoint as CleanActionPoint, type ActionPointInput } from '../domain/records.js';
+import { assertEditable, recordDueAt, recordPartyIds, REFLECTIVE_MODELS, isReflectiveModel, validateActionPoints, validateReflectiveNotes, type ActionPoint as CleanActionPoint, type ActionPointInput } from '../domain/records.js';
 import { cleanText } from '../domain/text-limits.js';
 import { recordAudit } from '../db/audit.js';
 import { Prisma } from '../db/generated/client.js';
 import { loadOrganisation } from '../db/organisations.js';
 import { loadSession, sessionRelation } from '../db/sessions.js';
-import type { Actor, FlowDeps, TurnResult } from './types.js';
+import type { FlowDeps, TurnResult } from './types.js';
+import type { Actor } from '../domain/actor.js';
 import { relationOf, loadRecord, isoDate, auditRead, formCard, viewCard, actionPointCard, pointInclude } from './record-cards.js';
-import { cardVersion } from '../domain/ids.js';
+import { assertCardCurrent, cardVersion } from '../domain/ids.js';
 import type { AttendanceValue, FullRecord, Tx } from './record-cards.js';
+import { assertCanAmendRecord, assertCanWriteRecord } from '../domain/permissions.js';
 
 
 /**
@@ -218,7 +220,7 @@ export async function saveRecord(deps: FlowDeps, actor: Actor, value: Record<str
   const record = await loadRecord(deps.db, value.recordId, actor.organisationId);
   assertCanWriteRecord(actor, relationOf(record));
   assertEditable(record.status);
-  if (cardVersion(value) !== record.version) throw new DomainError('STALE_CARD', 'That card was out of date; please open the record again.');
+  assertCardCurrent(value, record.version, 'That card was out of date; please open the record again.');
   if (!record.session) throw new DomainError('NOT_FOUND', "I can't find the session of that record.");
   const org = await loadOrganisation(deps.db, actor.organisationId);
   const zone = org.config.timeZone;
@@ -247,7 +249,7 @@ export async function amendRecord(deps: FlowDeps, actor: Actor, value: Record<st
   const record = await loadRecord(deps.db, value.recordId, actor.organisationId);
   assertCanAmendRecord(actor, relationOf(record));
   if (record.status === 'DRAFT') throw new DomainError('INVALID_INPUT', 'This record has not been saved yet; save it instead of amending it.');
-  if (cardVersion(value) !== record.version) throw new DomainError('STALE_CARD', 'That card was out of date; please open the record again.');
+  assertCardCurrent(value, record.version, 'That card was out of date; please open the record again.');
   if (!record.session) throw new DomainError('NOT_FOUND', "I can't find the session of that record.");
   const reason = cleanText(value.reason, 'reason', 500);
   if (!reason) throw new DomainError('INVALID_INPUT', 'Please give a reason for the amendment.');
@@ -286,7 +288,7 @@ export async function amendRecord(deps: FlowDeps, actor: Actor, value: Record<st
   await deps.db.$transaction(async (tx) => {
     await writeFields(tx, record, fields, now, actor.personId);
     await tx.recordAmendment.create({
-      data: { recordId: record.id, fromVersion: record.version, toVersion: record.version + 1, changedById: actor.personId, reason, previous: previous as Prisma.InputJsonValue, at: now },
+      data: { recordId: record.id, fromVersion: record.version, toVersion: record.version + 1, changedById: actor.personId, reason, previous: previous, at: now },
     });
     await recordAudit(tx, {
       at: now,

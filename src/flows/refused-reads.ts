@@ -6,7 +6,8 @@ import { findPersonByEmail } from '../db/directory.js';
 import { isAuditCommand } from './audit-trail.js';
 import { HISTORY_COMMAND } from './history.js';
 import { parseSubjectAccessCommand } from './subject-access.js';
-import type { Actor, FlowDeps, Inbound } from './types.js';
+import type { FlowDeps, Inbound } from './types.js';
+import type { Actor } from '../domain/actor.js';
 
 /** Card actions that read something confidential, and where the card says what it was. */
 const READ_ACTIONS: Record<string, { subjectType: string; idField: string }> = {

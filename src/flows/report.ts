@@ -6,19 +6,15 @@ import { REPEATED_NON_ATTENDANCE } from '../domain/reminder-policy.js';
 import { csvFileBytes, toCsv } from '../domain/csv.js';
 import { DomainError } from '../domain/errors.js';
 import {
-  canRequestReport,
   DEFAULT_MINIMUM_GROUP_SIZE,
   DEFAULT_REPORT_MAX_DAYS,
   hasSuppressedRows,
   formatMinutes,
   headline,
   label,
-  OVERDUE_REFUSAL,
-  overdueScope,
   parseReportCommand,
   percent,
   protectSmallGroups,
-  REPORT_REFUSAL,
   REPORT_USAGE,
   reportCsv,
   resolvePeriod,
@@ -27,7 +23,10 @@ import {
 } from '../domain/report.js';
 import { renderChartPng } from '../report/chart.js';
 import { NO_REPORTS } from './team.js';
-import type { Actor, FlowDeps, OutFile, TurnResult } from './types.js';
+import type { FlowDeps, TurnResult } from './types.js';
+import type { Actor } from '../domain/actor.js';
+import type { OutFile } from '../domain/out-file.js';
+import { canRequestReport, OVERDUE_REFUSAL, overdueScope, REPORT_REFUSAL } from '../domain/permissions.js';
 
 /**
  * "report ..." (journey 8): the quarterly supervision report as a card with the headline

@@ -27,7 +27,8 @@ import {
   type DetailsAnswers,
 } from './cards.js';
 import { currentDraft, draftData, keptWords, leftOutNote, saveDraft, withWords, type DraftData, type Suggestion } from './intake-draft.js';
-import type { Actor, CardRef, FlowDeps, OutMessage, TurnResult } from './types.js';
+import type { CardRef, FlowDeps, OutMessage, TurnResult } from './types.js';
+import type { Actor } from '../domain/actor.js';
 import { recordUrgentRequest } from './urgent-request.js';
 
 export function triageCardFor(request: RequestWithPeople, org: OrganisationContext, now: Date): CardRef {

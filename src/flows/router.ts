@@ -30,7 +30,8 @@ import { isReportCommand, OVERDUE_COMMAND } from '../domain/report.js';
 import { exportSubjectAccess, parseSubjectAccessCommand } from './subject-access.js';
 import { auditRefusedRead } from './refused-reads.js';
 import { claimRequest, closeRequest, giveAdvice, showRequestDetails } from './triage-actions.js';
-import { FormRefusal, StaleCardError, type Actor, type CardRef, type ConversationInfo, type FlowDeps, type Inbound, type TurnResult } from './types.js';
+import { FormRefusal, StaleCardError, type CardRef, type ConversationInfo, type FlowDeps, type Inbound, type TurnResult } from './types.js';
+import type { Actor } from '../domain/actor.js';
 
 type ActionHandler = (deps: FlowDeps, actor: Actor, value: Record<string, unknown>, conversation: ConversationInfo) => Promise<TurnResult>;
 

@@ -1,8 +1,10 @@
 import { DomainError } from '../domain/errors.js';
+import { canExportSubjectAccess } from '../domain/permissions.js';
 import { recordAudit } from '../db/audit.js';
 import { findPersonByEmail } from '../db/directory.js';
 import { collectSubjectAccessData } from '../db/subject-access.js';
-import type { Actor, FlowDeps, TurnResult } from './types.js';
+import type { FlowDeps, TurnResult } from './types.js';
+import type { Actor } from '../domain/actor.js';
 
 /** "subject access <e-mail>" (or "sar <e-mail>"); the e-mail part is checked by the flow. */
 export const SUBJECT_ACCESS_COMMAND = /^(?:subject access|subject access request|sar)(?:\s+(.*))?$/i;
@@ -18,7 +20,7 @@ export function parseSubjectAccessCommand(actor: Actor, command: string): { emai
   const match = SUBJECT_ACCESS_COMMAND.exec(command);
   if (!match) return null;
   const rest = match[1]?.trim() || undefined;
-  if (actor.roles.includes('HEAD_OF_SAFEGUARDING') || rest === undefined || rest.includes('@')) return { email: rest };
+  if (canExportSubjectAccess(actor) || rest === undefined || rest.includes('@')) return { email: rest };
   return null;
 }
 const NOT_HEAD = "Only the Head of Safeguarding can export a person's data for a subject-access request.";
@@ -30,7 +32,7 @@ const NOT_HEAD = "Only the Head of Safeguarding can export a person's data for a
  * only) and so is the read of each record it contains (`record.read`, part "sar").
  */
 export async function exportSubjectAccess(deps: FlowDeps, actor: Actor, emailText: string | undefined): Promise<TurnResult> {
-  if (!actor.roles.includes('HEAD_OF_SAFEGUARDING')) throw new DomainError('NOT_PERMITTED', NOT_HEAD);
+  if (!canExportSubjectAccess(actor)) throw new DomainError('NOT_PERMITTED', NOT_HEAD);
   const email = (emailText ?? '').trim().toLowerCase();
   if (!EMAIL.test(email)) {
     throw new DomainError('INVALID_INPUT', 'Type "subject access" followed by the person\'s e-mail address, for example "subject access jane.doe@nhs.example".');

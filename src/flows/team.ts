@@ -1,9 +1,10 @@
 import { DateTime } from 'luxon';
 import { FORMAT_LABELS, TYPE_LABELS } from './labels.js';
 import { SESSION_STATUS_LABELS } from '../domain/booking.js';
-import { canSeeAttendance } from '../domain/records.js';
+import { canSeeAttendance } from '../domain/permissions.js';
 import { loadOrganisation } from '../db/organisations.js';
-import type { Actor, FlowDeps, TurnResult } from './types.js';
+import type { FlowDeps, TurnResult } from './types.js';
+import type { Actor } from '../domain/actor.js';
 
 /**
  * "my team": a line manager sees whether their reports have had supervision, and nothing

@@ -1,5 +1,5 @@
 import { DomainError } from '../domain/errors.js';
-import { cardVersion } from '../domain/ids.js';
+import { isCardStale } from '../domain/ids.js';
 import { assertCanActOnRequest, isSafeguardingTeam } from '../domain/permissions.js';
 import * as lifecycle from '../domain/request-lifecycle.js';
 import { cleanText, MAX_ADVICE_LENGTH } from '../domain/text-limits.js';
@@ -12,7 +12,8 @@ import type { Prisma } from '../db/generated/client.js';
 import type { CardRef, DeliveryOutcome } from './types.js';
 import { adviceCard, REQUESTER_VIEW, requestDetailCard } from './cards.js';
 import { triageCardFor } from './request-intake.js';
-import { StaleCardError, type Actor, type FlowDeps, type TurnResult } from './types.js';
+import { StaleCardError, type FlowDeps, type TurnResult } from './types.js';
+import type { Actor } from '../domain/actor.js';
 
 
 /** Re-render the request's triage cards for everyone and give the actor the fresh one. */
@@ -43,7 +44,7 @@ async function changeRequest(
 ): Promise<{ request: RequestWithPeople; updatedCard: TurnResult['updatedCard'] }> {
   const before = await loadRequest(deps.db, value.requestId, actor.organisationId);
   assertCanActOnRequest(actor, action, before);
-  if (cardVersion(value) !== before.version) {
+  if (isCardStale(value, before.version)) {
     const triage = await publish(deps, before);
     throw new StaleCardError(value.view === 'details' ? await detailsView(deps, actor, before) : triage);
   }
@@ -121,7 +122,7 @@ export async function bookingChoices(deps: FlowDeps, actor: Actor, request: Requ
 }
 
 export async function claimRequest(deps: FlowDeps, actor: Actor, value: Record<string, unknown>): Promise<TurnResult> {
-  let staged: string[] = [];
+  const staged: string[] = [];
   const reachable = await deps.outbox.reachable(actor.personId, actor.platform);
   const { request, updatedCard } = await changeRequest(deps, actor, value, 'request.claim', async (req, tx, now) => {
     lifecycle.claim({ status: req.status, claimedByName: req.claimedBy?.name });

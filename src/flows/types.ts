@@ -1,19 +1,10 @@
 import type { Db } from '../db/client.js';
 import type { Prisma } from '../db/generated/client.js';
+import type { ConversationKind, Platform } from '../domain/actor.js';
 import { DomainError } from '../domain/errors.js';
-import type { ActorIdentity, Role } from '../domain/permissions.js';
+import type { OutFile } from '../domain/out-file.js';
 import type { Clock } from '../domain/time.js';
 import type { Logger } from '../logger.js';
-
-export type Platform = 'TEAMS' | 'SLACK';
-export type ConversationKind = 'PERSONAL' | 'CHANNEL' | 'GROUP';
-
-/** A person from the directory acting through a platform that vouched for who they are. */
-export interface Actor extends ActorIdentity {
-  name: string;
-  platform: Platform;
-  timeZone: string;
-}
 
 export interface ConversationInfo {
   platform: Platform;
@@ -37,25 +28,6 @@ export interface CardRef {
 export interface OutMessage {
   text?: string;
   card?: CardRef;
-}
-
-/**
- * A file for the actor alone (a report or audit CSV, a subject-access export). On Slack it is
- * uploaded to the actor's conversation; on Teams it is offered as a short-lived signed download
- * link made for the actor only.
- */
-export interface OutFile {
-  filename: string;
-  /** e.g. "text/csv; charset=utf-8", "application/json", "image/png". */
-  contentType: string;
-  content: Buffer;
-  /** A short title shown with the file or link. */
-  title: string;
-  /**
-   * Roles the actor must still hold when a download link is used (Teams); a link is refused
-   * once they hold none of them. Absent or empty: any person still active in the directory.
-   */
-  allowedRoles?: readonly Role[];
 }
 
 /** What a turn produces for the conversation the actor is in. */

@@ -18,7 +18,8 @@ import { nextOnDuty } from '../domain/triage.js';
 import { urgentRoutes, type Contact, type ContactLine } from '../domain/urgent-routes.js';
 import type { Logger } from '../logger.js';
 import { urgentRoutesCard } from './cards.js';
-import type { OutMessage, Platform } from './types.js';
+import type { OutMessage } from './types.js';
+import type { Platform } from '../domain/actor.js';
 
 type OrganisationContext = Awaited<ReturnType<typeof loadOrganisation>>;
 

@@ -7,7 +7,8 @@ import type { Prisma } from '../db/generated/client.js';
 import type { OrganisationContext } from '../db/organisations.js';
 import { insertRequest, requestWithPeople, type RequestWithPeople } from '../db/requests.js';
 import { triageCardFor } from './request-intake.js';
-import type { FlowDeps, Platform } from './types.js';
+import type { FlowDeps } from './types.js';
+import type { Platform } from '../domain/actor.js';
 
 export interface UrgentReport {
   organisationId: string;

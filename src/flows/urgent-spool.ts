@@ -16,7 +16,7 @@ import { z } from 'zod';
 import type { Clock } from '../domain/time.js';
 import type { Logger } from '../logger.js';
 import { keptWords } from './intake-draft.js';
-import type { Platform } from './types.js';
+import type { Platform } from '../domain/actor.js';
 
 const spoolEntry = z.object({
   id: z.string().uuid(),

@@ -2,7 +2,9 @@ import express from 'express';
 import type { Db } from '../db/client.js';
 import { fetchExportFile, purgeExpiredExportFiles, storeExportFile, type FetchRefusal } from '../db/export-files.js';
 import type { Clock } from '../domain/time.js';
-import type { Actor, OutFile, OutMessage } from '../flows/types.js';
+import type { OutMessage } from '../flows/types.js';
+import type { Actor } from '../domain/actor.js';
+import type { OutFile } from '../domain/out-file.js';
 import { signLink, verifyLink } from './signed-links.js';
 
 const PURPOSE = 'export';

@@ -16,5 +16,5 @@ export function createReminderQueue(options: ReminderQueueOptions): ReminderQueu
     connection: options.connection,
     ...(options.prefix ? { prefix: options.prefix } : {}),
     ...(options.telemetry ? { telemetry: options.telemetry } : {}),
-  }) as ReminderQueue;
+  });
 }

@@ -240,7 +240,7 @@ export function rateLimitSender(
       const retryAfterMs = platformRetryAfterMs(error);
       if (retryAfterMs === undefined) throw error;
       await limiter.penalise(keys.slice(0, 1), retryAfterMs);
-      throw Object.assign(error as object, { retryAfterMs });
+      throw Object.assign(error as Error, { retryAfterMs });
     }
   }
   return {

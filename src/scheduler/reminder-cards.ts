@@ -5,7 +5,7 @@
 import { DateTime } from 'luxon';
 import type { Db } from '../db/client.js';
 import type { Reminder } from '../db/generated/client.js';
-import { AGREEMENT_KIND_LABELS, type AgreementKind } from '../domain/agreements.js';
+import { AGREEMENT_KIND_LABELS } from '../domain/agreements.js';
 import { personZone } from '../domain/quiet-hours.js';
 import { mandatoryDueDate, parseSessionAttendeeSubject, personRecipient, REPEATED_NON_ATTENDANCE } from '../domain/reminder-policy.js';
 import type { CardRef } from '../flows/types.js';
@@ -115,7 +115,7 @@ export function createReminderCards(db: Db, clock: { now(): Date }) {
       where: { id: reminder.subjectId },
       select: { reviewDue: true, template: { select: { kind: true } }, parties: { select: { person: { select: { id: true, name: true } } } } },
     });
-    const label = a ? AGREEMENT_KIND_LABELS[a.template.kind as AgreementKind] : 'Supervision agreement';
+    const label = a ? AGREEMENT_KIND_LABELS[a.template.kind] : 'Supervision agreement';
     const others = names((a?.parties ?? []).map((p) => p.person).filter((p) => p.id !== reminder.recipientId).map((p) => p.name));
     if (reminder.kind === 'CONTRACT_REVIEW') {
       const when = a?.reviewDue ? localDate(a.reviewDue, zone) : 'soon';

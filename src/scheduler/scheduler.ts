@@ -62,7 +62,7 @@ export interface Scheduler {
 }
 
 export function connectionOf(redisUrl: string | ConnectionOptions): ConnectionOptions {
-  if (typeof redisUrl !== 'string') return { maxRetriesPerRequest: null, ...redisUrl } as ConnectionOptions;
+  if (typeof redisUrl !== 'string') return { maxRetriesPerRequest: null, ...redisUrl };
   const url = new URL(redisUrl);
   const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
   return {

@@ -17,7 +17,7 @@ import type { Db } from '../db/client.js';
 import { Prisma } from '../db/generated/client.js';
 import type { ReminderKind } from '../db/generated/client.js';
 import { orgSettingsSchema, resolveReminderTimings, serviceHoursSchema, type OrgSettings } from '../domain/org-settings.js';
-import { DEFAULT_RESPONSE_POLICIES, RESPONSE_ROUTES, responsePoliciesSchema, type ResponsePolicies } from '../domain/response-policy.js';
+import { DEFAULT_RESPONSE_POLICIES, RESPONSE_ROUTES, responsePoliciesSchema } from '../domain/response-policy.js';
 import type { QuietHoursPerson } from '../domain/quiet-hours.js';
 import {
   actionPointReminders,
@@ -75,7 +75,7 @@ function clockOf(org: OrgRow): ServiceClock {
     const policies = responsePoliciesSchema.safeParse(org.responseTargets ?? {});
     const hours = serviceHoursSchema.safeParse(org.serviceHours ?? {});
     clock = {
-      policies: policies.success ? (policies.data as ResponsePolicies) : DEFAULT_RESPONSE_POLICIES,
+      policies: policies.success ? (policies.data) : DEFAULT_RESPONSE_POLICIES,
       serviceHours: hours.success ? hours.data : serviceHoursSchema.parse({}),
       timeZone: org.timeZone,
     };
@@ -108,7 +108,7 @@ export async function sweepDueFacts(db: Db, options: SweepOptions): Promise<Swee
   const orgOf = async (id: string): Promise<{ org: OrgRow; settings: OrgSettings; clock: ServiceClock }> => {
     let org = orgs.get(id);
     if (!org) {
-      org = (await db.organisation.findUniqueOrThrow({ where: { id }, select: orgSelect })) as OrgRow;
+      org = (await db.organisation.findUniqueOrThrow({ where: { id }, select: orgSelect }));
       orgs.set(id, org);
     }
     return { org, settings: settingsOf(org), clock: clockOf(org) };
@@ -118,7 +118,7 @@ export async function sweepDueFacts(db: Db, options: SweepOptions): Promise<Swee
   // policies themselves then decide exactly what is due).
   const allOrgs = await db.organisation.findMany({ select: orgSelect });
   for (const org of allOrgs) {
-    orgs.set(org.id, org as OrgRow);
+    orgs.set(org.id, org);
   }
   const maxDueSoonDays = Math.max(3, ...allOrgs.map((o) => resolveReminderTimings(settingsOf(o as OrgRow)).actionDueSoonDays));
   const maxSessionLeadHours = Math.max(

@@ -5,7 +5,7 @@
 // failed sends are retried by BullMQ's exponential backoff with jitter (reconcile.ts).
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job, type Telemetry } from 'bullmq';
 import type { Db } from '../db/client.js';
-import { DeliveryRateLimitedError, deliverReminder, SendDeferredError, type DeliverDeps, type DeliveryOutcome } from './deliver-reminder.js';
+import { DeliveryRateLimitedError, deliverReminder, SendDeferredError, type DeliverDeps } from './deliver-reminder.js';
 import { JobName, parseDeliverMessagePayload, parseDeliverReminderPayload, REMINDER_QUEUE } from './jobs.js';
 import type { MessageDelivery } from '../channels/message-delivery.js';
 import { onceAMinute } from '../logger.js';
@@ -47,7 +47,7 @@ export function createReminderWorker(options: ReminderWorkerOptions): ReminderWo
   const deps: DeliverDeps = { ...options.deliverDeps, db: options.db };
   const { logger } = deps;
 
-  const processor = async (job: Job, token?: string): Promise<DeliveryOutcome | string> => {
+  const processor = async (job: Job, token?: string): Promise<string> => {
     if (job.name === JobName.deliverMessage && options.messages) {
       const { messageId } = parseDeliverMessagePayload(job.data);
       // One try; the row keeps the retry schedule (a failed try is PENDING with a later nextAttemptAt).

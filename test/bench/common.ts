@@ -243,7 +243,7 @@ export function getJson<T>(url: string, timeoutMs = 30_000): Promise<{ status: n
         try {
           resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as T });
         } catch (error) {
-          reject(error);
+          reject(error instanceof Error ? error : new Error(String(error)));
         }
       });
       res.on('error', reject);

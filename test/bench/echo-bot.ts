@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-enum-comparison -- Bot Framework types activity.type as a string and ActivityTypes as its string enum */
 // The benchmark's baseline: a bare botbuilder echo bot on express, the smallest bot that
 // does what ours does per turn at the transport level (parse, CloudAdapter turn, one
 // outbound connector call for a message, an invoke response for a card action).

@@ -170,7 +170,10 @@ async function runPhase(
   };
 
   await Promise.all(users.map((user) => loop(user, options.warmup)));
-  if (aborted) throw aborted;
+  // The users' loops set `aborted`: read through a function, which narrowing does not see past.
+  const abortedNow = (): Error | undefined => aborted;
+  const warmupFailure = abortedNow();
+  if (warmupFailure) throw warmupFailure;
   failures = 0;
   failureExamples.length = 0;
 
@@ -180,7 +183,8 @@ async function runPhase(
   const started = performance.now();
   await Promise.all(users.map((user) => loop(user, options.iterations, samples)));
   const wall = performance.now() - started;
-  if (aborted) throw aborted;
+  const runFailure = abortedNow();
+  if (runFailure) throw runFailure;
   const memory = await target.child.request('measure-stop');
   const sorry = (await stubStats(options.stubUrl)).sorry - sorryBefore;
   if (sorry > 0) {

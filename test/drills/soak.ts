@@ -68,7 +68,6 @@ const SIGNING_SECRET = 'drill-signing-secret-0123456789abcdef';
 const TEAM_ID = 'T0SGSDRILL';
 const TRIAGE_CHANNEL = '19:drill-triage@thread.tacv2';
 const BOT_ACCOUNT = { id: '28:sg-supervision-bot', name: 'SG Supervision' };
-const SORRY_MARK = 'Sorry, something went wrong on my side';
 
 interface Settings {
   minutes: number;
@@ -476,7 +475,7 @@ async function runDrill(settings: Settings, cleanups: CleanupStack): Promise<num
   // so one due just before the end may still be on its way).
   const loadEnd = new Date();
   const settleUntil = Date.now() + 90_000;
-  let unsent = 0;
+  let unsent: number;
   for (;;) {
     unsent = await db.reminder.count({ where: { dueAt: { lte: loadEnd }, status: { not: 'SENT' } } });
     const dueRecords = await db.supervisionRecord.count({ where: { status: 'DRAFT', dueAt: { lte: loadEnd } } });

@@ -144,7 +144,10 @@ describe('the main pool used up by other work', () => {
     const busy = Promise.all(Array.from({ length: 5 }, () => rig.proxied.$queryRaw`SELECT pg_sleep(5)`.catch(() => undefined))).then(() => {
       busyUntilDone = false;
     });
-    await new Promise((resolve) => setTimeout(resolve, 300)); // every main connection taken
+    // Every main connection taken: PostgreSQL is running all five sleeps.
+    const sleeping = async () =>
+      (await rig.database.db.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query = 'SELECT pg_sleep(5)' AND pid <> pg_backend_pid()`)[0]!.n >= 5;
+    expect(await waitFor(sleeping, 4_000)).toBe(true);
     const before = rig.postsTo(crew).length;
     const answer = rig.press(crew, 'intake.risk', { answer: 'yes' });
     // Recorded before any main connection came free: it did not wait for one.

@@ -167,7 +167,7 @@ describe('on Teams', () => {
       expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
       expect(res.text).toContain('"\'=HYPERLINK(""http://evil.example"",""click"")"');
       expect(res.text.startsWith('\uFEFF')).toBe(true); // UTF-8 byte-order mark, for Excel
-      const rows = parse(res.text, { bom: true }) as string[][];
+      const rows: string[][] = parse(res.text, { bom: true });
       expect(rows[0]).toEqual(['Time (Europe/London)', 'Time (UTC)', 'Actor', 'Actor e-mail', 'Action', 'Subject type', 'Subject', 'Subject id', 'Platform', 'Event id']);
       expect(rows).toHaveLength(inOctober + 1);
       expect(rows[1]!.slice(0, 7)).toEqual(['2026-10-01 00:00:00', '2026-09-30T23:00:00.000Z', demoPerson('specialist').name, demoPerson('specialist').email, 'request.claimed', 'request', reference]);
@@ -187,7 +187,7 @@ describe('on Teams', () => {
       const exports = await count('audit.export');
       const { cards } = await press('head', 'audit.csv', { query: OCTOBER, recordId: '' });
       const [offer] = downloadCards(cards);
-      const rows = parse((await download(offer)).text, { bom: true }) as string[][];
+      const rows: string[][] = parse((await download(offer)).text, { bom: true });
       expect(rows).toHaveLength(inOctober + 1);
       expect(await count('audit.export')).toBe(exports + 1);
     });
@@ -210,7 +210,7 @@ describe('on Teams', () => {
     it('exports a person\'s range with whether each event was by or about them', async () => {
       const email = demoPerson('call-handler').email;
       const { cards } = await say('head', `audit person ${email} from 2026-10-01 to 2026-10-31 csv`);
-      const rows = parse((await download(downloadCards(cards)[0])).text, { bom: true }) as string[][];
+      const rows: string[][] = parse((await download(downloadCards(cards)[0])).text, { bom: true });
       expect(rows[0]).toContain('Relation');
       // The 28 reads of their advice record and the two request events: all about them, none by them.
       expect(rows.slice(1).map((r) => `${r[4]} ${r[9]}`)).toEqual([
@@ -230,7 +230,7 @@ describe('on Teams', () => {
       const button = auditCards(shownCards)[0].body.find((b: any) => b.type === 'ActionSet').actions[0];
       expect(button.data).toEqual({ query: '', recordId });
       const { cards } = await press('head', 'audit.csv', button.data);
-      const rows = parse((await download(downloadCards(cards)[0])).text, { bom: true }) as string[][];
+      const rows: string[][] = parse((await download(downloadCards(cards)[0])).text, { bom: true });
       expect(rows.slice(1).filter((r) => r[4] === 'record.read')).toHaveLength(28);
       expect(rows.slice(1).every((r) => r[7] === recordId || r[5] !== 'record')).toBe(true);
       const exported = await lastAudit('audit.export');
@@ -361,7 +361,6 @@ describe('on Slack', () => {
   const dbState = async () =>
     // A Slack person's first contact links their account (identity.linked): not the refused request's doing.
     JSON.stringify({ audit: await h.database.db.auditEvent.count({ where: { action: { notIn: ['read.refused', 'identity.linked'] } } }), files: await h.database.db.exportFile.count() });
-  const refusedReads = () => h.database.db.auditEvent.count({ where: { action: 'read.refused' } });
 
   beforeAll(async () => {
     // Registered before the harness's catch-all, so these two answer first: Slack's upload URL, and the upload itself.
@@ -439,10 +438,9 @@ describe('on Slack', () => {
     expect(csv).not.toMatch(/neighbour|threshold/);
     const exported = await h.database.db.auditEvent.findFirstOrThrow({ where: { action: 'audit.export' }, orderBy: { id: 'desc' } });
     expect(exported).toMatchObject({ actorId: ids.head, subjectType: 'person', subjectId: ids['call-handler'], platform: 'SLACK' });
-    // The channel records the upload itself once Slack has it (after the last Web API call).
-    for (let i = 0; i < 100 && (await h.database.db.auditEvent.count({ where: { action: 'export.uploaded' } })) === 0; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    // The channel records the upload itself once Slack has it (after the last Web API call),
+    // within the turn: wait until the bot has handled the request to its end.
+    await h.settled();
     expect(await h.database.db.auditEvent.count({ where: { action: 'export.uploaded', actorId: ids.head } })).toBe(1);
     expect(exported.detail).toMatchObject({ rows: 30, format: 'csv' });
   });

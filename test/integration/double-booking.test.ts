@@ -7,7 +7,8 @@ import { seedDemoOrganisation } from '../../src/db/seed-demo.js';
 import { describeSlot } from '../../src/domain/booking.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { acceptSuggestedTime, confirmProposedSession } from '../../src/flows/booking.js';
-import type { Actor, FlowDeps } from '../../src/flows/types.js';
+import type { FlowDeps } from '../../src/flows/types.js';
+import type { Actor } from '../../src/domain/actor.js';
 import { createLogger } from '../../src/logger.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -86,7 +87,7 @@ describe('two overlapping confirmations at the same instant', () => {
       expect(refused, `round ${round}`).toHaveLength(1);
       expect(refused[0], `round ${round}`).toBeInstanceOf(DomainError);
       expect((refused[0] as DomainError).code).toBe('SLOT_TAKEN');
-      const winner = outcomes[0]!.status === 'fulfilled' ? first : second;
+      const winner = outcomes[0].status === 'fulfilled' ? first : second;
       const loser = winner === first ? second : first;
       // The same words as the sequential check: the clash is the winner's time.
       expect((refused[0] as DomainError).userMessage).toBe(`${supervisor} already has a session ${describeSlot(winner.slots[0]!, 'Europe/London')}.`);

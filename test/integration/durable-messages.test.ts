@@ -10,6 +10,7 @@ import { demoPerson } from '../../src/db/demo-organisation.js';
 import { createLogger } from '../../src/logger.js';
 import { startScheduler, type Scheduler } from '../../src/scheduler/scheduler.js';
 import { cardOf, personalConversationId, startTeamsHarness, TRIAGE_CHANNEL, type TeamsHarness } from '../support/teams-harness.js';
+import { eventually } from '../support/wait.js';
 
 const silent = createLogger({ level: 'silent' });
 const paramedicChat = `/v3/conversations/${personalConversationId('paramedic')}/activities`;
@@ -90,9 +91,7 @@ describe('advice the platform cannot take at once', () => {
       messagePollMs: 100,
     });
     try {
-      for (let i = 0; i < 200 && (await h.database.db.outboundMessage.findUniqueOrThrow({ where: { id: row.id } })).status === 'PENDING'; i += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+      await eventually(async () => (await h.database.db.outboundMessage.findUniqueOrThrow({ where: { id: row.id } })).status !== 'PENDING', 'the message row to leave PENDING');
     } finally {
       await scheduler.stop();
     }

@@ -1,6 +1,10 @@
 // npm run import:people -- --from-entra, on a real database, with Microsoft Graph and the Entra
 // token endpoint intercepted by nock.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, verify, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ParsedUrlQuery } from 'node:querystring';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -16,6 +20,8 @@ const CLIENT_ID = '11111111-2222-4333-8444-555555555555';
 const SECRET = 'S3cr3t~client~secret~value.do-not-print';
 const TOKEN = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.graph-access-token-do-not-print';
 const STAFF_GROUPS = ['Nursing', 'Medical', 'Safeguarding team'];
+/** A throwaway RSA key and self-signed certificate in one PEM (test only). */
+const CERTIFICATE = fileURLToPath(new URL('../fixtures/entra/test-app-certificate.pem', import.meta.url));
 
 let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
 let db: Db;
@@ -247,6 +253,98 @@ describe('import:people --from-entra', () => {
     expect(t.jobTitle).toBe('Named Professional');
     expect((await person(org.id, 'priya.shah@trust.example.nhs.uk')).jobTitle).toBe('Senior Staff Nurse');
     expect(await db.person.count({ where: { organisationId: org.id } })).toBe(4);
+  });
+
+  it('--dry-run reads Graph, validates and prints what would change person by person, writing nothing', async () => {
+    const org = await createOrganisation();
+    // First a real import of three, then a dry run in which Priya's title changes and Tom is new.
+    tokenEndpoint(org.tenant);
+    graphPages('/v1.0/users', [[priya, helen, grace]]);
+    expect((await cli(org, RULES)).code).toBe(0);
+    const before = await snapshot(org.id);
+
+    const token = tokenEndpoint(org.tenant);
+    const graph = graphPages('/v1.0/users', [[{ ...priya, jobTitle: 'Senior Staff Nurse' }, helen], [grace, tom, leaver]]);
+    const run = await cli(org, [...RULES, '--dry-run']);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(token.isDone() && graph.isDone()).toBe(true); // Graph was really read, every page
+    expect(run.out.split('\n')).toEqual([
+      'Microsoft Entra ID: read 5 users; 1 disabled account left out; every person passes the checks.',
+      `Dry run, nothing was written: importing Microsoft Entra ID into Test Trust ${org.slug} (${org.slug}) would create 1, update 1 and leave 2 unchanged.`,
+      `  create  Tom Okafor <tom.okafor@trust.example.nhs.uk>: name Tom Okafor; staff_group Nursing; roles STAFF; line_manager_email helen.ward@trust.example.nhs.uk; job_title Specialist Nurse, Safeguarding; teams_aad_object_id ${ids.tom}`,
+      '  update  Priya Shah <priya.shah@trust.example.nhs.uk>: job_title Staff Nurse → Senior Staff Nurse',
+    ]);
+    // Nothing written: no person, identity or audit entry.
+    expect(await snapshot(org.id)).toEqual(before);
+  });
+
+  it('signs in with a client certificate: an RS256 client assertion the certificate verifies, no secret sent', async () => {
+    const org = await createOrganisation();
+    const pem = readFileSync(CERTIFICATE, 'utf8');
+    const certificate = new X509Certificate(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)![0]);
+    const tokenUrl = `${LOGIN}/${org.tenant}/oauth2/v2.0/token`;
+    let form: Record<string, string> = {};
+    const token = nock(LOGIN)
+      .post(`/${org.tenant}/oauth2/v2.0/token`, (body: Record<string, string>) => {
+        form = body;
+        return true;
+      })
+      .reply(200, { token_type: 'Bearer', expires_in: 3599, access_token: TOKEN });
+    graphPages('/v1.0/users', [[priya, helen, grace]]);
+
+    // The secret is set as well: the certificate is preferred and the secret never sent.
+    const run = await cli(org, RULES, { ENTRA_CLIENT_CERTIFICATE_PATH: CERTIFICATE });
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(token.isDone()).toBe(true);
+    expect(form).toMatchObject({ grant_type: 'client_credentials', client_id: CLIENT_ID, scope: 'https://graph.microsoft.com/.default', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' });
+    expect(form.client_secret).toBeUndefined();
+
+    const [header, payload, signature] = form.client_assertion!.split('.');
+    const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
+    expect(decode(header!)).toEqual({ alg: 'RS256', typ: 'JWT', 'x5t#S256': createHash('sha256').update(certificate.raw).digest('base64url') });
+    const claims = decode(payload!);
+    expect(claims).toMatchObject({ aud: tokenUrl, iss: CLIENT_ID, sub: CLIENT_ID });
+    expect(typeof claims.jti).toBe('string');
+    expect((claims.exp as number) - (claims.nbf as number)).toBe(600);
+    expect(Math.abs((claims.iat as number) - Date.now() / 1000)).toBeLessThan(300);
+    // The certificate's public key verifies the signature; a changed payload does not verify.
+    expect(verify('sha256', Buffer.from(`${header}.${payload}`), certificate.publicKey, Buffer.from(signature!, 'base64url'))).toBe(true);
+    expect(verify('sha256', Buffer.from(`${header}.${payload}x`), certificate.publicKey, Buffer.from(signature!, 'base64url'))).toBe(false);
+    // The private key is never printed.
+    const keyLine = pem.split('\n').find((l, i, all) => all[i - 1]?.includes('BEGIN PRIVATE KEY'))!;
+    expect(`${run.out}\n${run.err}`).not.toContain(keyLine);
+    expect(await db.person.count({ where: { organisationId: org.id } })).toBe(3);
+  });
+
+  it('refuses a certificate file that is missing or has no key, asking Entra nothing and writing nothing', async () => {
+    const org = await createOrganisation();
+    const before = await snapshot(org.id);
+    const missing = await cli(org, RULES, { ENTRA_CLIENT_CERTIFICATE_PATH: '/nonexistent/app.pem' });
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('ENTRA_CLIENT_CERTIFICATE_PATH /nonexistent/app.pem: file not found');
+    const certOnly = join(mkdtempSync(join(tmpdir(), 'entra-cert-')), 'cert-only.pem');
+    writeFileSync(certOnly, /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(readFileSync(CERTIFICATE, 'utf8'))![0]);
+    const noKey = await cli(org, RULES, { ENTRA_CLIENT_CERTIFICATE_PATH: certOnly });
+    expect(noKey.code).toBe(1);
+    expect(noKey.err).toContain('must be a PEM file with the certificate and its private key; it has no private key');
+    expect(noKey.err).toContain('Nothing was imported.');
+    const noId = await cli(org, RULES, { ENTRA_CLIENT_CERTIFICATE_PATH: CERTIFICATE, ENTRA_CLIENT_ID: '' });
+    expect(noId.code).toBe(1);
+    expect(noId.err).toContain('ENTRA_CLIENT_CERTIFICATE_PATH goes with ENTRA_CLIENT_ID');
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(await snapshot(org.id)).toEqual(before);
+  });
+
+  it('--dry-run with problems prints the per-person report, exits 1 and writes nothing', async () => {
+    const org = await createOrganisation();
+    const before = await snapshot(org.id);
+    tokenEndpoint(org.tenant);
+    graphPages('/v1.0/users', [[priya, grace, { ...helen, mail: null }]]);
+    const run = await cli(org, [...RULES, '--dry-run']);
+    await expectRejected(org, run, before);
+    expect(run.err).toMatch(/Helen Ward <helen\.ward@trust\.example\.nhs\.uk>\s+mail\s+has no mail address in Entra ID/);
   });
 
   it('imports a group: its transitive members, with --default-staff-group and --roles for new people', async () => {

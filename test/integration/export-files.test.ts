@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoPerson } from '../../src/db/demo-organisation.js';
 import { seedDemoOrganisation } from '../../src/db/seed-demo.js';
-import type { Role } from '../../src/domain/permissions.js';
-import type { Actor, OutFile } from '../../src/flows/types.js';
+import type { Actor } from '../../src/domain/actor.js';
+import type { OutFile } from '../../src/domain/out-file.js';
 import { purgeExpiredExportFiles } from '../../src/db/export-files.js';
 import { createExportRouter, createFileOffers, DOWNLOAD_LINK_MINUTES } from '../../src/http/export-route.js';
 import { signLink } from '../../src/http/signed-links.js';
@@ -39,7 +39,7 @@ afterAll(async () => {
 
 async function actorFor(key: string): Promise<Actor> {
   const person = await database.db.person.findFirstOrThrow({ where: { organisationId, email: demoPerson(key).email } });
-  return { personId: person.id, organisationId, roles: person.roles as Role[], name: person.name, platform: 'TEAMS', timeZone: 'Europe/London' };
+  return { personId: person.id, organisationId, roles: person.roles, name: person.name, platform: 'TEAMS', timeZone: 'Europe/London' };
 }
 
 const csv: OutFile = { filename: 'report-2026-Q3.csv', contentType: 'text/csv; charset=utf-8', content: Buffer.from('figure,value\nsessions,3\n'), title: 'Report CSV', allowedRoles: ['HEAD_OF_SAFEGUARDING', 'SPECIALIST'] };

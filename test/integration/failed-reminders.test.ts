@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderAdaptiveCard } from '../../src/cards/render.js';
-import { cardToBlocks, type AdaptiveCard } from '../../src/channels/slack/block-kit.js';
+import { cardToBlocks } from '../../src/channels/slack/block-kit.js';
 import { demoPerson } from '../../src/db/demo-organisation.js';
 import { describeFailure } from '../../src/flows/failed-reminders.js';
 import { JobName, REMINDER_QUEUE, reminderJobId } from '../../src/scheduler/jobs.js';
@@ -14,6 +14,7 @@ import { createReminderQueue } from '../../src/scheduler/queue.js';
 import { reconcileQueue, type ReminderQueue } from '../../src/scheduler/reconcile.js';
 import { releaseRetriedJobs } from '../../src/scheduler/release-retried.js';
 import { cardOf, personalConversationId, visibleTexts, type ConnectorCall, type TeamsHarness, startTeamsHarness } from '../support/teams-harness.js';
+import { eventually } from '../support/wait.js';
 
 const connection = { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null };
 const prefix = `failed-reminders-test-${randomBytes(4).toString('hex')}`;
@@ -95,7 +96,7 @@ beforeAll(async () => {
     { connection, prefix },
   );
   const job = (await queue.getJob(reminders.unreachable))!;
-  for (let i = 0; i < 200 && !(await job.isFailed()); i++) await new Promise((r) => setTimeout(r, 25));
+  await eventually(() => job.isFailed(), 'the unreachable reminder job to fail');
   await worker.close();
 });
 
@@ -139,10 +140,10 @@ describe('failed reminders', () => {
 
     // The same card translates to Block Kit for Slack, with a Retry button per reminder.
     const data = { count: 1, total: 1, more: false, reminders: [{ reminderId: reminders.platform, kind: 'Unclaimed request', recipient: 'Triage channel', due: 'x', attempts: '5', error: 'y' }] };
-    const blocks = JSON.stringify(cardToBlocks(renderAdaptiveCard({ template: 'failed-reminders', data }) as AdaptiveCard, 'message'));
+    const blocks = JSON.stringify(cardToBlocks(renderAdaptiveCard({ template: 'failed-reminders', data }), 'message'));
     expect(blocks).toMatch(/"action_id":"reminder\.retry[^"]*"/);
     expect(blocks).toContain(reminders.platform);
-    const empty = JSON.stringify(cardToBlocks(renderAdaptiveCard({ template: 'failed-reminders', data: { count: 0, total: 0, more: false, reminders: [] } }) as AdaptiveCard, 'message'));
+    const empty = JSON.stringify(cardToBlocks(renderAdaptiveCard({ template: 'failed-reminders', data: { count: 0, total: 0, more: false, reminders: [] } }), 'message'));
     expect(empty).toContain('No failed reminders');
     expect(empty).not.toContain('reminder.retry');
   });

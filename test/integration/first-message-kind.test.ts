@@ -19,7 +19,6 @@ const ADVICE_WITH_DETAIL_KEPT = "I'd like some advice about a call where the mum
 /** Names advice and discloses a risk now. */
 const ADVICE_AND_RISK = 'I need advice, a child is being hurt right now at the house';
 
-const RISK_QUESTION = 'Is anyone at immediate risk of harm right now?';
 const KIND_QUESTION = 'What kind of help do you need?';
 const ROUTES_HEADING = 'If someone is at immediate risk';
 const CUE_ROUTES_NOTE =

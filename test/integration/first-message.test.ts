@@ -262,7 +262,7 @@ describe('on Slack', () => {
 
   it('still asks the risk question when the first message says no one is at risk', async () => {
     const [question, ...more] = await say('call-handler', "nobody's in danger, just want advice", 1);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await h.delivered(); // the turn handled to its end and what it wrote sent: nothing more to come
     expect([...more, ...posts(h.take(), 'call-handler')]).toEqual([]);
     expect({ text: question!.args.text, blocks: question!.args.blocks }).toEqual(riskMessage(greeting.denied('call-handler')));
   });

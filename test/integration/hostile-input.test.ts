@@ -17,6 +17,7 @@ import { quoteIdent } from '../../src/db/migrate.js';
 import { withPgClient, type TestDatabase } from '../support/database.js';
 import { dmChannel, slackState, slackUserId, startSlackHarness, TEAM_ID, TRIAGE_CHANNEL as SLACK_TRIAGE, type SlackHarness } from '../support/slack-harness.js';
 import { activityFrom, httpRequest, startTeamsHarness, type TeamsHarness } from '../support/teams-harness.js';
+import { eventually } from '../support/wait.js';
 
 /** Runs per generated family; at least 500 per platform in all. */
 const RUNS = Number(process.env.HOSTILE_RUNS ?? 0) || undefined;
@@ -154,7 +155,7 @@ const forgedData = (ids: () => Record<string, string>) =>
     // Person ids are resolved to the real ids of the named people: a forged claim of identity.
     const real = ids();
     const out: Record<string, unknown> = { ...data };
-    for (const key of ['personId', 'actorId'] as const) if (typeof out[key] === 'string' && real[out[key] as string]) out[key] = real[out[key] as string];
+    for (const key of ['personId', 'actorId'] as const) if (typeof out[key] === 'string' && real[out[key]]) out[key] = real[out[key]];
     if (out.requestId === 'real') out.requestId = real.request;
     return out;
   });
@@ -336,7 +337,7 @@ describe('Teams: generated malformed activities at POST /api/messages', () => {
         return { who, activity: activityFrom(who, where, { type: 'invoke', name: 'adaptiveCard/action', value }) };
       })
       // The specialist's real, current claim would be permitted: only stale or forged versions here.
-      .filter(({ who, activity }) => !(who === 'specialist' && ((activity as any).value as any)?.action?.data?.version === 1));
+      .filter(({ who, activity }) => !(who === 'specialist' && ((activity as any).value)?.action?.data?.version === 1));
     await fc.assert(
       fc.asyncProperty(invoke, async ({ who, activity }) => {
         const res = await post(activity, `forged action by ${who}`);
@@ -473,22 +474,10 @@ describe('Slack: generated malformed payloads at POST /slack/events', () => {
     await h?.close();
   });
 
-  /** Work continues after Slack's ack: wait until the Web API has been quiet for a moment. */
-  async function settle() {
-    let last = -1;
-    while (last !== h.calls.length) {
-      last = h.calls.length;
-      await new Promise((resolve) => setTimeout(resolve, 150));
-    }
-  }
+  /** Work continues after Slack's ack: wait until the bot has handled every request to its end. */
+  const settle = () => h.settled();
 
-  async function waitUntil(ok: () => Promise<boolean>) {
-    const until = Date.now() + 5_000;
-    while (!(await ok())) {
-      if (Date.now() > until) throw new Error('timed out');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
+  const waitUntil = (ok: () => Promise<boolean>) => eventually(ok, 'the rows the set-up turns write');
 
   const check = (res: Answer, what: string) => {
     sent += 1;
@@ -668,7 +657,7 @@ describe('Slack: generated malformed payloads at POST /slack/events', () => {
       .filter((c) => !(c.command === '/supervision' && typeof c.user_id === 'string' && /^U0DEMO/.test(c.user_id) && !['help', 'bind triage', 'bind triage channel'].includes((c.text ?? '').trim())));
     await fc.assert(
       fc.asyncProperty(command, async (fields) => {
-        const res = check(await form(fields as Record<string, string>), `command ${fields.command}`);
+        const res = check(await form(fields), `command ${fields.command}`);
         expect(res.status).toBeLessThan(500);
       }),
       { numRuns: perFamily(SLACK_FAMILIES), seed: SEED + 14 },

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client.js';
 import { Platform, Role } from '../../src/db/generated/enums.js';
+import { main as importPeople } from '../../src/cli/import-people.js';
 import { importDirectory, ImportDirectoryError } from '../../src/db/import-directory.js';
 import { createTestDatabase } from '../support/database.js';
 
@@ -218,6 +219,33 @@ describe('importDirectory', () => {
     await expect(importDirectory(failingDb, org.id, fixture('good.csv'))).rejects.toThrow('connection lost');
     expect(await db.person.count({ where: { organisationId: org.id } })).toBe(0);
     expect(await db.auditEvent.count({ where: { organisationId: org.id } })).toBe(0);
+  });
+
+  it('a dry run validates and says what would change, person by person, writing nothing', async () => {
+    const org = await createOrganisation();
+    expect((await importDirectory(db, org.id, readFileSync(`${FIXTURES}good.csv`, 'utf8'))).ok).toBe(true);
+    const before = await snapshot(org.id);
+    const result = await importDirectory(db, org.id, readFileSync(`${FIXTURES}good-updated.csv`, 'utf8'), { dryRun: true });
+    expect(result).toMatchObject({ ok: true, created: 1, updated: 6 });
+    const changes = result.ok ? (result.changes ?? []) : [];
+    expect(changes.find((c) => c.email === 'priya.shah@trust.example.nhs.uk')).toMatchObject({
+      action: 'update',
+      fields: expect.arrayContaining([
+        { field: 'roles', from: 'STAFF', to: 'STAFF;SUPERVISOR' },
+        { field: 'job_title', from: 'Staff Nurse', to: 'Senior Staff Nurse' },
+      ]),
+    });
+    expect(changes.filter((c) => c.action === 'create')).toHaveLength(1);
+    expect(await snapshot(org.id)).toEqual(before);
+
+    // The command prints the same plan and writes nothing either.
+    const out: string[] = [];
+    const code = await importPeople([`${FIXTURES}good-updated.csv`, '--org', org.slug, '--dry-run'], { DATABASE_URL: testDb.databaseUrl, DATABASE_SCHEMA: testDb.schema }, { out: (t) => out.push(t), err: (t) => out.push(t) });
+    expect(code).toBe(0);
+    expect(out.join('\n')).toMatch(/^Dry run, nothing was written: importing .*good-updated\.csv into Test Trust .* would create 1, update \d+ and leave \d+ unchanged\.$/m);
+    expect(out.join('\n')).toContain('  update  Priya Shah <priya.shah@trust.example.nhs.uk>: ');
+    expect(out.join('\n')).toContain('job_title Staff Nurse → Senior Staff Nurse');
+    expect(await snapshot(org.id)).toEqual(before);
   });
 
   it('throws a coded error for an unknown organisation', async () => {

@@ -17,6 +17,7 @@ import { upsertReminders } from '../../src/scheduler/reminder-store.js';
 import { startScheduler, type Scheduler } from '../../src/scheduler/scheduler.js';
 import { SIGNING_SECRET, slackUserId, startSlackHarness, TRIAGE_CHANNEL as SLACK_TRIAGE, type SlackHarness } from '../support/slack-harness.js';
 import { activityFrom, httpRequest, startTeamsHarness, type TeamsHarness } from '../support/teams-harness.js';
+import { eventually } from '../support/wait.js';
 
 const run = randomBytes(4).toString('hex');
 /** A unique marker per free-text field; none may reach a log line. */
@@ -67,14 +68,11 @@ function expectClean(raw: string[], extra: string[] = []) {
   }
 }
 
-async function waitFor<T>(fn: () => T | Promise<T>, ok: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (ok(value)) return value;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+/** Polls `fn` until `ok` holds (test/support/wait.ts: a generous deadline, no fixed sleep). */
+async function waitFor<T>(fn: () => T | Promise<T>, ok: (value: T) => boolean, what = 'the condition'): Promise<T> {
+  const seen: { value?: T } = {};
+  await eventually(async () => ok((seen.value = await fn())), what);
+  return seen.value as T;
 }
 
 const redisConnection = { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null };
@@ -218,8 +216,15 @@ describe('Teams: a whole journey logs no free text, names or secrets, and one id
     };
     const lines = logs.mark();
     scheduler = await startScheduler({ db: h.database.db, redisUrl: redisConnection, prefix, senders: [sender], logger: logs.logger, clock: h.clock, horizonMs: 15 * 60_000 });
-    await waitFor(lines, (ls) => ls.some((l) => l.msg === 'reminder sent'));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitFor(lines, (ls) => ls.some((l) => l.msg === 'reminder sent'), "the worker's 'reminder sent' line");
+    // Then for the worker to finish every job the sweep queued as due (sent, deferred or
+    // failed): no due reminder row left PENDING and no job waiting or running, so each of those
+    // jobs has logged its lines.
+    await eventually(async () => {
+      const due = await h.database.db.reminder.count({ where: { status: 'PENDING', sendAt: { lte: h.clock.now() } } });
+      const counts = await scheduler!.queue.getJobCounts('waiting', 'active', 'prioritized');
+      return due === 0 && Object.values(counts).every((n) => n === 0);
+    }, 'the due reminders to be handled and the queue to be idle');
     const worker = lines();
     const sweep = worker.find((l) => l.msg === 'reminder sweep');
     expect(sweep?.[REQUEST_ID_FIELD]).toMatch(/^sweep-[0-9a-f-]{36}$/);
@@ -257,17 +262,10 @@ describe('Slack: a whole journey logs no free text, names or secrets, and one id
   });
 
   /**
-   * Work continues after Slack's ack: wait until the Web API has been quiet for a moment and
-   * every message the turn wrote has been delivered (they are paced: one a second per channel).
+   * Work continues after Slack's ack: wait until the bot has handled every request to its end
+   * and every message the turn wrote has been delivered (they are paced: one a second per channel).
    */
-  async function settle() {
-    let last = -1;
-    while (last !== h.calls.length) {
-      last = h.calls.length;
-      await new Promise((resolve) => setTimeout(resolve, 120));
-      await h.delivered();
-    }
-  }
+  const settle = () => h.delivered();
 
   it('request, claim, advice through a modal, feedback and close: nothing confidential logged', async () => {
     const steps: Array<() => Promise<unknown>> = [
@@ -290,15 +288,15 @@ describe('Slack: a whole journey logs no free text, names or secrets, and one id
     await h.press('specialist', 'request.claim', { requestId: request!.id, version: request!.version }, { channel: SLACK_TRIAGE, ts: posted.messageId });
     await settle();
     request = await h.database.db.supervisionRequest.findUniqueOrThrow({ where: { id: request!.id } });
-    const meta = JSON.stringify({ verb: 'request.advise', data: { requestId: request!.id, version: request!.version }, channel: SLACK_TRIAGE, ts: posted.messageId });
+    const meta = JSON.stringify({ verb: 'request.advise', data: { requestId: request.id, version: request.version }, channel: SLACK_TRIAGE, ts: posted.messageId });
     await h.submit('specialist', meta, { advice: marker('slack-advice') });
     await settle();
-    request = await h.database.db.supervisionRequest.findUniqueOrThrow({ where: { id: request!.id } });
-    expect(request!.status).not.toBe('CLAIMED');
-    await h.press('paramedic', 'request.feedback', { requestId: request!.id, answer: 'helped' });
+    request = await h.database.db.supervisionRequest.findUniqueOrThrow({ where: { id: request.id } });
+    expect(request.status).not.toBe('CLAIMED');
+    await h.press('paramedic', 'request.feedback', { requestId: request.id, answer: 'helped' });
     await settle();
-    request = await h.database.db.supervisionRequest.findUniqueOrThrow({ where: { id: request!.id } });
-    await h.press('specialist', 'request.close', { requestId: request!.id, version: request!.version }, { channel: SLACK_TRIAGE, ts: posted.messageId, state: { outcome: 'ADVICE_GIVEN' } });
+    request = await h.database.db.supervisionRequest.findUniqueOrThrow({ where: { id: request.id } });
+    await h.press('specialist', 'request.close', { requestId: request.id, version: request.version }, { channel: SLACK_TRIAGE, ts: posted.messageId, state: { outcome: 'ADVICE_GIVEN' } });
     await settle();
     // Refused and broken requests: a bad signature, a stranger, an unknown command.
     await h.signed(JSON.stringify({ type: 'event_callback', event: { text: marker('badly-signed') } }), 'application/json', { secret: 'wrong' });

@@ -20,8 +20,10 @@ import { DomainError } from '../../src/domain/errors.js';
 import { DEFAULT_RESPONSE_POLICIES } from '../../src/domain/response-policy.js';
 import { addServiceMinutes, isWithinServiceHours } from '../../src/domain/service-time.js';
 import { signAgreement, stageAgreementOffers } from '../../src/flows/agreements.js';
-import type { Actor, FlowDeps } from '../../src/flows/types.js';
+import type { FlowDeps } from '../../src/flows/types.js';
+import type { Actor } from '../../src/domain/actor.js';
 import { createLogger } from '../../src/logger.js';
+import { createOutbox } from '../../src/channels/outbox.js';
 import { testDatabaseUrl, withTestDatabase } from '../support/database.js';
 
 const t = withTestDatabase();
@@ -63,6 +65,8 @@ async function snapshot() {
     staffGroups: await db.staffGroup.findMany({ orderBy: [{ organisationId: 'asc' }, { name: 'asc' }] }),
     requirements: await db.supervisionRequirement.findMany({ orderBy: { id: 'asc' }, include: { poolMembers: { orderBy: { personId: 'asc' } } } }),
     templates: await db.agreementTemplate.findMany({ orderBy: [{ kind: 'asc' }, { version: 'asc' }] }),
+    agreements: await db.agreement.findMany({ orderBy: { id: 'asc' }, select: { id: true, status: true, templateId: true } }),
+    messages: await db.outboundMessage.count(),
     audit: await db.auditEvent.count(),
   };
 }
@@ -425,71 +429,233 @@ describe('npm run org: from an empty database to a working set-up', () => {
     await expectRefused(['load-agreement', SLUG, 'contract', tmpFile('empty.md', '# Only a title\n\n')], 'file: has no text');
   });
 
-  it('load-agreement: a new version must be signed again by people who signed the earlier one', async () => {
-    const id = await orgId();
-    const person = async (email: string) => t.db.person.findUniqueOrThrow({ where: { organisationId_email: { organisationId: id, email } } });
-    const supervisor = await person('aisha.rahman@trust.example.nhs.uk');
-    const supervisee = await person('tom.okafor@trust.example.nhs.uk');
-    const other = await person('priya.shah@trust.example.nhs.uk');
-    const deps: FlowDeps = {
-      db: t.db,
-      clock,
-      outbox: { toPerson: async () => 'sent' as const, reachable: async () => true, updateTriageCards: async () => 'sent' as const, stage: async () => [], send: async () => 'sent' as const },
-      logger: createLogger({ level: 'silent' }),
-      links: { invite: () => 'https://bot.test/invite' },
-    };
-    const actor = (p: { id: string; name: string; roles: string[] }): Actor =>
-      ({ personId: p.id, organisationId: id, roles: p.roles, name: p.name, platform: 'TEAMS', timeZone: 'Europe/London' }) as Actor;
+  // Shared by the agreement and contract tests below: people, sessions and offers on the real
+  // outbox (rows written in the confirmation's transaction; nothing is sent in this file).
+  const flow = (() => {
+    const logger = createLogger({ level: 'silent' });
+    let made: FlowDeps | undefined;
+    // The test database exists only inside tests: made on first use.
+    const flowDeps = (): FlowDeps =>
+      (made ??= { db: t.db, clock, outbox: createOutbox({ db: t.db, senders: [], logger, clock }), logger, links: { invite: () => 'https://bot.test/invite' } });
     let day = 0;
-    const confirmedSession = async (attendeeId: string) => {
-      day += 1;
-      const startsAt = new Date(NOW.getTime() + day * 86_400_000);
-      const session = await t.db.session.create({
-        data: {
-          organisationId: id,
-          format: 'INDIVIDUAL',
-          type: 'MANDATORY',
-          status: 'CONFIRMED',
-          supervisorId: supervisor.id,
-          proposedById: supervisor.id,
-          startsAt,
-          endsAt: new Date(startsAt.getTime() + 3_600_000),
-          durationMinutes: 60,
-          attendees: { create: [{ personId: attendeeId }] },
-        },
-      });
-      await deps.outbox.send(await t.db.$transaction((tx) => stageAgreementOffers(deps, tx, session.id, 'Europe/London')));
-      return t.db.agreement.findMany({ where: { sessionId: session.id }, include: { template: true, signatures: true } });
+    return {
+      get deps() {
+        return flowDeps();
+      },
+      person: async (email: string) => t.db.person.findUniqueOrThrow({ where: { organisationId_email: { organisationId: await orgId(), email } } }),
+      actor: async (p: { id: string; name: string; roles: string[] }): Promise<Actor> =>
+        ({ personId: p.id, organisationId: await orgId(), roles: p.roles, name: p.name, platform: 'TEAMS', timeZone: 'Europe/London' }) as Actor,
+      /** A session confirmed `days` from now (negative: over and completed), offered its agreements as the bot does. */
+      session: async (supervisorId: string, attendeeId: string, options: { past?: boolean } = {}) => {
+        day += 1;
+        const startsAt = new Date(NOW.getTime() + (options.past ? -day : day) * 86_400_000);
+        const session = await t.db.session.create({
+          data: {
+            organisationId: await orgId(),
+            format: 'INDIVIDUAL',
+            type: 'MANDATORY',
+            status: 'CONFIRMED',
+            supervisorId,
+            proposedById: supervisorId,
+            startsAt,
+            endsAt: new Date(startsAt.getTime() + 3_600_000),
+            durationMinutes: 60,
+            attendees: { create: [{ personId: attendeeId }] },
+          },
+        });
+        await t.db.$transaction((tx) => stageAgreementOffers(flowDeps(), tx, session.id, 'Europe/London'));
+        if (options.past) await t.db.session.update({ where: { id: session.id }, data: { status: 'COMPLETED' } });
+        return session;
+      },
+      agreementsOf: (where: Record<string, unknown>) =>
+        t.db.agreement.findMany({ where, include: { template: true, signatures: true, parties: true }, orderBy: { createdAt: 'asc' } }),
+      /** The agreement cards waiting in the outbox for a person, as (agreement id, version shown). */
+      cardsFor: async (personId: string) =>
+        (await t.db.outboundMessage.findMany({ where: { kind: 'person', personId }, orderBy: { createdAt: 'asc' } }))
+          .map((m) => (m.message as { card?: { template: string; data: Record<string, unknown> } }).card)
+          .filter((c) => c?.template === 'agreement')
+          .map((c) => ({ agreementId: c!.data.agreementId, version: c!.data.version, versionLabel: c!.data.versionLabel, canSign: c!.data.canSign })),
     };
+  })();
 
-    // Version 1: offered, signed by both; a later session with the same people is covered by it.
-    const [first] = await confirmedSession(supervisee.id);
-    expect(first).toMatchObject({ template: { version: 1 }, status: 'AWAITING_SIGNATURES' });
-    await signAgreement(deps, actor(supervisee), { agreementId: first!.id, version: 1 });
-    await signAgreement(deps, actor(supervisor), { agreementId: first!.id, version: 1 });
-    expect(await t.db.agreement.findUniqueOrThrow({ where: { id: first!.id } })).toMatchObject({ status: 'SIGNED' });
-    expect(await confirmedSession(supervisee.id)).toEqual([]);
+  it('load-agreement: a new version is offered at once for sessions not yet over (old signatures kept, old cards refused with the new one), later for the rest', async () => {
+    const supervisor = await flow.person('aisha.rahman@trust.example.nhs.uk');
+    const supervisee = await flow.person('tom.okafor@trust.example.nhs.uk');
+    const other = await flow.person('priya.shah@trust.example.nhs.uk');
+    const former = await flow.person('ward.manager@trust.example.nhs.uk');
+    const { deps } = flow;
+
+    // Version 1: offered and signed by both; the next session with the same people is covered by it.
+    const first = await flow.session(supervisor.id, supervisee.id);
+    const [signed] = await flow.agreementsOf({ sessionId: first.id });
+    expect(signed).toMatchObject({ template: { version: 1 }, status: 'AWAITING_SIGNATURES' });
+    expect(await flow.cardsFor(supervisee.id)).toEqual([{ agreementId: signed!.id, version: 1, versionLabel: 'Version 1', canSign: true }]);
+    await signAgreement(deps, await flow.actor(supervisee), { agreementId: signed!.id, version: 1 });
+    await signAgreement(deps, await flow.actor(supervisor), { agreementId: signed!.id, version: 1 });
+    const covered = await flow.session(supervisor.id, supervisee.id);
+    expect(await flow.agreementsOf({ sessionId: covered.id })).toEqual([]);
     // Someone else is offered version 1 and has not signed it when the new text arrives.
-    const [pending] = await confirmedSession(other.id);
-    expect(pending).toMatchObject({ template: { version: 1 } });
+    const pendingSession = await flow.session(supervisor.id, other.id);
+    const [pending] = await flow.agreementsOf({ sessionId: pendingSession.id });
+    // Someone whose supervision is over signed version 1 at a past session.
+    const past = await flow.session(supervisor.id, former.id, { past: true });
+    const [formerSigned] = await flow.agreementsOf({ sessionId: past.id });
+    await signAgreement(deps, await flow.actor(former), { agreementId: formerSigned!.id, version: 1 });
+    await signAgreement(deps, await flow.actor(supervisor), { agreementId: formerSigned!.id, version: 1 });
+    const signaturesBefore = await t.db.signature.findMany({ orderBy: { signedAt: 'asc' } });
 
     const result = await cli('load-agreement', SLUG, 'individual', fixture('individual-agreement-v2.md'));
-    expect(result.code).toBe(0);
+    expect(result.code, result.err).toBe(0);
     expect(result.out).toContain('loaded as version 2 of the Individual Safeguarding Supervision Agreement (replacing version 1)');
     expect(result.out).toContain('1 agreement(s) still awaiting signatures on an earlier version can no longer be signed');
+    expect(result.out).toContain('Offered version 2 for signature now: 3 agreement(s) to 3 person(s)');
 
-    // The same two people, who signed version 1, are asked to sign version 2 at their next session.
-    const [renewed] = await confirmedSession(supervisee.id);
-    expect(renewed).toMatchObject({ template: { version: 2 }, status: 'AWAITING_SIGNATURES', signatures: [] });
+    // Each session confirmed and not yet over has version 2 offered, in the load's transaction.
+    for (const session of [first, covered, pendingSession]) {
+      const current = (await flow.agreementsOf({ sessionId: session.id, status: { not: 'SUPERSEDED' } })).filter((a) => a.template.version === 2);
+      expect(current).toHaveLength(1);
+      expect(current[0]).toMatchObject({ status: 'AWAITING_SIGNATURES', signatures: [], supervisorId: supervisor.id });
+    }
+    const renewed = (await flow.agreementsOf({ sessionId: first.id, template: { version: 2 } }))[0]!;
+    const forOther = (await flow.agreementsOf({ sessionId: pendingSession.id, template: { version: 2 } }))[0]!;
+    // The old signatures stay on record; the unsigned version 1 can no longer be signed.
+    expect(await t.db.signature.findMany({ orderBy: { signedAt: 'asc' } })).toEqual(signaturesBefore);
+    expect(await t.db.agreement.findUniqueOrThrow({ where: { id: signed!.id } })).toMatchObject({ status: 'SIGNED' });
+    expect(await t.db.agreement.findUniqueOrThrow({ where: { id: pending!.id } })).toMatchObject({ status: 'SUPERSEDED' });
+    // The cards are outbox rows due now, showing the version; audited as offers.
+    expect((await flow.cardsFor(supervisee.id)).filter((c) => c.version === 2).map((c) => c.versionLabel)).toEqual(['Version 2', 'Version 2']);
+    expect((await flow.cardsFor(other.id)).at(-1)).toEqual({ agreementId: forOther.id, version: 2, versionLabel: 'Version 2', canSign: true });
+    const rows = (await t.db.outboundMessage.findMany({ where: { kind: 'person' } })).filter((m) => {
+      const card = (m.message as { card?: { template: string; data: { version?: unknown } } }).card;
+      return card?.template === 'agreement' && card.data.version === 2;
+    });
+    expect(rows).toHaveLength(6); // three agreements, two parties each
+    expect(rows.every((r) => r.status === 'PENDING' && r.nextAttemptAt.getTime() <= NOW.getTime())).toBe(true);
+    expect(await t.db.auditEvent.count({ where: { action: 'agreement.offered', subjectId: forOther.id } })).toBe(1);
+    expect(await lastAudit('agreement-template.loaded')).toMatchObject({ detail: expect.objectContaining({ version: 2, offered: 3, awaitingOnEarlier: 1 }) });
+    // Whoever's supervision is over is not asked now.
+    expect(await flow.cardsFor(former.id)).toEqual([{ agreementId: formerSigned!.id, version: 1, versionLabel: 'Version 1', canSign: true }]);
+
+    // A card of version 1 is refused with the card of version 2, and nothing is written.
+    const count = await t.db.signature.count();
+    const refused = await signAgreement(deps, await flow.actor(other), { agreementId: pending!.id, version: 1 });
+    expect(refused).toMatchObject({ refused: true, notice: expect.stringContaining('replaced by version 2') });
+    expect(refused.replies[0]?.card?.data).toMatchObject({ agreementId: forOther.id, version: 2, versionLabel: 'Version 2', canSign: true });
+    expect(refused.updatedCard?.data).toMatchObject({ agreementId: pending!.id, canSign: false });
+    // Version 1's card pressed with the number 2 is still version 1's card.
+    expect(await signAgreement(deps, await flow.actor(other), { agreementId: pending!.id, version: 2 })).toMatchObject({ refused: true });
+    expect(await t.db.signature.count()).toBe(count);
+    // The platform's identity decides: someone who is not a party cannot sign the new card.
+    const notParty = await signAgreement(deps, await flow.actor(former), { agreementId: forOther.id, version: 2 }).catch((e: unknown) => e);
+    expect((notParty as DomainError).code).toBe('NOT_A_PARTY');
+    expect(await t.db.signature.count()).toBe(count);
+
+    // Version 2 is signed as version 2; the supervisee's version 1 signature does not cover it.
     const theirSignatures = await t.db.signature.findMany({ where: { personId: supervisee.id }, select: { personId: true, signedVersion: true } });
     expect(needsResigning(supervisee.id, theirSignatures, 2)).toBe(true);
-    // A card of version 1 can no longer be signed.
-    const refusal = await signAgreement(deps, actor(other), { agreementId: pending!.id, version: 1 }).catch((e: unknown) => e);
-    expect(refusal).toBeInstanceOf(DomainError);
-    expect((refusal as DomainError).code).toBe('OUTDATED_TEXT');
-    // Version 2 is signed as version 2.
-    await signAgreement(deps, actor(supervisee), { agreementId: renewed!.id, version: 2 });
-    expect(await t.db.signature.findFirst({ where: { agreementId: renewed!.id, personId: supervisee.id } })).toMatchObject({ signedVersion: 2 });
+    await signAgreement(deps, await flow.actor(supervisee), { agreementId: renewed.id, version: 2 });
+    expect(await t.db.signature.findFirst({ where: { agreementId: renewed.id, personId: supervisee.id } })).toMatchObject({ signedVersion: 2 });
+    // The person whose supervision was over signs version 2 when their next session is confirmed.
+    const next = await flow.session(supervisor.id, former.id);
+    expect(await flow.agreementsOf({ sessionId: next.id })).toEqual([expect.objectContaining({ template: expect.objectContaining({ version: 2 }), status: 'AWAITING_SIGNATURES' })]);
+  });
+
+  it('load-agreement contract: offered only where the organisation offers contracts; a new version is offered to every pair in force, the signed one kept on record', async () => {
+    const supervisor = await flow.person('aisha.rahman@trust.example.nhs.uk');
+    const supervisee = await flow.person('tom.okafor@trust.example.nhs.uk');
+    const { deps } = flow;
+    const contracts = () => flow.agreementsOf({ template: { kind: 'CONTRACT' } });
+
+    // Off by default (the demo policy has no contract): the text is kept, nothing is offered.
+    const off = await cli('load-agreement', SLUG, 'contract', tmpFile('contract-1.md', '# Supervision Contract\n\n## The supervisor will\n\n- keep time\n'));
+    expect(off.code, off.err).toBe(0);
+    expect(off.out).toContain('Contracts are not offered by this organisation');
+    await flow.session(supervisor.id, supervisee.id);
+    expect(await contracts()).toEqual([]);
+
+    // Switched on: a confirmed session offers the supervisee and the supervisor the contract.
+    expect(await expectRefused(['set-records', SLUG, 'offerContracts=sometimes'], 'offerContracts')).toBeTruthy();
+    expect((await cli('set-records', SLUG, 'offerContracts=true')).code).toBe(0);
+    const session = await flow.session(supervisor.id, supervisee.id);
+    const [contract] = await contracts();
+    expect(contract).toMatchObject({ sessionId: session.id, status: 'AWAITING_SIGNATURES', template: { version: 1 } });
+    expect(contract!.parties.map((p) => p.personId).sort()).toEqual([supervisor.id, supervisee.id].sort());
+    await signAgreement(deps, await flow.actor(supervisee), { agreementId: contract!.id, version: 1 });
+    await signAgreement(deps, await flow.actor(supervisor), { agreementId: contract!.id, version: 1 });
+    expect(await t.db.agreement.findUniqueOrThrow({ where: { id: contract!.id } })).toMatchObject({ status: 'SIGNED', reviewDue: new Date('2027-11-23T00:00:00Z') });
+    // In force: the next session offers no second contract.
+    await flow.session(supervisor.id, supervisee.id);
+    expect(await contracts()).toHaveLength(1);
+
+    // A duplicate version or an empty file is refused, nothing written (no offers either).
+    await expectRefused(['load-agreement', SLUG, 'contract', tmpFile('contract-dup.md', '# Supervision Contract\n\nNew text\n'), '--version', '1'], 'version: version 1 of the Supervision Contract already exists');
+    await expectRefused(['load-agreement', SLUG, 'contract', tmpFile('contract-empty.md', '')], 'file: has no text');
+    await expectRefused(['load-agreement', SLUG, 'contract', join(TMP, 'no-such-contract.md')], 'no-such-contract.md');
+
+    const v2 = await cli('load-agreement', SLUG, 'contract', tmpFile('contract-2.md', '# Supervision Contract\n\n## The supervisor will\n\n- keep time\n- review it yearly\n'));
+    expect(v2.code, v2.err).toBe(0);
+    expect(v2.out).toMatch(/Offered version 2 for signature now: \d+ agreement\(s\)/);
+    const after = await contracts();
+    const old = after.find((c) => c.id === contract!.id)!;
+    // The signed version 1 stays on record with its signatures, superseded (no more review reminders).
+    expect(old).toMatchObject({ status: 'SUPERSEDED', template: { version: 1 } });
+    expect(old.signatures.map((s) => s.signedVersion)).toEqual([1, 1]);
+    const renewed = after.filter((c) => c.template.version === 2 && c.parties.some((p) => p.personId === supervisee.id));
+    expect(renewed).toHaveLength(1);
+    expect(renewed[0]).toMatchObject({ status: 'AWAITING_SIGNATURES', supervisorId: supervisor.id });
+    expect((await flow.cardsFor(supervisee.id)).at(-1)).toMatchObject({ agreementId: renewed[0]!.id, version: 2, versionLabel: 'Version 2' });
+
+    // The old contract's card is refused with the new one.
+    const refused = await signAgreement(deps, await flow.actor(supervisee), { agreementId: contract!.id, version: 1 });
+    expect(refused).toMatchObject({ refused: true, notice: expect.stringContaining('Supervision Contract has been replaced by version 2') });
+    expect(refused.replies[0]?.card?.data).toMatchObject({ agreementId: renewed[0]!.id, version: 2 });
+    await signAgreement(deps, await flow.actor(supervisee), { agreementId: renewed[0]!.id, version: 2 });
+    expect(await t.db.signature.findFirst({ where: { agreementId: renewed[0]!.id, personId: supervisee.id } })).toMatchObject({ signedVersion: 2, platform: 'TEAMS' });
+  });
+
+  it('load-agreement group-attendance: a group session not yet over is offered the new attendance record only', async () => {
+    const supervisor = await flow.person('aisha.rahman@trust.example.nhs.uk');
+    const tom = await flow.person('tom.okafor@trust.example.nhs.uk');
+    const priya = await flow.person('priya.shah@trust.example.nhs.uk');
+    expect((await cli('load-agreement', SLUG, 'group', tmpFile('group-1.md', '# Group agreement\n\n- Be on time\n'))).code).toBe(0);
+    expect((await cli('load-agreement', SLUG, 'group-attendance', tmpFile('attendance-1.md', '# Attendance record\n\nSigning agrees to the group agreement.\n'))).code).toBe(0);
+    const startsAt = new Date(NOW.getTime() + 30 * 86_400_000);
+    const session = await t.db.session.create({
+      data: {
+        organisationId: await orgId(),
+        format: 'GROUP',
+        type: 'MANDATORY',
+        status: 'CONFIRMED',
+        supervisorId: supervisor.id,
+        proposedById: supervisor.id,
+        startsAt,
+        endsAt: new Date(startsAt.getTime() + 90 * 60_000),
+        durationMinutes: 90,
+        attendees: { create: [{ personId: tom.id }, { personId: priya.id }] },
+      },
+    });
+    await t.db.$transaction((tx) => stageAgreementOffers(flow.deps, tx, session.id, 'Europe/London'));
+    const kinds = async () => (await flow.agreementsOf({ sessionId: session.id })).map((a) => [a.template.kind, a.template.version, a.status]);
+    expect(await kinds()).toEqual([
+      ['GROUP', 1, 'AWAITING_SIGNATURES'],
+      ['GROUP_ATTENDANCE', 1, 'AWAITING_SIGNATURES'],
+    ]);
+    const attendance = (await flow.agreementsOf({ sessionId: session.id, template: { kind: 'GROUP_ATTENDANCE' } }))[0]!;
+    await signAgreement(flow.deps, await flow.actor(tom), { agreementId: attendance.id, version: 1 });
+
+    const result = await cli('load-agreement', SLUG, 'group-attendance', tmpFile('attendance-2.md', '# Attendance record\n\nSigning agrees to the group agreement and its ground rules.\n'));
+    expect(result.code, result.err).toBe(0);
+    expect(result.out).toContain('Offered version 2 for signature now: 1 agreement(s) to 3 person(s)');
+    // The group agreement itself is untouched (Tom's attendance signature agreed to it); the
+    // attendance record is offered again at version 2 to all three, version 1 superseded with Tom's signature kept.
+    expect(await kinds()).toEqual([
+      ['GROUP', 1, 'AWAITING_SIGNATURES'],
+      ['GROUP_ATTENDANCE', 1, 'SUPERSEDED'],
+      ['GROUP_ATTENDANCE', 2, 'AWAITING_SIGNATURES'],
+    ]);
+    expect(await t.db.signature.count({ where: { agreementId: attendance.id, personId: tom.id, signedVersion: 1 } })).toBe(1);
+    const renewed = (await flow.agreementsOf({ sessionId: session.id, template: { kind: 'GROUP_ATTENDANCE', version: 2 } }))[0]!;
+    expect(renewed.parties.map((p) => p.personId).sort()).toEqual([supervisor.id, tom.id, priya.id].sort());
   });
 
   it('show: prints everything that is set, marking defaults, and --json gives the same as data', async () => {

@@ -9,7 +9,7 @@ import type { Db } from '../../src/db/client.js';
 import { demoPerson } from '../../src/db/demo-organisation.js';
 import { ONLY_ADMINISTRATORS } from '../../src/flows/org-settings-card.js';
 import { cardOf, personalConversationId, startTeamsHarness, visibleTexts, type TeamsHarness } from '../support/teams-harness.js';
-import { dmChannel, slackUserId, startSlackHarness, type SlackCall, type SlackHarness } from '../support/slack-harness.js';
+import { dmChannel, startSlackHarness, type SlackCall, type SlackHarness } from '../support/slack-harness.js';
 
 const WEEK = { hours_mon: '09:00-17:00', hours_tue: '09:00-17:00', hours_wed: '09:00-17:00', hours_thu: '09:00-17:00', hours_fri: '09:00-17:00', hours_sat: 'closed', hours_sun: 'closed' };
 const CHANGES = ['organisation.contacts.set', 'organisation.service-hours.set'];

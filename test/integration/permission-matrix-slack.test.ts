@@ -9,29 +9,19 @@ import { runPermissionMatrix, type Driver } from './permission-matrix.table.js';
 
 let h: SlackHarness | undefined;
 
-/** How long the Web API must stay quiet after the actor was answered before the turn counts as done. */
-const SETTLE_MS = 40;
-
 async function slackDriver(): Promise<Driver> {
   const harness = await startSlackHarness();
   h = harness;
   const db = harness.database.db;
   const organisationId = (await db.organisation.findFirstOrThrow()).id;
 
-  /** Slack answers after the acknowledgement: wait for the actor's answer, then for quiet. */
+  /**
+   * Slack answers after the acknowledgement: wait until the bot has handled the request to its
+   * end and delivered what it wrote, then the actor must have been answered.
+   */
   async function answered(from: number, isMine: (c: SlackCall) => boolean): Promise<SlackCall[]> {
-    const started = Date.now();
-    while (!harness.calls.slice(from).some(isMine)) {
-      if (Date.now() - started > 10_000) throw new Error(`no answer; saw ${harness.calls.slice(from).map((c) => c.method).join(', ')}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    let seen = harness.calls.length;
-    for (;;) {
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-      await harness.delivered();
-      if (harness.calls.length === seen) break;
-      seen = harness.calls.length;
-    }
+    await harness.delivered();
+    if (!harness.calls.slice(from).some(isMine)) throw new Error(`no answer; saw ${harness.calls.slice(from).map((c) => c.method).join(', ')}`);
     return harness.calls.slice(from).filter(isMine);
   }
 
@@ -84,9 +74,7 @@ describe('on Slack', () => {
       const from = harness.calls.length;
       const res = await harness.press(key, 'card.open:session.propose', { data: { requestId: fx.requestId } }, { channel: TRIAGE_CHANNEL });
       expect(res.status).toBe(200);
-      const started = Date.now();
-      const done = () => harness.calls.slice(from).some((c) => c.method === 'views.open' || (c.method === 'chat.postEphemeral' && c.args.user === slackUserId(key)));
-      while (!done() && Date.now() - started < 10_000) await new Promise((resolve) => setTimeout(resolve, 10));
+      await harness.settled(); // the press handled to its end: a modal opened or the person told
       const calls = harness.calls.slice(from);
       const team = ['specialist', 'other specialist', 'Head'].includes(relation);
       expect.soft(calls.some((c) => c.method === 'views.open'), `${relation}: modal opened`).toBe(team);

@@ -108,7 +108,7 @@ async function teamsDriver(): Promise<Driver> {
       where = 'triage';
       reference = (await newestRequestOf(h.database.db, source.triageCardOf)).reference;
     }
-    const candidates = shown.filter((s) => s.where === where && (!reference || texts(s.card.body).some((t) => t.includes(reference!))));
+    const candidates = shown.filter((s) => s.where === where && (!reference || texts(s.card.body).some((t) => t.includes(reference))));
     for (const { card } of ordered(candidates, source)) {
       const action = executeActions(card).find((a) => a.verb === step.press && matches(a.data, step.pick));
       if (action) return action;
@@ -248,7 +248,7 @@ async function slackDriver(): Promise<Driver> {
       await h.delivered(); // the post is recorded just after the call
       postedTs = (await h.database.db.postedCard.findFirstOrThrow({ where: { subjectId: request.id, platform: 'SLACK', purpose: 'triage' } })).messageId;
     }
-    const candidates = shown.filter((s) => s.where === where && (!reference || texts(s.blocks).some((t) => t.includes(reference!))));
+    const candidates = shown.filter((s) => s.where === where && (!reference || texts(s.blocks).some((t) => t.includes(reference))));
     for (const message of ordered(candidates, source)) {
       for (const block of message.blocks.filter((b) => b.type === 'actions')) {
         for (const element of block.elements as Json[]) {
@@ -351,12 +351,15 @@ async function slackDriver(): Promise<Driver> {
       };
       let waitError: unknown;
       try {
-        calls.push(...(await h.until((c) => enough([...calls, ...c]), 8_000)));
+        calls.push(...(await h.until((c) => enough([...calls, ...c]))));
       } catch (error) {
         waitError = error;
       }
-      // Anything still arriving belongs to this step too, and is checked.
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      // Anything still arriving belongs to this step too, and is checked: wait until the press
+      // has been handled to its end and what it wrote delivered.
+      await h.delivered().catch((error: unknown) => {
+        waitError ??= error;
+      });
       calls.push(...h.take());
       for (const call of calls) {
         if (call.method === 'chat.postMessage') shown.push({ where: whereOf(call.args.channel), ts: tsOf(call), blocks: call.args.blocks ?? [] });

@@ -159,8 +159,12 @@ async function sweepAndDeliver(scheduler: Scheduler, instant: Date): Promise<voi
     (n) => n === 0,
   );
   expect(left).toBe(0);
-  // A worker that found its recipient in quiet hours moves sendAt on; let it finish writing.
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  // A worker that found its recipient in quiet hours moves sendAt on, then puts its job back
+  // as delayed: wait until no job is waiting or running, so every job has finished.
+  await waitFor(
+    () => scheduler.queue.getJobCounts('waiting', 'active', 'prioritized'),
+    (counts) => Object.values(counts).every((n) => n === 0),
+  );
 }
 
 const rows = async (): Promise<Reminder[]> => t.db.reminder.findMany({ orderBy: [{ dueAt: 'asc' }, { kind: 'asc' }, { recipientKey: 'asc' }] });
@@ -279,7 +283,7 @@ describe('1. a session that has ended without a written record', () => {
     const actor = { personId: cal.id, organisationId, roles: ['STAFF'] as const, name: cal.name, platform: 'SLACK' as const, timeZone: 'Europe/London' };
     const deps = { db: t.db, clock, outbox: { stage: async () => [], send: async () => {} }, logger: silent, links: {} } as never;
     expect(await status(written.id)).toBe('AWAITING_RECORD');
-    await signRecord(deps, actor as never, { recordId: writtenRecord.id, version: 2 });
+    await signRecord(deps, actor, { recordId: writtenRecord.id, version: 2 });
     expect((await t.db.supervisionRecord.findUniqueOrThrow({ where: { id: writtenRecord.id } })).status).toBe('SIGNED');
     expect(await status(written.id)).toBe('COMPLETED');
     expect(await t.db.sessionEvent.findMany({ where: { sessionId: written.id }, select: { fromStatus: true, toStatus: true, actorId: true } })).toEqual([

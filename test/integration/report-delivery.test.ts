@@ -57,7 +57,7 @@ describe('Teams', () => {
     const first = await fetchLink(download.url);
     expect(first.status).toBe(200);
     expect(first.text.startsWith('\uFEFF')).toBe(true); // UTF-8 byte-order mark, for Excel
-    const rows = parse(first.text, { columns: true, bom: true }) as Array<Record<string, string>>;
+    const rows: Array<Record<string, string>> = parse(first.text, { columns: true, bom: true });
     expect(Object.keys(rows[0]!)).toEqual(REPORT_CSV_HEADER);
     expect(rows.find((r) => r.section === 'sessions' && r.staff_group === 'All')!.value).toBe(headline.Sessions);
     expect((await fetchLink(download.url)).status).toBe(410);
@@ -187,7 +187,7 @@ describe('Slack', () => {
     expect(told.some((t) => /I could not send you the file "supervision-report_2026-07-01_2026-09-30\.png"/.test(t))).toBe(true);
     expect(named(calls, 'files.completeUploadExternal')[0]!.args.channel_id).toBe(dmChannel('specialist'));
     await expect.poll(() => h.database.db.auditEvent.count({ where: { action: 'export.uploaded' } })).toBe(before + 1);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await h.delivered(); // the turn handled to its end: no second audit can still come
     expect(await h.database.db.auditEvent.count({ where: { action: 'export.uploaded' } })).toBe(before + 1);
   });
 
@@ -196,7 +196,7 @@ describe('Slack', () => {
     await h.dm('external-supervisor', 'report Q3 2026');
     const calls = await h.until((c) => named(c, 'chat.postMessage').length === 1);
     expect(named(calls, 'chat.postMessage')[0]!.args.text).toMatch(/Only the Head of Safeguarding/);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await h.delivered(); // the turn handled to its end: no upload can still come
     expect(h.take().filter((c) => c.method.startsWith('files.'))).toEqual([]);
   });
 });

@@ -19,6 +19,7 @@ import { reconcileQueue, STUCK_AFTER_MS, type ReminderQueue } from '../../src/sc
 import { dueForQueue, upsertReminders, type ReminderSpec } from '../../src/scheduler/reminder-store.js';
 import { createReminderWorker, type ReminderWorker } from '../../src/scheduler/worker.js';
 import { withTestDatabase } from '../support/database.js';
+import { eventually, WAIT_TIMEOUT_MS } from '../support/wait.js';
 
 const REDIS_DB = 11;
 const connection = { host: '127.0.0.1', port: 6379, db: REDIS_DB, maxRetriesPerRequest: null };
@@ -79,14 +80,8 @@ function specs(n: number, sendAt: Date, overrides: Partial<ReminderSpec> = {}): 
   }));
 }
 
-async function waitFor<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('waitFor: timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
+async function waitFor<T>(probe: () => Promise<T | undefined | false>, timeoutMs = WAIT_TIMEOUT_MS): Promise<T> {
+  return eventually(probe, 'the condition', timeoutMs) as Promise<T>;
 }
 
 /** Waits until no reminder is PENDING, then returns all rows. */
@@ -124,7 +119,7 @@ function startWorker(prefix: string, deps: Partial<Omit<DeliverDeps, 'db'>>, con
 
 async function jobIds(queue: ReminderQueue): Promise<string[]> {
   const jobs = await queue.getJobs(['delayed', 'waiting', 'active', 'prioritized']);
-  return jobs.map((j) => j!.id!).sort();
+  return jobs.map((j) => j.id!).sort();
 }
 
 describe('reminder store', () => {
@@ -176,12 +171,12 @@ describe('reconcile', () => {
     expect(future!.delay).toBe(30_000);
     expect(future!.name).toBe(JobName.deliverReminder);
     expect(future!.data).toEqual({ reminderId: future!.id });
-    const stamps = new Map((await queue.getJobs(['delayed', 'waiting'])).map((j) => [j!.id, j!.timestamp]));
+    const stamps = new Map((await queue.getJobs(['delayed', 'waiting'])).map((j) => [j.id, j.timestamp]));
 
     await reconcileQueue(t.db, queue, { now: new Date(now.getTime() + 5), horizonMs: 60_000 });
     const again = await queue.getJobs(['delayed', 'waiting']);
-    expect(again.map((j) => j!.id).sort()).toEqual(expected);
-    for (const job of again) expect(job!.timestamp).toBe(stamps.get(job!.id)); // the same jobs, not new ones
+    expect(again.map((j) => j.id).sort()).toEqual(expected);
+    for (const job of again) expect(job.timestamp).toBe(stamps.get(job.id)); // the same jobs, not new ones
     expect(await queue.count()).toBe(5);
 
     await redis.flushdb();
@@ -352,12 +347,16 @@ describe('worker', () => {
     const [reminder] = await upsertReminders(t.db, specs(1, new Date(Date.now() - 1000)));
     const { queue, prefix } = newQueue();
     let started = false;
+    // The send is still going when close() begins: it ends only once the worker is closing.
+    let release!: () => void;
+    const closing = new Promise<void>((resolve) => (release = resolve));
     const slowSend = async (r: Reminder): Promise<SendResult> => {
       started = true;
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await closing;
       return { platform: 'SLACK', messageId: `msg-${r.id}` };
     };
     const worker = startWorker(prefix, { send: slowSend });
+    worker.worker.on('closing', () => release());
     await reconcileQueue(t.db, queue, { now: new Date(), horizonMs: 0, job: fast });
     await waitFor(async () => started);
     await worker.close();

@@ -24,6 +24,7 @@ import { startScheduler, type Scheduler } from '../../src/scheduler/scheduler.js
 import { createReminderSender } from '../../src/scheduler/send-reminder.js';
 import { sweepDueFacts } from '../../src/scheduler/sweep.js';
 import { withTestDatabase } from '../support/database.js';
+import { eventually } from '../support/wait.js';
 
 const connection = { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null };
 const basePrefix = `kinds-test-${randomBytes(4).toString('hex')}`;
@@ -567,10 +568,7 @@ describe('non-attendance', () => {
       job: { attempts: 3, backoffMs: 10, jitter: 0.5 },
     });
     started.push({ scheduler, prefix });
-    const until = async (ok: () => Promise<boolean>) => {
-      const deadline = Date.now() + 10_000;
-      while (!(await ok()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    };
+    const until = (ok: () => Promise<boolean>) => eventually(ok, 'the reminder to be sent');
     await until(async () => (await t.db.reminder.count({ where: { recipientId: staff.id, status: 'SENT' } })) === 1);
     expect(sent.map((s) => s.conversationId)).toEqual([`a:conv-${staff.id}`]);
     await scheduler.runOnce();

@@ -17,6 +17,7 @@ import { upsertReminders } from '../../src/scheduler/reminder-store.js';
 import type { ReminderSubjectType } from '../../src/domain/reminder-policy.js';
 import { startScheduler, type Scheduler } from '../../src/scheduler/scheduler.js';
 import { withTestDatabase } from '../support/database.js';
+import { eventually, WAIT_TIMEOUT_MS } from '../support/wait.js';
 
 const connection = { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null };
 const prefix = `metrics-test-${randomBytes(4).toString('hex')}`;
@@ -35,12 +36,8 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
 });
 
-async function waitFor(probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error('waitFor: timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
+async function waitFor(probe: () => Promise<boolean>, timeoutMs = WAIT_TIMEOUT_MS): Promise<void> {
+  await eventually(probe, 'the condition', timeoutMs);
 }
 
 async function serve(app: express.Express): Promise<string> {
@@ -149,7 +146,7 @@ describe('scheduler metrics', () => {
     // Another test file may hold the sweep lock at this moment: queue the rows directly too.
     await reconcileQueue(t.db, scheduler.queue, { now: new Date(), horizonMs: 15 * 60_000, job: { attempts: 3, backoffMs: 10, jitter: 0.5 } });
     await scheduler.queue.add(JobName.deliverReminder, { reminderId: ids.duplicate }, { ...deliveryJobOptions(), jobId: reminderJobId(ids.duplicate) });
-    for (let i = 0; i < 100 && !(await scheduler.runOnce()).swept; i++) await new Promise((r) => setTimeout(r, 100));
+    await eventually(async () => (await scheduler!.runOnce()).swept, 'a sweep once the lock is free', WAIT_TIMEOUT_MS, 100);
 
     await waitFor(async () => (await t.db.reminder.count({ where: { id: { in: [ids.sent, ids.unreachable, ids.cancelled] }, status: 'PENDING' } })) === 0);
     // Outcomes are counted from the worker's events, just after the rows change.

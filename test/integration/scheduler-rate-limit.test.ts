@@ -21,12 +21,15 @@ import {
   platformRetryAfterMs,
   PLATFORM_RATE_LIMITS,
   rateLimitSender,
+  type Acquired,
   type LimitedKey,
+  type RateLimiter,
 } from '../../src/scheduler/rate-limit.js';
 import { reconcileQueue, type ReminderQueue } from '../../src/scheduler/reconcile.js';
 import { upsertReminders } from '../../src/scheduler/reminder-store.js';
 import { createReminderWorker, type ReminderWorker } from '../../src/scheduler/worker.js';
 import { withTestDatabase } from '../support/database.js';
+import { eventually } from '../support/wait.js';
 
 const connection = { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null };
 const basePrefix = `rate-test-${randomBytes(4).toString('hex')}`;
@@ -64,45 +67,82 @@ afterAll(async () => {
 const prefix = () => `${basePrefix}-${++n}`;
 const key = (name: string, limit: number, windowMs: number): LimitedKey => ({ key: name, rule: { limit, windowMs } });
 
+/**
+ * The limiter reads Redis's clock, so a slot's wait shrinks by whatever time passed between two
+ * calls (seconds on a loaded machine). `timed` measures that time from outside, so each check
+ * allows exactly the time that really passed (+1 ms for rounding), not a guessed margin.
+ */
+async function timed<T>(call: () => Promise<T>): Promise<{ value: T; start: number; end: number }> {
+  const start = performance.now();
+  const value = await call();
+  return { value, start, end: performance.now() };
+}
+
+/** A limiter that records every answer it gives, in order: what it decided, not when a send ran. */
+function recordingLimiter(limiter: RateLimiter) {
+  const answers: Array<Acquired & { keys: string[] }> = [];
+  /** When each acquire was asked (performance.now()), in the same order. */
+  const askedAt: number[] = [];
+  const recorded: RateLimiter = {
+    async acquire(keys, holdMs) {
+      const asked = performance.now();
+      const answer = await limiter.acquire(keys, holdMs);
+      answers.push({ ...answer, keys: keys.map((k) => k.key) });
+      askedAt.push(asked);
+      return answer;
+    },
+    penalise: (keys, ms) => limiter.penalise(keys, ms),
+  };
+  return { answers, askedAt, limiter: recorded };
+}
+
 describe('rate limiter', () => {
   it('spaces the slots of one key windowMs / limit apart and makes a send on two keys wait for the later one', async () => {
     const limiter = createRateLimiter(redis, { prefix: prefix(), safety: 0, maxHoldMs: 10_000 });
     const tenant = key('tenant', 10, 1000); // 100 ms apart
     const waits: number[] = [];
+    const calls: Array<{ start: number; end: number }> = [];
     for (let i = 0; i < 5; i += 1) {
-      const slot = await limiter.acquire([key(`conversation-${i}`, 7, 1000), tenant]);
+      const { value: slot, ...call } = await timed(() => limiter.acquire([key(`conversation-${i}`, 7, 1000), tenant]));
       expect(slot.granted).toBe(true);
       if (slot.granted) waits.push(slot.waitMs);
+      calls.push(call);
     }
-    // Each is 100 ms after the previous one, less the few ms the calls themselves took.
+    // Each is 100 ms after the previous one, less the time that passed between the two calls.
     for (let i = 1; i < waits.length; i += 1) {
-      expect(waits[i]! - waits[i - 1]!).toBeGreaterThan(85);
+      const passed = calls[i]!.end - calls[i - 1]!.start;
+      expect(waits[i]! - waits[i - 1]!).toBeGreaterThanOrEqual(100 - passed - 1);
       expect(waits[i]! - waits[i - 1]!).toBeLessThanOrEqual(101);
     }
     // conversation-0 is free, but the tenant key is not.
-    const again = await limiter.acquire([key('conversation-0', 7, 1000), tenant]);
-    expect(again.granted && again.waitMs).toBeGreaterThan(400);
+    // (Its slot is 500 ms after the first call's, less the time since: not conversation-0's 143 ms.)
+    const { value: again, end } = await timed(() => limiter.acquire([key('conversation-0', 7, 1000), tenant]));
+    expect(again.granted && again.waitMs).toBeGreaterThanOrEqual(500 - (end - calls[0]!.start) - 1);
+    expect(again.granted && again.waitMs).toBeLessThanOrEqual(501);
   });
 
   it('defers sends beyond the hold, spread one interval apart instead of all at once', async () => {
     const limiter = createRateLimiter(redis, { prefix: prefix(), safety: 0, maxHoldMs: 1000 });
     const channel = [key('slack-channel', 1, 1000)];
     const results = [];
-    for (let i = 0; i < 5; i += 1) results.push(await limiter.acquire(channel));
-    expect(results.map((r) => r.granted)).toEqual([true, true, false, false, false]);
-    const retries = results.flatMap((r) => (r.granted ? [] : [r.retryInMs]));
-    expect(retries[0]).toBeGreaterThan(1900);
+    for (let i = 0; i < 5; i += 1) results.push(await timed(() => limiter.acquire(channel)));
+    expect(results.map((r) => r.value.granted)).toEqual([true, true, false, false, false]);
+    const retries = results.flatMap((r) => (r.value.granted ? [] : [r.value.retryInMs]));
+    // Two slots taken from the first call on: the third may go 2 s after it, less the time since.
+    expect(retries[0]).toBeGreaterThanOrEqual(2000 - (results[2]!.end - results[0]!.start) - 1);
     expect(retries[0]).toBeLessThanOrEqual(2000);
-    expect(retries[1]! - retries[0]!).toBeGreaterThan(950);
-    expect(retries[2]! - retries[1]!).toBeGreaterThan(950);
+    expect(retries[1]! - retries[0]!).toBeGreaterThanOrEqual(1000 - (results[3]!.end - results[2]!.start) - 1);
+    expect(retries[2]! - retries[1]!).toBeGreaterThanOrEqual(1000 - (results[4]!.end - results[3]!.start) - 1);
   });
 
   it('gives no slot on a penalised key before the penalty ends', async () => {
     const limiter = createRateLimiter(redis, { prefix: prefix(), safety: 0, maxHoldMs: 5000 });
     const conversation = [key('conversation', 7, 1000)];
+    const started = performance.now();
     await limiter.penalise(conversation, 1500);
     const slot = await limiter.acquire(conversation);
-    expect(slot.granted && slot.waitMs).toBeGreaterThan(1400);
+    expect(slot.granted && slot.waitMs).toBeGreaterThanOrEqual(1500 - (performance.now() - started) - 1);
+    expect(slot.granted && slot.waitMs).toBeLessThanOrEqual(1500);
   });
 
   it('reads Retry-After from botbuilder and Slack errors', () => {
@@ -166,39 +206,54 @@ describe('rate-limited sender', () => {
   });
 
   it("lets Slack's documented burst through at once after a quiet spell, then spaces the rest a second apart", async () => {
-    const limiter = createRateLimiter(redis, { prefix: prefix(), maxHoldMs: 5_000 });
+    const { answers, askedAt, limiter } = recordingLimiter(createRateLimiter(redis, { prefix: prefix(), maxHoldMs: 5_000 }));
     const { at, sender } = recording('SLACK');
     const limited = rateLimitSender(sender, limiter);
     const burst = PLATFORM_RATE_LIMITS.slackChannel.burst;
     for (let i = 0; i < burst + 2; i += 1) await limited.send(slackChannel, { text: `m${i}` });
     const since = at.map((t) => t - at[0]!);
-    for (let i = 1; i < burst; i += 1) expect(since[i]!).toBeLessThan(300);
-    expect(since[burst]! - since[burst - 1]!).toBeGreaterThanOrEqual(900);
-    expect(since[burst + 1]! - since[burst]!).toBeGreaterThanOrEqual(990);
+    // The burst went at once: the limiter held none of it (whatever time the sends took here).
+    expect(answers.slice(0, burst).map(({ keys: _, ...answer }) => answer)).toEqual(Array.from({ length: burst }, () => ({ granted: true, waitMs: 0 })));
+    // Then a second apart, counted from the first send's slot (taken when it was asked, at the
+    // latest): neither the time the burst took nor a late timer can hide or fake the spacing.
+    const firstAsked = at[0]! - askedAt[0]!;
+    expect(since[burst]!).toBeGreaterThanOrEqual(1000 - firstAsked - 1);
+    expect(since[burst + 1]!).toBeGreaterThanOrEqual(2000 - firstAsked - 1);
   });
 
   it("does not hold back a tenant's other conversations behind one busy conversation", async () => {
-    const limiter = createRateLimiter(redis, { prefix: prefix(), maxHoldMs: 200 });
+    const { answers, limiter } = recordingLimiter(createRateLimiter(redis, { prefix: prefix(), maxHoldMs: 200 }));
     const { at, sender } = recording('TEAMS');
     const limited = rateLimitSender(sender, limiter, undefined, { updateHoldMs: 10_000 });
     const conversation = (id: string) => ({ conversationId: id, reference: { conversation: { id, tenantId: 'tnt-busy' }, bot: { id: 'app' } } });
     // The triage channel has a queue of card updates (each waits for its slot, up to 10 s).
-    const updates = Array.from({ length: 14 }, () => limited.update(conversation('19:triage'), 'card', { text: 'state' }));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    // A person's chat in the same tenant is not behind them.
-    const started = performance.now();
+    let updated = 0;
+    const updates = Array.from({ length: 14 }, () => limited.update(conversation('19:triage'), 'card', { text: 'state' }).then(() => void (updated += 1)));
+    // Every update has taken its slot on the triage conversation.
+    const onTriage = () => answers.filter((a) => a.keys[0] === 'teams:conversation:19:triage');
+    await eventually(() => onTriage().length >= 14, 'the 14 updates to take their slots');
+    expect(onTriage().every((a) => a.granted)).toBe(true);
+    // A person's chat in the same tenant is not behind them: the limiter holds its send for no
+    // more than a moment, and it is sent while the triage channel's updates are still queued.
     await limited.send(conversation('a:person'), { text: 'hello' });
-    expect(at.at(-1)! - started).toBeLessThan(300);
+    const forPerson = answers.filter((a) => a.keys[0] === 'teams:conversation:a:person');
+    expect(forPerson).toEqual([{ granted: true, waitMs: 0, keys: ['teams:conversation:a:person'] }]);
+    const onTenant = answers.filter((a) => a.keys[0]!.startsWith('teams:app:'));
+    for (const answer of onTenant) expect(answer.granted && answer.waitMs).toBeLessThan(300);
+    expect(at).toHaveLength(1);
+    expect(updated).toBeLessThan(14);
     await Promise.all(updates);
+    expect(updated).toBe(14);
   });
 
   it('holds a send that is due within the hold and defers one that is not', async () => {
-    const limiter = createRateLimiter(redis, { prefix: prefix(), maxHoldMs: 1500 });
+    const { askedAt, limiter } = recordingLimiter(createRateLimiter(redis, { prefix: prefix(), maxHoldMs: 1500 }));
     const { at, sender } = recording('SLACK');
     const limited = rateLimitSender(sender, limiter, STRICT);
     const [one, two, three] = await Promise.allSettled(['one', 'two', 'three'].map((text) => limited.send(slackChannel, { text })));
     expect([one!.status, two!.status]).toEqual(['fulfilled', 'fulfilled']);
-    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(1000);
+    // The second went a second after the first one's slot, which was no earlier than the first ask.
+    expect(at[1]! - Math.min(...askedAt)).toBeGreaterThanOrEqual(1000);
     const error = three!.status === 'rejected' ? three!.reason : undefined;
     expect(error).toBeInstanceOf(SendDeferredError);
     expect((error as SendDeferredError).delayMs).toBeGreaterThan(1500);
@@ -316,16 +371,16 @@ describe('a deferred send in the worker', () => {
     });
     await reconcileQueue(t.db, queue, { now: new Date(), horizonMs: 0, job: { attempts: 1, backoffMs: 10 } });
 
-    const deadline = Date.now() + 10_000;
-    while ((await t.db.reminder.count({ where: { status: 'PENDING' } })) > 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await eventually(async () => (await t.db.reminder.count({ where: { status: 'PENDING' } })) === 0, 'both reminders to be sent');
     const rows = await t.db.reminder.findMany();
     for (const row of rows) expect(row).toMatchObject({ status: 'SENT', attempts: 1, lastError: null });
     expect(calls.filter((id) => id === slow!.id)).toHaveLength(3);
     expect(sentAt.get(slow!.id)).toBeGreaterThanOrEqual(780);
-    // The other job did not wait for the deferred one.
-    expect(sentAt.get(other!.id)).toBeLessThan(400);
+    // The other job did not wait for the deferred one: it was sent before the deferred one's
+    // first retry (400 ms after its first try), whatever time the worker took to start.
+    const slowTries = calls.flatMap((id, index) => (id === slow!.id ? [index] : []));
+    expect(calls.indexOf(other!.id)).toBeGreaterThanOrEqual(0);
+    expect(calls.indexOf(other!.id)).toBeLessThan(slowTries[1]!);
     const job = await queue.getJob(slow!.id);
     expect(job).toBeUndefined(); // completed and removed, never failed
   });

@@ -77,7 +77,7 @@ async function start(sent: Sent[], prefix = `${basePrefix}-${++prefixCount}`) {
   return scheduler;
 }
 
-async function waitFor<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+async function waitFor<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 25_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn();

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { signSlackBody } from '../../src/channels/slack/verify-signature.js';
 import { seedDemoOrganisation } from '../../src/db/seed-demo.js';
 import { systemClock } from '../../src/domain/time.js';
@@ -75,7 +75,10 @@ describe('Redis down', () => {
     });
     try {
       await expect.poll(() => out.stdout.includes('bot listening'), { timeout: 45_000, interval: 100 }).toBe(true);
-      // Let ioredis retry a few times (it reconnects every few hundred ms at first).
+      // The outage is noticed (its first line)...
+      await expect.poll(() => out.stdout.includes('redis connection problem'), { timeout: 20_000, interval: 100 }).toBe(true);
+      // ...then ioredis retries every few hundred ms: this is time the code under test must spend
+      // in a child process (no fake timers there), not a wait for it to finish something.
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       const started = Date.now();
       child.kill('SIGTERM');
@@ -107,7 +110,8 @@ describe('Redis cut while a worker runs', () => {
     try {
       await expect.poll(() => out.stdout.includes('reminder scheduler started'), { timeout: 45_000, interval: 100 }).toBe(true);
       proxy.cut();
-      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      // The worker and the queue have lost Redis: the child says so.
+      await expect.poll(() => out.stdout.includes('redis connection problem'), { timeout: 20_000, interval: 100 }).toBe(true);
       const started = Date.now();
       child.kill('SIGTERM');
       await exited;
@@ -224,13 +228,22 @@ describe('onceAMinute', () => {
   it('logs one line per distinct error per interval, then says how many it left out', async () => {
     const lines: Array<{ facts: any; message: string }> = [];
     const logger = { warn: (facts: object, message: string) => void lines.push({ facts, message }) };
-    const listener = onceAMinute(logger as unknown as ReturnType<typeof createLogger>, 'dependency down', 200);
-    for (let i = 0; i < 5; i += 1) listener(new Error('connect ECONNREFUSED'));
-    listener(new Error('getaddrinfo ENOTFOUND'));
-    expect(lines.map((l) => l.facts.err.message)).toEqual(['connect ECONNREFUSED', 'getaddrinfo ENOTFOUND']);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    listener(new Error('connect ECONNREFUSED'));
-    expect(lines).toHaveLength(3);
-    expect(lines[2]!.facts).toMatchObject({ repeated: 4 });
+    // Fake timers fake Date.now too: the interval passes exactly when the test says, however busy the machine.
+    vi.useFakeTimers();
+    try {
+      const listener = onceAMinute(logger as unknown as ReturnType<typeof createLogger>, 'dependency down', 200);
+      for (let i = 0; i < 5; i += 1) listener(new Error('connect ECONNREFUSED'));
+      listener(new Error('getaddrinfo ENOTFOUND'));
+      expect(lines.map((l) => l.facts.err.message)).toEqual(['connect ECONNREFUSED', 'getaddrinfo ENOTFOUND']);
+      vi.advanceTimersByTime(199);
+      listener(new Error('connect ECONNREFUSED'));
+      expect(lines).toHaveLength(2); // still within the interval: counted, not logged
+      vi.advanceTimersByTime(1);
+      listener(new Error('connect ECONNREFUSED'));
+      expect(lines).toHaveLength(3);
+      expect(lines[2]!.facts).toMatchObject({ repeated: 5 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

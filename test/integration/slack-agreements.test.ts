@@ -1,8 +1,13 @@
 // Journey 5 on Slack: the agreement offered when a session is confirmed reaches the
 // supervisee's DM as Block Kit, and its Sign button (a signed block action) records the
-// signature with the Slack platform.
+// signature with the Slack platform; after a new version is loaded the old card is refused
+// with the new one.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoPerson } from '../../src/db/demo-organisation.js';
+import { main as orgCli } from '../../src/cli/org.js';
+import { demoPerson, DEMO_ORGANISATION_SLUG } from '../../src/db/demo-organisation.js';
 import { dmChannel, slackUserId, startSlackHarness, TEAM_ID, type SlackCall, type SlackHarness } from '../support/slack-harness.js';
 
 let h: SlackHarness;
@@ -58,10 +63,29 @@ describe('agreements on Slack', () => {
     expect(JSON.parse(button.value)).toEqual({ agreementId: agreement.id, version: 1 });
 
     await h.press('paramedic', button.action_id, JSON.parse(button.value), { channel: dmChannel('paramedic'), ts: message.args.ts ?? '3.3' });
-    for (let i = 0; i < 100 && (await h.database.db.signature.count()) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    await h.settled(); // the press handled to its end (the signature written, or not)
     const signatures = await h.database.db.signature.findMany();
     expect(signatures).toHaveLength(1);
     expect(signatures[0]).toMatchObject({ agreementId: agreement.id, personId: supervisee.id, signedVersion: 1, platform: 'SLACK' });
     expect(await h.database.db.auditEvent.count({ where: { action: 'agreement.signed', platform: 'SLACK' } })).toBe(1);
+
+    // The trust loads a new version (npm run org): the session is not over, so version 2 is
+    // offered now, and the version 1 card, pressed again, is refused with the version 2 card.
+    const file = join(mkdtempSync(join(tmpdir(), 'agreement-')), 'individual-v2.md');
+    writeFileSync(file, '# Individual Safeguarding Supervision Agreement\n\n- A term added in version 2.\n');
+    const err: string[] = [];
+    const code = await orgCli(['load-agreement', DEMO_ORGANISATION_SLUG, 'individual', file], { DATABASE_URL: h.database.databaseUrl, DATABASE_SCHEMA: h.database.schema }, { out: () => {}, err: (e) => err.push(e) }, h.clock);
+    expect(code, err.join('\n')).toBe(0);
+    const renewed = await h.database.db.agreement.findFirstOrThrow({ where: { sessionId: session.id, template: { version: 2 } } });
+    expect(await h.database.db.agreement.findUniqueOrThrow({ where: { id: agreement.id } })).toMatchObject({ status: 'SUPERSEDED' });
+
+    h.take();
+    await h.press('paramedic', button.action_id, JSON.parse(button.value), { channel: dmChannel('paramedic'), ts: message.args.ts ?? '3.3' });
+    const answer = await h.until((c) => named(c, 'chat.postMessage').some((p) => signButton(p)));
+    const after = named(answer, 'chat.postMessage').filter((p) => p.args.channel === dmChannel('paramedic'));
+    expect(after.some((p) => String(p.args.text ?? '').includes('has been replaced by version 2, so it can no longer be signed'))).toBe(true);
+    expect(JSON.parse(signButton(after.find((p) => signButton(p))!).value)).toEqual({ agreementId: renewed.id, version: 2 });
+    await h.settled();
+    expect(await h.database.db.signature.count()).toBe(1);
   });
 });

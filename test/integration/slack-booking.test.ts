@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoPerson } from '../../src/db/demo-organisation.js';
 import type { Prisma } from '../../src/db/generated/client.js';
 import { dmChannel, slackUserId, startSlackHarness, TEAM_ID, TRIAGE_CHANNEL, type SlackCall, type SlackHarness } from '../support/slack-harness.js';
+import { eventually } from '../support/wait.js';
 import { httpRequest } from '../support/teams-harness.js';
 
 let h: SlackHarness;
@@ -126,7 +127,7 @@ describe('booking a session on Slack', () => {
     await h.delivered(); // the messages to the other parties (the agreement offers) too
     h.take();
     await h.press('paramedic', 'link.open', {}, { channel: dmChannel('paramedic') });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await h.delivered(); // the press handled to its end (and anything it wrote sent)
     expect(h.take()).toEqual([]);
   });
 });
@@ -154,12 +155,7 @@ describe('a time that does not exist on Slack (the clocks go forward 01:00 to 02
   let details: { messageId: string };
   /** A posted message once the bot has recorded it (just after Slack answered the post). */
   async function recorded(where: Prisma.PostedCardWhereInput) {
-    for (let tries = 0; ; tries++) {
-      const card = await h.database.db.postedCard.findFirst({ where });
-      if (card) return card;
-      if (tries > 250) throw new Error('the message was never recorded as posted');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    return eventually(() => h.database.db.postedCard.findFirst({ where }), 'the message to be recorded as posted');
   }
 
   beforeAll(async () => {

@@ -1,9 +1,16 @@
 // Journey 5 (agreements) on Teams over real HTTP: a confirmed session offers both parties
 // the organisation's agreement text; each signs on their own card; refusals (already
 // signed, not a party, forged id, outdated text) change nothing; a newer text is offered
-// again for the next session.
+// again for the next session, and a text loaded with `npm run org` is offered at once to a
+// confirmed session's parties, the old card being refused with the new one.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoPerson, DEMO_AGREEMENT_TEMPLATES } from '../../src/db/demo-organisation.js';
+import { createMessageDelivery } from '../../src/channels/message-delivery.js';
+import { main as orgCli } from '../../src/cli/org.js';
+import { demoPerson, DEMO_AGREEMENT_TEMPLATES, DEMO_ORGANISATION_SLUG } from '../../src/db/demo-organisation.js';
+import { createLogger } from '../../src/logger.js';
 import { agreementStatusOf } from '../../src/flows/agreements.js';
 import { cardOf, personalConversationId, startTeamsHarness, visibleTexts, type ConnectorCall, type TeamsHarness } from '../support/teams-harness.js';
 
@@ -264,5 +271,65 @@ describe('group sessions and contracts', () => {
       reviewDue: new Date('2027-11-23T00:00:00Z'),
     });
     expect(toPerson(h.take(), 'paramedic').map((c) => c.body.text)).toEqual([`Everyone has signed the ${template.title} (version 1).`]);
+  });
+});
+
+describe('a new version loaded with npm run org', () => {
+  it('is offered at once to the parties of a confirmed session; the old card is refused with the new one, over Teams', async () => {
+    await h.message('paramedic', 'help'); // so the bot can message them
+    const startsAt = new Date('2026-12-10T10:00:00Z');
+    const proposed = await h.database.db.session.create({
+      data: {
+        organisationId: h.organisationId,
+        format: 'INDIVIDUAL',
+        type: 'MANDATORY',
+        supervisorId: ids['specialist-2']!,
+        proposedById: ids.specialist!,
+        durationMinutes: 60,
+        slots: { create: { startsAt, endsAt: new Date(startsAt.getTime() + 3_600_000) } },
+        attendees: { create: { personId: ids.paramedic! } },
+      },
+      include: { slots: true },
+    });
+    h.take();
+    await h.action('specialist-2', 'session.confirm', { sessionId: proposed.id, version: proposed.version, slotId: proposed.slots[0]!.id });
+    const oldCard = agreementCards(h.take(), 'paramedic')[0];
+    const oldSign = signButton(oldCard);
+    const latest = (await h.database.db.agreementTemplate.findFirstOrThrow({ where: { organisationId: h.organisationId, kind: 'INDIVIDUAL' }, orderBy: { version: 'desc' } })).version;
+    expect(oldSign.data.version).toBe(latest);
+    const signaturesBefore = await h.database.db.signature.findMany({ orderBy: { signedAt: 'asc' } });
+
+    // The trust loads a new text; the CLI writes the offers, the workers deliver them.
+    const dir = mkdtempSync(join(tmpdir(), 'agreement-'));
+    const file = join(dir, 'individual-v-next.md');
+    writeFileSync(file, `# Individual Safeguarding Supervision Agreement\n\n## We agree\n\n- A term added in the next version.\n`);
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await orgCli(['load-agreement', DEMO_ORGANISATION_SLUG, 'individual', file], { DATABASE_URL: h.database.databaseUrl, DATABASE_SCHEMA: h.database.schema }, { out: (s) => out.push(s), err: (s) => err.push(s) }, h.clock);
+    expect(code, err.join('\n')).toBe(0);
+    const next = latest + 1;
+    expect(out.join('\n')).toContain(`loaded as version ${next}`);
+    const delivery = createMessageDelivery({ db: h.database.db, senders: h.senders, logger: createLogger({ level: 'silent' }), clock: h.clock });
+    const pending = await h.database.db.outboundMessage.findMany({ where: { status: 'PENDING', personId: { in: [ids.paramedic!, ids['specialist-2']!] } }, orderBy: { createdAt: 'asc' } });
+    for (const row of pending) expect(await delivery.deliver(row.id)).toBe('sent');
+    const delivered = h.take();
+    const newCard = agreementCards(delivered, 'paramedic').find((c) => visibleTexts(c).includes(`Version ${next}`));
+    expect(visibleTexts(newCard)).toContain('• A term added in the next version.');
+    const newSign = signButton(newCard);
+    expect(newSign.data.version).toBe(next);
+    expect(agreementCards(delivered, 'specialist-2').some((c) => visibleTexts(c).includes(`Version ${next}`))).toBe(true);
+
+    // The old card: refused, nothing written, and the new card comes with the answer.
+    const refused = await h.action('paramedic', 'agreement.sign', oldSign.data);
+    expect(refused.body.value).toContain(`has been replaced by version ${next}, so it can no longer be signed`);
+    const offeredAgain = agreementCards(h.take(), 'paramedic');
+    expect(offeredAgain.map((c) => signButton(c)?.data)).toEqual([newSign.data]);
+    expect(await h.database.db.signature.findMany({ orderBy: { signedAt: 'asc' } })).toEqual(signaturesBefore);
+
+    // Someone who is not a party cannot sign it; the party signs the new version.
+    expect((await h.action('specialist', 'agreement.sign', newSign.data)).body.value).toBe('You are not a party to this agreement, so you cannot sign it.');
+    const signed = await h.action('paramedic', 'agreement.sign', newSign.data);
+    expect(visibleTexts(signed.body.value).some((t) => t.startsWith('Signed by you on'))).toBe(true);
+    expect(await h.database.db.signature.findFirstOrThrow({ where: { agreementId: newSign.data.agreementId, personId: ids.paramedic } })).toMatchObject({ signedVersion: next, platform: 'TEAMS' });
   });
 });

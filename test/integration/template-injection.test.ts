@@ -19,6 +19,7 @@ import { demoPerson } from '../../src/db/demo-organisation.js';
 import type { Db } from '../../src/db/client.js';
 import { dmChannel, startSlackHarness, TRIAGE_CHANNEL as SLACK_TRIAGE, type SlackHarness } from '../support/slack-harness.js';
 import { cardOf, startTeamsHarness, textsOf, type TeamsHarness } from '../support/teams-harness.js';
+import { eventually } from '../support/wait.js';
 
 const PAYLOADS = [
   '${name}',
@@ -51,9 +52,6 @@ const tagOf = (field: string) => `F${run}${field}`;
 /** Free-text fields, and where in the journey they are typed. */
 const FIELDS = ['summary', 'availability', 'adjustments', 'advice', 'venue', 'content', 'reflectionNotes', 'themes', 'actionPoint', 'requesterName', 'claimerName', 'supervisorName'] as const;
 type Field = (typeof FIELDS)[number];
-
-/** Whatever a platform delivered: every string a person could read, by field. */
-type Delivered = { strings: string[] };
 
 interface Platform {
   db: Db;
@@ -239,7 +237,7 @@ describe('Teams: free text is bound as data in the Adaptive Cards sent', () => {
     expect(strings.map((s) => s.place), `${field} is in a TextBlock, which renders markdown`).not.toContain('TextBlock');
     // Shown at least once where markdown is not rendered at all, or as a neutralised fact.
     expect(strings.some((s) => s.place === 'TextRun' || s.place === 'fact')).toBe(true);
-    for (const { place, text } of strings.filter((s) => s.place === 'TextRun')) {
+    for (const { text } of strings.filter((s) => s.place === 'TextRun')) {
       for (const payload of MARKDOWN) expect(text, `${field} in a TextRun`).toContain(payload);
     }
     for (const { place, text } of strings.filter((s) => s.place === 'fact')) {
@@ -281,14 +279,8 @@ describe('Teams: free text is bound as data in the Adaptive Cards sent', () => {
 describe('Slack: free text is escaped mrkdwn or plain text in the Block Kit sent', () => {
   let h: SlackHarness;
 
-  /** Work continues after Slack's ack: wait until the Web API has been quiet for a moment. */
-  async function settle() {
-    let last = -1;
-    while (last !== h.calls.length) {
-      last = h.calls.length;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  /** Work continues after Slack's ack: wait until the bot has handled every request to its end. */
+  const settle = () => h.settled();
 
   beforeAll(async () => {
     h = await startSlackHarness();
@@ -301,20 +293,16 @@ describe('Slack: free text is escaped mrkdwn or plain text in the Block Kit sent
       say: async (who, text) => {
         const before = h.calls.length;
         await h.dm(who, text);
-        while (!h.calls.slice(before).some((c) => c.method === 'chat.postMessage')) await new Promise((resolve) => setTimeout(resolve, 20));
-        await settle();
+        await h.delivered();
+        await eventually(() => h.calls.slice(before).some((c) => c.method === 'chat.postMessage'), 'the answer posted to the DM');
       },
       // A button's value or a modal's private_metadata carries the data; Slack merges inputs the same way.
       act: async (who, verb, data, where = 'personal') => {
         const channel = where === 'channel' ? SLACK_TRIAGE : dmChannel(who);
-        const before = h.calls.length;
         await h.submit(who, JSON.stringify({ verb, data, channel }), {});
-        // Every turn answers something on Slack (a card, an update or a notice): wait for it,
-        // then for the turn and everything it queued (a loaded machine can take seconds).
-        const until = Date.now() + 5_000;
-        while (h.calls.length === before && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+        // Every turn answers something on Slack (a card, an update or a notice): wait for the
+        // turn and everything it queued to be delivered (a loaded machine can take seconds).
         await h.delivered(30_000);
-        await settle();
       },
     };
     const ctx = await journey(platform);

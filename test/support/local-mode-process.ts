@@ -67,8 +67,8 @@ export async function startLocalModeProcess(options: { timeoutMs?: number } = {}
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let errors = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let exitCode: number | null | undefined;
   void exited.then((code) => (exitCode = code));
@@ -93,9 +93,25 @@ export async function startLocalModeProcess(options: { timeoutMs?: number } = {}
       await stop();
       throw new Error(`local mode did not start (exit ${String(exitCode)}):\n${output}\n${errors}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await nextOutput(child, exited, deadline);
   }
   return { pid: child.pid!, get output() { return output; }, urls: playgroundUrls(output), schema, redisPrefix, stop };
+}
+
+/** Resolves on the child's next output, its exit or the deadline, whichever comes first: no polling. */
+function nextOutput(child: ChildProcess, exited: Promise<unknown>, deadline: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      child.stdout!.off('data', done);
+      child.stderr!.off('data', done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, deadline - Date.now()) + 1);
+    child.stdout!.on('data', done);
+    child.stderr!.on('data', done);
+    void exited.then(done);
+  });
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals) {

@@ -15,6 +15,7 @@ import { listen } from '../../src/server.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { decodeArgs } from './slack-args.js';
 import { httpRequest, TestClock } from './teams-harness.js';
+import { WAIT_TIMEOUT_MS } from './wait.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const TEAM_ID = 'T0SGSDEMO';
@@ -61,6 +62,13 @@ export interface SlackHarness {
    * goes on after Slack's ack, and messages are paced (about one a second per channel).
    */
   delivered(timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves once every request posted so far has been handled to its end (the work after the
+   * ack included) and the messages it wrote have had their first try: the signal that the bot
+   * has finished, instead of waiting for the Web API to go quiet. Paced messages may still be
+   * PENDING: delivered() waits for those too.
+   */
+  settled(): Promise<void>;
   /** Any interaction payload, signed and posted as Slack sends it. */
   interact(payload: object): Promise<{ status: number; text: string }>;
   close(): Promise<void>;
@@ -207,7 +215,7 @@ export async function startSlackHarness(options: { now?: Date; directoryEmails?:
       taken = calls.length;
       return fresh;
     },
-    async until(predicate, timeoutMs = 5_000) {
+    async until(predicate, timeoutMs = WAIT_TIMEOUT_MS) {
       const started = Date.now();
       for (;;) {
         const fresh = calls.slice(taken);
@@ -219,7 +227,11 @@ export async function startSlackHarness(options: { now?: Date; directoryEmails?:
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
-    async delivered(timeoutMs = 15_000) {
+    async settled() {
+      await bot.slack?.settled();
+      await bot.outbox.settled();
+    },
+    async delivered(timeoutMs = WAIT_TIMEOUT_MS) {
       const started = Date.now();
       for (;;) {
         await bot.slack?.settled();

@@ -179,7 +179,7 @@ describe('toCsv', () => {
     fc.assert(
       fc.property(fc.array(fc.array(fc.string({ unit: 'binary' }), { minLength: 3, maxLength: 3 }), { maxLength: 20 }), (rows) => {
         const text = toCsv(['x', 'y', 'z'], rows);
-        const back = parse(text, { relax_column_count: false, bom: false }) as string[][];
+        const back: string[][] = parse(text, { relax_column_count: false, bom: false });
         const expected = rows.map((row) => row.map((v) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v)));
         expect(back).toEqual([['x', 'y', 'z'], ...expected]);
       }),

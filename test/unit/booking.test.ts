@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  assertCanCancelSession,
-  assertCanProposeSession,
-  assertCanRespondToProposal,
-  assertCanSeeSessionDetails,
   assertCapacity,
   assertCapacityValue,
   assertDuration,
   assertNoClash,
-  canCancelSession,
-  canProposeSession,
-  canRespondToProposal,
-  canSeeSessionDetails,
   cancelSession,
   completeSession,
   confirmSession,
@@ -28,11 +20,10 @@ import {
   suggestAnotherTime,
   validateSlot,
   validateSlotRange,
-  type SessionRelation,
   type SessionStatus,
 } from '../../src/domain/booking.js';
 import { DomainError, type DomainErrorCode } from '../../src/domain/errors.js';
-import type { ActorIdentity, Role } from '../../src/domain/permissions.js';
+import { type ActorIdentity, assertCanCancelSession, assertCanProposeSession, assertCanRespondToProposal, assertCanSeeSessionDetails, canCancelSession, canProposeSession, canRespondToProposal, canSeeSessionDetails, type Role, type SessionRelation } from '../../src/domain/permissions.js';
 
 const LONDON = 'Europe/London';
 const at = (iso: string) => new Date(iso);

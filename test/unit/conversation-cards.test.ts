@@ -2,7 +2,7 @@
 // details card prefilled), as Teams gets them and as Slack gets them through the one renderer.
 import { describe, expect, it } from 'vitest';
 import { renderAdaptiveCard } from '../../src/cards/render.js';
-import { cardToBlocks, type AdaptiveCard } from '../../src/channels/slack/block-kit.js';
+import { cardToBlocks } from '../../src/channels/slack/block-kit.js';
 import type { RequestWithPeople } from '../../src/db/requests.js';
 import { conversationHelp } from '../../src/domain/help-topics.js';
 import { addToRequestCard, detailsCard, helpCard, requestAdditionCard } from '../../src/flows/cards.js';
@@ -11,7 +11,7 @@ const md = (text: string) => ({ type: 'mrkdwn', text, verbatim: true });
 const section = (text: string) => ({ type: 'section', text: md(text) });
 const context = (text: string) => ({ type: 'context', elements: [md(text)] });
 const header = (text: string) => ({ type: 'header', text: { type: 'plain_text', text, emoji: true } });
-const blocksOf = (card: Parameters<typeof renderAdaptiveCard>[0]) => cardToBlocks(renderAdaptiveCard(card) as AdaptiveCard, 'message').blocks;
+const blocksOf = (card: Parameters<typeof renderAdaptiveCard>[0]) => cardToBlocks(renderAdaptiveCard(card), 'message').blocks;
 
 const REQUEST = {
   id: '6f1c1c1e-1111-4222-8333-444455556666',

@@ -59,6 +59,7 @@ describe('defaults', () => {
       contractReviewMonths: 12,
       recordDueHours: 24,
       maxActionPoints: 5,
+      offerContracts: false,
     });
   });
 

@@ -2,8 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { DomainError, isDomainError } from '../../src/domain/errors.js';
 import {
   assertCanActOnRequest,
+  canAcceptSuggestedTime,
   canActOnRequest,
   canBindTriageChannel,
+  canChangeOrganisationSettings,
+  canExportSubjectAccess,
+  canManageFailedReminders,
+  canReadAuditTrail,
+  canSeeHistory,
+  canSupervise,
   isSafeguardingTeam,
   type ActorIdentity,
   type RequestAction,
@@ -335,5 +342,27 @@ describe('canBindTriageChannel', () => {
     [[], false],
   ] as Array<[Role[], boolean]>)('%j -> %s', (roles, expected) => {
     expect(canBindTriageChannel(actor('p', roles))).toBe(expected);
+  });
+});
+
+describe('the rules the flows ask (audit trail, subject access, failed reminders, settings, history, sessions)', () => {
+  const ROLES: readonly Role[] = ['STAFF', 'SUPERVISOR', 'SPECIALIST', 'HEAD_OF_SAFEGUARDING', 'LINE_MANAGER', 'ADMINISTRATOR'];
+
+  it.each(ROLES)('%s', (role) => {
+    const someone = actor('person-x', [role]);
+    expect(canReadAuditTrail(someone)).toBe(role === 'HEAD_OF_SAFEGUARDING');
+    expect(canExportSubjectAccess(someone)).toBe(role === 'HEAD_OF_SAFEGUARDING');
+    expect(canManageFailedReminders(someone)).toBe(role === 'ADMINISTRATOR');
+    expect(canChangeOrganisationSettings(someone)).toBe(role === 'ADMINISTRATOR');
+    expect(canSeeHistory(someone, true)).toBe(true);
+    expect(canSeeHistory(someone, false)).toBe(role === 'SPECIALIST' || role === 'HEAD_OF_SAFEGUARDING');
+    expect(canSupervise({ roles: [role] })).toBe(role === 'SUPERVISOR' || role === 'SPECIALIST');
+  });
+
+  it('lets only the proposer, in their organisation, accept a suggested time', () => {
+    const session = { organisationId: ORG, proposedById: CLAIMER };
+    expect(canAcceptSuggestedTime(actor(CLAIMER, ['SPECIALIST']), session)).toBe(true);
+    expect(canAcceptSuggestedTime(actor(REQUESTER, ['HEAD_OF_SAFEGUARDING']), session)).toBe(false);
+    expect(canAcceptSuggestedTime(actor(CLAIMER, ['SPECIALIST'], OTHER_ORG), session)).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError, type DomainErrorCode } from '../../src/domain/errors.js';
-import type { ActorIdentity, Role } from '../../src/domain/permissions.js';
+import { type ActorIdentity, assertCanAmendRecord, assertCanMarkActionDone, assertCanReadRecord, assertCanSeeAttendance, assertCanWriteRecord, type AttendanceRelation, canAmendRecord, canMarkActionDone, canReadRecord, canSeeAttendance, canWriteRecord, type Role } from '../../src/domain/permissions.js';
 import {
   ACTION_POINT_KIND_DESCRIPTIONS,
   ACTION_POINT_KIND_LABELS,
@@ -9,17 +9,7 @@ import {
   REFLECTIVE_MODEL_FIELDS,
   REFLECTIVE_MODEL_LABELS,
   REFLECTIVE_MODELS,
-  assertCanAmendRecord,
-  assertCanMarkActionDone,
-  assertCanReadRecord,
-  assertCanSeeAttendance,
-  assertCanWriteRecord,
   assertEditable,
-  canAmendRecord,
-  canMarkActionDone,
-  canReadRecord,
-  canSeeAttendance,
-  canWriteRecord,
   isActionPointKind,
   isReflectiveModel,
   recordDueAt,
@@ -27,7 +17,6 @@ import {
   validateActionPoints,
   validateReflectiveNotes,
   type ActionPointInput,
-  type AttendanceRelation,
   type RecordStatus,
 } from '../../src/domain/records.js';
 
@@ -256,7 +245,7 @@ describe('validateActionPoints', () => {
       'Action point 2: the note on sharing information is 501 characters long; please keep it to 500.',
     ],
   ] as const)('refuses %s', (_what, overrides, code, message) => {
-    expectRefusal(() => validateActionPoints([good(), good(overrides as Partial<ActionPointInput>)], ctx), code, message);
+    expectRefusal(() => validateActionPoints([good(), good(overrides)], ctx), code, message);
   });
 
   it('accepts a description of exactly 500 characters', () => {

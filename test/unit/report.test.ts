@@ -2,14 +2,12 @@ import { parse } from 'csv-parse/sync';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { isDomainError } from '../../src/domain/errors.js';
-import type { Role } from '../../src/domain/permissions.js';
+import { canRequestReport, overdueScope, type Role } from '../../src/domain/permissions.js';
 import {
-  canRequestReport,
   formatMinutes,
   headline,
   isReportCommand,
   lastCompleteQuarter,
-  overdueScope,
   parseReportCommand,
   protectSmallGroups,
   REPORT_CSV_HEADER,
@@ -175,7 +173,7 @@ describe('figures for people', () => {
 
   it('the CSV is one tidy line per figure, safe in a spreadsheet', () => {
     const period = resolvePeriod({ kind: 'quarter', year: 2026, quarter: 3 }, NOW, ZONE, 366);
-    const rows = parse(reportCsv(FIGURES, period), { columns: true }) as Array<Record<string, string>>;
+    const rows: Array<Record<string, string>> = parse(reportCsv(FIGURES, period), { columns: true });
     expect(Object.keys(rows[0]!)).toEqual(REPORT_CSV_HEADER);
     const value = (section: string, group: string, measure: string) => rows.find((r) => r.section === section && r.staff_group === group && r.measure === measure)?.value;
     expect(value('period', 'All staff groups', 'date')).toBe('2026-07-01');
@@ -234,7 +232,7 @@ describe('small staff groups are never shown on their own (seeds 000 12.2)', () 
     expect(protectedFigures.compliance.filter((r) => !r.suppressed)).toEqual([SMALL.compliance[0]]);
     expect(protectedFigures.compliance.filter((r) => r.suppressed).map((r) => r.members)).toEqual([4]);
     expect(headline(protectedFigures)).toEqual(headline(SMALL));
-    const rows = parse(reportCsv(protectedFigures, period), { columns: true }) as Array<Record<string, string>>;
+    const rows: Array<Record<string, string>> = parse(reportCsv(protectedFigures, period), { columns: true });
     expect(new Set(rows.map((r) => r.staff_group)).has('Groups of fewer than 5 people (pooled)')).toBe(false);
     expect(rows.filter((r) => r.section === 'compliance').map((r) => r.staff_group)).toEqual(Array(5).fill('Paramedics'));
     expect(rows.find((r) => r.section === 'sessions' && r.staff_group === 'All')?.value).toBe('12');

@@ -67,7 +67,7 @@ describe('instrumentDelivery', () => {
     const registry = new Registry();
     const metrics = createSchedulerMetrics(registry);
     let reads = 0;
-    metrics.observeQueue({ getJobCounts: async () => (reads++, { waiting: 3, delayed: 7, active: 1, failed: 2 }) } as never);
+    metrics.observeQueue({ getJobCounts: async () => (reads++, { waiting: 3, delayed: 7, active: 1, failed: 2 }) });
     metrics.recordSweep(0.2, { created: 3, byKind: { ACTION_DUE: 2, RECORD_OVERDUE: 1 } });
     expect(reads).toBe(0);
     const text = await registry.metrics();

@@ -8,7 +8,8 @@ import { tellOfNewLink } from '../../flows/identity-link.js';
 import { paceTurnReply, type PlatformRateLimits, type RateLimiter } from '../../scheduler/rate-limit.js';
 import { handleTurn } from '../../flows/router.js';
 import { requestFormsCard } from '../../flows/triage-actions.js';
-import type { Actor, CardRef, ConversationInfo, FlowDeps, Inbound, OutMessage, TurnResult } from '../../flows/types.js';
+import type { CardRef, ConversationInfo, FlowDeps, Inbound, OutMessage, TurnResult } from '../../flows/types.js';
+import type { Actor } from '../../domain/actor.js';
 import type { UrgentCopy } from '../../flows/urgent-copy.js';
 import { overBudget, slowTextFor, URGENT_FAULT_TEXT, urgentKeptText, urgentTurnOf } from '../../flows/urgent-turn.js';
 import type { UrgentSpool } from '../../flows/urgent-spool.js';
@@ -60,12 +61,12 @@ export function createSlackSender(client: WebClient): ChannelSender {
   return {
     platform: 'SLACK',
     async send(conversation, message) {
-      const result = await client.chat.postMessage({ channel: channelOf(conversation.reference), ...toSlackMessage(message) } as never);
+      const result = await client.chat.postMessage({ channel: channelOf(conversation.reference), ...toSlackMessage(message) });
       if (!result.ts) throw new Error('Slack did not return a message ts');
       return result.ts;
     },
     async update(conversation, messageId, message) {
-      await client.chat.update({ channel: channelOf(conversation.reference), ts: messageId, ...toSlackMessage(message) } as never);
+      await client.chat.update({ channel: channelOf(conversation.reference), ts: messageId, ...toSlackMessage(message) });
     },
     async openPersonal(who) {
       let userId = who.platformUserId;
@@ -102,7 +103,7 @@ export function stateValues(state: unknown): Record<string, string> {
   for (const block of Object.values(blocks)) {
     for (const [actionId, input] of Object.entries(block)) {
       const selected = input.selected_option as { value?: string } | null | undefined;
-      const picked = [input.value, input.selected_date, input.selected_time].find((v) => typeof v === 'string') as string | undefined;
+      const picked = [input.value, input.selected_date, input.selected_time].find((v): v is string => typeof v === 'string');
       // A multi-select sends selected_options; join the values with commas, as Teams'
       // Input.ChoiceSet with isMultiSelect does.
       const many = Array.isArray(input.selected_options)
@@ -220,7 +221,7 @@ export function createSlackChannel(options: {
   async function deliver(result: TurnResult, where: { channel: string; userId: string; messageTs?: string; teamId?: string; respond?: (message: OutMessage) => Promise<void> }, actor?: Actor): Promise<void> {
     if (result.updatedCard && !result.refused && where.messageTs && !(await isPostedCard(where.channel, where.messageTs))) {
       try {
-        await client.chat.update({ channel: where.channel, ts: where.messageTs, ...toSlackMessage({ card: result.updatedCard }) } as never);
+        await client.chat.update({ channel: where.channel, ts: where.messageTs, ...toSlackMessage({ card: result.updatedCard }) });
       } catch (error) {
         // The pressed card keeps its old look; its buttons are refused as stale, and the turn stands.
         logger.warn({ err: errorFacts(error) }, 'Slack refused the update of the pressed card');
@@ -235,7 +236,7 @@ export function createSlackChannel(options: {
         message: reply,
         send: respond ? () => respond(reply) : async () => {
           await pace(where.channel, where.teamId);
-          await client.chat.postMessage({ channel: where.channel, ...toSlackMessage(reply) } as never);
+          await client.chat.postMessage({ channel: where.channel, ...toSlackMessage(reply) });
         },
       });
     }
@@ -308,7 +309,7 @@ export function createSlackChannel(options: {
   async function postUrgentRoutes(input: TurnInput, text: string): Promise<void> {
     const copy = options.urgentCopy!;
     const message = copy.routesCard(copy.organisationFor('SLACK', input.teamId), text);
-    await client.chat.postMessage({ channel: input.channel, ...toSlackMessage(message) } as never);
+    await client.chat.postMessage({ channel: input.channel, ...toSlackMessage(message) });
   }
 
   /**
@@ -361,7 +362,7 @@ export function createSlackChannel(options: {
     const actor = await resolveActor(teamId, userId);
     if (!actor || typeof data.requestId !== 'string') return undefined;
     try {
-      return renderAdaptiveCard(await requestFormsCard(deps, actor, data.requestId)) as AdaptiveCard;
+      return renderAdaptiveCard(await requestFormsCard(deps, actor, data.requestId));
     } catch {
       return undefined;
     }
@@ -492,7 +493,7 @@ export function createSlackChannel(options: {
     const card = actor
       ? await options.buildHome(actor.personId)
       : { template: 'not-in-directory', data: { text: await notInDirectoryMessage(deps.db, 'SLACK', teamId, tenancy) } };
-    const { blocks } = cardToBlocks(renderAdaptiveCard(card) as AdaptiveCard, 'home');
+    const { blocks } = cardToBlocks(renderAdaptiveCard(card), 'home');
     await client.views.publish({ user_id: opened.user, view: { type: 'home', blocks } } as never);
   });
 
@@ -504,8 +505,9 @@ export function createSlackChannel(options: {
     router: receiver.router,
     app,
     sorry: SORRY,
-    /** Resolves once every turn started so far (after its ack) has ended. */
+    /** Resolves once every request received and every turn started so far (after its ack) has ended. */
     async settled() {
+      await receiver.settled();
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
   };

@@ -18,7 +18,7 @@ export function embedForms(card: AdaptiveCard, blocks: unknown[]): unknown[] {
     if (!isObject(block) || block.type !== 'actions' || !Array.isArray(block.elements)) return block;
     return {
       ...block,
-      elements: block.elements.map((element) => {
+      elements: (block.elements as unknown[]).map((element) => {
         if (!isObject(element) || typeof element.action_id !== 'string' || !element.action_id.startsWith(SHOW_CARD_PREFIX)) return element;
         const value = parse(element.value);
         const showCard = showCards.find((s) => s.title === value.title);

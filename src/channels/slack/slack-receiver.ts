@@ -160,12 +160,21 @@ export function createSlackReceiver(options: { signingSecret: string; db: Db; lo
   }
 
   const router = express.Router();
+  // A request goes on after its ack (the de-duplication write, Bolt's listeners): tracked so
+  // settled() can wait for it (a shutdown, and tests, instead of waiting for a quiet spell).
+  const handling = new Set<Promise<void>>();
   router.post('/slack/events', express.raw({ type: () => true, limit: MAX_SLACK_BODY_BYTES }), (req, res, next) => {
-    handle(req, res).catch(next);
+    const run = handle(req, res).catch(next);
+    handling.add(run);
+    void run.finally(() => handling.delete(run));
   });
 
-  const receiver: Receiver & { router: express.Router } = {
+  const receiver: Receiver & { router: express.Router; settled(): Promise<void> } = {
     router,
+    /** Resolves once every request received so far has been handled to its end. */
+    async settled() {
+      while (handling.size > 0) await Promise.allSettled([...handling]);
+    },
     init(bolt: App) {
       app = bolt;
     },

@@ -1,5 +1,6 @@
 import { TurnContext, type Activity } from 'botbuilder';
-import type { ConversationInfo, ConversationKind, Inbound } from '../../flows/types.js';
+import type { ConversationInfo, Inbound } from '../../flows/types.js';
+import type { ConversationKind } from '../../domain/actor.js';
 
 /** Tenant used when the platform gives none (the Agents Playground in local mode may not). */
 export const LOCAL_TENANT = 'local';

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-enum-comparison -- Bot Framework types activity.type as a string and ActivityTypes as its string enum */
 import {
   ActivityTypes,
   CardFactory,
@@ -23,7 +24,8 @@ import { paceTurnReply, platformRetryAfterMs, type PlatformRateLimits, type Rate
 /** The longest Retry-After a reply in someone's turn waits for before it is sent again. */
 const TURN_REPLY_RETRY_MAX_MS = 3_000;
 import { handleTurn } from '../../flows/router.js';
-import type { Actor, FlowDeps, OutMessage, TurnResult } from '../../flows/types.js';
+import type { FlowDeps, OutMessage, TurnResult } from '../../flows/types.js';
+import type { Actor } from '../../domain/actor.js';
 import type { FileOffers } from '../../http/export-route.js';
 import { errorFacts, type ChannelSender } from '../outbox.js';
 import type { UrgentCopy } from '../../flows/urgent-copy.js';
@@ -143,7 +145,7 @@ export function createTeamsSender(adapter: CloudAdapter, appId: string | undefin
         const client = context.turnState.get<ConnectorClient>(context.adapter.ConnectorClientKey);
         const activity = TurnContext.applyConversationReference({ ...toTeamsActivity(message) }, reference);
         delete activity.replyToId;
-        const response = await client.conversations.sendToConversation(reference.conversation!.id, activity as Activity);
+        const response = await client.conversations.sendToConversation(reference.conversation!.id, activity);
         id = response?.id ?? '';
       });
       if (!id) throw new Error('Teams did not return an activity id');
@@ -461,7 +463,7 @@ function validateActivity(activity: Activity): Activity {
     const value = raw[field];
     if (typeof value === 'string') {
       raw[`raw${field[0]!.toUpperCase()}${field.slice(1)}`] = value;
-      raw[field] = new Date(value) as never;
+      raw[field] = new Date(value);
     }
   }
   return activity;
