@@ -25,10 +25,10 @@ const agreementCards = (calls: ConnectorCall[], key: string) =>
     .filter((card) => card?.actions?.some((a: any) => a.verb === 'agreement.sign') || visibleTexts(card).includes('Version'));
 const signButton = (card: any) => card.actions?.find((a: any) => a.verb === 'agreement.sign');
 
-/** A later session between the same people (proposed directly), confirmed by specialist-2. */
-async function laterSession(date: string) {
+/** An individual session with specialist-2 at 10:00 on `date`, proposed directly (as stored rows). */
+function proposedSession(date: string, attendeeKey: string) {
   const startsAt = new Date(`${date}T10:00:00Z`);
-  const session = await h.database.db.session.create({
+  return h.database.db.session.create({
     data: {
       organisationId: h.organisationId,
       format: 'INDIVIDUAL',
@@ -37,10 +37,15 @@ async function laterSession(date: string) {
       proposedById: ids.specialist!,
       durationMinutes: 60,
       slots: { create: { startsAt, endsAt: new Date(startsAt.getTime() + 3_600_000) } },
-      attendees: { create: { personId: ids['call-handler']! } },
+      attendees: { create: { personId: ids[attendeeKey]! } },
     },
     include: { slots: true },
   });
+}
+
+/** A later session between the same people (proposed directly), confirmed by specialist-2. */
+async function laterSession(date: string) {
+  const session = await proposedSession(date, 'call-handler');
   h.take();
   const res = await h.action('specialist-2', 'session.confirm', { sessionId: session.id, version: session.version, slotId: session.slots[0]!.id });
   expect(res.body.type).toBe('application/vnd.microsoft.card.adaptive');
@@ -277,20 +282,7 @@ describe('group sessions and contracts', () => {
 describe('a new version loaded with npm run org', () => {
   it('is offered at once to the parties of a confirmed session; the old card is refused with the new one, over Teams', async () => {
     await h.message('paramedic', 'help'); // so the bot can message them
-    const startsAt = new Date('2026-12-10T10:00:00Z');
-    const proposed = await h.database.db.session.create({
-      data: {
-        organisationId: h.organisationId,
-        format: 'INDIVIDUAL',
-        type: 'MANDATORY',
-        supervisorId: ids['specialist-2']!,
-        proposedById: ids.specialist!,
-        durationMinutes: 60,
-        slots: { create: { startsAt, endsAt: new Date(startsAt.getTime() + 3_600_000) } },
-        attendees: { create: { personId: ids.paramedic! } },
-      },
-      include: { slots: true },
-    });
+    const proposed = await proposedSession('2026-12-10', 'paramedic');
     h.take();
     await h.action('specialist-2', 'session.confirm', { sessionId: proposed.id, version: proposed.version, slotId: proposed.slots[0]!.id });
     const oldCard = agreementCards(h.take(), 'paramedic')[0];
