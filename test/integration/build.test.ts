@@ -191,7 +191,10 @@ describe('npm run build', () => {
     expect({ status: ready.status, body: await ready.json() }).toEqual({ status: 200, body: { status: 'ready', checks: { postgres: 'ok', redis: 'ok' } } });
 
     // The paramedic asks for help in their DM: the Prisma client finds them, and the help card is rendered from cards/help.json.
-    const slack = createSlackClient({ port, signingSecret: SIGNING_SECRET, teamId: TEAM_ID });
+    // Signed on the bot's clock (the child keeps the real one, read from PostgreSQL's) so the
+    // signature holds when CI runs the tests with their clock faked ahead.
+    const [{ now }] = await db.$queryRaw<[{ now: Date }]>`SELECT now() AS now`;
+    const slack = createSlackClient({ port, signingSecret: SIGNING_SECRET, teamId: TEAM_ID, clockOffsetMs: now.getTime() - Date.now() });
     const answer = await slack.dm({ userId: 'U0BUILD001', username: 'paramedic', dm: 'D0BUILD001' }, 'help');
     expect(answer.status).toBe(200);
     const posted = () => api!.calls.find((call) => call.method === 'chat.postMessage' && (call.blocks?.length ?? 0) > 0);

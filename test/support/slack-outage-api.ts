@@ -238,11 +238,17 @@ export function destroySlackAgent(): void {
 let requestSeq = 0;
 
 /** Signs and posts Slack's requests to the web process's /slack/events, as slack-harness.ts shapes them. */
-export function createSlackClient(options: { port: number; signingSecret: string; teamId: string }) {
+/**
+ * clockOffsetMs: how far the bot's clock is from this process's. A bot in a child process keeps
+ * the real clock while CI runs the tests with theirs faked ahead, and Slack's signature holds
+ * only within five minutes of the receiver's clock.
+ */
+export function createSlackClient(options: { port: number; signingSecret: string; teamId: string; clockOffsetMs?: number }) {
   const { port, signingSecret, teamId } = options;
+  const offset = options.clockOffsetMs ?? 0;
 
   function post(body: string, contentType: string, timeoutMs = 30_000): Promise<SlackAnswer> {
-    const timestamp = String(Math.floor(Date.now() / 1000));
+    const timestamp = String(Math.floor((Date.now() + offset) / 1000));
     const headers = {
       'content-type': contentType,
       'content-length': String(Buffer.byteLength(body)),
