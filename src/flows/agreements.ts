@@ -154,10 +154,10 @@ interface OfferSink {
   people: Set<string>;
 }
 
-/** Whether the organisation offers the supervision contract (settings.offerContracts, off by default). */
-async function offersContracts(tx: DbLike, organisationId: string): Promise<boolean> {
+/** The organisation's settings, read in the caller's transaction (loadOrganisation takes no transaction and reads contacts too). */
+async function orgConfigIn(tx: DbLike, organisationId: string) {
   const org = await tx.organisation.findUniqueOrThrow({ where: { id: organisationId }, select: { timeZone: true, serviceHours: true, responseTargets: true, settings: true } });
-  return parseOrgConfig(org).settings.offerContracts;
+  return parseOrgConfig(org);
 }
 
 /** Writes one offer: the agreement row, its audit entry, and a card to every party in the outbox. */
@@ -289,7 +289,7 @@ export async function stageAgreementOffers(deps: FlowDeps, tx: Prisma.Transactio
   await tx.$queryRaw`SELECT "id" FROM "Organisation" WHERE "id" = ${session.organisationId} FOR SHARE`;
   const staged: string[] = [];
   for (const kind of agreementKindsFor(session.format)) staged.push(...(await offerSessionAgreement(deps, tx, session, kind, zone)));
-  if (await offersContracts(tx, session.organisationId)) {
+  if ((await orgConfigIn(tx, session.organisationId)).settings.offerContracts) {
     for (const attendee of session.attendees) {
       staged.push(...(await offerContract(deps, tx, { organisationId: session.organisationId, supervisorId: session.supervisorId, superviseeId: attendee.personId, sessionId, zone })));
     }
@@ -321,8 +321,7 @@ export interface NewVersionOffers {
  * new version when their next session is confirmed. Earlier signatures stay on record.
  */
 export async function stageNewVersionOffers(deps: FlowDeps, tx: Prisma.TransactionClient, organisationId: string, kind: AgreementKind): Promise<NewVersionOffers> {
-  const org = await tx.organisation.findUniqueOrThrow({ where: { id: organisationId }, select: { timeZone: true, serviceHours: true, responseTargets: true, settings: true } });
-  const config = parseOrgConfig(org);
+  const config = await orgConfigIn(tx, organisationId);
   const zone = config.timeZone;
   const now = deps.clock.now();
   const latest = await latestTemplate(tx, organisationId, kind);
