@@ -17,7 +17,8 @@ const LAYERS = [
   { type: 'directory', pattern: 'src/directory' },
   { type: 'channels-teams', pattern: 'src/channels/teams' },
   { type: 'channels-slack', pattern: 'src/channels/slack' },
-  // outbox.ts and message-delivery.ts: delivery by platform, shared by both adapters and the workers.
+  // outbox.ts, message-delivery.ts, rate-limit.ts: delivery by platform and its pacing, shared by
+  // both adapters and the workers.
   { type: 'channels', pattern: 'src/channels/*.ts', mode: 'file' },
   { type: 'scheduler', pattern: 'src/scheduler' },
   { type: 'http', pattern: 'src/http' },
@@ -41,9 +42,9 @@ const MAY_IMPORT = {
   calendar: ['domain'],
   flows: ['domain', 'db', 'report', 'logging'],
   directory: ['domain', 'db'],
-  channels: ['domain', 'db', 'flows', 'scheduler', 'logging'],
-  'channels-teams': ['channels', 'cards', 'domain', 'db', 'flows', 'scheduler', 'http', 'config', 'logging'],
-  'channels-slack': ['channels', 'cards', 'domain', 'db', 'flows', 'scheduler', 'logging'],
+  channels: ['domain', 'db', 'flows', 'logging'],
+  'channels-teams': ['channels', 'cards', 'domain', 'db', 'flows', 'http', 'config', 'logging'],
+  'channels-slack': ['channels', 'cards', 'domain', 'db', 'flows', 'logging'],
   scheduler: ['channels', 'domain', 'db', 'flows', 'logging'],
   http: ['domain', 'db', 'flows', 'calendar', 'logging'],
   server: ['logging'],
@@ -76,7 +77,8 @@ const PACKAGES = {
   cards: ['adaptivecards-templating', 'node:fs', 'node:url'],
   // The Entra ID import signs its token request with a certificate (fetch is a global).
   directory: ['node:crypto'],
-  channels: ['zod'],
+  // ioredis: the send limiter shares its slots through Redis.
+  channels: ['zod', 'ioredis'],
   'channels-teams': ['botbuilder', 'botframework-connector', 'zod'],
   'channels-slack': ['@slack/bolt', '@slack/web-api', '@slack/types', 'express', 'zod', 'node:crypto'],
   scheduler: ['bullmq', 'ioredis', 'node-cron', 'prom-client', 'luxon', 'zod'],

@@ -1,12 +1,13 @@
 import type { Redis } from 'ioredis';
 import { createOutbox, type ChannelSender } from './channels/outbox.js';
-import { createRateLimiter, failOpenLimiter, platformRateLimits, rateLimitSender } from './scheduler/rate-limit.js';
+import { createRateLimiter, failOpenLimiter, platformRateLimits, rateLimitSender } from './channels/rate-limit.js';
 import { createSlackChannel, createSlackSender, createSlackWebClient } from './channels/slack/slack-channel.js';
 import { createServiceUrlPolicy } from './channels/teams/service-url.js';
 import { createTeamsAdapter, createTeamsHandler, createTeamsSender } from './channels/teams/teams-channel.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import { createRoutedDb } from './db/routed-db.js';
+import { pingDatabase } from './db/reachability.js';
 import type { Clock } from './domain/time.js';
 import { buildAppHome } from './flows/app-home.js';
 import { createUrgentCopy } from './flows/urgent-copy.js';
@@ -121,9 +122,7 @@ export function createBot(deps: BotDeps) {
       ...(slack ? [slack.router] : []),
     ],
     readiness: {
-      postgres: async () => {
-        await deps.db.$queryRaw`SELECT 1`;
-      },
+      postgres: () => pingDatabase(deps.db),
       redis: async () => {
         const answer: string = await deps.redis.ping();
         if (answer !== 'PONG') throw new Error(`unexpected answer ${answer}`);

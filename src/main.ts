@@ -4,6 +4,7 @@ import { createBot, createSenders } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createDb, TURN_STATEMENT_TIMEOUT_MS, type Db } from './db/client.js';
 import { applyMigrations, ensureDatabase } from './db/migrate.js';
+import { isUnreachable } from './db/reachability.js';
 import { systemClock } from './domain/time.js';
 import { createLogger, onceAMinute, type Logger } from './logger.js';
 import { startLocalMode } from './local/local-mode.js';
@@ -18,7 +19,7 @@ import { withOperationsRoutes } from './http/operations.js';
 import { startExportFilePurge } from './http/export-route.js';
 import { createSchedulerMetrics } from './scheduler/metrics.js';
 import { createReminderQueue } from './scheduler/queue.js';
-import { platformRateLimits } from './scheduler/rate-limit.js';
+import { platformRateLimits } from './channels/rate-limit.js';
 import { startRetentionJob } from './scheduler/retention-job.js';
 
 /** A stop must end within this, whatever is down (orchestrators kill at about 10 s after SIGTERM). */
@@ -46,22 +47,6 @@ async function checkOrganisations(config: Config, db: Db, logger: Logger): Promi
     const unreachable = describeContactProblems(await findUnreachableContacts(db)).map((line) => line.trim());
     if (unreachable.length > 0) logger.warn({ contacts: unreachable }, 'staff-support contacts without a phone number, email or link: people are given no way to reach them');
   }
-}
-
-/** Connection failures (nothing answers, or not yet): a start may go on without PostgreSQL; anything else stops it. */
-function isUnreachable(error: unknown): boolean {
-  const codes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'P1001', 'P1002', '57P03']);
-  const seen = new Set<unknown>();
-  const visit = (e: unknown): boolean => {
-    if (!e || typeof e !== 'object' || seen.has(e)) return false;
-    seen.add(e);
-    const { code, cause, errors, message } = e as { code?: unknown; cause?: unknown; errors?: unknown; message?: unknown };
-    if (typeof code === 'string' && codes.has(code)) return true;
-    // node-postgres says these without a code: a proxy or pooler that answers while PostgreSQL does not, and its own connect timeout.
-    if (typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect/i.test(message)) return true;
-    return visit(cause) || (Array.isArray(errors) && errors.some(visit));
-  };
-  return visit(error);
 }
 
 /** Connections each web process keeps for urgent turns alone. */

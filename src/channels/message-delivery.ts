@@ -18,8 +18,7 @@ import type { Clock } from '../domain/time.js';
 import { FIRST_TRY_LEASE_MS, type OutMessage } from '../flows/types.js';
 import type { Platform } from '../domain/actor.js';
 import type { Logger } from '../logger.js';
-import { describeError } from '../scheduler/deliver-reminder.js';
-import type { ChannelSender, StoredConversationRef } from './outbox.js';
+import { describeError, type ChannelSender, type StoredConversationRef } from './outbox.js';
 
 /** What an earlier copy of a replaced message becomes (one line, no buttons). */
 export const REPLACED_TEXT = 'Replaced by a newer copy: see the latest message below.';

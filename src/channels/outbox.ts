@@ -195,6 +195,17 @@ export function createOutbox(deps: { db: Db; senders: ChannelSender[]; logger: L
   };
 }
 
+/** What is stored in lastError: the error's name and status/code, never a message or body. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return 'non-error thrown';
+  const e = error as { statusCode?: unknown; status?: unknown; code?: unknown };
+  const status = e.statusCode ?? e.status;
+  const parts = [error.name];
+  if (typeof status === 'number' || typeof status === 'string') parts.push(`status=${status}`);
+  if (typeof e.code === 'number' || typeof e.code === 'string') parts.push(`code=${e.code}`);
+  return parts.join(' ').slice(0, 200);
+}
+
 /** Error facts safe to log: name, message and status, never request bodies. */
 export function errorFacts(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { message: 'non-error thrown' };

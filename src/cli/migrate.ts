@@ -1,5 +1,6 @@
 // npm run db:migrate: creates the database at DATABASE_URL if needed and applies the
-// migrations in prisma/migrations that it has not had yet (bookkeeping in Prisma's
+// migrations in prisma/migrations that it has not had yet, in DATABASE_SCHEMA when set (the
+// schema the bot's processes then use) (bookkeeping in Prisma's
 // `_prisma_migrations`, so `prisma migrate deploy` sees the same history).
 import { applyMigrations, ensureDatabase } from '../db/migrate.js';
 
@@ -18,13 +19,11 @@ function redact(url: string): string {
 
 async function main(): Promise<void> {
   const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+  const schema = process.env.DATABASE_SCHEMA || undefined;
+  const where = `${redact(databaseUrl)}${schema ? ` (schema ${schema})` : ''}`;
   if (await ensureDatabase(databaseUrl)) console.log(`Created database ${redact(databaseUrl)}`);
-  const { applied } = await applyMigrations(databaseUrl, { log: (line) => console.log(line) });
-  console.log(
-    applied.length === 0
-      ? `${redact(databaseUrl)} is up to date.`
-      : `Applied ${applied.length} migration(s) to ${redact(databaseUrl)}.`,
-  );
+  const { applied } = await applyMigrations(databaseUrl, { schema, log: (line) => console.log(line) });
+  console.log(applied.length === 0 ? `${where} is up to date.` : `Applied ${applied.length} migration(s) to ${where}.`);
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { DomainError } from './errors.js';
-import type { ActorIdentity } from './permissions.js';
+import { assertIsParty, type ActorIdentity } from './permissions.js';
 
 /**
  * Supervision agreements and contracts: which ones a session needs, who may sign which
@@ -79,9 +79,7 @@ export interface SigningState {
  */
 export function assertCanSign(actor: ActorIdentity, state: SigningState): number {
   const what = state.document ?? 'agreement';
-  if (!state.partyIds.includes(actor.personId)) {
-    throw new DomainError('NOT_A_PARTY', `You are not a party to this ${what}, so you cannot sign it.`);
-  }
+  assertIsParty(actor, state.partyIds, what);
   const signedCurrent = state.signatures.some(
     (s) => s.personId === actor.personId && s.signedVersion === state.currentVersion,
   );

@@ -28,6 +28,13 @@ export const isSafeguardingTeam = (actor: ActorIdentity) =>
 
 const isHead = (actor: ActorIdentity) => actor.roles.includes('HEAD_OF_SAFEGUARDING');
 
+/** The assert of a rule: refuses with NOT_PERMITTED and the sentence that says who may. */
+function refusing<R>(rule: (actor: ActorIdentity, relation: R) => boolean, refusal: string): (actor: ActorIdentity, relation: R) => void {
+  return (actor, relation) => {
+    if (!rule(actor, relation)) throw new DomainError('NOT_PERMITTED', refusal);
+  };
+}
+
 /**
  * The permission rules for requests (DESIGN section 3; seeds 000 9.1): the safeguarding team
  * works requests; only the claimer (or the Head) advises on or closes a claimed one; the
@@ -178,35 +185,13 @@ export function canSeeSessionDetails(actor: ActorIdentity, session: SessionRelat
   );
 }
 
-export function assertCanProposeSession(actor: ActorIdentity, proposal: ProposalRelation): void {
-  if (!canProposeSession(actor, proposal)) {
-    throw new DomainError(
-      'NOT_PERMITTED',
-      'Only the safeguarding team can propose this session. If your staff group has mandatory supervision you can propose a session for yourself; otherwise ask for supervision and the team will arrange it.',
-    );
-  }
-}
+export const assertCanProposeSession = refusing<ProposalRelation>(canProposeSession, 'Only the safeguarding team can propose this session. If your staff group has mandatory supervision you can propose a session for yourself; otherwise ask for supervision and the team will arrange it.');
 
-export function assertCanRespondToProposal(actor: ActorIdentity, session: SessionRelation): void {
-  if (!canRespondToProposal(actor, session)) {
-    throw new DomainError('NOT_PERMITTED', 'Only the supervisor of this session can confirm it, suggest another time or decline it.');
-  }
-}
+export const assertCanRespondToProposal = refusing<SessionRelation>(canRespondToProposal, 'Only the supervisor of this session can confirm it, suggest another time or decline it.');
 
-export function assertCanCancelSession(actor: ActorIdentity, session: SessionRelation): void {
-  if (!canCancelSession(actor, session)) {
-    throw new DomainError(
-      'NOT_PERMITTED',
-      'Only the supervisor, a supervisee, the person who proposed this session or the Head of Safeguarding can cancel it.',
-    );
-  }
-}
+export const assertCanCancelSession = refusing<SessionRelation>(canCancelSession, 'Only the supervisor, a supervisee, the person who proposed this session or the Head of Safeguarding can cancel it.');
 
-export function assertCanSeeSessionDetails(actor: ActorIdentity, session: SessionRelation): void {
-  if (!canSeeSessionDetails(actor, session)) {
-    throw new DomainError('NOT_PERMITTED', 'Only the people in this session and the safeguarding team can see its details.');
-  }
-}
+export const assertCanSeeSessionDetails = refusing<SessionRelation>(canSeeSessionDetails, 'Only the people in this session and the safeguarding team can see its details.');
 
 // ---------------------------------------------------------------------------
 // Who may see and change a record
@@ -267,41 +252,15 @@ export function canMarkActionDone(actor: ActorIdentity, point: ActionPointRelati
   return actor.personId === point.ownerId || actor.personId === point.supervisorId;
 }
 
-export function assertCanReadRecord(actor: ActorIdentity, record: RecordRelation): void {
-  if (!canReadRecord(actor, record)) {
-    throw new DomainError(
-      'NOT_PERMITTED',
-      'Only the supervisee, the supervisor, the Head of Safeguarding and the safeguarding specialists can read this record.',
-    );
-  }
-}
+export const assertCanReadRecord = refusing<RecordRelation>(canReadRecord, 'Only the supervisee, the supervisor, the Head of Safeguarding and the safeguarding specialists can read this record.');
 
-export function assertCanSeeAttendance(actor: ActorIdentity, record: AttendanceRelation): void {
-  if (!canSeeAttendance(actor, record)) {
-    throw new DomainError(
-      'NOT_PERMITTED',
-      "Only the people in this supervision, the safeguarding team and the supervisee's line manager can see attendance.",
-    );
-  }
-}
+export const assertCanSeeAttendance = refusing<AttendanceRelation>(canSeeAttendance, "Only the people in this supervision, the safeguarding team and the supervisee's line manager can see attendance.");
 
-export function assertCanWriteRecord(actor: ActorIdentity, record: RecordRelation): void {
-  if (!canWriteRecord(actor, record)) {
-    throw new DomainError('NOT_PERMITTED', 'Only the supervisor of this session can write its record.');
-  }
-}
+export const assertCanWriteRecord = refusing<RecordRelation>(canWriteRecord, 'Only the supervisor of this session can write its record.');
 
-export function assertCanAmendRecord(actor: ActorIdentity, record: RecordRelation): void {
-  if (!canAmendRecord(actor, record)) {
-    throw new DomainError('NOT_PERMITTED', 'Only the supervisor or the Head of Safeguarding can amend this record.');
-  }
-}
+export const assertCanAmendRecord = refusing<RecordRelation>(canAmendRecord, 'Only the supervisor or the Head of Safeguarding can amend this record.');
 
-export function assertCanMarkActionDone(actor: ActorIdentity, point: ActionPointRelation): void {
-  if (!canMarkActionDone(actor, point)) {
-    throw new DomainError('NOT_PERMITTED', 'Only the person this action point belongs to, or the supervisor, can mark it done.');
-  }
-}
+export const assertCanMarkActionDone = refusing<ActionPointRelation>(canMarkActionDone, 'Only the person this action point belongs to, or the supervisor, can mark it done.');
 
 // ---------------------------------------------------------------------------
 // Who may ask for the report and the overdue view
@@ -329,3 +288,16 @@ export function overdueScope(actor: ActorIdentity): OverdueScope {
 
 export const OVERDUE_REFUSAL =
   'Only the Head of Safeguarding, safeguarding specialists and line managers (for their own team) can see who is overdue for supervision.';
+
+// ---------------------------------------------------------------------------
+// Who may sign
+// ---------------------------------------------------------------------------
+
+/** Only a party (the supervisor and supervisee(s) it names) signs an agreement, contract or record. */
+export function isParty(actor: ActorIdentity, partyIds: readonly string[]): boolean {
+  return partyIds.includes(actor.personId);
+}
+
+export function assertIsParty(actor: ActorIdentity, partyIds: readonly string[], document: 'agreement' | 'record' = 'agreement'): void {
+  if (!isParty(actor, partyIds)) throw new DomainError('NOT_A_PARTY', `You are not a party to this ${document}, so you cannot sign it.`);
+}

@@ -1,6 +1,6 @@
 import type { ServiceHours } from './org-settings.js';
 import { policyFor, type ResponsePolicies } from './response-policy.js';
-import { addServiceMinutes, serviceDeadline } from './service-time.js';
+import { addServiceMinutes, describeWhen, serviceDeadline } from './service-time.js';
 
 export type HelpType = 'ADVICE' | 'SESSION' | 'CHILD_DEATH' | 'EMOTIONAL_IMPACT';
 export type RequestRoute = 'ADVICE' | 'SUPERVISION';
@@ -61,6 +61,12 @@ export function nextOnDuty(at: Date, hours: ServiceHours, zone: string): Date | 
     if (error instanceof RangeError) return null;
     throw error;
   }
+}
+
+/** When the team is next on duty, as a person is told it: "09:00 tomorrow", or "their next working day" without hours. */
+export function describeNextOnDuty(at: Date, hours: ServiceHours, zone: string): string {
+  const onDuty = nextOnDuty(at, hours, zone);
+  return onDuty ? describeWhen(onDuty, at, zone) : 'their next working day';
 }
 
 /** "3 h 20 min", "2 days 4 h": how long a request has waited, for the triage card. */

@@ -13,6 +13,7 @@ import {
 } from '../domain/agreements.js';
 import * as booking from '../domain/booking.js';
 import { DomainError } from '../domain/errors.js';
+import { assertIsParty } from '../domain/permissions.js';
 import { recordAudit } from '../db/audit.js';
 import type { Db } from '../db/client.js';
 import type { Prisma } from '../db/generated/client.js';
@@ -440,7 +441,8 @@ export async function signAgreement(deps: FlowDeps, actor: Actor, value: Record<
   const offered = versionOf(value);
   if (offered < 0) throw new StaleCardError(agreementCard(agreement, latest, zone, actor.personId));
   const partyIds = agreement.parties.map((p) => p.personId);
-  if (!partyIds.includes(actor.personId)) throw new DomainError('NOT_A_PARTY', 'You are not a party to this agreement, so you cannot sign it.');
+  // Before anything about the text is said: a stranger learns nothing of a replaced version.
+  assertIsParty(actor, partyIds);
   // A card of a text that has been replaced (a newer version loaded, or the contract offered
   // again at its review): refused, with the card that replaced it.
   if (agreement.status === 'SUPERSEDED' || (agreement.status === 'AWAITING_SIGNATURES' && agreement.template.version < latest)) {

@@ -2,11 +2,11 @@ import { DomainError } from '../domain/errors.js';
 import { helpTypeNamed } from '../domain/conversation-words.js';
 import { findIdentifiers } from '../domain/identifiers.js';
 import type { CueReading } from '../domain/risk-cues.js';
-import { describeDeadline, describeWhen, isWithinServiceHours } from '../domain/service-time.js';
+import { describeDeadline, isWithinServiceHours } from '../domain/service-time.js';
 import { cleanText } from '../domain/text-limits.js';
 import {
+  describeNextOnDuty,
   expectedContactBy,
-  nextOnDuty,
   routeFor,
   signpostsStaffSupport,
   urgencyFor,
@@ -47,8 +47,7 @@ export function triageCardFor(request: RequestWithPeople, org: OrganisationConte
 function expectationFor(urgency: string, expected: Date, now: Date, org: OrganisationContext): string {
   const zone = org.config.timeZone;
   if (urgency !== 'URGENT' || isWithinServiceHours(now, org.config.serviceHours, zone)) return describeDeadline(expected, now, zone);
-  const onDuty = nextOnDuty(now, org.config.serviceHours, zone);
-  const until = onDuty ? describeWhen(onDuty, now, zone) : 'their next working day';
+  const until = describeNextOnDuty(now, org.config.serviceHours, zone);
   return `The safeguarding team is not on duty until ${until}; expect contact ${describeDeadline(expected, now, zone)}. If anyone is at risk before then, use the 24/7 routes I gave you.`;
 }
 
@@ -111,8 +110,7 @@ export async function routesForCue(deps: FlowDeps, actor: Actor, reading: CueRea
   const inHours = isWithinServiceHours(now, org.config.serviceHours, zone);
   let text = alerted;
   if (!text) {
-    const onDuty = inHours ? null : nextOnDuty(now, org.config.serviceHours, zone);
-    const offDuty = inHours ? '' : ` They are not on duty until ${onDuty ? describeWhen(onDuty, now, zone) : 'their next working day'}, so use the routes above first.`;
+    const offDuty = inHours ? '' : ` They are not on duty until ${describeNextOnDuty(now, org.config.serviceHours, zone)}, so use the routes above first.`;
     text = reading.riskCue
       ? `What you wrote sounds as if someone may be at risk now. Answer the question below and I will alert the safeguarding team straight away.${offDuty}`
       : reading.truncated
@@ -220,12 +218,11 @@ export async function answerRisk(deps: FlowDeps, actor: Actor, immediateRisk: bo
   deps.logger.info({ requestId: request.id, urgency: 'URGENT' }, 'urgent request recorded');
 
   const inHours = isWithinServiceHours(now, org.config.serviceHours, org.config.timeZone);
-  const onDuty = inHours ? null : nextOnDuty(now, org.config.serviceHours, org.config.timeZone);
   // Out of hours nobody on the team may see the alert for a while: say so, and point to the routes.
   const passed = draft.data.summary ? ' What you wrote goes to the specialist who picks it up, privately.' : '';
   const alerted = inHours
     ? `I have alerted the safeguarding team (reference ${request.reference}).${passed} When you are able to, tell me a little more below so they can help.`
-    : `I have alerted the safeguarding team (reference ${request.reference}), but they are not on duty until ${onDuty ? describeWhen(onDuty, now, org.config.timeZone) : 'their next working day'}: if anyone is at risk now, use the routes above.${passed} When you are able to, tell me a little more below.`;
+    : `I have alerted the safeguarding team (reference ${request.reference}), but they are not on duty until ${describeNextOnDuty(now, org.config.serviceHours, org.config.timeZone)}: if anyone is at risk now, use the routes above.${passed} When you are able to, tell me a little more below.`;
   return {
     replies: [
       {

@@ -11,17 +11,15 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
-import { loadOrganisation } from '../db/organisations.js';
-import { describeWhen, isWithinServiceHours } from '../domain/service-time.js';
+import { loadAllOrganisations, type OrganisationContext } from '../db/organisations.js';
+import { isWithinServiceHours } from '../domain/service-time.js';
 import type { Clock } from '../domain/time.js';
-import { nextOnDuty } from '../domain/triage.js';
+import { describeNextOnDuty } from '../domain/triage.js';
 import { urgentRoutes, type Contact, type ContactLine } from '../domain/urgent-routes.js';
 import type { Logger } from '../logger.js';
 import { urgentRoutesCard } from './cards.js';
 import type { OutMessage } from './types.js';
 import type { Platform } from '../domain/actor.js';
-
-type OrganisationContext = Awaited<ReturnType<typeof loadOrganisation>>;
 
 export interface UrgentOrganisation {
   id: string;
@@ -68,20 +66,14 @@ export function createUrgentCopy(deps: { db: Db; clock: Clock; logger: Pick<Logg
 
   async function load(): Promise<boolean> {
     try {
-      const rows = await deps.db.organisation.findMany({ select: { id: true, teamsTenantId: true, slackTeamId: true } });
-      const loaded: UrgentOrganisation[] = [];
-      for (const row of rows) {
-        const org = await loadOrganisation(deps.db, row.id);
-        loaded.push({
-          id: org.id,
-          name: org.name,
-          teamsTenantId: row.teamsTenantId,
-          slackTeamId: row.slackTeamId,
-          config: { timeZone: org.config.timeZone, serviceHours: org.config.serviceHours },
-          contacts: org.contacts.map((c) => ({ kind: c.kind, label: c.label, phone: c.phone, email: c.email, url: c.url, availability: c.availability })),
-        });
-      }
-      organisations = loaded;
+      organisations = (await loadAllOrganisations(deps.db)).map((org) => ({
+        id: org.id,
+        name: org.name,
+        teamsTenantId: org.teamsTenantId,
+        slackTeamId: org.slackTeamId,
+        config: { timeZone: org.config.timeZone, serviceHours: org.config.serviceHours },
+        contacts: org.contacts.map((c) => ({ kind: c.kind, label: c.label, phone: c.phone, email: c.email, url: c.url, availability: c.availability })),
+      }));
       if (deps.file) saveCopy(deps.file, organisations, deps.clock.now());
       return true;
     } catch (error) {
@@ -107,10 +99,7 @@ export function createUrgentCopy(deps: { db: Db; clock: Clock; logger: Pick<Logg
       let offDuty = '';
       try {
         inHours = isWithinServiceHours(now, serviceHours, timeZone);
-        if (!inHours) {
-          const onDuty = nextOnDuty(now, serviceHours, timeZone);
-          offDuty = ` The safeguarding team is not on duty until ${onDuty ? describeWhen(onDuty, now, timeZone) : 'their next working day'}.`;
-        }
+        if (!inHours) offDuty = ` The safeguarding team is not on duty until ${describeNextOnDuty(now, serviceHours, timeZone)}.`;
       } catch {
         // Hours that cannot be read: the out-of-hours routes, which are there at any hour.
       }

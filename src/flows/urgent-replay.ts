@@ -7,6 +7,7 @@ import { describeWhen } from '../domain/service-time.js';
 import type { Tenancy } from '../db/directory.js';
 import { findActor, organisationForTenant } from '../db/directory.js';
 import { loadOrganisation } from '../db/organisations.js';
+import { databaseAnswers } from '../db/reachability.js';
 import { currentDraft, withWords, type DraftData, type KeptWords } from './intake-draft.js';
 import type { FlowDeps, StagedMessage } from './types.js';
 import type { SpoolEntry, UrgentSpool } from './urgent-spool.js';
@@ -193,11 +194,7 @@ export function createSpoolReplay(deps: FlowDeps, spool: UrgentSpool, tenancy: T
         failures.delete(entry.id);
       } catch (error) {
         // While PostgreSQL is away every entry fails alike: that says nothing about the entry.
-        const answers = await deps.db.$queryRaw`SELECT 1`.then(
-          () => true,
-          () => false,
-        );
-        if (!answers) {
+        if (!(await databaseAnswers(deps.db))) {
           figures.waiting += entries.length - index;
           break;
         }

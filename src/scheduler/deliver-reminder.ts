@@ -21,6 +21,8 @@ import type { Reminder } from '../db/generated/client.js';
 import type { Logger } from '../logger.js';
 import { isReminderSubjectType } from '../domain/reminder-policy.js';
 import { applyQuietHours } from '../domain/quiet-hours.js';
+import { describeError } from '../channels/outbox.js';
+import { SendDeferredError } from '../channels/rate-limit.js';
 
 export interface SendResult {
   platform: 'TEAMS' | 'SLACK';
@@ -73,31 +75,8 @@ export class DeliveryRateLimitedError extends Error {
   }
 }
 
-/**
- * The send has to wait for the shared rate limiter (rate-limit.ts) longer than is worth
- * holding a worker for. Not a failure: deliverReminder rethrows it untouched (no attempt and
- * no lastError stored) and the worker delays the job by delayMs, using none of its attempts.
- */
-export class SendDeferredError extends Error {
-  override name = 'SendDeferredError';
-  constructor(readonly delayMs: number) {
-    super(`send deferred for ${delayMs} ms`);
-  }
-}
-
 /** Tries answered 429 that a reminder may have beyond its attempts before it ends FAILED. */
 export const RATE_LIMITED_EXTRA_TRIES = 20;
-
-/** What is stored in lastError: the error's name and status/code, never a message or body. */
-export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return 'non-error thrown';
-  const e = error as { statusCode?: unknown; status?: unknown; code?: unknown };
-  const status = e.statusCode ?? e.status;
-  const parts = [error.name];
-  if (typeof status === 'number' || typeof status === 'string') parts.push(`status=${status}`);
-  if (typeof e.code === 'number' || typeof e.code === 'string') parts.push(`code=${e.code}`);
-  return parts.join(' ').slice(0, 200);
-}
 
 function retryAfterMsOf(error: unknown): number | undefined {
   const value = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;

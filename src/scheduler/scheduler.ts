@@ -14,7 +14,7 @@ import { newRequestId, requestIdTelemetry, runWithRequestContext } from '../requ
 import { JobName, messageJobId } from './jobs.js';
 import { instrumentDelivery, type SchedulerMetrics } from './metrics.js';
 import { createReminderQueue } from './queue.js';
-import { createRateLimiter, rateLimitSender, type PlatformRateLimits } from './rate-limit.js';
+import { createRateLimiter, rateLimitSender, type PlatformRateLimits } from '../channels/rate-limit.js';
 import { reconcileQueue, type DeliveryJobOptions, type ReminderQueue } from './reconcile.js';
 import { releaseRetriedJobs } from './release-retried.js';
 import { createReminderSender } from './send-reminder.js';

@@ -5,7 +5,8 @@
 // failed sends are retried by BullMQ's exponential backoff with jitter (reconcile.ts).
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job, type Telemetry } from 'bullmq';
 import type { Db } from '../db/client.js';
-import { DeliveryRateLimitedError, deliverReminder, SendDeferredError, type DeliverDeps } from './deliver-reminder.js';
+import { SendDeferredError } from '../channels/rate-limit.js';
+import { DeliveryRateLimitedError, deliverReminder, type DeliverDeps } from './deliver-reminder.js';
 import { JobName, parseDeliverMessagePayload, parseDeliverReminderPayload, REMINDER_QUEUE } from './jobs.js';
 import type { MessageDelivery } from '../channels/message-delivery.js';
 import { onceAMinute } from '../logger.js';

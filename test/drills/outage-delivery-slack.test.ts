@@ -1,4 +1,4 @@
-// Slack outage drill (issue 23): the Slack Web API answers HTTP 503 to every call for 60 s while
+// Slack outage drill (issue 23): the Slack Web API answers HTTP 503 to every call for 60 s or more while
 // advice is given and requests are created and claimed, and the worker process is SIGKILLed once
 // in the middle of it and started again. Afterwards every message the bot owed was delivered,
 // each card's last state is the right one, nothing is lost, and duplicates are counted (at most
@@ -25,7 +25,7 @@
 //            bot just sent; their triage cards are posted. The first specialist claims requests
 //            0 and 1 from their cards and opens the advice modal from each updated card
 //            (views.open); all rows delivered.
-//   outage   every Web API call is answered 503 for 60 s:
+//   outage   every Web API call is answered 503 for at least 60 s:
 //            - the advice on 0 and 1 is submitted from the modals opened before;
 //            - the second specialist claims 2 and 3 from their cards (their DM with the bot does
 //              not exist yet: conversations.open fails too) and submits advice (the modal cannot
@@ -33,13 +33,21 @@
 //            - people 4 and 5 make requests (the bot's replies fail, so they press the buttons as
 //              the cards have them), and the specialists claim and advise them from what the
 //              drill knows (their triage cards cannot be posted yet);
-//            - ~30 s in, at a moment the worker is calling Slack (or 40 s in regardless), the
-//              worker is SIGKILLed; people 6 and 7 make requests while it is dead; a new worker
-//              is started 7 s after the kill.
+//            - once 4 and 5 have made their requests, at the next moment the worker is calling
+//              Slack (its sends retrying: the stub refuses a call it makes), the worker is
+//              SIGKILLed; people 6 and 7 make requests while it is dead; once theirs are stored
+//              (their rows written), a new worker is started;
+//            - the outage ends once all of that has happened and the new worker has been refused
+//              too, and never before 60 s (the backoffs of the sends are exercised in it).
 //   after    the specialists claim 6 and 7 from their triage cards once the workers post them,
-//            and advise from the updated cards' modals. PostgreSQL is polled until nothing is
-//            PENDING (message retries back off 30 s doubling, ±25%; rows the dead worker held
-//            wait for its 2-minute lease).
+//            and advise from the updated cards' modals. PostgreSQL and the stub are polled until
+//            nothing is PENDING and every triage card shows its request's final state (message
+//            retries back off 30 s doubling, ±25%; rows the dead worker held wait for its
+//            2-minute lease).
+//
+// Every step waits on a signal (a call the stub accepted or refused, a row, a request's state, a
+// journey finished), never on a time: on a loaded machine the drill takes longer, the story and
+// the figures stay the same. The only duration is the outage's minimum, which is the scenario.
 //
 // Then what the stub accepted is held against the rows: every OutboundMessage SENT (CANCELLED
 // only as a superseded card update), none FAILED or PENDING; each request ADVICE_GIVEN by its
@@ -94,17 +102,18 @@ const TRIAGE_CHANNEL = 'C0DRILLTRIAGE';
 const TOKENS = { web: 'xoxb-drill-web', 'worker-1': 'xoxb-drill-worker-1', 'worker-2': 'xoxb-drill-worker-2' } as const;
 
 const PEOPLE = 8;
-/** How long every Web API call is answered 503. */
+/**
+ * The least time every Web API call is answered 503 (the scenario: the sends' backoffs are
+ * exercised in it). The outage lasts longer if what happens in it takes longer.
+ */
 const OUTAGE_MS = 60_000;
-/** The worker is killed this far into the outage, at a moment it is calling Slack... */
-const KILL_FROM_MS = 30_000;
-/** ...or this far in regardless. */
-const KILL_BY_MS = 40_000;
-/** The new worker is started this long after the kill. */
-const RESTART_AFTER_MS = 7_000;
-const TEST_TIMEOUT_MS = 330_000;
+const TEST_TIMEOUT_MS = 420_000;
+/** The waits for what happens in the outage end here (from the test's start), leaving the rest for the drain. */
+const OUTAGE_BY_MS = TEST_TIMEOUT_MS / 2;
 /** The wait for the last deliveries ends here (from the test's start), leaving time for the accounting. */
 const DRAIN_BY_MS = TEST_TIMEOUT_MS - 30_000;
+/** How long one step of a journey (a draft moved on, a claim recorded, a card sent) may take to show. */
+const STEP_MS = TEST_TIMEOUT_MS / 7;
 
 const HELLO = 'Hello';
 const SUMMARY = 'I would like advice about a family I visited on my last shift; the home seemed neglected.';
@@ -131,6 +140,13 @@ async function waitFor(probe: () => Promise<boolean> | boolean, timeoutMs: numbe
     if (Date.now() > deadline) return false;
     await sleep(intervalMs);
   }
+}
+
+/** A promise resolved from outside: an event one part of the drill waits for and another signals. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 const countBy = <T>(items: readonly T[], key: (item: T) => string) => {
@@ -278,7 +294,7 @@ async function turn(drill: Drill, label: string, who: Person, send: () => Promis
 // ---------------------------------------------------------------------------
 
 /** The first message from `from` on in `channel` with a button `verb` whose value fits. */
-async function cardWith(api: SlackOutageApi, channel: string, from: number, verb: string, fits: (value: Record<string, unknown>) => boolean, timeoutMs = 15_000) {
+async function cardWith(api: SlackOutageApi, channel: string, from: number, verb: string, fits: (value: Record<string, unknown>) => boolean, timeoutMs = STEP_MS) {
   let found: { button: Button; ts: string } | undefined;
   await waitFor(() => {
     for (const call of api.calls.slice(from)) {
@@ -303,7 +319,7 @@ async function cardWith(api: SlackOutageApi, channel: string, from: number, verb
 async function makeRequest(drill: Drill, person: Person, live: boolean, problems: string[]) {
   const { api, slack, database } = drill;
   const db = database.db;
-  const draftAt = (step: string) => waitFor(async () => (await db.requestDraft.findUnique({ where: { personId: person.personId } }))?.step === step, 15_000, 50);
+  const draftAt = (step: string) => waitFor(async () => (await db.requestDraft.findUnique({ where: { personId: person.personId } }))?.step === step, STEP_MS, 50);
   const steps: Array<{ verb: string; fits: (v: Record<string, unknown>) => boolean; fixed: Button; next: string; state?: Record<string, string> }> = [
     { verb: 'intake.risk', fits: (v) => v.answer === 'no', fixed: fixedButton('intake.risk#2', { answer: 'no' }), next: 'kind' },
     { verb: 'intake.kind', fits: (v) => v.helpType === 'ADVICE', fixed: fixedButton('intake.kind#1', { helpType: 'ADVICE' }), next: 'details' },
@@ -321,7 +337,7 @@ async function makeRequest(drill: Drill, person: Person, live: boolean, problems
     if (step.next !== 'sent' && !(await draftAt(step.next))) problems.push(`${person.name}: the draft did not reach ${step.next} after ${step.verb}`);
   }
   let request = null as Awaited<ReturnType<typeof db.supervisionRequest.findFirst>>;
-  await waitFor(async () => (request = await db.supervisionRequest.findFirst({ where: { requesterId: person.personId } })) !== null, 15_000, 50);
+  await waitFor(async () => (request = await db.supervisionRequest.findFirst({ where: { requesterId: person.personId } })) !== null, STEP_MS, 50);
   if (!request) problems.push(`${person.name}: no request stored after the details were sent`);
   return request;
 }
@@ -346,7 +362,7 @@ interface Handling {
   modal?: string;
 }
 
-async function waitForRequest(drill: Drill, requestId: string, fits: (r: { status: string; claimedById: string | null }) => boolean, timeoutMs = 15_000) {
+async function waitForRequest(drill: Drill, requestId: string, fits: (r: { status: string; claimedById: string | null }) => boolean, timeoutMs = STEP_MS) {
   return waitFor(async () => {
     const r = await drill.database.db.supervisionRequest.findUnique({ where: { id: requestId }, select: { status: true, claimedById: true } });
     return r !== null && fits(r);
@@ -383,7 +399,7 @@ async function openAdviceModal(drill: Drill, h: Handling, cardTs: string, from: 
       .filter((x) => x.advise && buttonsIn(x.c.blocks).some((b) => b.value.requestId === h.requestId && String(b.value.version) === String(version)))
       .at(-1)?.advise;
   let advise: Button | undefined;
-  await waitFor(() => (advise = find()) !== undefined, 30_000, 50);
+  await waitFor(() => (advise = find()) !== undefined, STEP_MS, 50);
   if (!advise) {
     problems.push(`${h.reference}: the triage card was not updated with a Give advice button at version ${version}`);
     return;
@@ -391,7 +407,7 @@ async function openAdviceModal(drill: Drill, h: Handling, cardTs: string, from: 
   const mark = drill.api.calls.length;
   await turn(drill, 'open advice modal', h.claimer, () => drill.slack.press(h.claimer, advise!.actionId, advise!.rawValue, { channel: TRIAGE_CHANNEL, ts: cardTs }));
   let opened: ApiCall | undefined;
-  await waitFor(() => (opened = drill.api.calls.slice(mark).find((c) => c.method === 'views.open' && String(c.args.view?.private_metadata ?? '').includes(h.requestId))) !== undefined, 15_000, 50);
+  await waitFor(() => (opened = drill.api.calls.slice(mark).find((c) => c.method === 'views.open' && String(c.args.view?.private_metadata ?? '').includes(h.requestId))) !== undefined, STEP_MS, 50);
   if (!opened) {
     problems.push(`${h.reference}: the advice modal did not open (no views.open)`);
     return;
@@ -413,6 +429,32 @@ async function submitAdvice(drill: Drill, h: Handling, problems: string[]): Prom
   }
   await turn(drill, 'submit advice', h.claimer, () => drill.slack.submit(h.claimer, h.modal!, { advice: ADVICE }));
   if (!(await waitForRequest(drill, h.requestId, (r) => r.status === 'ADVICE_GIVEN'))) problems.push(`${h.reference}: not ADVICE_GIVEN after the advice was submitted`);
+}
+
+/**
+ * The requests whose triage card the stub has not yet been given in its final state (the last
+ * post or update of the recorded card: Advice given, by its claimer, at the request's version).
+ */
+async function cardsNotFinal(drill: Drill, handlings: Handling[]): Promise<string[]> {
+  const db = drill.database.db;
+  const ids = handlings.map((h) => h.requestId);
+  const [requests, cards] = await Promise.all([
+    db.supervisionRequest.findMany({ where: { id: { in: ids } }, select: { id: true, reference: true, version: true, claimedBy: { select: { name: true } } } }),
+    db.postedCard.findMany({ where: { subjectType: 'request', purpose: 'triage', subjectId: { in: ids } }, select: { subjectId: true, messageId: true } }),
+  ]);
+  const lastShown = new Map<string, ApiCall>();
+  for (const c of drill.api.calls) {
+    if (c.channel === TRIAGE_CHANNEL && c.ts && (c.method === 'chat.postMessage' || c.method === 'chat.update')) lastShown.set(c.ts, c);
+  }
+  return requests
+    .filter((request) => {
+      const card = cards.find((x) => x.subjectId === request.id);
+      const last = card ? lastShown.get(card.messageId) : undefined;
+      if (!last) return true;
+      const version = Number(buttonsIn(last.blocks).find((b) => b.value.requestId === request.id)?.value.version ?? NaN);
+      return factIn(last.blocks, 'Status') !== 'Advice given' || factIn(last.blocks, 'Claimed by') !== request.claimedBy?.name || version !== request.version;
+    })
+    .map((request) => request.reference);
 }
 
 // ---------------------------------------------------------------------------
@@ -568,7 +610,7 @@ describe('Slack outage: the Web API answers 503 for 60 s and the worker is SIGKI
 
     // The administrator binds the triage channel with the slash command typed there.
     await turn(drill, 'bind triage', admin, () => slack.command(admin, 'bind triage', TRIAGE_CHANNEL, 'safeguarding-triage'));
-    expect(await waitFor(async () => (await db.triageChannel.findFirst({ where: { organisationId: drill.organisationId } }))?.conversationId === TRIAGE_CHANNEL, 15_000)).toBe(true);
+    expect(await waitFor(async () => (await db.triageChannel.findFirst({ where: { organisationId: drill.organisationId } }))?.conversationId === TRIAGE_CHANNEL, STEP_MS)).toBe(true);
     const ready = Date.now();
 
     // --- API up: requests 0-3, their triage cards; 0 and 1 claimed, their advice modals opened.
@@ -583,7 +625,7 @@ describe('Slack outage: the Web API answers 503 for 60 s and the worker is SIGKI
     const early = (await Promise.all([0, 1, 2, 3].map((i) => handle(i, true, specialists[i < 2 ? 0 : 1])))).filter((h): h is Handling => h !== undefined);
     const earlyPosts = new Map<string, ApiCall>();
     for (const h of early) {
-      const post = await triagePost(api, h.reference, 15_000);
+      const post = await triagePost(api, h.reference, STEP_MS);
       if (post) earlyPosts.set(h.requestId, post);
       else problems.push(`${h.reference}: no triage card with the API up`);
     }
@@ -593,16 +635,25 @@ describe('Slack outage: the Web API answers 503 for 60 s and the worker is SIGKI
       await openAdviceModal(drill, h, earlyPosts.get(h.requestId)!.ts!, from, problems);
     }
     const modalTemplate = early.find((h) => h.modal)?.modal;
-    const calmBefore = await waitFor(async () => (await pendingRows()) === 0, 30_000, 100);
+    const calmBefore = await waitFor(async () => (await pendingRows()) === 0, STEP_MS, 100);
     if (!calmBefore) problems.push(`${await pendingRows()} rows still PENDING before the outage`);
     expect(modalTemplate, `no advice modal opened before the outage: ${problems.join('; ')}`).toBeDefined();
     const rowsBefore = await db.outboundMessage.count();
     const callsBefore = api.calls.length;
 
-    // --- The outage.
+    // --- The outage. Each moment of it is set by what it waits for (a call refused, a journey
+    // finished, a row written), never by a time; only its length has a minimum (OUTAGE_MS).
     api.setOutage(true);
     const outageStart = Date.now();
-    const at = (ms: number) => sleep(outageStart + ms - Date.now());
+    /** Waits in the outage for `what`; one that does not come by OUTAGE_BY_MS is a problem (and the drill goes on). */
+    const signal = async (what: string, probe: () => Promise<boolean> | boolean, intervalMs = 50) => {
+      const seen = await waitFor(probe, Math.max(0, drill.startedAt + OUTAGE_BY_MS - Date.now()), intervalMs);
+      if (!seen) problems.push(`in the outage: no sign of ${what} by ${seconds(OUTAGE_BY_MS)} into the test`);
+      return seen;
+    };
+    const refusedFrom = (name: string, since = 0) => api.refused.slice(since).some((c) => c.from === name);
+    const claimingInOutage = deferred();
+    const requestedInOutage = deferred();
     let kill: { at: number; workerCalling: boolean; pendingRows: number; leasedRows: number; restartedReadyAt?: number } | undefined;
     const late: Array<Promise<Handling | undefined>> = [];
     await Promise.all([
@@ -610,33 +661,48 @@ describe('Slack outage: the Web API answers 503 for 60 s and the worker is SIGKI
       (async () => {
         for (const h of early.filter((x) => x.index < 2)) await submitAdvice(drill, h, problems);
       })(),
-      // 2 and 3 claimed from their cards by the second specialist, and advised.
+      // 2 and 3 claimed from their cards by the second specialist, and advised, once the outage
+      // has refused the bot.
       (async () => {
-        await at(2_000);
-        for (const h of early.filter((x) => x.index >= 2 && earlyPosts.has(x.requestId))) {
-          const ts = earlyPosts.get(h.requestId)!.ts!;
-          await claimFromCard(drill, h, earlyPosts.get(h.requestId)!, problems);
-          h.modal = await modalAsItWouldBe(drill, h, modalTemplate!, ts);
-          await submitAdvice(drill, h, problems);
+        try {
+          await signal('a call refused', () => api.refused.length > 0);
+          for (const h of early.filter((x) => x.index >= 2 && earlyPosts.has(x.requestId))) {
+            const ts = earlyPosts.get(h.requestId)!.ts!;
+            await claimFromCard(drill, h, earlyPosts.get(h.requestId)!, problems);
+            claimingInOutage.resolve();
+            h.modal = await modalAsItWouldBe(drill, h, modalTemplate!, ts);
+            await submitAdvice(drill, h, problems);
+          }
+        } finally {
+          claimingInOutage.resolve();
         }
       })(),
-      // 4 and 5: requests made in the outage, claimed and advised without their cards.
+      // 4 and 5: requests made in the outage (once the first claim in it is recorded), claimed
+      // and advised without their cards.
       (async () => {
-        await at(5_000);
-        const made = await Promise.all([4, 5].map((i) => handle(i, false, specialists[i % 2]!)));
-        for (const h of made) {
-          if (!h) continue;
-          await claimBlind(drill, h, problems);
-          h.modal = await modalAsItWouldBe(drill, h, modalTemplate!);
-          await submitAdvice(drill, h, problems);
+        try {
+          await claimingInOutage.promise;
+          const made = await Promise.all([4, 5].map((i) => handle(i, false, specialists[i % 2]!)));
+          requestedInOutage.resolve();
+          for (const h of made) {
+            if (!h) continue;
+            await claimBlind(drill, h, problems);
+            h.modal = await modalAsItWouldBe(drill, h, modalTemplate!);
+            await submitAdvice(drill, h, problems);
+          }
+        } finally {
+          requestedInOutage.resolve();
         }
       })(),
-      // The kill, at a moment the worker is calling Slack (its send retrying), and the restart;
-      // 6 and 7 make their requests while no worker runs.
+      // The kill, once 4 and 5 have made their requests, at the next moment the worker is calling
+      // Slack (the stub refuses one of its sends' calls: the send goes on retrying, the Web
+      // client's retries take seconds); 6 and 7 make their requests while no worker runs, and
+      // the new worker is started once those are stored with their rows.
       (async () => {
-        await at(KILL_FROM_MS);
+        await requestedInOutage.promise;
         const victim = drill.workers[0]!;
-        await waitFor(() => Date.now() - (api.lastCallFrom(victim.name) ?? 0) < 1_000, Math.max(0, outageStart + KILL_BY_MS - Date.now()), 20);
+        const mark = api.refused.length;
+        await signal(`${victim.name} calling Slack`, () => refusedFrom(victim.name, mark), 10);
         const workerCalling = Date.now() - (api.lastCallFrom(victim.name) ?? 0) < 1_000;
         await victim.kill();
         const now = new Date();
@@ -647,17 +713,25 @@ describe('Slack outage: the Web API answers 503 for 60 s and the worker is SIGKI
           // The dead worker's leases (MESSAGE_LEASE_MS, 2 minutes): a backoff this early in the outage is at most 75 s.
           leasedRows: await db.outboundMessage.count({ where: { status: 'PENDING', nextAttemptAt: { gt: new Date(now.getTime() + 80_000) } } }),
         };
-        const killed = kill;
-        const restart = (async () => {
-          await sleep(RESTART_AFTER_MS);
-          drill.workers.push(await startSlackRole('worker', 'worker-2', drill.roleEnv(TOKENS['worker-2'])));
-          killed.restartedReadyAt = Date.now();
-        })();
         late.push(...[6, 7].map((i) => handle(i, false, specialists[i % 2]!)));
-        await Promise.all([...late, restart]);
+        const requestIds = (await Promise.all(late)).flatMap((h) => (h ? [h.requestId] : []));
+        await signal(
+          'the rows of the requests made while no worker runs',
+          async () => (await db.outboundMessage.findMany({ where: { kind: 'triage-post', requestId: { in: requestIds } }, distinct: ['requestId'], select: { requestId: true } })).length === requestIds.length,
+        );
+        try {
+          drill.workers.push(await startSlackRole('worker', 'worker-2', drill.roleEnv(TOKENS['worker-2'])));
+          kill.restartedReadyAt = Date.now();
+        } catch (error) {
+          problems.push(`the new worker did not start: ${(error as Error).message.slice(0, 300)}`);
+        }
       })(),
     ]);
-    await at(OUTAGE_MS);
+    // Everything the outage is for has happened: the new worker's sends are refused too.
+    const restarted = drill.workers[1];
+    if (restarted) await signal(`${restarted.name} calling Slack`, () => refusedFrom(restarted.name));
+    // The scenario's minimum length (not a wait for anything: the outage is at least this long).
+    await sleep(outageStart + OUTAGE_MS - Date.now());
     api.setOutage(false);
     const outageEnd = Date.now();
     const refusedInOutage = api.refused.length;
@@ -678,11 +752,13 @@ describe('Slack outage: the Web API answers 503 for 60 s and the worker is SIGKI
       }),
     );
     const journeysDone = Date.now();
-    const drained = await waitFor(async () => (await pendingRows()) === 0, Math.max(0, drill.startedAt + DRAIN_BY_MS - Date.now()), 250);
+    // Drained: no row PENDING (none left to try, none being tried: a try holds its row PENDING
+    // until its outcome, and whatever it sets off, such as a card brought back to its newest
+    // state, is written before that) and every triage card shown in its request's final state.
+    const drained = await waitFor(async () => (await pendingRows()) === 0 && (await cardsNotFinal(drill, handlings)).length === 0, Math.max(0, drill.startedAt + DRAIN_BY_MS - Date.now()), 250);
     const drainedAt = Date.now();
-    // Anything a finished try set off (a card brought back to its newest state) has a moment to land.
-    await sleep(2_000);
     const stillPending = await pendingRows();
+    const notFinal = drained ? [] : await cardsNotFinal(drill, handlings);
 
     const result = await account(drill, handlings, kill);
     const lastSent = result.rows.reduce((max, r) => Math.max(max, r.sentAt?.getTime() ?? 0), 0);
@@ -726,7 +802,7 @@ describe('Slack outage: the Web API answers 503 for 60 s and the worker is SIGKI
       ...problems,
       ...(kill ? [] : ['the worker was never killed']),
       ...(kill?.restartedReadyAt ? [] : ['the new worker never started']),
-      ...(drained && stillPending === 0 ? [] : [`${stillPending} rows still PENDING at the end of the wait`]),
+      ...(drained && stillPending === 0 ? [] : [`${stillPending} rows still PENDING at the end of the wait, triage cards not in their final state: ${notFinal.join(', ') || 'none'}`]),
       ...drill.turns.filter((t) => t.answer?.status !== 200).map((t) => `${t.label} by ${t.who}: ${t.error ?? `HTTP ${t.answer?.status} ${t.answer?.text.slice(0, 120)}`}`),
       ...result.problems,
     ];

@@ -67,6 +67,7 @@ import {
   type TeamsUser,
 } from '../support/scaled-out.js';
 import { cardIn, executeActions, factOf, startLimitConnector, stringsIn, type AcceptedCall, type LimitConnector } from '../support/teams-limit-connector.js';
+import { eventually } from '../support/wait.js';
 
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const TEAMS_LIMITS = { perConversation: 7, perTenant: 50, windowMs: 1000, retryAfterSeconds: 1 };
@@ -912,13 +913,22 @@ describe('scaled-out delivery: two web and two worker processes, Teams limits en
 // The outage drill
 // ---------------------------------------------------------------------------
 
-const OUTAGE_TEST_TIMEOUT_MS = 330_000;
+const OUTAGE_TEST_TIMEOUT_MS = 420_000;
+/**
+ * What the delivery needs after the outage at the most, kept out of the outage's own waits: a row
+ * refused three times waits up to 150 s for its next try (messageBackoffMs in message-delivery.ts:
+ * 120 s and a quarter), and the cards it held back are then claimed and advised.
+ */
+const DRAIN_RESERVE_MS = 180_000;
 const SESSION_SUMMARY = 'I would like a supervision session about a case that keeps coming back to me.';
 
 /**
  * The Teams connector answers 503 to everything for 60 s (no Retry-After) while requests are
- * created, claimed and advised and a session is proposed; the worker process is SIGKILLed half-way
- * through the outage and a new one started. One web and one worker process.
+ * created, claimed and advised and a session is proposed; the worker process is SIGKILLed in the
+ * outage, once it is retrying refused messages, and a new one started once messages wait for it.
+ * One web and one worker process. The steps in the outage come on signals (refused tries recorded
+ * in the rows, rows fallen due), never at set times: the outage ends 60 s after it began or, on a
+ * machine too slow for the story to be played by then, once it has been (the new worker refused).
  *
  * Before the outage: the triage channel is bound; four people's requests are made and their cards
  * posted; a fifth person's request for a session is made and claimed. In the outage: the first
@@ -967,16 +977,25 @@ describe('platform outage: the Teams connector answers 503 for 60 s and the work
     const inSessionThread = (user: TeamsUser, fields: Record<string, unknown>) => channelActivity(user, url, DEMO_TENANT_ID, TRIAGE_CHANNEL, sessionCard.activityId, fields);
     await traffic.turn(claimer, sessionThread, 'request.claim', inSessionThread(claimer, invokeFields('request.claim', { requestId: sessionRequest.id, version: String(sessionRequest.version) })));
 
-    // The outage begins once the first BEFORE people's cards are posted; they claim and advise in it.
+    // The outage begins once the first BEFORE people's cards are posted; they claim and advise in
+    // it. It lasts until the story below has been played in it (and OUTAGE_MS at the least): the
+    // story's steps come on signals, so on a slow machine they come later and the outage with them.
     let outageStartedAt = 0;
+    let outageEndsAt = 0;
     let beginOutage: () => void = () => {};
     const outageBegun = new Promise<void>((resolve) => {
       beginOutage = () => {
-        drill.connector.outage(OUTAGE_MS);
+        drill.connector.outage(OUTAGE_TEST_TIMEOUT_MS); // ended by endOutage()
         outageStartedAt = Date.now();
         resolve();
       };
     });
+    const endOutage = () => {
+      if (outageEndsAt > 0 || outageStartedAt === 0) return;
+      const leftMs = Math.max(0, outageStartedAt + OUTAGE_MS - Date.now());
+      drill.connector.outage(leftMs);
+      outageEndsAt = Date.now() + leftMs;
+    };
     let cardsBefore = 0;
     const gate = async (index: number) => {
       if (index >= BEFORE) return;
@@ -985,38 +1004,92 @@ describe('platform outage: the Teams connector answers 503 for 60 s and the work
       await outageBegun;
     };
 
-    // In the outage: the session proposed (at 5 s), the worker killed (at 30 s) and a new one started (at 38 s).
+    // In the outage, each step when what it waits for has happened (rows and refused calls, never
+    // a time): the session is proposed once the outage has refused a message (a row PENDING after
+    // a refused try); the worker is SIGKILLed once it has retried a row in the outage and been
+    // refused (a row refused twice: the web process makes only the first try), with the
+    // proposal's message refused and waiting; a new worker is started once a row has fallen due
+    // with no worker to take it; and the outage ends once that new worker has taken a row that
+    // waited for it and been refused. Each wait stops in time for the rows to drain afterwards.
     let proposed: TurnLog | undefined;
     let kill: { at: number; pendingRows: number } | undefined;
+    let restart: { at: number; dueRows: number; readyAt?: number; refusedAt?: number } | undefined;
+    const storyProblems: string[] = [];
+    const storyLeftMs = () => Math.max(0, budget.journeysEnd - DRAIN_RESERVE_MS - Date.now());
+    const pending = (attempts: number) => db.outboundMessage.count({ where: { status: 'PENDING', attempts: { gte: attempts } } });
     const inOutage = (async () => {
       await outageBegun;
-      await new Promise((resolve) => setTimeout(resolve, 5_000));
-      const current = await db.supervisionRequest.findUniqueOrThrow({ where: { id: sessionRequest.id } });
-      const date = DateTime.now().setZone('Europe/London').plus({ weeks: 1 }).set({ weekday: 3 }).toISODate()!;
-      proposed = await traffic.turn(
-        claimer,
-        claimer.conversationId,
-        'session.propose',
-        personalActivity(claimer, url, DEMO_TENANT_ID, invokeFields('session.propose', {
-          requestId: sessionRequest.id,
-          version: String(current.version),
-          supervisorId: supervisor.personId,
-          date1: date,
-          time1: '10:00',
-          durationMinutes: '60',
-          venue: 'Room 4, Waterloo HQ',
-        })),
-      );
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, outageStartedAt + 30_000 - Date.now())));
-      const worker = drill.workers[0]!;
-      await worker.kill();
-      kill = { at: Date.now(), pendingRows: await db.outboundMessage.count({ where: { status: 'PENDING' } }) };
-      await new Promise((resolve) => setTimeout(resolve, 8_000));
-      await drill.startWorker('worker-restarted');
+      try {
+        await eventually(async () => drill.connector.refused.length > 0 && (await pending(1)) > 0, 'a message refused in the outage (a PENDING row tried once)', storyLeftMs(), 100);
+        const current = await db.supervisionRequest.findUniqueOrThrow({ where: { id: sessionRequest.id } });
+        const date = DateTime.now().setZone('Europe/London').plus({ weeks: 1 }).set({ weekday: 3 }).toISODate()!;
+        proposed = await traffic.turn(
+          claimer,
+          claimer.conversationId,
+          'session.propose',
+          personalActivity(claimer, url, DEMO_TENANT_ID, invokeFields('session.propose', {
+            requestId: sessionRequest.id,
+            version: String(current.version),
+            supervisorId: supervisor.personId,
+            date1: date,
+            time1: '10:00',
+            durationMinutes: '60',
+            venue: 'Room 4, Waterloo HQ',
+          })),
+        );
+        // The proposal's message to the supervisor (written with the session) has been tried and refused.
+        const proposalRefused = async () => {
+          const rows = await db.outboundMessage.findMany({ where: { kind: 'person', personId: supervisor.personId, status: 'PENDING', attempts: { gte: 1 } }, select: { message: true } });
+          return rows.some((r) => (r.message as { card?: { template?: string } } | null)?.card?.template === 'session-proposal');
+        };
+        await eventually(
+          async () => (await proposalRefused()) && (await pending(2)) > 0,
+          "the proposal's message refused and the worker's retry of a message refused (a PENDING row tried twice)",
+          storyLeftMs(),
+          100,
+        );
+        const worker = drill.workers[0]!;
+        await worker.kill();
+        const killedAt = Date.now();
+        kill = { at: killedAt, pendingRows: await db.outboundMessage.count({ where: { status: 'PENDING' } }) };
+        // Messages wait while no worker runs: one falls due (its backoff over) with nobody to try it.
+        await eventually(
+          () => db.outboundMessage.count({ where: { status: 'PENDING', attempts: { gte: 1 }, nextAttemptAt: { gt: new Date(killedAt), lte: new Date() } } }),
+          'a message falling due while no worker runs',
+          storyLeftMs(),
+          100,
+        );
+        const waiting = await db.outboundMessage.findMany({ where: { status: 'PENDING', attempts: { gte: 1 }, nextAttemptAt: { lte: new Date() } }, select: { id: true, attempts: true } });
+        const refusedBefore = drill.connector.refused.length;
+        restart = { at: Date.now(), dueRows: waiting.length };
+        await drill.startWorker('worker-restarted');
+        restart.readyAt = Date.now();
+        // Only a worker tries a row again (the web process makes the first try): a waiting row tried once more and a refused call are the new worker's.
+        await eventually(
+          async () => {
+            if (drill.connector.refused.length <= refusedBefore) return false;
+            const now = await db.outboundMessage.findMany({ where: { id: { in: waiting.map((w) => w.id) } }, select: { id: true, attempts: true } });
+            return now.some((r) => r.attempts > waiting.find((w) => w.id === r.id)!.attempts);
+          },
+          'the restarted worker to retry a waiting message and be refused',
+          storyLeftMs(),
+          100,
+        );
+        restart.refusedAt = Date.now();
+      } catch (error) {
+        storyProblems.push(`the outage story stopped: ${(error as Error).message}`);
+        // Whatever was not reached, the rest runs: a worker to deliver, and the end of the outage.
+        if (kill && !drill.workers.some((w) => w.alive())) {
+          await drill.startWorker('worker-restarted').catch((startError: unknown) => storyProblems.push(`no worker restarted: ${(startError as Error).message}`));
+        }
+      } finally {
+        endOutage();
+      }
     })();
 
-    const outcomes = await runJourneys(drill, traffic, 200_000, budget, { people: PEOPLE, atOnce: BEFORE, beforeClaim: gate });
-    await inOutage;
+    const outcomes = await runJourneys(drill, traffic, OUTAGE_TEST_TIMEOUT_MS, budget, { people: PEOPLE, atOnce: BEFORE, beforeClaim: gate });
+    // (The story starts with the outage: if it never began, the problems say so.)
+    if (outageStartedAt > 0) await inOutage;
 
     // After the outage: the supervisor confirms from the proposal that reached their chat.
     const proposalFor = () =>
@@ -1038,7 +1111,7 @@ describe('platform outage: the Teams connector answers 503 for 60 s and the work
     for (const o of outcomes) if (o.requestId) claimers.set(o.requestId, drill.specialists[o.index % drill.specialists.length]!);
     const noBurst: Burst = { organisationId: drill.organisationId, tenantId: DEMO_TENANT_ID, reminderIds: [], byConversation: new Map() };
     const result = await account(drill, traffic, noBurst, (id) => claimers.get(id), Date.now(), kill?.at, new Set([sessionRequest.id]));
-    await dumpIfAsked(drill, traffic, 'outage', { kill, outageStartedAt });
+    await dumpIfAsked(drill, traffic, 'outage', { kill, restart, outageStartedAt, outageEndsAt });
 
     // The booking's own messages: the proposal to the supervisor, then the confirmation to both.
     const session = await db.session.findFirst({ where: { requestId: sessionRequest.id } });
@@ -1051,19 +1124,24 @@ describe('platform outage: the Teams connector answers 503 for 60 s and the work
       ...(postsTo(supervisor).filter((c) => executeActions(cardIn(c.body)).some((a) => a.verb === 'session.confirm')).length === 1 ? [] : ['the supervisor got the proposal more than once']),
     ];
 
-    const outageEnd = outageStartedAt + OUTAGE_MS;
     const lastDelivery = drill.connector.calls.length > 0 ? drill.connector.calls[drill.connector.calls.length - 1]!.at : 0;
     console.info(
-      `[outage] ${PEOPLE + 1} people, 503 for ${seconds(OUTAGE_MS)}, worker SIGKILLed: ${JSON.stringify({
+      `[outage] ${PEOPLE + 1} people, 503 for ${seconds(outageEndsAt - outageStartedAt)}, worker SIGKILLed: ${JSON.stringify({
         ...result.figures,
         turns: turnFigures(traffic),
         kill: kill && { afterOutageStart: seconds(kill.at - outageStartedAt), pendingRowsAtKill: kill.pendingRows },
+        restart: restart && {
+          afterKill: seconds(restart.at - (kill?.at ?? 0)),
+          dueRowsAtRestart: restart.dueRows,
+          readyAfterKill: restart.readyAt && seconds(restart.readyAt - (kill?.at ?? 0)),
+          refusedAfterOutageStart: restart.refusedAt && seconds(restart.refusedAt - outageStartedAt),
+        },
         durations: {
           setUp: seconds(ready - drill.startedAt),
           outageStartAfterReady: seconds(outageStartedAt - ready),
           journeys: seconds(journeysDone - ready),
-          lastDeliveryAfterOutage: seconds(lastDelivery - outageEnd),
-          drainedAfterOutage: seconds(drainedAt - outageEnd),
+          lastDeliveryAfterOutage: seconds(lastDelivery - outageEndsAt),
+          drainedAfterOutage: seconds(drainedAt - outageEndsAt),
         },
         duplicates: result.orphans.length,
         crashDuplicates: result.crashDuplicates.length,
@@ -1075,6 +1153,7 @@ describe('platform outage: the Teams connector answers 503 for 60 s and the work
     const problems = [
       ...(outageStartedAt > 0 ? [] : ['the outage never began']),
       ...(kill ? [] : ['the worker was never killed']),
+      ...storyProblems,
       ...(drained ? [] : [`still pending at the end of the wait: ${await db.outboundMessage.count({ where: { status: 'PENDING' } })} rows`]),
       ...outcomes.flatMap((o) => o.problems),
       ...outcomes.flatMap((o) => o.fallbacks.filter((f) => !(queuedReplies(o) && /^(hello|intake\.risk|intake\.kind) /.test(f))).map((f) => `person ${o.index}: ${f}`)),

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 // End to end in a real browser: booking, the supervision agreement and the supervision record
 // (journeys 4 to 6) clicked in rendered Adaptive Cards in headless Chromium, one Microsoft 365
 // Agents Playground per person (a playground cannot switch user), the bot on real PostgreSQL
@@ -6,68 +5,15 @@ import { randomBytes } from 'node:crypto';
 // with a second specialist as supervisor from the confidential details card; the supervisor
 // confirms it from the proposal card; both sign the agreement; the supervisor writes the record
 // with three action points; both sign it; the paramedic marks one of their action points done.
-import { Redis } from 'ioredis';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBot } from '../../src/app.js';
+import { describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
 import { DEMO_AGREEMENT_TEMPLATES, demoPerson } from '../../src/db/demo-organisation.js';
 import { describeSlot } from '../../src/domain/booking.js';
-import { seedDemoOrganisation } from '../../src/db/seed-demo.js';
-import { systemClock } from '../../src/domain/time.js';
-import { bindLocalTriageChannel, LOCAL_TEAM, localPlaygroundConfig, playgroundServiceUrl } from '../../src/local/local-mode.js';
-import { startUserPlaygrounds, type UserPlayground } from '../../src/local/playground.js';
-import { createLogger } from '../../src/logger.js';
-import { listen } from '../../src/server.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { launchBrowser, PlaygroundPage } from '../support/playground-page.js';
+import { LOCAL_TEAM } from '../../src/local/local-mode.js';
+import type { PlaygroundPage } from '../support/playground-page.js';
+import { withPlaygroundRig } from '../support/playground-rig.js';
 
-let database: TestDatabase;
-let server: Server;
-let redis: Redis;
-let playgrounds: Map<string, UserPlayground>;
-let browser: Browser;
-let workDir: string;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedDemoOrganisation(database.db);
-  redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
-  const bot = createBot({
-    config: { MICROSOFT_APP_ID: undefined, MICROSOFT_APP_PASSWORD: undefined, MICROSOFT_APP_TYPE: 'MultiTenant', MICROSOFT_APP_TENANT_ID: undefined, REDIS_PREFIX: `e2e-${randomBytes(6).toString('hex')}` },
-    db: database.db,
-    redis,
-    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    clock: systemClock,
-  });
-  server = await listen(bot.app, 0, '127.0.0.1');
-  const port = (server.address() as AddressInfo).port;
-  workDir = mkdtempSync(path.join(tmpdir(), 'sgs-e2e-'));
-  playgrounds = await startUserPlaygrounds({
-    botEndpoint: `http://127.0.0.1:${port}/api/messages`,
-    basePort: 40000 + Math.floor(Math.random() * 20000),
-    baseDir: workDir,
-    config: localPlaygroundConfig(),
-    userKeys: ['paramedic', 'specialist', 'specialist-2'],
-  });
-  for (const playground of playgrounds.values()) bot.serviceUrls.allowLocalOrigin(playgroundServiceUrl(playground));
-  await bindLocalTriageChannel(database.db, playgroundServiceUrl(playgrounds.get('specialist')!));
-  browser = await launchBrowser();
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await Promise.all([...(playgrounds?.values() ?? [])].map((p) => p.stop()));
-  await new Promise((resolve) => server?.close(resolve));
-  redis?.disconnect();
-  await database?.drop();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
-});
+const rig = withPlaygroundRig({ userKeys: ['paramedic', 'specialist', 'specialist-2'] });
 
 const ZONE = 'Europe/London'; // the demo organisation's zone
 const SUMMARY = 'A difficult job last week that I would like to talk through in a supervision session.';
@@ -84,20 +30,20 @@ const names = {
 const londonDate = (days: number) => DateTime.now().setZone(ZONE).plus({ days }).toISODate()!;
 
 async function personId(key: string) {
-  return (await database.db.person.findFirstOrThrow({ where: { email: demoPerson(key).email } })).id;
+  return (await rig.db.person.findFirstOrThrow({ where: { email: demoPerson(key).email } })).id;
 }
 
 describe('booking, agreement and record in the Agents Playground', () => {
   it('books a session, has the agreement signed, and completes a record with action points', async () => {
     const ids = { paramedic: await personId('paramedic'), specialist: await personId('specialist'), supervisor: await personId('specialist-2') };
-    const db = database.db;
+    const db = rig.db;
 
-    const specialist = await PlaygroundPage.open(browser, playgrounds.get('specialist')!.url, { timeoutMs: 30_000 });
+    const specialist = await rig.open('specialist');
     await specialist.openChannel(LOCAL_TEAM.channelName);
-    const staff = await PlaygroundPage.open(browser, playgrounds.get('paramedic')!.url, { timeoutMs: 30_000 });
+    const staff = await rig.open('paramedic');
     await staff.openPersonalChat();
     // The supervisor has talked to the bot before, so it can reach them in their personal chat.
-    const supervisor = await PlaygroundPage.open(browser, playgrounds.get('specialist-2')!.url, { timeoutMs: 30_000 });
+    const supervisor = await rig.open('specialist-2');
     await supervisor.openPersonalChat();
     await supervisor.send('help');
     await expect.poll(() => db.conversationReference.count({ where: { personId: ids.supervisor } }), { timeout: 30_000 }).toBeGreaterThan(0);

@@ -1,80 +1,25 @@
-import { randomBytes } from 'node:crypto';
 // End to end in a real browser: the bot on real PostgreSQL, one Microsoft 365 Agents
 // Playground per person (a playground cannot switch user), headless Chromium clicking the
 // rendered Adaptive Cards. A staff member asks for help, the triage card appears in the
 // channel, a specialist claims it and gives advice, the staff member receives it, and the
 // triage card shows the new state.
-import { Redis } from 'ioredis';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBot } from '../../src/app.js';
+import { describe, expect, it } from 'vitest';
 import { demoPerson } from '../../src/db/demo-organisation.js';
-import { seedDemoOrganisation } from '../../src/db/seed-demo.js';
-import { systemClock } from '../../src/domain/time.js';
-import { bindLocalTriageChannel, LOCAL_TEAM, localPlaygroundConfig, playgroundServiceUrl } from '../../src/local/local-mode.js';
-import { startUserPlaygrounds, type UserPlayground } from '../../src/local/playground.js';
-import { createLogger } from '../../src/logger.js';
-import { listen } from '../../src/server.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { launchBrowser, PlaygroundPage } from '../support/playground-page.js';
+import { LOCAL_TEAM } from '../../src/local/local-mode.js';
+import { withPlaygroundRig } from '../support/playground-rig.js';
 
 const SUMMARY = 'Crew concerned about a teenager who said she is not safe at home; we referred but I am unsure what else to do.';
 const ADVICE = 'You did the right thing. Check the referral was acknowledged and note what she said in her own words.';
 
-let database: TestDatabase;
-let server: Server;
-let redis: Redis;
-let playgrounds: Map<string, UserPlayground>;
-let browser: Browser;
-let workDir: string;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedDemoOrganisation(database.db);
-  redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
-  const bot = createBot({
-    config: { MICROSOFT_APP_ID: undefined, MICROSOFT_APP_PASSWORD: undefined, MICROSOFT_APP_TYPE: 'MultiTenant', MICROSOFT_APP_TENANT_ID: undefined, REDIS_PREFIX: `e2e-${randomBytes(6).toString('hex')}` },
-    db: database.db,
-    redis,
-    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    clock: systemClock,
-  });
-  server = await listen(bot.app, 0, '127.0.0.1');
-  const port = (server.address() as AddressInfo).port;
-  workDir = mkdtempSync(path.join(tmpdir(), 'sgs-e2e-'));
-  playgrounds = await startUserPlaygrounds({
-    botEndpoint: `http://127.0.0.1:${port}/api/messages`,
-    basePort: 40000 + Math.floor(Math.random() * 20000),
-    baseDir: workDir,
-    config: localPlaygroundConfig(),
-    userKeys: ['paramedic', 'specialist'],
-  });
-  for (const playground of playgrounds.values()) bot.serviceUrls.allowLocalOrigin(playgroundServiceUrl(playground));
-  await bindLocalTriageChannel(database.db, playgroundServiceUrl(playgrounds.get('specialist')!));
-  browser = await launchBrowser();
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await Promise.all([...(playgrounds?.values() ?? [])].map((p) => p.stop()));
-  await new Promise((resolve) => server?.close(resolve));
-  redis?.disconnect();
-  await database?.drop();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
-});
+const rig = withPlaygroundRig();
 
 describe('request, triage and advice in the Agents Playground', () => {
   it('takes a request from a staff member to advice from a specialist', async () => {
-    const specialist = await PlaygroundPage.open(browser, playgrounds.get('specialist')!.url, { timeoutMs: 30_000 });
+    const specialist = await rig.open('specialist');
     await specialist.openChannel(LOCAL_TEAM.channelName);
 
     // The staff member asks for help in their personal chat.
-    const staff = await PlaygroundPage.open(browser, playgrounds.get('paramedic')!.url, { timeoutMs: 30_000 });
+    const staff = await rig.open('paramedic');
     await staff.openPersonalChat();
     await staff.send('Hello, I need some advice');
     await staff.clickCardAction('Is anyone at immediate risk of harm right now?', 'No');
@@ -87,7 +32,7 @@ describe('request, triage and advice in the Agents Playground', () => {
     await staff.clickCardAction('Quick advice: a few details', 'Send request');
     const confirmation = await staff.waitForCardWithText('Your request has been sent');
 
-    const request = await database.db.supervisionRequest.findFirstOrThrow({ where: { summary: SUMMARY } });
+    const request = await rig.db.supervisionRequest.findFirstOrThrow({ where: { summary: SUMMARY } });
     expect(await confirmation.innerText()).toContain(request.reference);
 
     // The triage card appears in the channel, without the summary.
@@ -106,7 +51,7 @@ describe('request, triage and advice in the Agents Playground', () => {
     // Every message the claim caused has been delivered (the card update, the details, the
     // requester's notice): a card update arriving later re-renders the card and folds the form.
     await expect
-      .poll(async () => database.db.outboundMessage.count({ where: { status: 'PENDING' } }), { timeout: 30_000 })
+      .poll(async () => rig.db.outboundMessage.count({ where: { status: 'PENDING' } }), { timeout: 30_000 })
       .toBe(0);
 
     // ... and gives advice from the card.
@@ -129,11 +74,11 @@ describe('request, triage and advice in the Agents Playground', () => {
       'Advice given',
     );
 
-    const stored = await database.db.supervisionRequest.findUniqueOrThrow({ where: { id: request.id } });
+    const stored = await rig.db.supervisionRequest.findUniqueOrThrow({ where: { id: request.id } });
     expect(stored.status).toBe('ADVICE_GIVEN');
-    const record = await database.db.supervisionRecord.findFirstOrThrow({ where: { requestId: request.id } });
+    const record = await rig.db.supervisionRecord.findFirstOrThrow({ where: { requestId: request.id } });
     expect(record.content).toBe(ADVICE);
-    const reads = await database.db.auditEvent.count({ where: { action: 'request.summary.read', subjectId: request.id } });
+    const reads = await rig.db.auditEvent.count({ where: { action: 'request.summary.read', subjectId: request.id } });
     expect(reads).toBe(1);
 
     // The claimer's confidential copy reached the specialist's personal chat.

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 // End to end in a real browser (issue 13): a paramedic's very first message is a disclosure.
 // The bot on real PostgreSQL with the real clock, one Microsoft 365 Agents Playground per person
 // (a playground cannot switch user), headless Chromium reading and clicking the rendered
@@ -6,26 +5,12 @@ import { randomBytes } from 'node:crypto';
 // 24/7 line by name and number, not only 999), then the risk question; the paramedic presses
 // "Yes"; the triage channel gets the URGENT card, which never carries the disclosure; the
 // specialist who claims it reads the disclosure privately in the details card.
-import { Redis } from 'ioredis';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBot } from '../../src/app.js';
+import { describe, expect, it } from 'vitest';
 import { DEMO_CONTACTS, DEMO_ORGANISATION, demoPerson } from '../../src/db/demo-organisation.js';
-import { seedDemoOrganisation } from '../../src/db/seed-demo.js';
 import { claimedNotice } from '../../src/domain/request-lifecycle.js';
 import { isWithinServiceHours } from '../../src/domain/service-time.js';
-import { systemClock } from '../../src/domain/time.js';
-import { bindLocalTriageChannel, LOCAL_TEAM, localPlaygroundConfig, playgroundServiceUrl } from '../../src/local/local-mode.js';
-import { startUserPlaygrounds, type UserPlayground } from '../../src/local/playground.js';
-import { createLogger } from '../../src/logger.js';
-import { listen } from '../../src/server.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { launchBrowser, PlaygroundPage } from '../support/playground-page.js';
+import { LOCAL_TEAM } from '../../src/local/local-mode.js';
+import { withPlaygroundRig } from '../support/playground-rig.js';
 
 const DISCLOSURE = 'A child is being hurt right now at the address I attended';
 /** Words of the disclosure that must never reach the triage channel. */
@@ -43,55 +28,15 @@ const emergencyDutyTeam = contact('EMERGENCY_DUTY_TEAM');
 /** Whether the demo organisation's safeguarding team is on duty at `at` (which routes it gives). */
 const onDuty = (at: Date) => isWithinServiceHours(at, DEMO_ORGANISATION.serviceHours, DEMO_ORGANISATION.timeZone);
 
-let database: TestDatabase;
-let server: Server;
-let redis: Redis;
-let playgrounds: Map<string, UserPlayground>;
-let browser: Browser;
-let workDir: string;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedDemoOrganisation(database.db);
-  redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
-  const bot = createBot({
-    config: { MICROSOFT_APP_ID: undefined, MICROSOFT_APP_PASSWORD: undefined, MICROSOFT_APP_TYPE: 'MultiTenant', MICROSOFT_APP_TENANT_ID: undefined, REDIS_PREFIX: `e2e-${randomBytes(6).toString('hex')}` },
-    db: database.db,
-    redis,
-    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    clock: systemClock,
-  });
-  server = await listen(bot.app, 0, '127.0.0.1');
-  const port = (server.address() as AddressInfo).port;
-  workDir = mkdtempSync(path.join(tmpdir(), 'sgs-e2e-'));
-  playgrounds = await startUserPlaygrounds({
-    botEndpoint: `http://127.0.0.1:${port}/api/messages`,
-    basePort: 40000 + Math.floor(Math.random() * 20000),
-    baseDir: workDir,
-    config: localPlaygroundConfig(),
-    userKeys: ['paramedic', 'specialist'],
-  });
-  for (const playground of playgrounds.values()) bot.serviceUrls.allowLocalOrigin(playgroundServiceUrl(playground));
-  await bindLocalTriageChannel(database.db, playgroundServiceUrl(playgrounds.get('specialist')!));
-  browser = await launchBrowser();
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await Promise.all([...(playgrounds?.values() ?? [])].map((p) => p.stop()));
-  await new Promise((resolve) => server?.close(resolve));
-  redis?.disconnect();
-  await database?.drop();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
-});
+const rig = withPlaygroundRig();
 
 describe('urgent from the first message in the Agents Playground', () => {
   it('shows the urgent routes in the first reply, alerts the triage channel on "Yes", and gives the disclosure only to the claimer', async () => {
-    const db = database.db;
-    const specialist = await PlaygroundPage.open(browser, playgrounds.get('specialist')!.url, { timeoutMs: 30_000 });
+    const db = rig.db;
+    const specialist = await rig.open('specialist');
     await specialist.openChannel(LOCAL_TEAM.channelName);
 
-    const staff = await PlaygroundPage.open(browser, playgrounds.get('paramedic')!.url, { timeoutMs: 30_000 });
+    const staff = await rig.open('paramedic');
     await staff.openPersonalChat();
     const sentAt = new Date();
     await staff.send(DISCLOSURE);

@@ -175,6 +175,20 @@ describe('npm run build', () => {
     expect(migrate.stdout).toContain(`Applied ${migrations.length} migration(s)`);
   });
 
+  it('with DATABASE_SCHEMA set, the compiled migration command migrates that schema, the one the bot then uses', async () => {
+    const migrations = readdirSync(path.join(root, 'prisma', 'migrations'), { withFileTypes: true }).filter((entry) => entry.isDirectory());
+    const env = { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl, DATABASE_SCHEMA: 'release_check' };
+    const first = await run(process.execPath, ['dist/cli/migrate.js'], { cwd: app, env });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(`Applied ${migrations.length} migration(s) to`);
+    expect(first.stdout).toContain('(schema release_check)');
+    const applied = await withPgClient((client) => client.query<{ n: number }>('SELECT count(*)::int AS n FROM release_check."_prisma_migrations" WHERE finished_at IS NOT NULL'), databaseUrl);
+    expect(applied.rows[0]!.n).toBe(migrations.length);
+    const again = await run(process.execPath, ['dist/cli/migrate.js'], { cwd: app, env });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('(schema release_check) is up to date.');
+  });
+
   it('a compiled web process answers /healthz, /readyz and a Slack turn with a card, and stops on SIGTERM', async () => {
     // The database the migration command created (the test before): a web process does not create one.
     db = createDb(databaseUrl, { maxConnections: 2 });

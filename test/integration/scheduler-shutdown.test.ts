@@ -14,6 +14,7 @@ const prefix = `shutdown-test-${randomBytes(4).toString('hex')}`;
 const silent = { info() {}, warn() {}, error() {} };
 const clock = { now: () => new Date() };
 const HOUR = 3_600_000;
+/** The scenario: a send still taking this long after stop() is called. Not a wait for anything. */
 const SEND_MS = 1500;
 
 const t = withTestDatabase();
@@ -59,11 +60,17 @@ it('stop() waits for the delivery in flight: the row is SENT before stop resolve
   const events: string[] = [];
   let sendStarted!: () => void;
   const started = new Promise<void>((resolve) => (sendStarted = resolve));
+  // The send is held until the test has looked at it in flight and called stop(): however slow the
+  // machine, the checks below see it in progress, and it is still in progress when stop() begins.
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
   const slowSender: ChannelSender = {
     platform: 'TEAMS',
     async send() {
       events.push('send started');
       sendStarted();
+      await released;
+      // A slow send: it goes on for a while after stop() was called.
       await new Promise((r) => setTimeout(r, SEND_MS));
       events.push('send finished');
       return 'activity-1';
@@ -77,8 +84,9 @@ it('stop() waits for the delivery in flight: the row is SENT before stop resolve
   expect(await inspector.getJobCounts('active')).toEqual({ active: 1 });
   expect((await t.db.reminder.findUniqueOrThrow({ where: { id: reminder!.id } })).status).toBe('PENDING');
 
-  await scheduler.stop();
-  events.push('stop resolved');
+  const stopped = scheduler.stop().then(() => events.push('stop resolved'));
+  release();
+  await stopped;
 
   expect(events).toEqual(['send started', 'send finished', 'stop resolved']);
   const row = await t.db.reminder.findUniqueOrThrow({ where: { id: reminder!.id } });

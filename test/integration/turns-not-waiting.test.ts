@@ -5,7 +5,7 @@
 // connector intercepted.
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRateLimiter, limitedKeysFor, PLATFORM_RATE_LIMITS } from '../../src/scheduler/rate-limit.js';
+import { createRateLimiter, limitedKeysFor, PLATFORM_RATE_LIMITS } from '../../src/channels/rate-limit.js';
 import { personalConversationId, startTeamsHarness, TRIAGE_CHANNEL, type TeamsHarness } from '../support/teams-harness.js';
 
 const toTriage = (call: { path: string }) => call.path.startsWith(`/v3/conversations/${TRIAGE_CHANNEL}`);

@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { createServiceUrlPolicy } from '../../src/channels/teams/service-url.js';
 import { createTeamsAdapter, createTeamsSender } from '../../src/channels/teams/teams-channel.js';
 import { createDb } from '../../src/db/client.js';
-import { createRateLimiter, rateLimitSender } from '../../src/scheduler/rate-limit.js';
+import { createRateLimiter, rateLimitSender } from '../../src/channels/rate-limit.js';
 import { createReminderSender } from '../../src/scheduler/send-reminder.js';
 import { createReminderWorker } from '../../src/scheduler/worker.js';
 

@@ -72,6 +72,10 @@ describe('a wrong import is reported', () => {
     // The workers deliver through the shared outbox, not through an adapter.
     ['src/scheduler/example.ts', "import { createTeamsSender } from '../channels/teams/teams-channel.js';"],
     ['src/scheduler/example.ts', "import express from 'express';"],
+    // Delivery sits below the scheduler: the outbox, the adapters and the limiter never reach into it.
+    ['src/channels/example.ts', "import { sweep } from '../scheduler/sweep.js';"],
+    ['src/channels/teams/example.ts', "import { createScheduler } from '../../scheduler/scheduler.js';"],
+    ['src/channels/slack/example.ts', "import { deliverReminder } from '../../scheduler/deliver-reminder.js';"],
     // The generic server knows no platform.
     ['src/server.ts', "import { activityShapeProblem } from './channels/teams/activity-shape.js';"],
     ['src/server.ts', "import { createBot } from './app.js';"],

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DomainError, isDomainError } from '../../src/domain/errors.js';
 import {
   assertCanActOnRequest,
+  assertCanWriteRecord,
+  assertIsParty,
   canAcceptSuggestedTime,
   canActOnRequest,
   canBindTriageChannel,
@@ -11,6 +13,7 @@ import {
   canReadAuditTrail,
   canSeeHistory,
   canSupervise,
+  isParty,
   isSafeguardingTeam,
   type ActorIdentity,
   type RequestAction,
@@ -364,5 +367,32 @@ describe('the rules the flows ask (audit trail, subject access, failed reminders
     expect(canAcceptSuggestedTime(actor(CLAIMER, ['SPECIALIST']), session)).toBe(true);
     expect(canAcceptSuggestedTime(actor(REQUESTER, ['HEAD_OF_SAFEGUARDING']), session)).toBe(false);
     expect(canAcceptSuggestedTime(actor(CLAIMER, ['SPECIALIST'], OTHER_ORG), session)).toBe(false);
+  });
+});
+
+describe('who signs, and the asserts built from the rules', () => {
+  const supervisor: ActorIdentity = { personId: 'p-sup', organisationId: ORG, roles: ['SUPERVISOR'] };
+  const head: ActorIdentity = { personId: 'p-head', organisationId: ORG, roles: ['HEAD_OF_SAFEGUARDING'] };
+  const parties = ['p-sup', 'p-staff'];
+
+  it('lets only a party sign, whatever their roles (the Head of Safeguarding is not a party)', () => {
+    expect(isParty(supervisor, parties)).toBe(true);
+    expect(isParty(head, parties)).toBe(false);
+    expect(() => assertIsParty(supervisor, parties)).not.toThrow();
+    const refused = (() => {
+      try {
+        assertIsParty(head, parties, 'record');
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(isDomainError(refused) && refused.code).toBe('NOT_A_PARTY');
+    expect((refused as DomainError).userMessage).toBe('You are not a party to this record, so you cannot sign it.');
+  });
+
+  it('an assert refuses with NOT_PERMITTED and its sentence exactly when its rule says no', () => {
+    const record = { organisationId: ORG, supervisorId: 'p-sup', superviseeIds: ['p-staff'] };
+    expect(() => assertCanWriteRecord(supervisor, record)).not.toThrow();
+    expect(() => assertCanWriteRecord(head, record)).toThrow(new DomainError('NOT_PERMITTED', 'Only the supervisor of this session can write its record.'));
   });
 });

@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import type { Reminder } from '../../src/db/generated/client.js';
-import { createSchedulerMetrics, instrumentDelivery } from '../../src/scheduler/metrics.js';
+import { createSchedulerMetrics, instrumentDelivery, type SchedulerMetrics } from '../../src/scheduler/metrics.js';
 
 const reminder = (id: string, kind: Reminder['kind'], sendAt: Date) => ({ id, kind, sendAt }) as Reminder;
 const job = (reminderId: string, attemptsMade = 1, attempts = 3) => ({ data: { reminderId }, attemptsMade, opts: { attempts } }) as unknown as Job;
@@ -16,12 +16,28 @@ async function values(registry: Registry, name: string) {
   return (await registry.getSingleMetric(name)!.get()).values as Array<{ labels: Record<string, string | number>; value: number; metricName?: string }>;
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 0));
+/**
+ * Resolves once `metrics` has recorded `count` outcomes: the worker's events are counted after the
+ * kind is looked up (asynchronously), and this is the signal that they have been.
+ */
+function outcomesRecorded(metrics: SchedulerMetrics, count: number): Promise<void> {
+  const record = metrics.recordOutcome.bind(metrics);
+  let recorded = 0;
+  return new Promise((resolve) => {
+    metrics.recordOutcome = (...args) => {
+      record(...args);
+      recorded += 1;
+      if (recorded === count) resolve();
+    };
+  });
+}
 
 describe('instrumentDelivery', () => {
   it('labels outcomes with the kind and platform seen, lateness from sendAt, and counts only final failures', async () => {
     const registry = new Registry();
     const metrics = createSchedulerMetrics(registry);
+    // sent (r1), duplicate-avoided (r-unseen) and failed (r2); not the retried failure nor 'missing'.
+    const recorded = outcomesRecorded(metrics, 3);
     const now = new Date('2026-11-23T10:00:05Z');
     let fail = true;
     const { deps, attach } = instrumentDelivery(
@@ -49,7 +65,7 @@ describe('instrumentDelivery', () => {
     worker.emit('completed', job('r-unseen'), 'duplicate-avoided');
     worker.emit('failed', job('r2', 0, 3), Object.assign(new Error('x'), { name: 'UnrecoverableError' }));
     worker.emit('completed', job('r3'), 'missing'); // not counted
-    await settle();
+    await recorded;
 
     expect((await values(registry, 'sg_reminders_total')).map((v) => [v.labels, v.value])).toEqual([
       [{ outcome: 'sent', kind: 'ACTION_DUE', platform: 'SLACK' }, 1],

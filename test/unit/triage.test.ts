@@ -7,6 +7,7 @@ import {
   asksForFormat,
   describeWaiting,
   expectedContactBy,
+  describeNextOnDuty,
   nextOnDuty,
   routeFor,
   signpostsStaffSupport,
@@ -94,6 +95,13 @@ describe('expectedContactBy', () => {
       expect(nextOnDuty(utc('2026-03-28T12:00:00Z'), HOURS, LONDON)?.toISOString()).toBe('2026-03-30T08:00:00.000Z');
       const closed = { mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] };
       expect(nextOnDuty(utc('2026-01-19T10:00:00Z'), closed, LONDON)).toBeNull();
+    });
+
+    it('is said to a person the same way everywhere: the next opening in local time, or their next working day', () => {
+      expect(describeNextOnDuty(utc('2026-01-23T21:11:00Z'), HOURS, LONDON)).toBe('09:00 on Monday 26 January');
+      expect(describeNextOnDuty(utc('2026-01-22T18:00:00Z'), HOURS, LONDON)).toBe('09:00 tomorrow');
+      const closed = { mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] };
+      expect(describeNextOnDuty(utc('2026-01-19T10:00:00Z'), closed, LONDON)).toBe('their next working day');
     });
   });
 

@@ -5,7 +5,7 @@ import { createConversationRecorder } from '../../db/conversations.js';
 import { createActorLookup, linkIdentityByEmail, notInDirectoryMessage, organisationForTenant, type Tenancy } from '../../db/directory.js';
 import { auditFileUpload } from '../../db/export-files.js';
 import { tellOfNewLink } from '../../flows/identity-link.js';
-import { paceTurnReply, type PlatformRateLimits, type RateLimiter } from '../../scheduler/rate-limit.js';
+import { paceTurnReply, type PlatformRateLimits, type RateLimiter } from '../rate-limit.js';
 import { handleTurn } from '../../flows/router.js';
 import { requestFormsCard } from '../../flows/triage-actions.js';
 import type { CardRef, ConversationInfo, FlowDeps, Inbound, OutMessage, TurnResult } from '../../flows/types.js';

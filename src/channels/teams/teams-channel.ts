@@ -19,7 +19,7 @@ import type { Config } from '../../config.js';
 import { createConversationRecorder, type StoredConversation } from '../../db/conversations.js';
 import { createActorLookup, linkIdentityByEmail, notInDirectoryMessage, organisationForTenant, type Tenancy } from '../../db/directory.js';
 import { tellOfNewLink } from '../../flows/identity-link.js';
-import { paceTurnReply, platformRetryAfterMs, type PlatformRateLimits, type RateLimiter } from '../../scheduler/rate-limit.js';
+import { paceTurnReply, platformRetryAfterMs, type PlatformRateLimits, type RateLimiter } from '../rate-limit.js';
 
 /** The longest Retry-After a reply in someone's turn waits for before it is sent again. */
 const TURN_REPLY_RETRY_MAX_MS = 3_000;

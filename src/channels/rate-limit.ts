@@ -15,8 +15,20 @@
 // back at the rate the key allows instead of all at once. Card updates (an earlier reminder card
 // replaced after a new one was posted) always wait for their slot: they cannot be deferred.
 import type { Redis } from 'ioredis';
-import type { ChannelSender, StoredConversationRef } from '../channels/outbox.js';
-import { SendDeferredError } from './deliver-reminder.js';
+import type { ChannelSender, StoredConversationRef } from './outbox.js';
+
+/**
+ * The send has to wait for its slot longer than is worth holding a worker for (or, thrown by
+ * deliverReminder, until the recipient's quiet hours end). Not a failure: deliverReminder
+ * rethrows it untouched (no attempt and no lastError stored) and the worker delays the job by
+ * delayMs, using none of its attempts.
+ */
+export class SendDeferredError extends Error {
+  override name = 'SendDeferredError';
+  constructor(readonly delayMs: number) {
+    super(`send deferred for ${delayMs} ms`);
+  }
+}
 
 export interface RateRule {
   /** At most `limit` sends … */
@@ -65,15 +77,27 @@ export interface RateLimiterOptions {
   maxHoldMs?: number;
   /** Extra spacing as a share of the interval (default 0.03). */
   safety?: number;
+  /**
+   * The clock slots are counted on, in ms (tests). By default Redis's own clock, so that every
+   * process agrees whatever its own clock says.
+   */
+  now?: () => number;
 }
 
 // KEYS: one hash per limited key (t = next free slot, b = end of the deferral timeline).
 // ARGV[1] = maxHoldMs, ARGV[2i] = interval of KEYS[i] in ms, ARGV[2i + 1] = its burst
-// tolerance in ms (a send may go that far ahead of its spacing; 0 for strict spacing).
+// tolerance in ms (a send may go that far ahead of its spacing; 0 for strict spacing);
+// ARGV[2 * #KEYS + 2], if not empty, the time now in ms (else Redis's clock).
 // Returns { granted (1|0), milliseconds from now as a string }.
-const ACQUIRE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+const CLOCK = (argv: string) => `
+local now = tonumber(${argv} or '')
+if now == nil then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+end`;
+// Keys expire a minute after their last slot, counted on the same clock (PEXPIRE, not PEXPIREAT).
+
+const ACQUIRE = `${CLOCK('ARGV[2 * #KEYS + 2]')}
 local maxHold = tonumber(ARGV[1])
 local slot = now
 local tats = {}
@@ -87,7 +111,7 @@ if slot - now <= maxHold then
   for i = 1, #KEYS do
     local next = math.max(tats[i], slot) + tonumber(ARGV[2 * i])
     redis.call('HSET', KEYS[i], 't', string.format('%.3f', next))
-    redis.call('PEXPIREAT', KEYS[i], math.ceil(math.max(next, tonumber(redis.call('HGET', KEYS[i], 'b') or '0')) + 60000))
+    redis.call('PEXPIRE', KEYS[i], math.ceil(math.max(next, tonumber(redis.call('HGET', KEYS[i], 'b') or '0')) - now + 60000))
   end
   return { 1, string.format('%.3f', slot - now) }
 end
@@ -99,21 +123,20 @@ end
 for i = 1, #KEYS do
   local next = back + tonumber(ARGV[2 * i])
   redis.call('HSET', KEYS[i], 'b', string.format('%.3f', next))
-  redis.call('PEXPIREAT', KEYS[i], math.ceil(math.max(next, tats[i]) + 60000))
+  redis.call('PEXPIRE', KEYS[i], math.ceil(math.max(next, tats[i]) - now + 60000))
 end
 return { 0, string.format('%.3f', back - now) }
 `;
 
-// KEYS: the hashes; ARGV[1] = milliseconds from now before which no slot is given.
-const PENALISE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+// KEYS: the hashes; ARGV[1] = milliseconds from now before which no slot is given; ARGV[2] as
+// ACQUIRE's clock.
+const PENALISE = `${CLOCK('ARGV[2]')}
 local until_ = now + tonumber(ARGV[1])
 for i = 1, #KEYS do
   local tat = tonumber(redis.call('HGET', KEYS[i], 't') or '0')
   if until_ > tat then
     redis.call('HSET', KEYS[i], 't', string.format('%.3f', until_))
-    redis.call('PEXPIREAT', KEYS[i], math.ceil(until_ + 60000))
+    redis.call('PEXPIRE', KEYS[i], math.ceil(until_ - now + 60000))
   end
 end
 return 1
@@ -134,6 +157,7 @@ export function createRateLimiter(redis: Redis, options: RateLimiterOptions): Ra
   }
   const name = (key: string) => `${options.prefix}:rate:${key}`;
   const interval = (rule: RateRule) => (rule.windowMs * (1 + safety)) / rule.limit;
+  const clock = () => (options.now ? options.now().toFixed(3) : '');
 
   return {
     async acquire(keys, holdMs = maxHoldMs) {
@@ -143,13 +167,14 @@ export function createRateLimiter(redis: Redis, options: RateLimiterOptions): Ra
         ...keys.map((k) => name(k.key)),
         holdMs,
         ...keys.flatMap((k) => [interval(k.rule).toFixed(3), (interval(k.rule) * ((k.rule.burst ?? 1) - 1)).toFixed(3)]),
+        clock(),
       );
       const value = Math.max(0, Math.ceil(Number(ms)));
       return granted === 1 ? { granted: true, waitMs: value } : { granted: false, retryInMs: value };
     },
     async penalise(keys, ms) {
       if (keys.length === 0 || !(ms > 0)) return;
-      await client.sgRatePenalise(keys.length, ...keys.map((k) => name(k.key)), Math.ceil(ms));
+      await client.sgRatePenalise(keys.length, ...keys.map((k) => name(k.key)), Math.ceil(ms), clock());
     },
   };
 }
