@@ -360,7 +360,11 @@ async function journey(
   const detailsData = press(kind, 'intake.details', (d) => d.acknowledged === 'no', { acknowledged: 'no' });
   await traffic.turn(user, user.conversationId, 'intake.details', personal(invokeFields('intake.details', { ...detailsData, summary: SUMMARY, availability: AVAILABILITY })));
 
-  const request = await drill.database.db.supervisionRequest.findFirst({ where: { requesterId: user.personId } });
+  // A turn past its budget (TURN_BUDGET_MS, a loaded machine) is answered before its work is done,
+  // and what it says follows in the chat: the request is awaited, not looked for once.
+  const storedRequest = () => drill.database.db.supervisionRequest.findFirst({ where: { requesterId: user.personId } });
+  await waitFor(async () => (await storedRequest()) !== null, Math.max(0, Math.min(waitForCardMs, budget.journeysEnd - Date.now())), 100);
+  const request = await storedRequest();
   if (!request) {
     outcome.problems.push(`person ${index}: no request stored after the details were sent`);
     return outcome;
