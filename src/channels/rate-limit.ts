@@ -8,7 +8,7 @@
 // taking a slot here and the request reaching the platform.
 //
 // One Lua script takes the slot on every key of a send at once, using Redis's clock (so all
-// processes agree). A send whose slot is at most maxHoldMs away takes it and waits in process;
+// processes agree; tests may inject a clock, RateLimiterOptions.now). A send whose slot is at most maxHoldMs away takes it and waits in process;
 // a later one takes no slot and is told when to come back (SendDeferredError: the worker
 // delays the job, using no attempt and pausing nothing else). Those deferrals are spread one
 // interval apart on a second timeline per key, so a burst of thousands of jobs on one key comes

@@ -1,5 +1,5 @@
 // Wires a BullMQ Worker to deliverReminder. No rules here: payload validation is in jobs.ts,
-// delivery in deliver-reminder.ts, pacing in rate-limit.ts. A send that must wait (the shared
+// delivery in deliver-reminder.ts, pacing in channels/rate-limit.ts. A send that must wait (the shared
 // limiter's SendDeferredError, or the platform's 429 Retry-After) delays only its own job
 // (moveToDelayed + DelayedError: no attempt used, the rest of the queue keeps going). Other
 // failed sends are retried by BullMQ's exponential backoff with jitter (reconcile.ts).
