@@ -471,7 +471,7 @@ describe('npm run org: from an empty database to a working set-up', () => {
         t.db.agreement.findMany({ where, include: { template: true, signatures: true, parties: true }, orderBy: { createdAt: 'asc' } }),
       /** The agreement cards waiting in the outbox for a person, as (agreement id, version shown). */
       cardsFor: async (personId: string) =>
-        (await t.db.outboundMessage.findMany({ where: { kind: 'person', personId }, orderBy: { createdAt: 'asc' } }))
+        (await t.db.outboundMessage.findMany({ where: { kind: 'person', personId }, orderBy: { seq: 'asc' } }))
           .map((m) => (m.message as { card?: { template: string; data: Record<string, unknown> } }).card)
           .filter((c) => c?.template === 'agreement')
           .map((c) => ({ agreementId: c!.data.agreementId, version: c!.data.version, versionLabel: c!.data.versionLabel, canSign: c!.data.canSign })),

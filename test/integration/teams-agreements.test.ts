@@ -302,7 +302,7 @@ describe('a new version loaded with npm run org', () => {
     const next = latest + 1;
     expect(out.join('\n')).toContain(`loaded as version ${next}`);
     const delivery = createMessageDelivery({ db: h.database.db, senders: h.senders, logger: createLogger({ level: 'silent' }), clock: h.clock });
-    const pending = await h.database.db.outboundMessage.findMany({ where: { status: 'PENDING', personId: { in: [ids.paramedic!, ids['specialist-2']!] } }, orderBy: { createdAt: 'asc' } });
+    const pending = await h.database.db.outboundMessage.findMany({ where: { status: 'PENDING', personId: { in: [ids.paramedic!, ids['specialist-2']!] } }, orderBy: { seq: 'asc' } });
     for (const row of pending) expect(await delivery.deliver(row.id)).toBe('sent');
     const delivered = h.take();
     const newCard = agreementCards(delivered, 'paramedic').find((c) => visibleTexts(c).includes(`Version ${next}`));

@@ -1,6 +1,9 @@
 // The rig of the end-to-end tests that click through the Microsoft 365 Agents Playground: the bot
 // in process on a fresh PostgreSQL schema seeded with the demo organisation, in local mode (no
-// credentials) with the real clock, listening on loopback; one playground per demo person
+// credentials) with the real clock, listening on loopback, with the scheduler beside it as
+// `npm start` runs it (PROCESS_ROLE=all): a message whose first try did not go (its lease ran out
+// on a loaded machine, the limiter deferred it, the playground failed) is sent by the workers, as
+// in a deployment, instead of never; one playground per demo person
 // pointed at it (a playground cannot switch user); the triage channel bound as seen by the
 // specialist's playground (as local mode does); and headless Chromium to open the pages.
 //
@@ -20,7 +23,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createBot } from '../../src/app.js';
 import type { Db } from '../../src/db/client.js';
 import { seedDemoOrganisation } from '../../src/db/seed-demo.js';
@@ -28,10 +31,12 @@ import { systemClock } from '../../src/domain/time.js';
 import { bindLocalTriageChannel, localPlaygroundConfig, playgroundServiceUrl } from '../../src/local/local-mode.js';
 import { startUserPlaygrounds, type UserPlayground } from '../../src/local/playground.js';
 import { createLogger } from '../../src/logger.js';
+import { startScheduler, type Scheduler } from '../../src/scheduler/scheduler.js';
 import { listen } from '../../src/server.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { launchBrowser, PlaygroundPage, type PlaygroundPageOptions } from './playground-page.js';
 
+const REDIS_URL = 'redis://127.0.0.1:6379';
 /** Whose playground holds the triage channel: the specialist's, as in local mode. */
 const TRIAGE_OWNER = 'specialist';
 /** Starting the playgrounds one after another takes a while on a loaded machine. */
@@ -51,6 +56,8 @@ export interface PlaygroundRig {
   readonly bot: ReturnType<typeof createBot>;
   readonly server: Server;
   readonly redis: Redis;
+  /** The workers and sweeps, on the bot's Redis prefix. */
+  readonly scheduler: Scheduler;
   /** By user key. */
   readonly playgrounds: ReadonlyMap<string, UserPlayground>;
   readonly browser: Browser;
@@ -88,6 +95,12 @@ export function withPlaygroundRig(options: PlaygroundRigOptions = {}): Playgroun
   }, SET_UP_TIMEOUT_MS);
   // Also when set-up failed or is still running (vitest runs afterAll after a failed beforeAll).
   afterAll(() => teardown.close(), SET_UP_WAIT_MS + 30_000);
+  // A card that never came is a message not sent: say which, and why, when a test fails.
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(async () => {
+      if (current) console.error(await describeUnsent(current.db));
+    });
+  });
   const get = (): PlaygroundRig => {
     if (!current) throw new Error('withPlaygroundRig(): the rig exists only inside tests and hooks, once set up');
     return current;
@@ -107,6 +120,9 @@ export function withPlaygroundRig(options: PlaygroundRigOptions = {}): Playgroun
     },
     get redis() {
       return get().redis;
+    },
+    get scheduler() {
+      return get().scheduler;
     },
     get playgrounds() {
       return get().playgrounds;
@@ -128,12 +144,14 @@ async function setUp(options: PlaygroundRigOptions, teardown: Teardown): Promise
 
   const database = await teardown.keep(await createTestDatabase(), (d) => d.drop());
   await seedDemoOrganisation(database.db);
-  const redis = await teardown.keep(new Redis('redis://127.0.0.1:6379', { lazyConnect: true }), (r) => r.disconnect());
+  const redis = await teardown.keep(new Redis(REDIS_URL, { lazyConnect: true }), (r) => r.disconnect());
+  const prefix = `e2e-${randomBytes(6).toString('hex')}`;
+  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const bot = createBot({
-    config: { MICROSOFT_APP_ID: undefined, MICROSOFT_APP_PASSWORD: undefined, MICROSOFT_APP_TYPE: 'MultiTenant', MICROSOFT_APP_TENANT_ID: undefined, REDIS_PREFIX: `e2e-${randomBytes(6).toString('hex')}` },
+    config: { MICROSOFT_APP_ID: undefined, MICROSOFT_APP_PASSWORD: undefined, MICROSOFT_APP_TYPE: 'MultiTenant', MICROSOFT_APP_TENANT_ID: undefined, REDIS_PREFIX: prefix },
     db: database.db,
     redis,
-    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger,
     clock: systemClock,
   });
   const server = await teardown.keep(await listen(bot.app, 0, '127.0.0.1'), closeServer);
@@ -151,6 +169,11 @@ async function setUp(options: PlaygroundRigOptions, teardown: Teardown): Promise
   );
   for (const playground of playgrounds.values()) bot.serviceUrls.allowLocalOrigin(playgroundServiceUrl(playground));
   await bindLocalTriageChannel(database.db, playgroundServiceUrl(playgrounds.get(TRIAGE_OWNER)!));
+  // Started once the playgrounds are (their addresses allowed), and stopped before them.
+  const scheduler = await teardown.keep(
+    await startScheduler({ db: database.db, redisUrl: REDIS_URL, prefix, senders: bot.senders, logger, clock: systemClock, messagePollMs: 1_000 }),
+    (s) => s.stop(),
+  );
   const browser = await teardown.keep(await launchBrowser(), (b) => b.close());
 
   return {
@@ -159,6 +182,7 @@ async function setUp(options: PlaygroundRigOptions, teardown: Teardown): Promise
     bot,
     server,
     redis,
+    scheduler,
     playgrounds,
     browser,
     workDir,
@@ -169,6 +193,20 @@ async function setUp(options: PlaygroundRigOptions, teardown: Teardown): Promise
     },
     close: () => teardown.close(),
   };
+}
+
+/** The messages not sent (yet), without their content: what a test that waited for a card in vain needs to know. */
+async function describeUnsent(db: Db): Promise<string> {
+  const rows = await db.outboundMessage.findMany({
+    where: { status: { not: 'SENT' } },
+    orderBy: { seq: 'asc' },
+    select: { seq: true, kind: true, label: true, status: true, attempts: true, lastError: true, createdAt: true, nextAttemptAt: true },
+  });
+  if (rows.length === 0) return 'playground rig: every message the bot wrote was sent';
+  const lines = rows.map(
+    (r) => `  #${r.seq} ${r.kind}${r.label ? ` (${r.label})` : ''}: ${r.status}, ${r.attempts} failed tries, last error ${r.lastError ?? 'none'}, written ${r.createdAt.toISOString()}, next try ${r.nextAttemptAt.toISOString()}`,
+  );
+  return [`playground rig: ${rows.length} message(s) not sent at ${new Date().toISOString()}:`, ...lines].join('\n');
 }
 
 /** Closes the server once the playgrounds are gone, without waiting on a turn still open. */
