@@ -211,7 +211,28 @@ export function errorFacts(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { message: 'non-error thrown' };
   // Prisma's messages can quote the arguments of the failed query (which may be
   // confidential text); its code says enough.
-  if (error.name.startsWith('Prisma')) return { name: error.name, code: (error as { code?: string }).code };
+  if (error.name.startsWith('Prisma')) {
+    const code = (error as { code?: string }).code;
+    const transaction = code === 'P2028' ? transactionFailure(error) : undefined;
+    return { name: error.name, code, ...(transaction ? { transaction } : {}) };
+  }
   const status = (error as { statusCode?: number }).statusCode ?? (error as { status?: number }).status;
   return { name: error.name, message: error.message, ...(status ? { status } : {}) };
+}
+
+/**
+ * Which of Prisma's interactive-transaction failures (P2028) it was, read from Prisma's own
+ * wording (which carries no data): a turn that could not get a pooled connection in time is a
+ * different problem (too few connections, a burst) from one that ran past its timeout (slow
+ * queries, a starved machine).
+ */
+function transactionFailure(error: Error): string {
+  const meta = (error as { meta?: { timeout?: unknown; timeTaken?: unknown } }).meta;
+  if (error.message.includes('Unable to start a transaction in the given time')) return 'not started in time (no pooled connection)';
+  if (error.message.includes('expired transaction')) {
+    const taken = typeof meta?.timeTaken === 'number' ? `, ${meta.timeTaken} ms of ${String(meta.timeout)} ms` : '';
+    return `expired (ran past its timeout${taken})`;
+  }
+  if (error.message.includes('Transaction already closed')) return 'already closed';
+  return 'other';
 }

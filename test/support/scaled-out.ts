@@ -247,8 +247,9 @@ export function errorKinds(output: string, levels = /"level":(50|60)/): Record<s
     if (!levels.test(line)) continue;
     let key = line.slice(0, 120);
     try {
-      const entry = JSON.parse(line) as { msg?: string; err?: string | { name?: string; code?: string; status?: number } };
-      const err = typeof entry.err === 'string' ? entry.err.slice(0, 60) : entry.err ? `${entry.err.name ?? ''}${entry.err.code ? ` ${entry.err.code}` : ''}${entry.err.status ? ` ${entry.err.status}` : ''}` : '';
+      const entry = JSON.parse(line) as { msg?: string; err?: string | { name?: string; code?: string; status?: number; transaction?: string } };
+      const e = entry.err;
+      const err = typeof e === 'string' ? e.slice(0, 60) : e ? `${e.name ?? ''}${e.code ? ` ${e.code}` : ''}${e.status ? ` ${e.status}` : ''}${e.transaction ? ` (${e.transaction})` : ''}` : '';
       key = `${entry.msg ?? '?'}${err ? `: ${err}` : ''}`;
     } catch {
       // not JSON: keep the start of the line
