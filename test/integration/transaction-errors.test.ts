@@ -40,8 +40,7 @@ describe('errorFacts of a failed transaction', () => {
       { timeout: 30_000 },
     );
     await holding;
-    const error = await failureOf(db.$transaction(async (tx) => tx.$executeRaw`SELECT 1`, { maxWait: 100 }));
-    release();
+    const error = await failureOf(db.$transaction(async (tx) => tx.$executeRaw`SELECT 1`, { maxWait: 100 })).finally(release);
     await first;
     expect(errorFacts(error)).toMatchObject({ code: 'P2028', transaction: 'not started in time (no pooled connection)' });
   });
