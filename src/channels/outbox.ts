@@ -213,8 +213,7 @@ export function errorFacts(error: unknown): Record<string, unknown> {
   // confidential text); its code says enough.
   if (error.name.startsWith('Prisma')) {
     const code = (error as { code?: string }).code;
-    const transaction = code === 'P2028' ? transactionFailure(error) : undefined;
-    return { name: error.name, code, ...(transaction ? { transaction } : {}) };
+    return { name: error.name, code, ...(code === 'P2028' ? { transaction: transactionFailure(error) } : {}) };
   }
   const status = (error as { statusCode?: number }).statusCode ?? (error as { status?: number }).status;
   return { name: error.name, message: error.message, ...(status ? { status } : {}) };

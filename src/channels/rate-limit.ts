@@ -8,12 +8,13 @@
 // taking a slot here and the request reaching the platform.
 //
 // One Lua script takes the slot on every key of a send at once, using Redis's clock (so all
-// processes agree; tests may inject a clock, RateLimiterOptions.now). A send whose slot is at most maxHoldMs away takes it and waits in process;
-// a later one takes no slot and is told when to come back (SendDeferredError: the worker
-// delays the job, using no attempt and pausing nothing else). Those deferrals are spread one
-// interval apart on a second timeline per key, so a burst of thousands of jobs on one key comes
-// back at the rate the key allows instead of all at once. Card updates (an earlier reminder card
-// replaced after a new one was posted) always wait for their slot: they cannot be deferred.
+// processes agree; tests may inject a clock, RateLimiterOptions.now). A send whose slot is at most
+// maxHoldMs away takes it and waits in process; a later one takes no slot and is told when to come
+// back (SendDeferredError: the worker delays the job, using no attempt and pausing nothing else).
+// Those deferrals are spread one interval apart on a second timeline per key, so a burst of
+// thousands of jobs on one key comes back at the rate the key allows instead of all at once. Card
+// updates (an earlier reminder card replaced after a new one was posted) always wait for their
+// slot: they cannot be deferred.
 import type { Redis } from 'ioredis';
 import type { ChannelSender, StoredConversationRef } from './outbox.js';
 
