@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import type { Server } from 'node:http';
 import { createBot, createSenders } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createDb, TURN_STATEMENT_TIMEOUT_MS, type Db } from './db/client.js';
+import { createDb, TURN_LIMITS, URGENT_TURN_LIMITS, type Db } from './db/client.js';
 import { applyMigrations, ensureDatabase } from './db/migrate.js';
 import { isUnreachable } from './db/reachability.js';
 import { systemClock } from './domain/time.js';
@@ -55,14 +55,13 @@ const URGENT_POOL_SIZE = 2;
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL });
-  // A web process's turns run with a statement timeout (client.ts); the worker's jobs without.
-  const turnLimits = { statementTimeoutMs: TURN_STATEMENT_TIMEOUT_MS };
-  const db = createDb(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA, maxConnections: config.DATABASE_POOL_SIZE, ...(config.PROCESS_ROLE === 'web' ? turnLimits : {}) });
+  // A web process's turns run with the turns' limits (client.ts); the worker's jobs without.
+  const db = createDb(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA, maxConnections: config.DATABASE_POOL_SIZE, ...(config.PROCESS_ROLE === 'web' ? TURN_LIMITS : {}) });
   const serving = config.PROCESS_ROLE !== 'worker';
   // Role "all": the turns get a pool of their own, with the turns' limits.
-  const turnDb = config.PROCESS_ROLE === 'all' ? createDb(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA, maxConnections: config.DATABASE_POOL_SIZE, ...turnLimits }) : db;
+  const turnDb = config.PROCESS_ROLE === 'all' ? createDb(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA, maxConnections: config.DATABASE_POOL_SIZE, ...TURN_LIMITS }) : db;
   // Two connections kept for urgent turns (routed-db.ts).
-  const urgentDb = serving ? createDb(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA, maxConnections: URGENT_POOL_SIZE, ...turnLimits }) : undefined;
+  const urgentDb = serving ? createDb(config.DATABASE_URL, { schema: config.DATABASE_SCHEMA, maxConnections: URGENT_POOL_SIZE, ...URGENT_TURN_LIMITS }) : undefined;
   const prepare = async () => {
     await prepareDatabase(config, logger);
     await checkOrganisations(config, db, logger);

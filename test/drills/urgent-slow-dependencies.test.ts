@@ -159,6 +159,44 @@ describe('the main pool used up by other work', () => {
     await rig.bot.outbox.settled();
     expect(await waitFor(async () => (await outcomeFor(crew))[0]?.triagePosts === 1)).toBe(true);
   }, 60_000);
+
+  it('a turn that is not urgent waits for a main connection past 8 s: told it is taking longer, then answered, nothing lost', async () => {
+    const [nurse] = (await rig.newStaff(1)) as [TeamsUser];
+    await atRiskQuestion(nurse);
+    // Every main connection held (a transaction waiting, no statement running, so no statement
+    // timeout ends it) for longer than the turn's budget.
+    let held = 0;
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const holders = Array.from({ length: 5 }, () =>
+      rig.proxied.$transaction(
+        async (tx) => {
+          await tx.$queryRaw`SELECT 1`;
+          held += 1;
+          await released;
+        },
+        { timeout: 60_000 },
+      ),
+    );
+    expect(await waitFor(() => held === 5, 10_000)).toBe(true);
+    const before = rig.postsTo(nurse).length;
+    const releasing = setTimeout(release, TURN_BUDGET_MS + 2_000);
+    let answer;
+    try {
+      answer = await rig.press(nurse, 'intake.risk', { answer: 'no' });
+    } finally {
+      clearTimeout(releasing);
+      release();
+      await Promise.all(holders);
+    }
+    expect(answer.status).toBe(200);
+    expect(answer.text).toContain(TURN_SLOW_TEXT);
+    // The turn had its connection once they came free, 12 s on: it moved on, and said so in the chat.
+    expect(await waitFor(async () => (await rig.database.db.requestDraft.findUnique({ where: { personId: nurse.personId } }))?.step === 'kind', 30_000)).toBe(true);
+    expect(await waitFor(() => rig.postsTo(nurse).slice(before).some((c) => JSON.stringify(c.body).includes('intake.kind')), 30_000)).toBe(true);
+    const said = [answer.text, ...rig.postsTo(nurse).slice(before).map((c) => textOf(c.body))].join('\n');
+    expect(said).not.toContain('may not have been saved');
+  }, 90_000);
 });
 
 describe('the triage channel answering after 90 s', () => {

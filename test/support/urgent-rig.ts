@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { createBot } from '../../src/app.js';
-import { createDb, TURN_STATEMENT_TIMEOUT_MS, type Db } from '../../src/db/client.js';
+import { createDb, TURN_LIMITS, URGENT_TURN_LIMITS, type Db } from '../../src/db/client.js';
 import { DEMO_TENANT_ID, demoPerson } from '../../src/db/demo-organisation.js';
 import { seedDemoOrganisation } from '../../src/db/seed-demo.js';
 import { systemClock } from '../../src/domain/time.js';
@@ -75,8 +75,8 @@ export async function startUrgentRig(options: { triage: string; mainPool?: numbe
   const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
   const proxiedUrl = `${proxy.url('postgresql')}${target.pathname}`.replace('postgresql://', `postgresql://${target.username}${target.password ? `:${target.password}` : ''}@`);
   // As a web process has them (main.ts): the turns' statement timeout, and two connections for urgent turns.
-  const proxied = createDb(proxiedUrl, { schema: database.schema, maxConnections: options.mainPool ?? 5, statementTimeoutMs: TURN_STATEMENT_TIMEOUT_MS });
-  const urgentDb = createDb(proxiedUrl, { schema: database.schema, maxConnections: 2, statementTimeoutMs: TURN_STATEMENT_TIMEOUT_MS });
+  const proxied = createDb(proxiedUrl, { schema: database.schema, maxConnections: options.mainPool ?? 5, ...TURN_LIMITS });
+  const urgentDb = createDb(proxiedUrl, { schema: database.schema, maxConnections: 2, ...URGENT_TURN_LIMITS });
   const connector = await startLimitConnector({ perConversation: 100, perTenant: 1000, windowMs: 1000 });
   const redisTarget = new URL(process.env.REDIS_URL || 'redis://127.0.0.1:6379');
   const redisProxy = await startTcpProxy({ host: redisTarget.hostname, port: Number(redisTarget.port || 6379) });
