@@ -49,6 +49,8 @@ export interface UrgentRig {
   proxy: TcpProxy;
   /** The bot's main pool, through the proxy. */
   proxied: Db;
+  /** The bot's pool for urgent turns, through the proxy. */
+  urgentDb: Db;
   connector: LimitConnector;
   redis: Redis;
   /** The proxy in front of Redis, to cut it. */
@@ -116,6 +118,7 @@ export async function startUrgentRig(options: { triage: string; mainPool?: numbe
     database,
     proxy,
     proxied,
+    urgentDb,
     connector,
     redis,
     redisProxy,
