@@ -11,23 +11,10 @@
 // intercepted with nock (every call kept, a channel's answers can be slowed); a test worker
 // polls due messages as the worker role would, so a message tried twice would show.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import nock from 'nock';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBot } from '../../src/app.js';
-import { createMessageDelivery, dueMessages } from '../../src/channels/message-delivery.js';
-import { signSlackBody } from '../../src/channels/slack/verify-signature.js';
-import { systemClock } from '../../src/domain/time.js';
 import { MAYBE_URGENT_SLOW_TEXT, URGENT_SLOW_TEXT } from '../../src/flows/urgent-turn.js';
-import { createLogger } from '../../src/logger.js';
-import { listen } from '../../src/server.js';
-import { httpRequest } from '../support/teams-harness.js';
-import { keptReference, LINE_24_7, startUrgentRig, waitFor, type UrgentRig } from '../support/urgent-rig.js';
+import { keptReference, LINE_24_7, lockTable, pollDueMessages, startSlackWeb, startUrgentRig, waitFor, type SlackWeb, type UrgentRig } from '../support/urgent-rig.js';
 
 const TEAM = 'T0SLOWDEPS';
 const SECRET = 'slow-deps-signing-secret-0123456789abcdef';
@@ -43,10 +30,8 @@ interface SlackPerson {
 }
 
 let rig: UrgentRig;
-let bot: ReturnType<typeof createBot>;
-let server: Server;
-let eventsUrl = '';
-let spoolDir = '';
+let web: SlackWeb;
+let bot: SlackWeb['bot'];
 let stopWorker = () => {};
 /** Every chat.postMessage, kept when Slack received it (before any slowness). */
 const posts: Array<{ channel: string; text: string }> = [];
@@ -82,28 +67,8 @@ beforeAll(async () => {
     });
   nock('https://hooks.slack.com').persist().post(/\/commands\/.+/).reply(200, 'ok');
 
-  spoolDir = mkdtempSync(path.join(tmpdir(), 'sg-urgent-spool-slack-'));
-  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  bot = createBot({
-    config: {
-      MICROSOFT_APP_ID: undefined,
-      MICROSOFT_APP_PASSWORD: undefined,
-      MICROSOFT_APP_TYPE: 'MultiTenant',
-      MICROSOFT_APP_TENANT_ID: undefined,
-      REDIS_PREFIX: `urgent-slack-slow-${randomBytes(4).toString('hex')}`,
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_BOT_TOKEN: 'xoxb-urgent-slow',
-      URGENT_SPOOL_DIR: spoolDir,
-    },
-    db: rig.proxied,
-    urgentDb: rig.urgentDb,
-    redis: rig.redis,
-    logger,
-    clock: systemClock,
-  });
-  server = await listen(bot.app, 0, '127.0.0.1');
-  eventsUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
-  expect(await bot.urgentCopy.refresh()).toBe(true);
+  web = await startSlackWeb(rig, { secret: SECRET });
+  bot = web.bot;
   const bind = new URLSearchParams({
     team_id: TEAM,
     channel_id: TRIAGE,
@@ -119,29 +84,12 @@ beforeAll(async () => {
   expect(await signed(bind.toString(), 'application/x-www-form-urlencoded')).toBe(200);
   expect(await waitFor(async () => (await db.triageChannel.count({ where: { platform: 'SLACK', conversationId: TRIAGE } })) === 1)).toBe(true);
 
-  // A worker's poll of due messages, every 2 s, through the same delivery code the worker role runs.
-  const delivery = createMessageDelivery({ db, senders: bot.senders, logger, clock: systemClock });
-  let polling = false;
-  const timer = setInterval(() => {
-    if (polling) return;
-    polling = true;
-    void (async () => {
-      for (const { id } of await dueMessages(db, new Date())) await delivery.deliver(id);
-    })()
-      .catch(() => undefined)
-      .finally(() => (polling = false));
-  }, 2_000);
-  stopWorker = () => clearInterval(timer);
+  stopWorker = pollDueMessages(db, bot.senders);
 });
 
 afterAll(async () => {
   stopWorker();
-  bot?.urgentCopy.stop();
-  bot?.spoolReplay?.stop();
-  await bot?.slack?.settled();
-  await bot?.outbox.settled();
-  if (spoolDir) rmSync(spoolDir, { recursive: true, force: true });
-  await new Promise((resolve) => server?.close(resolve));
+  await web?.stop();
   nock.cleanAll();
   nock.enableNetConnect();
   await rig?.stop();
@@ -159,11 +107,7 @@ async function slackStaff(count: number): Promise<SlackPerson[]> {
   );
 }
 
-async function signed(body: string, contentType: string): Promise<number> {
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const response = await httpRequest(eventsUrl, 'POST', body, { 'content-type': contentType, 'x-slack-request-timestamp': timestamp, 'x-slack-signature': `v0=${signSlackBody(SECRET, timestamp, body)}` });
-  return response.status;
-}
+const signed = (body: string, contentType: string) => web.signed(body, contentType);
 
 const say = (who: SlackPerson, text: string) =>
   signed(
@@ -195,7 +139,7 @@ const pressYes = (who: SlackPerson) =>
   );
 
 const postsIn = (channel: string) => posts.filter((p) => p.channel === channel);
-const spooled = () => readdirSync(spoolDir).filter((name) => name.endsWith('.json'));
+const spooled = () => web.spooled();
 
 /** At the risk question: asked while everything answers. */
 async function atRiskQuestion(who: SlackPerson): Promise<void> {
@@ -235,11 +179,7 @@ describe('on Slack, PostgreSQL slowed 30 s (the requests table locked)', () => {
     await atRiskQuestion(typer);
     const before = { presser: postsIn(presser.dm).length, typer: postsIn(typer.dm).length };
 
-    const locker = new pg.Client({ connectionString: rig.database.databaseUrl });
-    await locker.connect();
-    await locker.query(`SET search_path = "${rig.database.schema}"`);
-    await locker.query('BEGIN');
-    await locker.query('LOCK TABLE "SupervisionRequest" IN ACCESS EXCLUSIVE MODE');
+    const unlock = await lockTable(rig.database, 'SupervisionRequest');
     const lockedAt = Date.now();
     try {
       expect(await pressYes(presser)).toBe(200);
@@ -260,8 +200,7 @@ describe('on Slack, PostgreSQL slowed 30 s (the requests table locked)', () => {
       expect(spooled()).toHaveLength(2);
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, 30_000 - (Date.now() - lockedAt))));
     } finally {
-      await locker.query('COMMIT');
-      await locker.end();
+      await unlock();
     }
     // The web process replays its spool by itself (every few seconds) once the table answers.
     expect(await waitFor(async () => spooled().length === 0 && (await outcomeFor(presser)).length === 1 && (await outcomeFor(typer)).length === 1, 40_000)).toBe(true);

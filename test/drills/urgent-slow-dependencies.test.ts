@@ -7,14 +7,10 @@
 // The rig (test/support/urgent-rig.ts) is a web process as main.ts builds one: statement timeout,
 // a pool of its own for urgent turns, the spool on disk; a test worker polls due messages as the
 // worker role would, so a message tried twice would show.
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMessageDelivery, dueMessages } from '../../src/channels/message-delivery.js';
-import { systemClock } from '../../src/domain/time.js';
 import { MAYBE_URGENT_SLOW_TEXT, TURN_BUDGET_MS, TURN_SLOW_TEXT, URGENT_SLOW_TEXT } from '../../src/flows/urgent-turn.js';
-import { createLogger } from '../../src/logger.js';
 import type { TeamsUser } from '../support/scaled-out.js';
-import { keptReference, LINE_24_7, startUrgentRig, textOf, waitFor, type UrgentRig } from '../support/urgent-rig.js';
+import { keptReference, LINE_24_7, lockTable, pollDueMessages, startUrgentRig, textOf, waitFor, type UrgentRig } from '../support/urgent-rig.js';
 
 const TRIAGE = '19:urgent-slow@thread.tacv2';
 
@@ -23,19 +19,7 @@ let stopWorker = () => {};
 
 beforeAll(async () => {
   rig = await startUrgentRig({ triage: TRIAGE });
-  // A worker's poll of due messages, every 2 s, through the same delivery code the worker role runs.
-  const delivery = createMessageDelivery({ db: rig.database.db, senders: rig.bot.senders, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), clock: systemClock });
-  let polling = false;
-  const timer = setInterval(() => {
-    if (polling) return;
-    polling = true;
-    void (async () => {
-      for (const { id } of await dueMessages(rig.database.db, new Date())) await delivery.deliver(id);
-    })()
-      .catch(() => undefined)
-      .finally(() => (polling = false));
-  }, 2_000);
-  stopWorker = () => clearInterval(timer);
+  stopWorker = pollDueMessages(rig.database.db, rig.bot.senders);
 });
 
 afterAll(async () => {
@@ -67,11 +51,7 @@ describe('PostgreSQL slowed 30 s (the requests table locked)', () => {
     await atRiskQuestion(typer);
     const typerBefore = rig.postsTo(typer).length;
 
-    const locker = new pg.Client({ connectionString: rig.database.databaseUrl });
-    await locker.connect();
-    await locker.query(`SET search_path = "${rig.database.schema}"`);
-    await locker.query('BEGIN');
-    await locker.query('LOCK TABLE "SupervisionRequest" IN ACCESS EXCLUSIVE MODE');
+    const unlock = await lockTable(rig.database, 'SupervisionRequest');
     const lockedAt = Date.now();
     try {
       const [pressed, typed] = await Promise.all([rig.press(presser, 'intake.risk', { answer: 'yes' }), rig.say(typer, 'yes')]);
@@ -92,8 +72,7 @@ describe('PostgreSQL slowed 30 s (the requests table locked)', () => {
       expect(rig.spooled()).toHaveLength(2);
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, 30_000 - (Date.now() - lockedAt))));
     } finally {
-      await locker.query('COMMIT');
-      await locker.end();
+      await unlock();
     }
     // The web process replays its spool by itself (every few seconds) once the table answers.
     expect(await waitFor(async () => rig.spooled().length === 0 && (await outcomeFor(presser)).length === 1 && (await outcomeFor(typer)).length === 1, 40_000)).toBe(true);

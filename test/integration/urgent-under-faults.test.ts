@@ -7,23 +7,14 @@
 // The bot in local mode over real HTTP, its PostgreSQL behind a TCP proxy (test/support/tcp-proxy.ts)
 // the test cuts and slows, and a stub Teams connector on loopback that keeps every call.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBot } from '../../src/app.js';
-import { signSlackBody } from '../../src/channels/slack/verify-signature.js';
 import { demoPerson } from '../../src/db/demo-organisation.js';
-import { systemClock } from '../../src/domain/time.js';
 import { URGENT_SLOW_TEXT } from '../../src/flows/urgent-turn.js';
-import { createLogger } from '../../src/logger.js';
-import { listen } from '../../src/server.js';
 import type { TeamsUser } from '../support/scaled-out.js';
-import { httpRequest } from '../support/teams-harness.js';
-import { keptReference, LINE_24_7, RISK_WORDS, startUrgentRig, textOf, waitFor, type UrgentRig } from '../support/urgent-rig.js';
+import { keptReference, LINE_24_7, RISK_WORDS, startSlackWeb, startUrgentRig, textOf, waitFor, type SlackWeb, type UrgentRig } from '../support/urgent-rig.js';
 
 const TRIAGE = '19:urgent-faults@thread.tacv2';
 
@@ -246,12 +237,10 @@ describe('on Slack, PostgreSQL cut', () => {
   const SECRET = 'urgent-signing-secret-0123456789abcdef';
   const SLACK_API = 'https://slack.com';
   const posts: Array<{ channel: string; text: string }> = [];
-  let slackBot: ReturnType<typeof createBot>;
-  let slackServer: Server;
-  let slackUrl = '';
+  let slackWeb: SlackWeb;
+  let slackBot: SlackWeb['bot'];
   const userId = 'U0URGENT01';
   const dm = 'D0URGENT01';
-  const slackSpool = mkdtempSync(path.join(tmpdir(), 'sg-urgent-spool-slack-'));
   let slackPersonId = '';
 
   beforeAll(async () => {
@@ -271,42 +260,16 @@ describe('on Slack, PostgreSQL cut', () => {
         if (req.url.endsWith('chat.postMessage')) posts.push({ channel: String(args.channel), text: `${String(args.text ?? '')}\n${typeof args.blocks === 'string' ? args.blocks : JSON.stringify(args.blocks ?? '')}` });
         return [200, { ok: true, channel: args.channel, ts: `${Date.now() / 1000}` }] as const;
       });
-    slackBot = createBot({
-      config: {
-        MICROSOFT_APP_ID: undefined,
-        MICROSOFT_APP_PASSWORD: undefined,
-        MICROSOFT_APP_TYPE: 'MultiTenant',
-        MICROSOFT_APP_TENANT_ID: undefined,
-        REDIS_PREFIX: `urgent-slack-${randomBytes(4).toString('hex')}`,
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_BOT_TOKEN: 'xoxb-urgent',
-        URGENT_SPOOL_DIR: slackSpool,
-      },
-      db: rig.proxied,
-      redis: rig.redis,
-      logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-      clock: systemClock,
-    });
-    slackServer = await listen(slackBot.app, 0, '127.0.0.1');
-    slackUrl = `http://127.0.0.1:${(slackServer.address() as AddressInfo).port}/slack/events`;
-    expect(await slackBot.urgentCopy.refresh()).toBe(true);
+    slackWeb = await startSlackWeb(rig, { secret: SECRET });
+    slackBot = slackWeb.bot;
   });
   afterAll(async () => {
-    slackBot?.urgentCopy.stop();
-    slackBot?.spoolReplay?.stop();
-    await slackBot?.slack?.settled();
-    await slackBot?.outbox.settled();
-    rmSync(slackSpool, { recursive: true, force: true });
-    await new Promise((resolve) => slackServer?.close(resolve));
+    await slackWeb?.stop();
     nock.cleanAll();
     nock.enableNetConnect();
   });
 
-  async function signed(body: string, contentType: string) {
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const response = await httpRequest(slackUrl, 'POST', body, { 'content-type': contentType, 'x-slack-request-timestamp': timestamp, 'x-slack-signature': `v0=${signSlackBody(SECRET, timestamp, body)}` });
-    return response.status;
-  }
+  const signed = (body: string, contentType: string) => slackWeb.signed(body, contentType);
   const dmEvent = (text: string) =>
     signed(
       JSON.stringify({
@@ -359,7 +322,7 @@ describe('on Slack, PostgreSQL cut', () => {
       expect(post.text).toContain('I could not record this just now');
       expect(post.text).toContain('I have kept your report');
     }
-    expect(readdirSync(slackSpool).filter((name) => name.endsWith('.json'))).toHaveLength(2);
+    expect(slackWeb.spooled()).toHaveLength(2);
 
     // Two reports from one person minutes apart are one urgent request, with their words; each report is answered.
     await dropDeadConnections();
@@ -371,6 +334,6 @@ describe('on Slack, PostgreSQL cut', () => {
     expect(requests[0]!.summary).toContain('child is being hurt');
     const told = posts.filter((p) => p.channel === dm && p.text.includes(`is now with the safeguarding team: reference ${requests[0]!.reference}`));
     expect(told).toHaveLength(2);
-    expect(readdirSync(slackSpool).filter((name) => name.endsWith('.json'))).toHaveLength(0);
+    expect(slackWeb.spooled()).toHaveLength(0);
   });
 });

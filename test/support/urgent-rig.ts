@@ -9,7 +9,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { createBot } from '../../src/app.js';
+import { createMessageDelivery, dueMessages } from '../../src/channels/message-delivery.js';
+import type { ChannelSender } from '../../src/channels/outbox.js';
+import { signSlackBody } from '../../src/channels/slack/verify-signature.js';
 import { createDb, TURN_LIMITS, URGENT_TURN_LIMITS, type Db } from '../../src/db/client.js';
 import { DEMO_TENANT_ID, demoPerson } from '../../src/db/demo-organisation.js';
 import { seedDemoOrganisation } from '../../src/db/seed-demo.js';
@@ -19,6 +23,7 @@ import { listen } from '../../src/server.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { channelActivity, destroyAgent, invokeFields, messageFields, personalActivity, postActivity, type TeamsUser } from './scaled-out.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+import { httpRequest } from './teams-harness.js';
 import { cardIn, startLimitConnector, stringsIn, type LimitConnector } from './teams-limit-connector.js';
 
 /** The demo organisation's 24/7 line (seeds: the Emergency Bed Service). */
@@ -37,6 +42,25 @@ export async function waitFor(probe: () => Promise<boolean> | boolean, timeoutMs
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return true;
+}
+
+/**
+ * A worker's poll of due messages every `everyMs`, through the same delivery code the worker role
+ * runs, so a message tried twice (by the web process and a worker) would show. Returns its stop.
+ */
+export function pollDueMessages(db: Db, senders: ChannelSender[], everyMs = 2_000): () => void {
+  const delivery = createMessageDelivery({ db, senders, logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), clock: systemClock });
+  let polling = false;
+  const timer = setInterval(() => {
+    if (polling) return;
+    polling = true;
+    void (async () => {
+      for (const { id } of await dueMessages(db, new Date())) await delivery.deliver(id);
+    })()
+      .catch(() => undefined)
+      .finally(() => (polling = false));
+  }, everyMs);
+  return () => clearInterval(timer);
 }
 
 /** The rig serves tests and the benchmark (test/bench/urgent-bench.ts): plain checks, no test runner. */
@@ -161,5 +185,71 @@ export async function startUrgentRig(options: { triage: string; mainPool?: numbe
       await redisProxy.close();
       await database.drop();
     },
+  };
+}
+
+/** A second web process beside the rig's, serving Slack: the same pools, Redis and limits, a spool of its own. */
+export interface SlackWeb {
+  bot: ReturnType<typeof createBot>;
+  spoolDir: string;
+  spooled(): string[];
+  /** Posts `body` to /slack/events signed with the signing secret, as Slack does; answers the status. */
+  signed(body: string, contentType: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Slack's Web API is the caller's to intercept (nock); the organisation's slackTeamId must be set first. */
+export async function startSlackWeb(rig: UrgentRig, options: { secret: string }): Promise<SlackWeb> {
+  const spoolDir = mkdtempSync(path.join(tmpdir(), 'sg-urgent-spool-slack-'));
+  const bot = createBot({
+    config: {
+      MICROSOFT_APP_ID: undefined,
+      MICROSOFT_APP_PASSWORD: undefined,
+      MICROSOFT_APP_TYPE: 'MultiTenant',
+      MICROSOFT_APP_TENANT_ID: undefined,
+      REDIS_PREFIX: `urgent-slack-${randomBytes(4).toString('hex')}`,
+      SLACK_SIGNING_SECRET: options.secret,
+      SLACK_BOT_TOKEN: 'xoxb-urgent',
+      URGENT_SPOOL_DIR: spoolDir,
+    },
+    db: rig.proxied,
+    urgentDb: rig.urgentDb,
+    redis: rig.redis,
+    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    clock: systemClock,
+  });
+  const server: Server = await listen(bot.app, 0, '127.0.0.1');
+  const eventsUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
+  check(await bot.urgentCopy.refresh(), 'the urgent copy did not load');
+  return {
+    bot,
+    spoolDir,
+    spooled: () => readdirSync(spoolDir).filter((name) => name.endsWith('.json')),
+    async signed(body, contentType) {
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const signature = `v0=${signSlackBody(options.secret, timestamp, body)}`;
+      return (await httpRequest(eventsUrl, 'POST', body, { 'content-type': contentType, 'x-slack-request-timestamp': timestamp, 'x-slack-signature': signature })).status;
+    },
+    async stop() {
+      bot.urgentCopy.stop();
+      bot.spoolReplay?.stop();
+      await bot.slack?.settled();
+      await bot.outbox.settled();
+      rmSync(spoolDir, { recursive: true, force: true });
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** Locks `table` from a connection of its own, as another transaction holding it would; returns the release. */
+export async function lockTable(database: TestDatabase, table: string): Promise<() => Promise<void>> {
+  const locker = new pg.Client({ connectionString: database.databaseUrl });
+  await locker.connect();
+  await locker.query(`SET search_path = "${database.schema}"`);
+  await locker.query('BEGIN');
+  await locker.query(`LOCK TABLE "${table}" IN ACCESS EXCLUSIVE MODE`);
+  return async () => {
+    await locker.query('COMMIT');
+    await locker.end();
   };
 }
