@@ -4,7 +4,7 @@
 // urgent budget, in the turn's own response; afterwards each urgent request exists once, the
 // triage channel got its URGENT card once, and each person was told.
 //
-// The rig (test/support/urgent-rig.ts) is a web process as main.ts builds one: statement timeout,
+// The rig (test/support/urgent-rig.ts) is a web process as main.ts builds one: the turns' limits,
 // a pool of its own for urgent turns, the spool on disk; a test worker polls due messages as the
 // worker role would, so a message tried twice would show.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

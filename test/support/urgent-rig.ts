@@ -100,7 +100,7 @@ export async function startUrgentRig(options: { triage: string; mainPool?: numbe
   const target = new URL(database.databaseUrl);
   const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
   const proxiedUrl = `${proxy.url('postgresql')}${target.pathname}`.replace('postgresql://', `postgresql://${target.username}${target.password ? `:${target.password}` : ''}@`);
-  // As a web process has them (main.ts): the turns' statement timeout, and two connections for urgent turns.
+  // As a web process has them (main.ts): the turns' limits on the main pool, and two connections for urgent turns.
   const proxied = createDb(proxiedUrl, { schema: database.schema, maxConnections: options.mainPool ?? 5, ...TURN_LIMITS });
   const urgentDb = createDb(proxiedUrl, { schema: database.schema, maxConnections: 2, ...URGENT_TURN_LIMITS });
   const connector = await startLimitConnector({ perConversation: 100, perTenant: 1000, windowMs: 1000 });
