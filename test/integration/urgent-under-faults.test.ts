@@ -242,6 +242,7 @@ describe('on Slack, PostgreSQL cut', () => {
   const userId = 'U0URGENT01';
   const dm = 'D0URGENT01';
   let slackPersonId = '';
+  let ts = 0;
 
   beforeAll(async () => {
     const organisation = await database.db.organisation.findFirstOrThrow();
@@ -258,7 +259,9 @@ describe('on Slack, PostgreSQL cut', () => {
         const raw = await req.text();
         const args: Record<string, unknown> = (req.headers.get('content-type') ?? '').includes('json') ? JSON.parse(raw) : Object.fromEntries(new URLSearchParams(raw));
         if (req.url.endsWith('chat.postMessage')) posts.push({ channel: String(args.channel), text: `${String(args.text ?? '')}\n${typeof args.blocks === 'string' ? args.blocks : JSON.stringify(args.blocks ?? '')}` });
-        return [200, { ok: true, channel: args.channel, ts: `${Date.now() / 1000}` }] as const;
+        // Slack's ts is unique in a channel (two posts in one millisecond included).
+        ts += 1;
+        return [200, { ok: true, channel: args.channel, ts: `1796000000.${String(ts).padStart(6, '0')}` }] as const;
       });
     slackWeb = await startSlackWeb(rig, { secret: SECRET });
     slackBot = slackWeb.bot;
