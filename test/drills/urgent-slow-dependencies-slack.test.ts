@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAYBE_URGENT_SLOW_TEXT, URGENT_SLOW_TEXT } from '../../src/flows/urgent-turn.js';
-import { keptReference, LINE_24_7, lockTable, pollDueMessages, startSlackWeb, startUrgentRig, waitFor, type SlackWeb, type UrgentRig } from '../support/urgent-rig.js';
+import { keptReference, LINE_24_7, lockTable, pollDueMessages, startSlackWeb, startUrgentRig, waitFor, type SlackDmUser, type SlackWeb, type UrgentRig } from '../support/urgent-rig.js';
 
 const TEAM = 'T0SLOWDEPS';
 const SECRET = 'slow-deps-signing-secret-0123456789abcdef';
@@ -23,10 +23,8 @@ const ADMIN = 'U0SLOWADMIN';
 // Marks this file's sleeping queries, so counting them does not count another file's.
 const SLEEP_SQL = 'SELECT pg_sleep(5) /* urgent-slack-drill */';
 
-interface SlackPerson {
+interface SlackPerson extends SlackDmUser {
   personId: string;
-  userId: string;
-  dm: string;
 }
 
 let rig: UrgentRig;
@@ -67,7 +65,7 @@ beforeAll(async () => {
     });
   nock('https://hooks.slack.com').persist().post(/\/commands\/.+/).reply(200, 'ok');
 
-  web = await startSlackWeb(rig, { secret: SECRET });
+  web = await startSlackWeb(rig, { secret: SECRET, team: TEAM });
   bot = web.bot;
   const bind = new URLSearchParams({
     team_id: TEAM,
@@ -81,7 +79,7 @@ beforeAll(async () => {
     response_url: `https://hooks.slack.com/commands/${TEAM}/1/bind`,
     trigger_id: 'trigger-bind',
   });
-  expect(await signed(bind.toString(), 'application/x-www-form-urlencoded')).toBe(200);
+  expect(await web.signed(bind.toString(), 'application/x-www-form-urlencoded')).toBe(200);
   expect(await waitFor(async () => (await db.triageChannel.count({ where: { platform: 'SLACK', conversationId: TRIAGE } })) === 1)).toBe(true);
 
   stopWorker = pollDueMessages(db, bot.senders);
@@ -107,36 +105,8 @@ async function slackStaff(count: number): Promise<SlackPerson[]> {
   );
 }
 
-const signed = (body: string, contentType: string) => web.signed(body, contentType);
-
-const say = (who: SlackPerson, text: string) =>
-  signed(
-    JSON.stringify({
-      type: 'event_callback',
-      team_id: TEAM,
-      api_app_id: 'A0SLOWDEPS',
-      event_id: `Ev${randomBytes(6).toString('hex')}`,
-      event_time: Math.floor(Date.now() / 1000),
-      event: { type: 'message', channel_type: 'im', channel: who.dm, user: who.userId, text, ts: `${Date.now() / 1000}` },
-    }),
-    'application/json',
-  );
-
-const pressYes = (who: SlackPerson) =>
-  signed(
-    `payload=${encodeURIComponent(
-      JSON.stringify({
-        type: 'block_actions',
-        team: { id: TEAM },
-        user: { id: who.userId, team_id: TEAM, username: 'crew' },
-        channel: { id: who.dm },
-        message: { ts: '1795000000.000100', type: 'message' },
-        trigger_id: `trigger-${randomBytes(4).toString('hex')}`,
-        actions: [{ type: 'button', action_id: 'intake.risk#1', block_id: 'actions', value: JSON.stringify({ answer: 'yes' }), action_ts: '1' }],
-      }),
-    )}`,
-    'application/x-www-form-urlencoded',
-  );
+const say = (who: SlackPerson, text: string) => web.say(who, text);
+const pressYes = (who: SlackPerson) => web.pressYes(who);
 
 const postsIn = (channel: string) => posts.filter((p) => p.channel === channel);
 const spooled = () => web.spooled();

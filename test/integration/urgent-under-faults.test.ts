@@ -6,7 +6,7 @@
 //
 // The bot in local mode over real HTTP, its PostgreSQL behind a TCP proxy (test/support/tcp-proxy.ts)
 // the test cuts and slows, and a stub Teams connector on loopback that keeps every call.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import nock from 'nock';
@@ -263,7 +263,7 @@ describe('on Slack, PostgreSQL cut', () => {
         ts += 1;
         return [200, { ok: true, channel: args.channel, ts: `1796000000.${String(ts).padStart(6, '0')}` }] as const;
       });
-    slackWeb = await startSlackWeb(rig, { secret: SECRET });
+    slackWeb = await startSlackWeb(rig, { secret: SECRET, team: TEAM });
     slackBot = slackWeb.bot;
   });
   afterAll(async () => {
@@ -272,34 +272,9 @@ describe('on Slack, PostgreSQL cut', () => {
     nock.enableNetConnect();
   });
 
-  const signed = (body: string, contentType: string) => slackWeb.signed(body, contentType);
-  const dmEvent = (text: string) =>
-    signed(
-      JSON.stringify({
-        type: 'event_callback',
-        team_id: TEAM,
-        api_app_id: 'A0URGENT',
-        event_id: `Ev${randomBytes(4).toString('hex')}`,
-        event_time: Math.floor(Date.now() / 1000),
-        event: { type: 'message', channel_type: 'im', channel: dm, user: userId, text, ts: `${Date.now() / 1000}` },
-      }),
-      'application/json',
-    );
-  const pressYes = () =>
-    signed(
-      `payload=${encodeURIComponent(
-        JSON.stringify({
-          type: 'block_actions',
-          team: { id: TEAM },
-          user: { id: userId, team_id: TEAM, username: 'paramedic' },
-          channel: { id: dm },
-          message: { ts: '1795000000.000100', type: 'message' },
-          trigger_id: 'trigger-urgent',
-          actions: [{ type: 'button', action_id: 'intake.risk#1', block_id: 'actions', value: JSON.stringify({ answer: 'yes' }), action_ts: '1' }],
-        }),
-      )}`,
-      'application/x-www-form-urlencoded',
-    );
+  const slackUser = { userId, dm };
+  const dmEvent = (text: string) => slackWeb.say(slackUser, text);
+  const pressYes = () => slackWeb.pressYes(slackUser);
 
   it('the "Yes" button and words of risk both get the organisation\'s own routes in the DM and are kept; once PostgreSQL answers they reach the team, once', async () => {
     const asked = posts.length;

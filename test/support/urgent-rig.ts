@@ -94,6 +94,29 @@ export interface UrgentRig {
   stop(): Promise<void>;
 }
 
+/**
+ * The bot of a web process in local mode (no Microsoft credentials) on the given pools and Redis,
+ * with a spool directory and a Redis prefix of its own (named after `name`).
+ */
+function webProcessBot(pools: { db: Db; urgentDb: Db; redis: Redis }, name: string, slack: { SLACK_SIGNING_SECRET?: string; SLACK_BOT_TOKEN?: string } = {}) {
+  const spoolDir = mkdtempSync(path.join(tmpdir(), `sg-${name}-spool-`));
+  const bot = createBot({
+    config: {
+      MICROSOFT_APP_ID: undefined,
+      MICROSOFT_APP_PASSWORD: undefined,
+      MICROSOFT_APP_TYPE: 'MultiTenant',
+      MICROSOFT_APP_TENANT_ID: undefined,
+      REDIS_PREFIX: `${name}-${randomBytes(4).toString('hex')}`,
+      URGENT_SPOOL_DIR: spoolDir,
+      ...slack,
+    },
+    ...pools,
+    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    clock: systemClock,
+  });
+  return { bot, spoolDir };
+}
+
 export async function startUrgentRig(options: { triage: string; mainPool?: number }): Promise<UrgentRig> {
   const database = await createTestDatabase();
   await seedDemoOrganisation(database.db);
@@ -108,22 +131,7 @@ export async function startUrgentRig(options: { triage: string; mainPool?: numbe
   const redisProxy = await startTcpProxy({ host: redisTarget.hostname, port: Number(redisTarget.port || 6379) });
   const redis = new Redis(redisProxy.url('redis'), { lazyConnect: true, maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined); // a cut is the point of the proxy
-  const spoolDir = mkdtempSync(path.join(tmpdir(), 'sg-urgent-spool-'));
-  const bot = createBot({
-    config: {
-      MICROSOFT_APP_ID: undefined,
-      MICROSOFT_APP_PASSWORD: undefined,
-      MICROSOFT_APP_TYPE: 'MultiTenant',
-      MICROSOFT_APP_TENANT_ID: undefined,
-      REDIS_PREFIX: `urgent-${randomBytes(4).toString('hex')}`,
-      URGENT_SPOOL_DIR: spoolDir,
-    },
-    db: proxied,
-    urgentDb,
-    redis,
-    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    clock: systemClock,
-  });
+  const { bot, spoolDir } = webProcessBot({ db: proxied, urgentDb, redis }, 'urgent');
   bot.serviceUrls.allowLocalOrigin(connector.url);
   const server: Server = await listen(bot.app, 0, '127.0.0.1');
   const port = (server.address() as AddressInfo).port;
@@ -188,6 +196,12 @@ export async function startUrgentRig(options: { triage: string; mainPool?: numbe
   };
 }
 
+/** A Slack user of the workspace and their DM with the bot. */
+export interface SlackDmUser {
+  userId: string;
+  dm: string;
+}
+
 /** A second web process beside the rig's, serving Slack: the same pools, Redis and limits, a spool of its own. */
 export interface SlackWeb {
   bot: ReturnType<typeof createBot>;
@@ -195,41 +209,63 @@ export interface SlackWeb {
   spooled(): string[];
   /** Posts `body` to /slack/events signed with the signing secret, as Slack does; answers the status. */
   signed(body: string, contentType: string): Promise<number>;
+  /** `who` types `text` in their DM with the bot (a message event); answers the status. */
+  say(who: SlackDmUser, text: string): Promise<number>;
+  /** `who` presses Yes on the risk question in their DM (block_actions); answers the status. */
+  pressYes(who: SlackDmUser): Promise<number>;
   stop(): Promise<void>;
 }
 
-/** Slack's Web API is the caller's to intercept (nock); the organisation's slackTeamId must be set first. */
-export async function startSlackWeb(rig: UrgentRig, options: { secret: string }): Promise<SlackWeb> {
-  const spoolDir = mkdtempSync(path.join(tmpdir(), 'sg-urgent-spool-slack-'));
-  const bot = createBot({
-    config: {
-      MICROSOFT_APP_ID: undefined,
-      MICROSOFT_APP_PASSWORD: undefined,
-      MICROSOFT_APP_TYPE: 'MultiTenant',
-      MICROSOFT_APP_TENANT_ID: undefined,
-      REDIS_PREFIX: `urgent-slack-${randomBytes(4).toString('hex')}`,
-      SLACK_SIGNING_SECRET: options.secret,
-      SLACK_BOT_TOKEN: 'xoxb-urgent',
-      URGENT_SPOOL_DIR: spoolDir,
-    },
-    db: rig.proxied,
-    urgentDb: rig.urgentDb,
-    redis: rig.redis,
-    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    clock: systemClock,
+/**
+ * Slack's Web API is the caller's to intercept (nock); the organisation's slackTeamId must be
+ * `team` first.
+ */
+export async function startSlackWeb(rig: UrgentRig, options: { secret: string; team: string }): Promise<SlackWeb> {
+  const { bot, spoolDir } = webProcessBot({ db: rig.proxied, urgentDb: rig.urgentDb, redis: rig.redis }, 'urgent-slack', {
+    SLACK_SIGNING_SECRET: options.secret,
+    SLACK_BOT_TOKEN: 'xoxb-urgent',
   });
   const server: Server = await listen(bot.app, 0, '127.0.0.1');
   const eventsUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
   check(await bot.urgentCopy.refresh(), 'the urgent copy did not load');
+  const team = options.team;
+  const signed = async (body: string, contentType: string) => {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const signature = `v0=${signSlackBody(options.secret, timestamp, body)}`;
+    return (await httpRequest(eventsUrl, 'POST', body, { 'content-type': contentType, 'x-slack-request-timestamp': timestamp, 'x-slack-signature': signature })).status;
+  };
   return {
     bot,
     spoolDir,
     spooled: () => readdirSync(spoolDir).filter((name) => name.endsWith('.json')),
-    async signed(body, contentType) {
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      const signature = `v0=${signSlackBody(options.secret, timestamp, body)}`;
-      return (await httpRequest(eventsUrl, 'POST', body, { 'content-type': contentType, 'x-slack-request-timestamp': timestamp, 'x-slack-signature': signature })).status;
-    },
+    signed,
+    say: (who, text) =>
+      signed(
+        JSON.stringify({
+          type: 'event_callback',
+          team_id: team,
+          api_app_id: 'A0URGENTRIG',
+          event_id: `Ev${randomBytes(6).toString('hex')}`,
+          event_time: Math.floor(Date.now() / 1000),
+          event: { type: 'message', channel_type: 'im', channel: who.dm, user: who.userId, text, ts: `${Date.now() / 1000}` },
+        }),
+        'application/json',
+      ),
+    pressYes: (who) =>
+      signed(
+        `payload=${encodeURIComponent(
+          JSON.stringify({
+            type: 'block_actions',
+            team: { id: team },
+            user: { id: who.userId, team_id: team, username: 'crew' },
+            channel: { id: who.dm },
+            message: { ts: '1795000000.000100', type: 'message' },
+            trigger_id: `trigger-${randomBytes(4).toString('hex')}`,
+            actions: [{ type: 'button', action_id: 'intake.risk#1', block_id: 'actions', value: JSON.stringify({ answer: 'yes' }), action_ts: '1' }],
+          }),
+        )}`,
+        'application/x-www-form-urlencoded',
+      ),
     async stop() {
       bot.urgentCopy.stop();
       bot.spoolReplay?.stop();
