@@ -1114,7 +1114,8 @@ describe('platform outage: the Teams connector answers 503 for 60 s and the work
         );
         restart.refusedAt = Date.now();
       } catch (error) {
-        storyProblems.push(`the outage story stopped: ${(error as Error).message}`, ...(await storyFacts()));
+        const facts = await storyFacts().catch((factsError: unknown) => [`(the story's facts could not be read: ${(factsError as Error).message})`]);
+        storyProblems.push(`the outage story stopped: ${(error as Error).message}`, ...facts);
         // Whatever was not reached, the rest runs: a worker to deliver, and the end of the outage.
         if (kill && !drill.workers.some((w) => w.alive())) {
           await drill.startWorker('worker-restarted').catch((startError: unknown) => storyProblems.push(`no worker restarted: ${(startError as Error).message}`));
