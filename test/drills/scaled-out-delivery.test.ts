@@ -453,9 +453,9 @@ async function dueBurst(drill: Drill, count: number): Promise<{ burst: Burst; du
 
 interface Accounting {
   problems: string[];
-  /** Calls into personal chats or the triage channel that no row and no turn explains. */
+  /** Calls into personal chats or the triage channel that no row and no turn explains, and the crash duplicates. */
   orphans: AcceptedCall[];
-  /** Of those, the copies of a row's message accepted before a crash whose SENT mark it never wrote. */
+  /** The copies of a row's message accepted before a crash whose SENT mark it never wrote. */
   crashDuplicates: AcceptedCall[];
   figures: Record<string, unknown>;
 }
@@ -530,20 +530,22 @@ async function account(
   // Anything else posted into a personal chat or the triage channel must be a reply of a turn in that conversation.
   const inTurn = (call: AcceptedCall) => traffic.turns.some((t) => t.conversationId === call.conversationId && call.seq > t.startSeq && call.seq <= t.endSeq);
   const watched = new Set<string>([TRIAGE_CHANNEL, ...conversationOfPerson.values()]);
-  const orphans = calls.filter((c) => c.method === 'POST' && watched.has(c.conversationId) && !claimed.has(c.activityId) && !inTurn(c));
+  const unrecorded = calls.filter((c) => c.method === 'POST' && watched.has(c.conversationId) && !claimed.has(c.activityId));
   // A message accepted before the kill and sent again afterwards for the same row is the duplicate
   // the issue allows (one per row in flight at the crash): the platform took it while the dying
   // process had not yet recorded it, and nothing on the platform's side can tell a retry from a
   // new message. A card recorded before the crash is never posted again (message-delivery.ts).
   // What the dead process had already written to the connector's socket is accepted a moment
-  // after its exit: hence the second of grace.
+  // after its exit: hence the second of grace. It may fall inside a turn's window: the turn that
+  // died with the process is retried on the other one, and its window spans both tries.
   const sentByTheDead = (c: AcceptedCall) => killedAt !== undefined && c.at <= killedAt + 1_000;
-  const crashDuplicates = orphans.filter(
+  const crashDuplicates = unrecorded.filter(
     (c) =>
       killedAt !== undefined &&
       sentByTheDead(c) &&
       calls.some((d) => d.method === 'POST' && d.at > killedAt && d.conversationId === c.conversationId && claimed.has(d.activityId) && textOf(d) === textOf(c)),
   );
+  const orphans = unrecorded.filter((c) => !inTurn(c) || crashDuplicates.includes(c));
   for (const orphan of orphans) {
     if (crashDuplicates.includes(orphan)) continue;
     problems.push(`unexplained POST #${orphan.seq} (${orphan.activityId}) into ${orphan.conversationId}: ${textOf(orphan).slice(0, 160).replace(/\n/g, ' | ')}`);
