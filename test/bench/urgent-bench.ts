@@ -14,7 +14,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import type { TeamsUser } from '../support/scaled-out.js';
-import { LINE_24_7, startUrgentRig, textOf, waitFor, type UrgentRig } from '../support/urgent-rig.js';
+import { LINE_24_7, startUrgentRig, textOf, type UrgentRig } from '../support/urgent-rig.js';
+import { waitFor } from '../support/wait.js';
 import { environmentFacts, intFromEnv, ms, RESULTS_DIR, summarise, table, type BenchOutcome, type BenchSettings, type CleanupStack } from './common.js';
 
 const TARGET_P99_MS = 2_000;

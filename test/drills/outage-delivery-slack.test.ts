@@ -93,6 +93,7 @@ import {
   type SlackRoleEnv,
   type SlackUser,
 } from '../support/slack-outage-api.js';
+import { deferred, waitFor } from '../support/wait.js';
 
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const SIGNING_SECRET = 'drill-signing-secret-0123456789abcdef';
@@ -132,22 +133,6 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-
-async function waitFor(probe: () => Promise<boolean> | boolean, timeoutMs: number, intervalMs = 100): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe()) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(intervalMs);
-  }
-}
-
-/** A promise resolved from outside: an event one part of the drill waits for and another signals. */
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
 
 const countBy = <T>(items: readonly T[], key: (item: T) => string) => {
   const counts: Record<string, number> = {};
@@ -610,7 +595,7 @@ describe('Slack outage: the Web API answers 503 for 60 s and the worker is SIGKI
 
     // The administrator binds the triage channel with the slash command typed there.
     await turn(drill, 'bind triage', admin, () => slack.command(admin, 'bind triage', TRIAGE_CHANNEL, 'safeguarding-triage'));
-    expect(await waitFor(async () => (await db.triageChannel.findFirst({ where: { organisationId: drill.organisationId } }))?.conversationId === TRIAGE_CHANNEL, STEP_MS)).toBe(true);
+    expect(await waitFor(async () => (await db.triageChannel.findFirst({ where: { organisationId: drill.organisationId } }))?.conversationId === TRIAGE_CHANNEL, STEP_MS, 100)).toBe(true);
     const ready = Date.now();
 
     // --- API up: requests 0-3, their triage cards; 0 and 1 claimed, their advice modals opened.

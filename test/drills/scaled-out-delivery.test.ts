@@ -68,7 +68,7 @@ import {
   type TeamsUser,
 } from '../support/scaled-out.js';
 import { cardIn, executeActions, factOf, startLimitConnector, stringsIn, type AcceptedCall, type LimitConnector } from '../support/teams-limit-connector.js';
-import { eventually } from '../support/wait.js';
+import { eventually, waitFor } from '../support/wait.js';
 
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const TEAMS_LIMITS = { perConversation: 7, perTenant: 50, windowMs: 1000, retryAfterSeconds: 1 };
@@ -91,15 +91,6 @@ afterAll(async () => {
   await runCleanups();
   destroyAgent();
 });
-
-async function waitFor(probe: () => Promise<boolean> | boolean, timeoutMs: number, intervalMs = 100): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
 
 /** Every string a call carries (message text, card texts and data), joined. */
 const textOf = (call: AcceptedCall) => stringsIn(call.body.text ?? '').concat(stringsIn(cardIn(call.body) ?? {})).join('\n');
@@ -978,7 +969,7 @@ describe('platform outage: the Teams connector answers 503 for 60 s and the work
     const sessionRequest = await db.supervisionRequest.findFirstOrThrow({ where: { requesterId: booker.personId } });
     const cardOfRequest = (requestId: string) =>
       drill.connector.calls.find((c) => c.method === 'POST' && c.conversationId === TRIAGE_CHANNEL && executeActions(cardIn(c.body)).some((a) => a.data.requestId === requestId));
-    expect(await waitFor(() => Boolean(cardOfRequest(sessionRequest.id)), 20_000)).toBe(true);
+    expect(await waitFor(() => Boolean(cardOfRequest(sessionRequest.id)), 20_000, 100)).toBe(true);
     const sessionCard = cardOfRequest(sessionRequest.id)!;
     const sessionThread = `${TRIAGE_CHANNEL};messageid=${sessionCard.activityId}`;
     const inSessionThread = (user: TeamsUser, fields: Record<string, unknown>) => channelActivity(user, url, DEMO_TENANT_ID, TRIAGE_CHANNEL, sessionCard.activityId, fields);

@@ -21,6 +21,7 @@ import { startScheduler, type Scheduler } from '../../src/scheduler/scheduler.js
 import { withTestDatabase } from '../support/database.js';
 import { duplicatesOf, startRecordingConnector, type RecordingConnector } from '../support/recording-connector.js';
 import { createReminderBurst, type Burst } from '../support/reminder-burst.js';
+import { eventually } from '../support/wait.js';
 
 const REDIS_DB = 13;
 const connection = { host: '127.0.0.1', port: 6379, db: REDIS_DB, maxRetriesPerRequest: null };
@@ -47,14 +48,6 @@ afterAll(async () => {
   if (keys.length > 0) await redis.del(...keys);
   redis.disconnect();
 });
-
-async function waitFor(probe: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function connector(options: Parameters<typeof startRecordingConnector>[0] = {}): Promise<RecordingConnector> {
   const c = await startRecordingConnector(options);
@@ -139,7 +132,7 @@ describe('fault drills', () => {
 
     const first = startChildWorker(prefix, concurrency);
     await first.ready;
-    await waitFor(() => c.stats().accepted >= 100, 30_000, '100 deliveries');
+    await eventually(() => c.stats().accepted >= 100, '100 deliveries', 30_000, 50);
     first.child.kill('SIGKILL');
     await new Promise((resolve) => first.child.once('exit', resolve));
     // The dead worker's jobs stay active until their locks expire: the jobs in flight at the kill.
@@ -150,7 +143,7 @@ describe('fault drills', () => {
 
     const second = startChildWorker(prefix, concurrency);
     await second.ready;
-    await waitFor(async () => (await pendingOf(burst)) === 0, 45_000, 'every reminder to leave PENDING');
+    await eventually(async () => (await pendingOf(burst)) === 0, 'every reminder to leave PENDING', 45_000, 50);
 
     const duplicates = await expectAllSent(burst, c);
     // Only a job whose send the connector accepted before the kill and whose SENT mark had not
@@ -167,7 +160,7 @@ describe('fault drills', () => {
     const burst = await createReminderBurst(t.db, { count: 300, serviceUrl: c.url, sendAt: new Date(Date.now() - 1000) });
     const scheduler = await inProcessScheduler(prefix, concurrency);
     newQueue(prefix); // for the clean-up
-    await waitFor(() => c.stats().accepted >= 100, 30_000, '100 deliveries');
+    await eventually(() => c.stats().accepted >= 100, '100 deliveries', 30_000, 50);
 
     const keysNaming = async (ids: readonly string[]) => (await redis.keys('*')).filter((key) => ids.some((id) => key.includes(id))).length;
     expect(await keysNaming(burst.reminderIds)).toBeGreaterThan(0);
@@ -176,7 +169,7 @@ describe('fault drills', () => {
     expect(await keysNaming(burst.reminderIds)).toBe(0);
     const { swept } = await scheduler.runOnce();
     expect(swept).toBe(true);
-    await waitFor(async () => (await pendingOf(burst)) === 0, 45_000, 'every reminder to leave PENDING');
+    await eventually(async () => (await pendingOf(burst)) === 0, 'every reminder to leave PENDING', 45_000, 50);
 
     const duplicates = await expectAllSent(burst, c);
     // A job in flight when the data went can be queued again before its SENT mark commits.
@@ -191,7 +184,7 @@ describe('fault drills', () => {
     const burst = await createReminderBurst(t.db, { count: 200, serviceUrl: c.url, sendAt: new Date(Date.now() - 1000) });
     await inProcessScheduler(prefix, 10);
     newQueue(prefix);
-    await waitFor(async () => (await pendingOf(burst)) === 0, 50_000, 'every reminder to leave PENDING');
+    await eventually(async () => (await pendingOf(burst)) === 0, 'every reminder to leave PENDING', 50_000, 50);
 
     expect(await expectAllSent(burst, c)).toBe(0);
     expect(Object.values(c.stats().deliveries).every((count) => count === 1)).toBe(true);

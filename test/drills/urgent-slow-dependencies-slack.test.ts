@@ -14,7 +14,8 @@ import { randomBytes } from 'node:crypto';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAYBE_URGENT_SLOW_TEXT, URGENT_SLOW_TEXT } from '../../src/flows/urgent-turn.js';
-import { keptReference, LINE_24_7, lockTable, pollDueMessages, startSlackWeb, startUrgentRig, waitFor, type SlackDmUser, type SlackWeb, type UrgentRig } from '../support/urgent-rig.js';
+import { keptReference, LINE_24_7, lockTable, pollDueMessages, startSlackWeb, startUrgentRig, type SlackDmUser, type SlackWeb, type UrgentRig } from '../support/urgent-rig.js';
+import { waitFor } from '../support/wait.js';
 
 const TEAM = 'T0SLOWDEPS';
 const SECRET = 'slow-deps-signing-secret-0123456789abcdef';

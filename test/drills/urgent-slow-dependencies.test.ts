@@ -10,7 +10,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAYBE_URGENT_SLOW_TEXT, TURN_BUDGET_MS, TURN_SLOW_TEXT, URGENT_SLOW_TEXT } from '../../src/flows/urgent-turn.js';
 import type { TeamsUser } from '../support/scaled-out.js';
-import { keptReference, LINE_24_7, lockTable, pollDueMessages, startUrgentRig, textOf, waitFor, type UrgentRig } from '../support/urgent-rig.js';
+import { keptReference, LINE_24_7, lockTable, pollDueMessages, startUrgentRig, textOf, type UrgentRig } from '../support/urgent-rig.js';
+import { waitFor } from '../support/wait.js';
 
 const TRIAGE = '19:urgent-slow@thread.tacv2';
 

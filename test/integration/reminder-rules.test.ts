@@ -17,6 +17,7 @@ import { reminderJobId } from '../../src/scheduler/jobs.js';
 import { createReminderQueue } from '../../src/scheduler/queue.js';
 import { startScheduler, type Scheduler } from '../../src/scheduler/scheduler.js';
 import { withTestDatabase } from '../support/database.js';
+import { valueWhen } from '../support/wait.js';
 
 const connection = { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null };
 const basePrefix = `rules-test-${randomBytes(4).toString('hex')}`;
@@ -141,27 +142,18 @@ async function startAt(instant: Date): Promise<Scheduler> {
   return scheduler;
 }
 
-async function waitFor<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (ok(value) || Date.now() > until) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** Moves the clock, sweeps, and waits until every reminder due to be sent by then has been handled. */
 async function sweepAndDeliver(scheduler: Scheduler, instant: Date): Promise<void> {
   now = instant;
   await scheduler.runOnce();
-  const left = await waitFor(
+  const left = await valueWhen(
     () => t.db.reminder.count({ where: { status: 'PENDING', sendAt: { lte: now } } }),
     (n) => n === 0,
   );
   expect(left).toBe(0);
   // A worker that found its recipient in quiet hours moves sendAt on, then puts its job back
   // as delayed: wait until no job is waiting or running, so every job has finished.
-  await waitFor(
+  await valueWhen(
     () => scheduler.queue.getJobCounts('waiting', 'active', 'prioritized'),
     (counts) => Object.values(counts).every((n) => n === 0),
   );
@@ -320,7 +312,7 @@ const jobState = async (scheduler: Scheduler, id: string) => (await scheduler.qu
  */
 async function promote(scheduler: Scheduler, ids: string[]): Promise<void> {
   for (const id of ids) {
-    expect(await waitFor(() => jobState(scheduler, id), (state) => state === 'delayed')).toBe('delayed');
+    expect(await valueWhen(() => jobState(scheduler, id), (state) => state === 'delayed')).toBe('delayed');
     await (await scheduler.queue.getJob(reminderJobId(id)))!.promote();
   }
 }
@@ -370,7 +362,7 @@ describe('2. quiet hours are checked when the reminder is sent', () => {
     // A retry at 23:30 (the job run early): still quiet, deferred again, nothing sent.
     now = at('2027-03-03T23:30:00Z');
     await promote(scheduler, [recordRow.id]);
-    await waitFor(() => jobState(scheduler, recordRow.id), (state) => state === 'delayed');
+    await valueWhen(() => jobState(scheduler, recordRow.id), (state) => state === 'delayed');
     expect(deliveries).toEqual([]);
     expect(await t.db.reminder.findUniqueOrThrow({ where: { id: recordRow.id } })).toMatchObject({ status: 'PENDING', sendAt: at('2027-03-04T07:00:00Z'), attempts: 0 });
 
@@ -378,7 +370,7 @@ describe('2. quiet hours are checked when the reminder is sent', () => {
     now = at('2027-03-04T07:00:00Z');
     await scheduler.runOnce();
     await promote(scheduler, [recordRow.id]);
-    await waitFor(() => t.db.reminder.count({ where: { status: 'PENDING', recipientId: { in: [sam.id, ada.id] } } }), (n) => n === 0);
+    await valueWhen(() => t.db.reminder.count({ where: { status: 'PENDING', recipientId: { in: [sam.id, ada.id] } } }), (n) => n === 0);
     expect(deliveries.map((d) => [d.to, d.heading]).sort()).toEqual([
       [dm(ada), 'Action point reminder'],
       [dm(sam), 'Supervision record overdue'],

@@ -11,6 +11,7 @@ import { resolveRetention } from '../../src/domain/retention.js';
 import { seedDemoOrganisation } from '../../src/db/seed-demo.js';
 import { startRetentionJob } from '../../src/scheduler/retention-job.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { deferred } from '../support/wait.js';
 
 const NOW = new Date('2035-06-15T12:00:00Z');
 const OLD = new Date('2026-12-01T10:00:00Z'); // older than 8 years at NOW
@@ -209,21 +210,19 @@ describe('the purge', () => {
   let firstAuditId: bigint;
 
   it('takes one process at a time: while another holds the lock it does nothing', async () => {
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const held = deferred();
+    const isLocked = deferred();
     const holder = db.$transaction(
       async (tx) => {
         await tx.$queryRaw`SELECT pg_advisory_xact_lock(${RETENTION_LOCK_KEY}::bigint)::text AS locked`;
-        locked();
-        await held;
+        isLocked.resolve();
+        await held.promise;
       },
       { timeout: 30_000 },
     );
-    await isLocked;
+    await isLocked.promise;
     const result = await purgeExpiredOnce(db, { now: NOW });
-    release();
+    held.resolve();
     await holder;
     expect(result).toEqual({ purged: false });
     expect(await exists.request(f.goneRequest.id)).toBe(true);

@@ -19,7 +19,7 @@ import { reconcileQueue, STUCK_AFTER_MS, type ReminderQueue } from '../../src/sc
 import { dueForQueue, upsertReminders, type ReminderSpec } from '../../src/scheduler/reminder-store.js';
 import { createReminderWorker, type ReminderWorker } from '../../src/scheduler/worker.js';
 import { withTestDatabase } from '../support/database.js';
-import { eventually, WAIT_TIMEOUT_MS } from '../support/wait.js';
+import { deferred, eventually, WAIT_TIMEOUT_MS } from '../support/wait.js';
 
 const REDIS_DB = 11;
 const connection = { host: '127.0.0.1', port: 6379, db: REDIS_DB, maxRetriesPerRequest: null };
@@ -348,15 +348,14 @@ describe('worker', () => {
     const { queue, prefix } = newQueue();
     let started = false;
     // The send is still going when close() begins: it ends only once the worker is closing.
-    let release!: () => void;
-    const closing = new Promise<void>((resolve) => (release = resolve));
+    const closing = deferred();
     const slowSend = async (r: Reminder): Promise<SendResult> => {
       started = true;
-      await closing;
+      await closing.promise;
       return { platform: 'SLACK', messageId: `msg-${r.id}` };
     };
     const worker = startWorker(prefix, { send: slowSend });
-    worker.worker.on('closing', () => release());
+    worker.worker.on('closing', () => closing.resolve());
     await reconcileQueue(t.db, queue, { now: new Date(), horizonMs: 0, job: fast });
     await waitFor(async () => started);
     await worker.close();

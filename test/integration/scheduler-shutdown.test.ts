@@ -8,6 +8,7 @@ import { reconcileQueue } from '../../src/scheduler/reconcile.js';
 import { upsertReminders } from '../../src/scheduler/reminder-store.js';
 import { startScheduler } from '../../src/scheduler/scheduler.js';
 import { withTestDatabase } from '../support/database.js';
+import { deferred } from '../support/wait.js';
 
 const connection = { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null };
 const prefix = `shutdown-test-${randomBytes(4).toString('hex')}`;
@@ -58,18 +59,16 @@ it('stop() waits for the delivery in flight: the row is SENT before stop resolve
   ]);
 
   const events: string[] = [];
-  let sendStarted!: () => void;
-  const started = new Promise<void>((resolve) => (sendStarted = resolve));
+  const started = deferred();
   // The send is held until the test has looked at it in flight and called stop(): however slow the
   // machine, the checks below see it in progress, and it is still in progress when stop() begins.
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
+  const released = deferred();
   const slowSender: ChannelSender = {
     platform: 'TEAMS',
     async send() {
       events.push('send started');
-      sendStarted();
-      await released;
+      started.resolve();
+      await released.promise;
       // A slow send: it goes on for a while after stop() was called.
       await new Promise((r) => setTimeout(r, SEND_MS));
       events.push('send finished');
@@ -80,12 +79,12 @@ it('stop() waits for the delivery in flight: the row is SENT before stop resolve
   const scheduler = await startScheduler({ db: t.db, redisUrl: connection, prefix, senders: [slowSender], logger: silent, clock });
   // Another test file may hold the sweep lock: queue the row directly as well (idempotent).
   await reconcileQueue(t.db, scheduler.queue, { now: new Date(), horizonMs: 60_000 });
-  await started;
+  await started.promise;
   expect(await inspector.getJobCounts('active')).toEqual({ active: 1 });
   expect((await t.db.reminder.findUniqueOrThrow({ where: { id: reminder!.id } })).status).toBe('PENDING');
 
   const stopped = scheduler.stop().then(() => events.push('stop resolved'));
-  release();
+  released.resolve();
   await stopped;
 
   expect(events).toEqual(['send started', 'send finished', 'stop resolved']);

@@ -11,6 +11,7 @@ import { upsertReminders } from '../../src/scheduler/reminder-store.js';
 import { createReminderSender } from '../../src/scheduler/send-reminder.js';
 import { sweepDueFacts } from '../../src/scheduler/sweep.js';
 import { withTestDatabase } from '../support/database.js';
+import { deferred, valueWhen } from '../support/wait.js';
 
 const connection = { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null };
 const basePrefix = `sweep-test-${randomBytes(4).toString('hex')}`;
@@ -75,15 +76,6 @@ async function start(sent: Sent[], prefix = `${basePrefix}-${++prefixCount}`) {
   });
   started.push({ scheduler, prefix });
   return scheduler;
-}
-
-async function waitFor<T>(fn: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 25_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (ok(value) || Date.now() > until) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 beforeAll(async () => {
@@ -317,7 +309,7 @@ describe('the scheduler', () => {
 
     const sent: Sent[] = [];
     await start(sent);
-    const rows = await waitFor(
+    const rows = await valueWhen(
       () => t.db.reminder.findMany({ where: { subjectId: session.id } }),
       (r) => r.length === 3 && r.every((x) => x.status !== 'PENDING'),
     );
@@ -346,7 +338,7 @@ describe('the scheduler', () => {
 
     const sent: Sent[] = [];
     await start(sent);
-    const rows = await waitFor(
+    const rows = await valueWhen(
       () => t.db.reminder.findMany({ where: { subjectId: session.id } }),
       (r) => r.length > 0 && r.every((x) => x.status !== 'PENDING'),
     );
@@ -359,21 +351,19 @@ describe('the scheduler', () => {
     await confirmedSession(new Date(Date.now() + 10 * 60_000), supervisor.id, [supervisor.id]);
     const scheduler = await start([]);
     await t.db.reminder.deleteMany();
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const held = deferred();
+    const isLocked = deferred();
     const holder = t.db.$transaction(
       async (tx) => {
         await tx.$queryRaw`SELECT pg_advisory_xact_lock(${SWEEP_LOCK_KEY}::bigint)::text AS locked`;
-        locked();
-        await held;
+        isLocked.resolve();
+        await held.promise;
       },
       { timeout: 10_000 },
     );
-    await isLocked;
+    await isLocked.promise;
     expect(await scheduler.runOnce()).toEqual({ swept: false });
-    release();
+    held.resolve();
     await holder;
     expect(await scheduler.runOnce()).toMatchObject({ swept: true, sweep: { created: 1 } });
   });
@@ -405,7 +395,7 @@ describe('the scheduler', () => {
     const [a, b] = await Promise.all([start(sent, prefix), start(sent, prefix)]);
     await Promise.all([a.runOnce(), b.runOnce(), a.runOnce(), b.runOnce()]);
 
-    const rows = await waitFor(
+    const rows = await valueWhen(
       () => t.db.reminder.findMany({ where: { subjectId: { in: [session.id, request.id] } } }),
       (r) => r.length === 3 && r.every((x) => x.status === 'SENT'),
     );

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { errorFacts } from '../../src/channels/outbox.js';
 import { createDb } from '../../src/db/client.js';
 import { testDatabaseUrl } from '../support/database.js';
+import { deferred } from '../support/wait.js';
 
 const db = createDb(testDatabaseUrl, { maxConnections: 1 });
 afterAll(() => db.$disconnect());
@@ -27,20 +28,18 @@ describe('errorFacts of a failed transaction', () => {
   });
 
   it('says a transaction could not start because no pooled connection came in time', async () => {
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let started!: () => void;
-    const holding = new Promise<void>((resolve) => (started = resolve));
+    const held = deferred();
+    const holding = deferred();
     // The pool's one connection, held by a transaction until the second has given up.
     const first = db.$transaction(
       async () => {
-        started();
-        await held;
+        holding.resolve();
+        await held.promise;
       },
       { timeout: 30_000 },
     );
-    await holding;
-    const error = await failureOf(db.$transaction(async (tx) => tx.$executeRaw`SELECT 1`, { maxWait: 100 })).finally(release);
+    await holding.promise;
+    const error = await failureOf(db.$transaction(async (tx) => tx.$executeRaw`SELECT 1`, { maxWait: 100 })).finally(() => held.resolve());
     await first;
     expect(errorFacts(error)).toMatchObject({ code: 'P2028', transaction: 'not started in time (no pooled connection)' });
   });

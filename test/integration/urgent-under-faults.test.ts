@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoPerson } from '../../src/db/demo-organisation.js';
 import { URGENT_SLOW_TEXT } from '../../src/flows/urgent-turn.js';
 import type { TeamsUser } from '../support/scaled-out.js';
-import { keptReference, LINE_24_7, RISK_WORDS, startSlackWeb, startUrgentRig, textOf, waitFor, type SlackWeb, type UrgentRig } from '../support/urgent-rig.js';
+import { keptReference, LINE_24_7, RISK_WORDS, startSlackWeb, startUrgentRig, textOf, type SlackWeb, type UrgentRig } from '../support/urgent-rig.js';
+import { waitFor } from '../support/wait.js';
 
 const TRIAGE = '19:urgent-faults@thread.tacv2';
 

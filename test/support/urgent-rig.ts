@@ -35,15 +35,6 @@ export const keptReference = (text: string) => /I have kept your (?:report|answe
 
 export const textOf = (body: Record<string, unknown>) => [...stringsIn(body.text ?? ''), ...stringsIn(cardIn(body) ?? {})].join('\n');
 
-export async function waitFor(probe: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return true;
-}
-
 /**
  * A worker's poll of due messages every `everyMs`, through the same delivery code the worker role
  * runs, so a message tried twice (by the web process and a worker) would show. Returns its stop.
